@@ -1,0 +1,74 @@
+/// The content of a notification: the guide's fields for its three messages, plus the evidence
+/// of why Rewind acted. Channels render it; RewindCore only decides what it says.
+public struct Notice: Sendable, Equatable, Codable {
+    public var kind: NoticeKind
+    public var incidentID: Int64
+    public var services: [ServiceName]
+    public var trigger: TriggerKind
+    public var severity: Severity
+    public var timestamp: Timestamp
+    public var strategy: Strategy?
+    public var actions: [String]
+    public var durationMs: Int64?
+    public var status: String
+    public var verificationResults: [String]
+    public var error: String?
+    public var evidence: [String]
+    public var nextSteps: [String]
+
+    public init(
+        kind: NoticeKind, incidentID: Int64, services: [ServiceName], trigger: TriggerKind, severity: Severity,
+        timestamp: Timestamp, strategy: Strategy?, actions: [String], durationMs: Int64? = nil, status: String,
+        verificationResults: [String] = [], error: String? = nil, evidence: [String] = []
+    ) {
+        self.kind = kind
+        self.incidentID = incidentID
+        self.services = services
+        self.trigger = trigger
+        self.severity = severity
+        self.timestamp = timestamp
+        self.strategy = strategy
+        self.actions = actions
+        self.durationMs = durationMs
+        self.status = status
+        self.verificationResults = verificationResults
+        self.error = error
+        self.evidence = evidence
+        self.nextSteps = Notice.nextSteps(for: kind)
+    }
+
+    /// The guide's "Next Steps" and "Immediate Actions Required" lists.
+    public static func nextSteps(for kind: NoticeKind) -> [String] {
+        switch kind {
+        case .initiated: ["Monitor rollback progress", "Verify service health", "Investigate root cause", "Plan remediation"]
+        case .completed: ["Monitor service stability", "Investigate root cause", "Plan next deployment", "Update runbooks"]
+        case .failed, .escalated:
+            ["Manual intervention needed", "Check service status", "Verify infrastructure", "Contact on-call engineer"]
+        case .wouldRollBack: ["Review the decision", "Switch the policy to enforce mode when it decides as you would"]
+        }
+    }
+
+    public var title: String {
+        switch kind {
+        case .initiated: "AUTOMATED ROLLBACK INITIATED"
+        case .completed: "ROLLBACK COMPLETED SUCCESSFULLY"
+        case .failed: "ROLLBACK FAILED"
+        case .escalated: "ESCALATED: NO ROLLBACK"
+        case .wouldRollBack: "OBSERVE MODE: WOULD ROLL BACK"
+        }
+    }
+
+    /// One human-readable line (the console channel).
+    public var line: String {
+        var parts = ["[\(kind.rawValue)] \(title)", "incident #\(incidentID)", "service \(services.map(\.rawValue).joined(separator: ","))",
+                     "trigger \(trigger.rawValue)", "severity \(severity.rawValue)"]
+        if let strategy { parts.append("strategy \(strategy.rawValue)") }
+        parts.append("status \(status)")
+        if let durationMs { parts.append("duration \(Duration.milliseconds(durationMs).rewindDescription)") }
+        if !actions.isEmpty { parts.append("actions: " + actions.joined(separator: "; ")) }
+        if !verificationResults.isEmpty { parts.append("verification: " + verificationResults.joined(separator: "; ")) }
+        if let error { parts.append("error: \(error)") }
+        if !evidence.isEmpty { parts.append("evidence: " + evidence.joined(separator: "; ")) }
+        return parts.joined(separator: " | ")
+    }
+}
