@@ -1,0 +1,78 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import RewindConfig
+import RewindCore
+import RewindEngine
+import RewindNotify
+import RewindPorts
+import RewindProviders
+import RewindSignals
+import RewindStoreSQLite
+
+/// The composition root: configuration in, wired adapters out. The only place that knows every
+/// concrete type.
+public enum Composition {
+    public static func loadConfiguration(_ path: String) throws -> RewindConfiguration {
+        do {
+            return try ConfigLoader.load(path: path, environment: ProcessInfo.processInfo.environment)
+        } catch let errors as ConfigErrors {
+            throw AppError.config(errors.problems.map(\.description).joined(separator: "\n"))
+        }
+    }
+
+    public static func providers(for configuration: RewindConfiguration, client: HTTPClient)
+        -> (primary: [ServiceName: any PlatformProvider], fallback: [ServiceName: any PlatformProvider])
+    {
+        var primary: [ServiceName: any PlatformProvider] = [:]
+        var fallback: [ServiceName: any PlatformProvider] = [:]
+        for service in configuration.policy.services {
+            if let spec = service.provider {
+                primary[service.name] = ProviderFactory.make(spec, service: service.name, client: client, redactor: configuration.redactor)
+            }
+            if let spec = service.fallback {
+                fallback[service.name] = ProviderFactory.make(spec, service: service.name, client: client, redactor: configuration.redactor)
+            }
+        }
+        return (primary, fallback)
+    }
+
+    public static func notifiers(for settings: NotificationSettings, console: (@Sendable (String) -> Void)? = nil) -> [any Notifier] {
+        var notifiers: [any Notifier] = []
+        if settings.console {
+            notifiers.append(console.map { ConsoleNotifier(write: $0) } ?? ConsoleNotifier())
+        }
+        if let file = settings.file {
+            notifiers.append(JSONLinesNotifier(path: file))
+        }
+        return notifiers
+    }
+
+    public static func openStore(_ configuration: RewindConfiguration) throws -> SQLiteStore {
+        do {
+            return try SQLiteStore(path: configuration.statePath)
+        } catch {
+            throw AppError.unavailable("cannot open the state database \(configuration.statePath): \(error)")
+        }
+    }
+
+    /// An engine wired to real adapters.
+    public static func makeEngine(
+        configuration: RewindConfiguration, store: any RewindStore, client: HTTPClient, clock: any RewindClock = SystemClock(),
+        notifiers: [any Notifier], observer: @escaping @Sendable (EngineEvent) -> Void = { _ in }, watch: Bool = true,
+        pollInterval: Duration = .milliseconds(250), bakeCheckInterval: Duration = .seconds(30), logger: Logger
+    ) -> RewindEngine {
+        let providers = providers(for: configuration, client: client)
+        return RewindEngine(
+            EngineDependencies(
+                policy: configuration.policy, store: store, clock: clock, prober: HTTPHealthProber(client: client, clock: clock),
+                providers: providers.primary, fallbacks: providers.fallback, notifiers: notifiers, redactor: configuration.redactor,
+                logger: logger, observer: observer, watch: watch, pollInterval: pollInterval, bakeCheckInterval: bakeCheckInterval,
+                holder: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"))
+    }
+
+    /// True for addresses only this machine can reach.
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}

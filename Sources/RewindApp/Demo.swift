@@ -1,0 +1,343 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import RewindConfig
+import RewindCore
+import RewindEngine
+import RewindPorts
+import RewindSandbox
+import RewindSignals
+import RewindStoreSQLite
+import Synchronization
+
+/// `rewind demo`: the whole loop on this machine. A sandbox on loopback runs frontend, backend and
+/// worker with v1 live and known good; a bad v2 is deployed; Rewind detects, decides, rolls back
+/// through the sandbox platform's HTTP API, verifies, notifies and writes the incident report.
+public enum Demo {
+    public enum Scenario: String, CaseIterable, Sendable {
+        /// backend v2's /health answers 500: critical health → immediate rollback.
+        case down
+        /// worker v2's non-critical check answers 503: non-critical health → fast rollback.
+        case degraded
+        /// backend v2 fails twice then passes once, over and over: never 3 in a row → no rollback.
+        case flapping
+        /// backend v2 is good: nothing happens.
+        case healthy
+
+        var service: String { self == .degraded ? "worker" : "backend" }
+        var behavior: SandboxBehavior {
+            switch self {
+            case .down: .failing(status: 500)
+            case .degraded: .failing(status: 503)
+            case .flapping: .flapping(failures: 2, successes: 1)
+            case .healthy: .healthy
+            }
+        }
+        var expectsRollback: Bool { self == .down || self == .degraded }
+        var story: String {
+            switch self {
+            case .down: "backend v2 answers /health with HTTP 500 (critical health: 3 consecutive failures within 2m → immediate)"
+            case .degraded: "worker v2 answers its non-critical check with HTTP 503 (5 consecutive within 5m → fast)"
+            case .flapping: "backend v2 fails twice, then passes once, over and over (never 3 consecutive → no rollback)"
+            case .healthy: "backend v2 is healthy (nothing should happen)"
+            }
+        }
+    }
+
+    public struct Summary: Codable, Sendable, Equatable {
+        public var scenario: String
+        public var rolledBack: Bool
+        public var recovered: Bool
+        public var faultToDetectionS: Double?
+        public var faultToRollbackS: Double?
+        public var faultToRecoveryS: Double?
+        public var incident: Int64?
+        public var report: String?
+        public var asExpected: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case scenario, recovered, incident, report
+            case rolledBack = "rolled_back"
+            case faultToDetectionS = "fault_to_detection_s"
+            case faultToRollbackS = "fault_to_rollback_s"
+            case faultToRecoveryS = "fault_to_recovery_s"
+            case asExpected = "as_expected"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(scenario, forKey: .scenario)
+            try c.encode(rolledBack, forKey: .rolledBack)
+            try c.encode(recovered, forKey: .recovered)
+            try c.encode(faultToDetectionS, forKey: .faultToDetectionS)
+            try c.encode(faultToRollbackS, forKey: .faultToRollbackS)
+            try c.encode(faultToRecoveryS, forKey: .faultToRecoveryS)
+            try c.encode(incident, forKey: .incident)
+            try c.encode(report, forKey: .report)
+            try c.encode(asExpected, forKey: .asExpected)
+        }
+    }
+
+    public struct Options: Sendable {
+        public var scenario: Scenario
+        public var directory: String
+        /// Prints the live view; off for `--output json`.
+        public var live: Bool
+        /// How long the no-rollback scenarios are watched.
+        public var observeFor: Duration
+
+        public init(scenario: Scenario = .down, directory: String = ".rewind/demo", live: Bool = true, observeFor: Duration = .seconds(8)) {
+            self.scenario = scenario
+            self.directory = directory
+            self.live = live
+            self.observeFor = observeFor
+        }
+    }
+
+    public static func run(_ options: Options, logger: Logger) async throws -> Summary {
+        let live = options.live
+        let say: @Sendable (String) -> Void = { line in
+            if live { print(line) }
+        }
+        let directory = URL(fileURLWithPath: options.directory, isDirectory: true).standardizedFileURL.path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for file in ["state.db", "state.db-wal", "state.db-shm", "notifications.jsonl"] {
+            try? FileManager.default.removeItem(atPath: "\(directory)/\(file)")
+        }
+        let world = SandboxWorld(
+            services: [
+                "frontend": [SandboxDeployment(id: "fe-v1", version: "v1", createdAt: Date(timeIntervalSinceNow: -7200))],
+                "backend": [SandboxDeployment(id: "be-v1", version: "v1", createdAt: Date(timeIntervalSinceNow: -7200))],
+                "worker": [SandboxDeployment(id: "wk-v1", version: "v1", createdAt: Date(timeIntervalSinceNow: -7200))],
+            ],
+            live: ["frontend": "fe-v1", "backend": "be-v1", "worker": "wk-v1"])
+        world.rollbackDuration = .milliseconds(300)
+        let sandbox = Sandbox(world: world, logger: Logger(label: "rewind.sandbox", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let client = HTTPHealthProber.makeHTTPClient()
+        do {
+            let summary = try await run(options, world: world, sandbox: sandbox, client: client, directory: directory, say: say, logger: logger)
+            try await client.shutdown()
+            return summary
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    static func run(_ options: Options, world: SandboxWorld, sandbox: Sandbox, client: HTTPClient, directory: String,
+                    say: @escaping @Sendable (String) -> Void, logger: Logger) async throws -> Summary {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await sandbox.run() }
+            defer { group.cancelAll() }
+            let endpoints = await sandbox.endpoints()
+            let configPath = "\(directory)/rewind.yaml"
+            let yaml = configuration(endpoints: endpoints, directory: directory)
+            try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+            let configuration: RewindConfiguration
+            switch ConfigLoader.parse(yaml: yaml, path: configPath, environment: [:]) {
+            case .success(let value): configuration = value
+            case .failure(let errors): throw AppError.config(errors.problems.map(\.description).joined(separator: "\n"))
+            }
+            let store = try SQLiteStore(path: configuration.statePath)
+            let clock = SystemClock()
+            let seededAt = clock.now
+            for (service, id) in [("frontend", "fe-v1"), ("backend", "be-v1"), ("worker", "wk-v1")] {
+                try await store.recordDeployment(
+                    Deployment(service: ServiceName(service), id: id, version: "v1", deployedAt: seededAt - .seconds(7200), trust: .knownGood,
+                               knownGoodAt: seededAt - .seconds(3600)),
+                    makeLive: true)
+            }
+            // nil marks the end of the observation window.
+            let (events, sink) = AsyncStream.makeStream(of: (Timestamp, EngineEvent?).self, bufferingPolicy: .unbounded)
+            let engine = Composition.makeEngine(
+                configuration: configuration, store: store, client: client, clock: clock,
+                notifiers: Composition.notifiers(for: configuration.notifications, console: { say("    notify " + $0) }),
+                observer: { sink.yield((clock.now, $0)) }, pollInterval: .milliseconds(100), bakeCheckInterval: .seconds(60),
+                logger: logger)
+            group.addTask { try await engine.run() }
+
+            say("Rewind demo · scenario \(options.scenario.rawValue)")
+            say("sandbox on loopback: frontend \(endpoints.services["frontend"] ?? "?"), backend \(endpoints.services["backend"] ?? "?"), worker \(endpoints.services["worker"] ?? "?"), platform \(endpoints.platform)")
+            say("policy: \(configPath) · state: \(configuration.statePath)")
+            try await waitForBaseline(engine: engine, clock: clock)
+            say("baseline: frontend, backend and worker healthy on v1 (known good)")
+
+            let service = options.scenario.service
+            let badID = service == "worker" ? "wk-v2" : "be-v2"
+            world.deploy(service: service, SandboxDeployment(id: badID, version: "v2", behavior: options.scenario.behavior))
+            let faultAt = clock.now
+            _ = try await engine.recordDeployment(Deployment(service: ServiceName(service), id: badID, version: "v2", deployedAt: faultAt))
+            say("[+0.000s] deployed \(service) v2: \(options.scenario.story)")
+
+            var summary = Summary(scenario: options.scenario.rawValue, rolledBack: false, recovered: false, asExpected: false)
+            let deadline = faultAt + (options.scenario.expectsRollback ? .seconds(60) : options.observeFor)
+            var longestRun = 0
+            var closedIncident: Incident?
+            group.addTask {
+                try await clock.sleep(until: deadline)
+                sink.yield((clock.now, nil))
+            }
+            for await (at, next) in events {
+                guard let event = next else { break }
+                let offset = String(format: "[+%.3fs]", Double((at - faultAt).milliseconds) / 1000)
+                switch event {
+                case .checkFailed(let observation, let count, let of):
+                    longestRun = max(longestRun, count)
+                    say("\(offset) \(observation.service)/\(observation.check) failed: \(observation.result.summary) (\(count) of \(of) consecutive)")
+                case .checkRecovered(let service, let check):
+                    say("\(offset) \(service)/\(check) recovered")
+                case .violation(let violation):
+                    summary.faultToDetectionS = (at - faultAt).seconds
+                    say("\(offset) TRIGGER \(violation.trigger.rawValue) on \(violation.service): \(violation.rule), severity \(violation.severity.rawValue)")
+                    for item in violation.evidence { say("           evidence \(item.at) \(item.check) \(item.result) in \(item.latencyMs) ms") }
+                case .decision(let id, let decision):
+                    say("\(offset) DECISION\(id.map { " (incident #\($0))" } ?? ""): \(describe(decision))")
+                case .stepStarted(_, let step):
+                    say("\(offset) step \(step.id): \(step.service) \(step.from.label) → \(step.to.label), timeout \(step.timeout.rewindDescription)")
+                case .providerCalled(_, let service, let target):
+                    summary.faultToRollbackS = (at - faultAt).seconds
+                    say("\(offset) platform called: roll back \(service) to \(target)")
+                case .stepFinished(_, let id, let outcome):
+                    say("\(offset) step \(id) \(outcome.summary)")
+                case .verificationAttempt(_, let service, _, let passed, let detail):
+                    say("\(offset) verify \(service) \(detail) → \(passed ? "healthy" : "unhealthy")")
+                case .notified(_, let channel, let kind, let delivered):
+                    if channel != "console" { say("\(offset) notification \(kind.rawValue) → \(channel): \(delivered ? "delivered" : "FAILED")") }
+                case .incidentClosed(let incident):
+                    closedIncident = incident
+                    say("\(offset) incident #\(incident.id) \(incident.status.rawValue)")
+                    if incident.status == .completed { summary.faultToRecoveryS = (at - faultAt).seconds }
+                    if options.scenario.expectsRollback { sink.yield((clock.now, nil)) }
+                case .deploymentKnownGood(let deployment):
+                    say("\(offset) \(deployment.service) \(deployment.label) is now known good")
+                }
+            }
+
+            if let incident = closedIncident {
+                summary.incident = incident.id
+                summary.rolledBack = summary.faultToRollbackS != nil
+                let timeline = try await store.timeline(incidentID: incident.id)
+                let reportPath = "\(directory)/incident-\(incident.id).md"
+                try IncidentReport.markdown(incident, timeline: timeline).write(toFile: reportPath, atomically: true, encoding: .utf8)
+                summary.report = reportPath
+            }
+            let serving = await identity(of: endpoints.services[service], client: client)
+            let healthy = world.live(service: service).map { $0.behavior == .healthy } ?? false
+            summary.recovered = healthy && (closedIncident.map { $0.status == .completed } ?? true)
+            summary.asExpected = options.scenario.expectsRollback
+                ? summary.rolledBack && summary.recovered
+                : closedIncident == nil && summary.faultToDetectionS == nil
+
+            say("")
+            say("Summary")
+            say("  \(service) now serves: \(serving ?? "no answer")")
+            if options.scenario.expectsRollback {
+                say("  fault → detection:         \(seconds(summary.faultToDetectionS))")
+                say("  fault → rollback call:     \(seconds(summary.faultToRollbackS))")
+                say("  fault → verified recovery: \(seconds(summary.faultToRecoveryS))")
+            } else if options.scenario == .flapping {
+                say("  no rollback: the longest run of failures was \(longestRun), below the 3 consecutive the critical rule needs; one success resets the count")
+            } else {
+                say("  no rollback: every check passed for \(options.observeFor.rewindDescription); backend v2 stays suspect until its bake period (\(configuration.policy.bake.rewindDescription)) passes")
+            }
+            say("  incident: \(summary.incident.map { "#\($0)" } ?? "none")")
+            say("  report:   \(summary.report ?? "none")")
+            say("  notifications (JSON lines): \(configuration.notifications.file ?? "off")")
+            say(summary.asExpected ? "  outcome: as the policy intends" : "  outcome: NOT as expected")
+            return summary
+        }
+    }
+
+    static func describe(_ decision: Decision) -> String {
+        switch decision {
+        case .rollback(let strategy, let choices, let skipped):
+            let targets = choices.map { "\($0.service) \($0.from.label) → \($0.to.label) (\($0.reason))" }.joined(separator: "; ")
+            return "\(strategy.rawValue) rollback: \(targets)" + (skipped.isEmpty ? "" : "; left alone: \(skipped.joined(separator: "; "))")
+        case .escalate(let reason, let detail): return "no rollback, escalate (\(reason.rawValue)): \(detail)"
+        case .ignore(let reason): return "nothing to do: \(reason)"
+        }
+    }
+
+    static func seconds(_ value: Double?) -> String { value.map { String(format: "%.3f s", $0) } ?? "n/a" }
+
+    /// Waits until every check has passed at least once.
+    static func waitForBaseline(engine: RewindEngine, clock: any RewindClock) async throws {
+        let deadline = clock.now + .seconds(15)
+        while clock.now < deadline {
+            let statuses = engine.checkStatuses
+            if statuses.count == 3, statuses.allSatisfy({ $0.lastResult?.hasPrefix("HTTP 2") == true }) { return }
+            try await clock.sleep(for: .milliseconds(50))
+        }
+        throw AppError.unavailable("the sandbox services did not become healthy within 15 s")
+    }
+
+    static func identity(of url: String?, client: HTTPClient) async -> String? {
+        guard let url else { return nil }
+        guard let response = try? await client.execute(HTTPClientRequest(url: url + "/"), timeout: .seconds(2)),
+            let body = try? await response.body.collect(upTo: 64 * 1024)
+        else { return nil }
+        return String(buffer: body)
+    }
+
+    static func configuration(endpoints: SandboxEndpoints, directory: String) -> String {
+        func url(_ service: String) -> String { endpoints.services[service] ?? "http://127.0.0.1:1" }
+        let platform = endpoints.platform
+        func provider() -> String {
+            """
+                provider:
+                  type: http
+                  rollback:
+                    method: POST
+                    url: \(platform)/v1/services/{{service}}/rollback
+                    body: { deployment: "{{target.id}}" }
+                    expect: [202]
+                  current:
+                    url: \(platform)/v1/services/{{service}}/current
+                    field: id
+                  status:
+                    url: \(platform)/v1/operations/{{operation.id}}
+                    operation_field: id
+                    field: status
+                    succeeded: [succeeded]
+                    failed: [failed]
+                  timeout: 5s
+            """
+        }
+        return """
+            # Written by `rewind demo`: the guide's rules with short intervals, against the local sandbox.
+            mode: enforce
+            state: state.db
+            bake: 1h
+            health:
+              critical: { failures: 3, within: 2m }
+              non_critical: { failures: 5, within: 5m }
+              recovery: { successes: 2, within: 5m }
+              interval: 1s
+              timeout: 500ms
+              confirm_interval: 100ms
+            strategies:
+              immediate: { timeout: 10s, freeze: 1h }
+              fast: { timeout: 10s }
+            verification: { interval: 500ms, timeout: 1s, max_attempts: 3, failure_threshold: 2 }
+            notifications:
+              console: true
+              file: notifications.jsonl
+            services:
+              frontend:
+                depends_on: [backend]
+                checks:
+                  - { name: health, url: \(url("frontend"))/health, severity: critical }
+            \(provider())
+              backend:
+                depends_on: [worker]
+                checks:
+                  - { name: health, url: \(url("backend"))/health, severity: critical }
+            \(provider())
+              worker:
+                checks:
+                  - { name: health, url: \(url("worker"))/health, severity: non-critical }
+            \(provider())
+
+            """
+    }
+}

@@ -1,0 +1,93 @@
+import AsyncHTTPClient
+import NIOHTTP1
+import Foundation
+import Logging
+import RewindConfig
+import RewindCore
+import RewindEngine
+import RewindPorts
+import RewindServer
+import RewindStoreSQLite
+
+/// The CLI's state-changing commands. Each goes through the daemon when it runs; without one, a
+/// rollback runs in a one-shot engine on the same state (journal, verification, notifications),
+/// holding the same writer lease, so there is never a side door to the platform.
+extension StateAccess {
+    public func rollback(service: String, to: String?, reason: String, logger: Logger,
+                         observer: @escaping @Sendable (EngineEvent) -> Void = { _ in }) async throws -> Incident {
+        struct Body: Encodable {
+            var service: String
+            var to: String?
+            var reason: String
+            var wait: Bool
+        }
+        if await daemonIsRunning() {
+            return try await send("/api/v1/rollbacks", method: .POST, body: Body(service: service, to: to, reason: reason, wait: true), timeout: .minutes(30))
+        }
+        let store = try Composition.openStore(configuration)
+        let engine = Composition.makeEngine(
+            configuration: configuration, store: store, client: client,
+            notifiers: Composition.notifiers(for: configuration.notifications), observer: observer, watch: false, logger: logger)
+        return try await withThrowingTaskGroup(of: Incident?.self) { group in
+            group.addTask {
+                try await engine.run()
+                return nil
+            }
+            group.addTask {
+                defer { engine.finish() }
+                switch await engine.requestRollback(.init(service: ServiceName(service), to: to, reason: reason)) {
+                case .success(let id): return await engine.waitForIncident(id)
+                case .failure(let refusal): throw AppError.other(refusal.message)
+                }
+            }
+            var incident: Incident?
+            for try await result in group where result != nil { incident = result }
+            guard let incident else { throw AppError.other("the rollback did not produce an incident") }
+            return incident
+        }
+    }
+
+    public func freeze(for duration: Duration, reason: String) async throws -> FreezeState {
+        struct Body: Encodable {
+            var duration: String
+            var reason: String
+        }
+        if await daemonIsRunning() {
+            return try await send("/api/v1/freeze", method: .POST, body: Body(duration: duration.rewindDescription, reason: reason))
+        }
+        let now = SystemClockNow()
+        let freeze = Freeze(until: now + duration, reason: reason, setAt: now)
+        try await Composition.openStore(configuration).setFreeze(freeze)
+        return FreezeState(frozen: true, freeze: freeze)
+    }
+
+    public func unfreeze() async throws -> FreezeState {
+        if await daemonIsRunning() {
+            return try await send("/api/v1/freeze", method: .DELETE, body: nil as [String: String]?)
+        }
+        try await Composition.openStore(configuration).setFreeze(nil)
+        return FreezeState(frozen: false, freeze: nil)
+    }
+
+    public func recordDeployment(service: String, id: String, version: String?, commit: String?, author: String?) async throws -> RecordedDeployment {
+        struct Body: Encodable {
+            var service: String
+            var id: String
+            var version: String?
+            var commit: String?
+            var author: String?
+        }
+        if await daemonIsRunning() {
+            return try await send("/api/v1/deployments", method: .POST, body: Body(service: service, id: id, version: version, commit: commit, author: author))
+        }
+        guard configuration.policy.service(ServiceName(service)) != nil else {
+            throw AppError.usage("unknown service '\(service)'; known: \(configuration.policy.services.map(\.name.rawValue).joined(separator: ", "))")
+        }
+        let now = SystemClockNow()
+        let store = try Composition.openStore(configuration)
+        let deployment = Deployment(service: ServiceName(service), id: id, version: version ?? id, deployedAt: now, commit: commit, author: author)
+        try await store.recordDeployment(deployment, makeLive: true)
+        let frozen = try await store.currentFreeze()?.isActive(at: now) ?? false
+        return RecordedDeployment(deployment: deployment, deployedDuringFreeze: frozen)
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import RewindCore
+import RewindEngine
+import RewindServer
+
+/// Human-readable output of the CLI; `--output json` prints the same values as JSON instead.
+public enum Rendering {
+    public static func json<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return (try? encoder.encode(value)).flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
+    }
+
+    public static func status(_ report: StatusReport) -> String {
+        var lines = ["Rewind \(report.daemon ? "daemon running" : "daemon not running (read from the database)") · mode \(report.mode.rawValue)"]
+        if let freeze = report.freeze {
+            lines.append("Deployments FROZEN until \(freeze.until): \(freeze.reason)")
+        } else {
+            lines.append("Deployments allowed")
+        }
+        lines.append("")
+        for row in report.services {
+            let live = row.live.map { "\($0.label) [\($0.trust.rawValue)]" } ?? "unknown"
+            let good = row.knownGood.map(\.label) ?? "none"
+            lines.append("\(row.service): live \(live), known good \(good)")
+            for check in row.checks {
+                let state = check.firing ? "FIRING" : (check.consecutiveFailures > 0 ? "failing x\(check.consecutiveFailures)" : "ok")
+                lines.append("  \(check.check) (\(check.severity.rawValue)): \(state), last \(check.lastResult ?? "-")")
+            }
+        }
+        lines.append("")
+        if report.openIncidents.isEmpty {
+            lines.append("No open incidents")
+        } else {
+            lines.append("Open incidents:")
+            lines += report.openIncidents.map { "  #\($0.id) \($0.summary) (since \($0.openedAt))" }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    public static func history(_ incidents: [Incident]) -> String {
+        if incidents.isEmpty { return "No incidents yet" }
+        return incidents.map { incident in
+            let duration = incident.closedAt.map { " in \(($0 - incident.openedAt).rewindDescription)" } ?? ""
+            return "#\(incident.id) \(incident.openedAt) \(incident.status.rawValue)\(duration) · \(incident.trigger.rawValue) · \(incident.strategy?.rawValue ?? "no rollback") · \(incident.summary)"
+        }.joined(separator: "\n")
+    }
+
+    public static func incident(_ detail: IncidentDetail) -> String {
+        IncidentReport.markdown(detail.incident, timeline: detail.timeline)
+    }
+}

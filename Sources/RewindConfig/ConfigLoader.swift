@@ -1,0 +1,111 @@
+import Foundation
+import RewindCore
+import Yams
+
+/// Reads `rewind.yaml` into a ``RewindConfiguration``, or reports every problem in it at once.
+///
+/// The YAML is composed into nodes (not decoded with Codable) so that each problem names the line of
+/// the offending key or value and its dotted path. `${NAME}` and `${file:…}` references are resolved
+/// from `environment` and from files; every resolved value is a secret: it lands in the configuration's
+/// ``Redactor`` and never in a problem message.
+public enum ConfigLoader {
+    /// Reads and parses the file at `path`. Throws ``ConfigErrors``, also when the file cannot be read.
+    public static func load(path: String, environment: [String: String]) throws -> RewindConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            var isFolder: ObjCBool = false
+            let message =
+                if !FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
+                    "no such file; create one with: rewind init > \(path)"
+                } else if isFolder.boolValue {
+                    "this is a folder; name the configuration file, e.g. \(path)/rewind.yaml"
+                } else {
+                    "the file cannot be read; check its permissions"
+                }
+            throw ConfigErrors(problems: [ConfigProblem(file: path, line: 0, path: "", message: message)])
+        }
+        guard let yaml = String(data: data, encoding: .utf8) else {
+            throw ConfigErrors(problems: [
+                ConfigProblem(file: path, line: 0, path: "", message: "the file is not UTF-8 text")
+            ])
+        }
+        return try parse(yaml: yaml, path: path, environment: environment).get()
+    }
+
+    /// Parses `yaml` as if read from `path`: relative paths in it resolve against `path`'s folder.
+    public static func parse(
+        yaml: String,
+        path: String,
+        environment: [String: String]
+    )
+        -> Result<RewindConfiguration, ConfigErrors>
+    {
+        let sourcePath = URL(fileURLWithPath: path).standardizedFileURL.path
+        let folder = URL(fileURLWithPath: sourcePath).deletingLastPathComponent().path
+        var reader = ConfigReader(file: path, folder: folder, environment: environment)
+        let root: Node
+        do {
+            guard let composed = try Yams.compose(yaml: yaml) else {
+                return .failure(emptyFile(path))
+            }
+            root = composed
+        } catch {
+            return .failure(ConfigErrors(problems: [syntaxProblem(error, file: path)]))
+        }
+        let located = Located(node: root, path: "", line: root.mark?.line ?? 1)
+        let configuration = reader.configuration(located, sourcePath: sourcePath)
+        guard reader.problems.isEmpty else {
+            return .failure(ConfigErrors(problems: redacted(reader.problems, by: configuration.redactor)))
+        }
+        return .success(configuration)
+    }
+
+    private static func emptyFile(_ path: String) -> ConfigErrors {
+        ConfigErrors(problems: [
+            ConfigProblem(
+                file: path,
+                line: 0,
+                path: "",
+                message: "the file is empty; start from: rewind init > \(path)"
+            )
+        ])
+    }
+
+    /// One problem for YAML that does not parse, at the parser's line.
+    static func syntaxProblem(_ error: any Error, file: String) -> ConfigProblem {
+        func problem(_ mark: Mark, _ context: YamlError.Context?, _ text: String) -> ConfigProblem {
+            let while_ = context.map { "\($0.text): " } ?? ""
+            return ConfigProblem(file: file, line: mark.line, path: "", message: "invalid YAML: \(while_)\(text)")
+        }
+        guard let yamlError = error as? YamlError else {
+            return ConfigProblem(file: file, line: 0, path: "", message: "invalid YAML")
+        }
+        switch yamlError {
+        case .scanner(let context, let text, let mark, _), .parser(let context, let text, let mark, _),
+            .composer(let context, let text, let mark, _):
+            return problem(mark, context, text)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            return ConfigProblem(
+                file: file,
+                line: context.mark.line,
+                path: "",
+                message: "invalid YAML: \(keys) appears more than once in the same mapping; keep one"
+            )
+        case .reader(let text, _, _, _):
+            return ConfigProblem(file: file, line: 0, path: "", message: "invalid YAML: \(text)")
+        default:
+            return ConfigProblem(file: file, line: 0, path: "", message: "invalid YAML")
+        }
+    }
+
+    /// Belt and braces: no problem message may carry a resolved secret, whatever produced it.
+    private static func redacted(_ problems: [ConfigProblem], by redactor: Redactor) -> [ConfigProblem] {
+        problems.enumerated()
+            .sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }
+            .map { entry in
+                var problem = entry.element
+                problem.message = redactor.redact(problem.message)
+                return problem
+            }
+    }
+}

@@ -1,0 +1,108 @@
+/// What `rewind init` prints: a complete, commented `rewind.yaml` with the rollback guide's three
+/// services and every default written out. It parses with no environment at all; a test keeps its
+/// numbers equal to RewindCore's ``Defaults``.
+public enum StarterConfig {
+    public static let yaml: String = """
+        # rewind.yaml: what Rewind watches, when it rolls back, and how.
+        # Check it with:   rewind config validate rewind.yaml
+        # Run it with:     rewind serve --config rewind.yaml
+        #
+        # Durations are written 30s, 2m, 1h, 1h30m or 250ms. Relative paths are relative to this file.
+        # Any text value may read a secret: ${NAME} (an environment variable) or ${file:/path/to/file}.
+        # Secrets are never printed; Rewind redacts them from logs, output and notifications.
+
+        # enforce: decide, roll back, verify, notify.
+        # observe: decide and record everything, act on nothing ("would roll back"). Good for onboarding.
+        mode: enforce
+
+        # Where Rewind keeps deployments, incidents and its journal (SQLite, one file).
+        state: rewind.db
+
+        server:
+          listen: 127.0.0.1:8786      # the API, dashboard, webhooks and /metrics
+          # API calls that change anything (freeze, manual rollback) need a bearer token. Keep it out of
+          # this file: put it in an environment variable or a file, then uncomment one of these lines.
+          # token: ${REWIND_API_TOKEN}
+          # token: ${file:/run/secrets/rewind-api-token}
+
+        # A deployment becomes known good after running this long with no trigger firing.
+        # Rewind rolls back to the newest known-good deployment, never blindly to "the previous one".
+        bake: 1h
+
+        health:
+          critical:     { failures: 3, within: 2m }    # the guide: 3 consecutive failures within 2 minutes
+          non_critical: { failures: 5, within: 5m }    # the guide: 5 consecutive failures within 5 minutes
+          recovery:     { successes: 2, within: 5m }   # the guide: 2 successful checks within 5 minutes
+          interval: 10s              # how often each check runs while it passes (a check may override)
+          timeout: 5s                # a check slower than this counts as a failure
+          confirm_interval: 100ms    # after a failure, look again this soon to confirm it
+
+        strategies:
+          # Critical failures: roll back every suspect service, 30 seconds each, then freeze deployments 1 hour.
+          immediate: { timeout: 30s, freeze: 1h }
+          # Non-critical failures: roll back the affected service within 2 minutes.
+          fast:      { timeout: 2m }
+
+        # After a rollback: check health every 30 seconds with a 10-second timeout, at most 3 attempts;
+        # 2 consecutive failures mean the rollback did not fix it, and Rewind escalates (it never loops).
+        verification: { interval: 30s, timeout: 10s, max_attempts: 3, failure_threshold: 2 }
+
+        safety:
+          cooldown: 15m                          # a second automatic rollback within 15 minutes escalates instead
+          max_automatic_rollbacks_per_hour: 3    # at most 3 automatic rollbacks per service per hour
+
+        # Transient platform errors are retried 3 times, with jittered backoff from 500ms up to 5s.
+        retry: { attempts: 3, base_delay: 500ms, max_delay: 5s }
+
+        notifications:
+          console: true                          # print every notification on standard output
+          # file: rewind-notifications.jsonl     # also append them as JSON lines to this file
+
+        # The watched services, in the guide's layout: frontend on Vercel calls backend on Railway,
+        # which hands work to a worker on Railway. A service is rolled back before the services it
+        # depends on, so that no live version calls an API its dependency no longer has.
+        #
+        # The platform CLIs read their own credentials from the environment Rewind runs in
+        # (VERCEL_TOKEN for vercel, RAILWAY_TOKEN for railway): export them before `rewind serve`.
+        # Commands are argument lists, never shell lines. Placeholders: {{service}}, {{target.id}},
+        # {{target.version}}, {{current.id}}, {{incident.id}}.
+        services:
+          frontend:
+            depends_on: [backend]
+            rollback_timeout: 2m     # the guide: Vercel rollback timeout 2 minutes
+            checks:
+              - name: health
+                url: https://frontend.example.com/api/health
+                severity: critical
+                expect_status: 200-299
+            provider:
+              type: command
+              rollback: [vercel, rollback, "{{target.id}}", --yes]
+              # current: [...]       # optional: a command that prints the live deployment id
+            fallback:                # if the rollback fails: promote the known-good deployment instead
+              type: command
+              rollback: [vercel, promote, "{{target.id}}", --yes]
+
+          backend:
+            depends_on: [worker]
+            rollback_timeout: 3m     # the guide: Railway rollback timeout 3 minutes
+            checks:
+              - name: health
+                url: https://api.example.com/health
+                severity: critical
+            provider:
+              type: command
+              rollback: [railway, rollback, --service, backend]
+
+          worker:
+            rollback_timeout: 3m     # the guide: Railway rollback timeout 3 minutes
+            checks:
+              - name: health
+                url: https://worker.example.com/health
+                severity: non-critical   # a degraded worker is not an outage: the fast strategy applies
+            provider:
+              type: command
+              rollback: [railway, rollback, --service, worker]
+
+        """
+}

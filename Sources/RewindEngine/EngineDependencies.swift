@@ -1,0 +1,53 @@
+import Logging
+import RewindCore
+import RewindPorts
+
+/// Everything the engine needs, injected by the composition root (RewindApp) or a test.
+public struct EngineDependencies: Sendable {
+    public var policy: Policy
+    public var store: any RewindStore
+    public var clock: any RewindClock
+    public var prober: any HealthProber
+    public var providers: [ServiceName: any PlatformProvider]
+    public var fallbacks: [ServiceName: any PlatformProvider]
+    public var notifiers: [any Notifier]
+    public var redactor: Redactor
+    public var logger: Logger
+    /// A uniform draw in [0, 1) for retry jitter.
+    public var random: @Sendable () -> Double
+    /// Receives every ``EngineEvent``.
+    public var observer: @Sendable (EngineEvent) -> Void
+    /// Run the health watchers. Off for a one-shot engine that only executes a manual rollback.
+    public var watch: Bool
+    /// How often an asynchronous platform operation is polled.
+    public var pollInterval: Duration
+    /// How often suspect deployments are checked against their bake period.
+    public var bakeCheckInterval: Duration
+    /// Identifies this process in the writer lease.
+    public var holder: String
+
+    public init(
+        policy: Policy, store: any RewindStore, clock: any RewindClock, prober: any HealthProber,
+        providers: [ServiceName: any PlatformProvider], fallbacks: [ServiceName: any PlatformProvider] = [:],
+        notifiers: [any Notifier] = [], redactor: Redactor = Redactor(), logger: Logger = Logger(label: "rewind.engine"),
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        observer: @escaping @Sendable (EngineEvent) -> Void = { _ in }, watch: Bool = true,
+        pollInterval: Duration = .milliseconds(250), bakeCheckInterval: Duration = .seconds(30), holder: String = "rewind"
+    ) {
+        self.policy = policy
+        self.store = store
+        self.clock = clock
+        self.prober = prober
+        self.providers = providers
+        self.fallbacks = fallbacks
+        self.notifiers = notifiers
+        self.redactor = redactor
+        self.logger = logger
+        self.random = random
+        self.observer = observer
+        self.watch = watch
+        self.pollInterval = pollInterval
+        self.bakeCheckInterval = bakeCheckInterval
+        self.holder = holder
+    }
+}

@@ -1,0 +1,38 @@
+import RewindCore
+
+/// What the engine reports as it works, for the demo's live view and for tests. The record of
+/// truth is the store; these are a convenience stream.
+public enum EngineEvent: Sendable {
+    case checkFailed(Observation, count: Int, of: Int)
+    case checkRecovered(service: ServiceName, check: String)
+    case violation(Violation)
+    case decision(incidentID: Int64?, Decision)
+    case stepStarted(incidentID: Int64, PlanStep)
+    case stepFinished(incidentID: Int64, stepID: String, StepOutcome)
+    case verificationAttempt(incidentID: Int64, service: ServiceName, attempt: Int, passed: Bool, detail: String)
+    case notified(incidentID: Int64, channel: String, kind: NoticeKind, delivered: Bool)
+    case incidentClosed(Incident)
+    case deploymentKnownGood(Deployment)
+    case providerCalled(incidentID: Int64, service: ServiceName, target: String)
+}
+
+/// Why the engine refused a request.
+public struct EngineRefusal: RewindError, Equatable {
+    public var code: String
+    public var message: String
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+}
+
+/// Health of one check, for `rewind status`.
+public struct CheckStatus: Sendable, Equatable, Codable {
+    public var service: ServiceName
+    public var check: String
+    public var severity: CheckSeverity
+    public var lastResult: String?
+    public var lastAt: Timestamp?
+    public var consecutiveFailures: Int
+    public var firing: Bool
+}

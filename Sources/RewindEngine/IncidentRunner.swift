@@ -1,0 +1,186 @@
+import Logging
+import Metrics
+import RewindCore
+import RewindPorts
+
+/// Drives one incident's ``IncidentMachine``: performs the actions it returns (notify, freeze,
+/// run a step, verify, finish) and feeds the results back, until it finishes. One task owns the
+/// machine; steps and verifications run as child tasks.
+struct IncidentRunner: Sendable {
+    let engine: RewindEngine
+    let incident: Incident
+    var deps: EngineDependencies { engine.deps }
+
+    enum Event: Sendable {
+        case step(String, StepOutcome)
+        case verified(ServiceName, passed: Bool, results: [String])
+    }
+
+    /// What the notices need to say, gathered as the incident runs.
+    struct Progress: Sendable {
+        var outcomes: [String: StepOutcome] = [:]
+        var verification: [ServiceName: [String]] = [:]
+    }
+
+    func run(resume records: [StepRecord]?) async {
+        guard let plan = incident.plan else { return }
+        var machine = IncidentMachine(plan: plan, mode: incident.mode)
+        var progress = Progress()
+        var actions: [IncidentAction]
+        let journal = Dictionary((records ?? []).map { ($0.stepID, $0) }, uniquingKeysWith: { _, latest in latest })
+        if records != nil {
+            var finished: [String: StepOutcome] = [:]
+            var verified: [ServiceName: Bool] = [:]
+            for step in plan.steps {
+                if let outcome = journal[step.id]?.outcome { finished[step.id] = outcome }
+                if let outcome = journal[Self.verifyID(step.service)]?.outcome { verified[step.service] = outcome.isSuccess }
+            }
+            progress.outcomes = finished
+            actions = machine.resume(finishedSteps: finished, verified: verified)
+        } else {
+            actions = machine.start()
+        }
+        await withTaskGroup(of: Event.self) { group in
+            while true {
+                for action in actions {
+                    await perform(action, machine: machine, progress: progress, journal: journal, group: &group)
+                }
+                actions = []
+                guard let event = await group.next() else { break }
+                switch event {
+                case .step(let id, let outcome):
+                    progress.outcomes[id] = outcome
+                    actions = machine.stepFinished(id, outcome)
+                case .verified(let service, let passed, let results):
+                    progress.verification[service] = results
+                    actions = machine.verificationFinished(service, passed: passed)
+                }
+            }
+        }
+    }
+
+    static func verifyID(_ service: ServiceName) -> String { "verify-\(service)" }
+
+    private func perform(_ action: IncidentAction, machine: IncidentMachine, progress: Progress, journal: [String: StepRecord],
+                         group: inout TaskGroup<Event>) async {
+        switch action {
+        case .notify(let kind):
+            let failures = progress.outcomes.values.compactMap { outcome -> String? in
+                outcome.isSuccess ? nil : outcome.summary
+            } + progress.verification.compactMap { service, results in
+                machine.verifications[service] == .done(passed: false) ? "\(service) verification failed: \(results.last ?? "")" : nil
+            }
+            await notify(kind, machine: machine, progress: progress, error: failures.isEmpty ? nil : failures.joined(separator: "; "))
+        case .freezeDeployments(let duration):
+            let now = deps.clock.now
+            let freeze = Freeze(until: now + duration, reason: "incident #\(incident.id): \(incident.summary)", setAt: now, incidentID: incident.id)
+            do {
+                if let existing = try await deps.store.currentFreeze(), existing.isActive(at: now), existing.until >= freeze.until {
+                    try await engine.append(incident.id, .freeze, "deployments already frozen until \(existing.until)")
+                } else {
+                    try await deps.store.setFreeze(freeze)
+                    try await engine.append(incident.id, .freeze, "deployments frozen for \(duration.rewindDescription), until \(freeze.until)")
+                }
+            } catch {
+                engine.logFailure("could not freeze deployments", error, incident: incident.id)
+            }
+        case .runStep(let step):
+            let prior = journal[step.id]
+            group.addTask { .step(step.id, await self.execute(step, prior: prior)) }
+        case .verify(let service):
+            group.addTask {
+                let (passed, results) = await self.verify(service)
+                return .verified(service, passed: passed, results: results)
+            }
+        case .finish(let outcome):
+            await finish(outcome, progress: progress)
+        }
+    }
+
+    private func finish(_ outcome: IncidentOutcome, progress: Progress) async {
+        var closed = incident
+        closed.status = IncidentStatus(outcome)
+        closed.closedAt = deps.clock.now
+        Counter(label: "rewind_rollbacks_total", dimensions: [("strategy", incident.strategy?.rawValue ?? "none"), ("outcome", outcome.rawValue)]).increment()
+        do {
+            if outcome == .failed {
+                let verificationFailed = progress.outcomes.values.allSatisfy(\.isSuccess)
+                let reason: EscalationReason = verificationFailed ? .verificationFailed : .rollbackFailed
+                try await engine.append(incident.id, .escalation, "escalated to people: \(reason.sentence)", detail: .object(["reason": .string(reason.rawValue)]))
+                Counter(label: "rewind_escalations_total", dimensions: [("reason", reason.rawValue)]).increment()
+            }
+            try await engine.append(incident.id, .closed, "incident \(outcome.rawValue) after \((closed.closedAt! - incident.openedAt).rewindDescription)")
+            try await deps.store.updateIncident(closed)
+        } catch {
+            engine.logFailure("could not close the incident", error, incident: incident.id)
+        }
+        await engine.closed(closed)
+    }
+
+    // MARK: - Notifications
+
+    func notify(_ kind: NoticeKind, machine: IncidentMachine?, progress: Progress = Progress(), error: String? = nil) async {
+        let notice = makeNotice(kind, machine: machine, progress: progress, error: error)
+        await withTaskGroup(of: Void.self) { group in
+            for notifier in deps.notifiers {
+                group.addTask {
+                    var delivered = false
+                    var failure = ""
+                    for attempt in 1...2 where !delivered {
+                        do {
+                            try await withDeadline(.seconds(10), clock: deps.clock) { try await notifier.send(notice) }
+                            delivered = true
+                        } catch {
+                            failure = deps.redactor.redact(String(describing: error))
+                            if attempt == 1, (error as? any RewindError)?.isTransient != true { break }
+                        }
+                    }
+                    deps.observer(.notified(incidentID: incident.id, channel: notifier.channel, kind: kind, delivered: delivered))
+                    Counter(label: "rewind_notifications_total", dimensions: [("channel", notifier.channel), ("outcome", delivered ? "delivered" : "failed")]).increment()
+                    try? await engine.append(
+                        incident.id, .notification,
+                        delivered ? "\(kind.rawValue) sent to \(notifier.channel)" : "\(kind.rawValue) NOT delivered to \(notifier.channel): \(failure)",
+                        detail: .object(["channel": .string(notifier.channel), "event": .string(kind.rawValue), "delivered": .bool(delivered)]))
+                }
+            }
+        }
+    }
+
+    func makeNotice(_ kind: NoticeKind, machine: IncidentMachine?, progress: Progress, error: String?) -> Notice {
+        let now = deps.clock.now
+        var actions: [String] = []
+        if let plan = incident.plan {
+            for step in plan.steps {
+                let verb = kind == .wouldRollBack ? "would roll back" : "roll back"
+                var line = "\(verb) \(step.service) \(step.from.label) → \(step.to.label) (timeout \(step.timeout.rewindDescription))"
+                if let outcome = progress.outcomes[step.id] { line += ": \(outcome.summary)" }
+                actions.append(line)
+            }
+            if let freeze = plan.freeze { actions.append("\(kind == .wouldRollBack ? "would freeze" : "freeze") deployments for \(freeze.rewindDescription)") }
+        }
+        if kind == .escalated { actions.append("no rollback; people notified") }
+        let status: String
+        switch kind {
+        case .initiated: status = "rolling back"
+        case .completed: status = "completed and verified"
+        case .failed: status = "failed; manual intervention needed"
+        case .escalated: status = "escalated"
+        case .wouldRollBack: status = "observe mode: nothing done"
+        }
+        let verification = progress.verification.sorted { $0.key < $1.key }.flatMap { service, results in results.map { "\(service): \($0)" } }
+        let evidence = incident.violation.map { violation in
+            ["\(violation.rule)"] + violation.evidence.map { "\($0.at.iso8601) \($0.check) \($0.result) (\($0.latencyMs) ms)" }
+        } ?? (incident.reason.map { ["operator: \($0)"] } ?? [])
+        return Notice(
+            kind: kind, incidentID: incident.id, services: incident.services, trigger: incident.trigger, severity: incident.severity,
+            timestamp: now, strategy: incident.strategy, actions: actions.map(deps.redactor.redact),
+            durationMs: kind == .initiated ? nil : (now - incident.openedAt).milliseconds, status: status,
+            verificationResults: verification, error: error.map(deps.redactor.redact), evidence: evidence)
+    }
+}
+
+extension RewindEngine {
+    func logFailure(_ what: String, _ error: any Error, incident: Int64) {
+        deps.logger.error("\(what)", metadata: ["rewind.incident.id": "\(incident)", "rewind.error": "\(deps.redactor.redact(String(describing: error)))"])
+    }
+}

@@ -1,0 +1,270 @@
+import Foundation
+import Synchronization
+
+/// How a simulated deployment answers `GET /health`.
+public enum SandboxBehavior: Sendable, Equatable {
+    /// 200.
+    case healthy
+    /// That status (e.g. 500, 503).
+    case failing(status: Int)
+    /// A repeating pattern per request: `failures` answers of 500, then `successes` answers of 200.
+    case flapping(failures: Int, successes: Int)
+    /// Never answers, until the client gives up or the sandbox stops.
+    case hanging
+    /// Closes the connection without answering.
+    case droppingConnection
+}
+
+/// One version of a simulated service.
+public struct SandboxDeployment: Sendable, Equatable {
+    public var id: String
+    public var version: String
+    public var behavior: SandboxBehavior
+    public var createdAt: Date
+
+    public init(id: String, version: String, behavior: SandboxBehavior = .healthy, createdAt: Date = Date()) {
+        self.id = id
+        self.version = version
+        self.behavior = behavior
+        self.createdAt = createdAt
+    }
+}
+
+/// The state of the sandbox: services, their deployments, which one is live, rollback operations
+/// and injected faults. Shared by the HTTP servers and by the test or demo that drives it.
+///
+/// Rollback operations finish on the real clock: each records a deadline when it is accepted, and
+/// every read (a status request, a service request, ``live(service:)``) first settles the
+/// operations whose deadline has passed. No background timer runs.
+public final class SandboxWorld: Sendable {
+    private let state: Mutex<WorldState>
+    /// When set, every platform API call needs `Authorization: Bearer <token>`.
+    public let platformToken: String?
+
+    /// - Parameters:
+    ///   - services: every service and its deployments (any order).
+    ///   - live: the live deployment id per service; a service missing here starts on its newest deployment.
+    ///   - platformToken: the bearer token the platform API requires, if any.
+    public init(services: [String: [SandboxDeployment]], live: [String: String], platformToken: String? = nil) {
+        var initial = WorldState()
+        for (service, deployments) in services {
+            initial.deployments[service] = deployments
+            let newest = deployments.max { $0.createdAt < $1.createdAt }
+            initial.live[service] = live[service] ?? newest?.id
+        }
+        state = Mutex(initial)
+        self.platformToken = platformToken
+    }
+
+    /// The service names, sorted.
+    public var serviceNames: [String] { state.withLock { $0.deployments.keys.sorted() } }
+
+    /// Adds the deployment (or replaces one with the same id) and makes it live.
+    public func deploy(service: String, _ deployment: SandboxDeployment) {
+        state.withLock { state in
+            state.settle(now: .now)
+            var deployments = state.deployments[service, default: []]
+            deployments.removeAll { $0.id == deployment.id }
+            deployments.append(deployment)
+            state.deployments[service] = deployments
+            state.live[service] = deployment.id
+            state.healthRequests[HealthKey(service: service, deploymentID: deployment.id)] = 0
+        }
+    }
+
+    /// Changes how a deployment answers health checks (live or not). Unknown ids are ignored.
+    public func setBehavior(service: String, deploymentID: String, _ behavior: SandboxBehavior) {
+        state.withLock { state in
+            guard let index = state.deployments[service]?.firstIndex(where: { $0.id == deploymentID }) else { return }
+            state.deployments[service]?[index].behavior = behavior
+            state.healthRequests[HealthKey(service: service, deploymentID: deploymentID)] = 0
+        }
+    }
+
+    /// The deployment serving traffic now.
+    public func live(service: String) -> SandboxDeployment? {
+        state.withLock { state in
+            state.settle(now: .now)
+            return state.liveDeployment(of: service)
+        }
+    }
+
+    /// How many rollback requests the platform API accepted for the service.
+    public func rollbackCalls(service: String) -> Int {
+        state.withLock { $0.rollbackCalls[service, default: 0] }
+    }
+
+    /// How long an accepted rollback stays `in_progress` before it finishes (default 200 ms).
+    /// Zero makes the target live as the rollback is accepted.
+    public var rollbackDuration: Duration {
+        get { state.withLock { $0.rollbackDuration } }
+        set { state.withLock { $0.rollbackDuration = newValue } }
+    }
+
+    /// The next `count` platform API calls answer `status` (429 answers carry `Retry-After: 1`).
+    public func failNextPlatformCalls(_ count: Int, status: Int) {
+        state.withLock { $0.injectedPlatformFailures = InjectedFailures(remaining: count, status: status) }
+    }
+
+    /// The next `count` accepted rollback operations end in `failed` and leave the live deployment alone.
+    public func failNextRollbacks(_ count: Int) {
+        state.withLock { $0.rollbacksToFail = count }
+    }
+}
+
+// MARK: - What the servers ask
+
+/// How a service answers one health request.
+enum HealthAnswer: Equatable {
+    case respond(status: Int, healthy: Bool)
+    case hang
+    case dropConnection
+}
+
+/// A rollback operation as the platform API reports it.
+struct OperationSnapshot: Sendable, Equatable {
+    enum Status: String, Sendable { case inProgress = "in_progress", succeeded, failed }
+    var id: String
+    var service: String
+    var deploymentID: String
+    var status: Status
+}
+
+enum RollbackRefusal: Error, Equatable {
+    case unknownService
+    case unknownDeployment
+}
+
+extension SandboxWorld {
+    /// The live deployment and how it answers this health request (advances a flapping pattern).
+    func answerHealthCheck(service: String) -> (SandboxDeployment, HealthAnswer)? {
+        state.withLock { state in
+            state.settle(now: .now)
+            guard let deployment = state.liveDeployment(of: service) else { return nil }
+            return (deployment, state.nextHealthAnswer(service: service, deployment: deployment))
+        }
+    }
+
+    /// The service's deployments, newest first; nil for an unknown service.
+    func deployments(service: String) -> [SandboxDeployment]? {
+        state.withLock { state in
+            state.deployments[service]?.sorted { $0.createdAt > $1.createdAt }
+        }
+    }
+
+    func isKnown(service: String) -> Bool { state.withLock { $0.deployments[service] != nil } }
+
+    /// The status the next platform call must answer instead of doing its work, if a failure is armed.
+    func takeInjectedPlatformFailure() -> Int? {
+        state.withLock { state in
+            guard var failures = state.injectedPlatformFailures, failures.remaining > 0 else { return nil }
+            failures.remaining -= 1
+            state.injectedPlatformFailures = failures.remaining > 0 ? failures : nil
+            return failures.status
+        }
+    }
+
+    func startRollback(service: String, deploymentID: String) -> Result<OperationSnapshot, RollbackRefusal> {
+        state.withLock { state in
+            state.settle(now: .now)
+            guard let deployments = state.deployments[service] else { return .failure(.unknownService) }
+            guard deployments.contains(where: { $0.id == deploymentID }) else { return .failure(.unknownDeployment) }
+            return .success(state.acceptRollback(service: service, deploymentID: deploymentID, now: .now))
+        }
+    }
+
+    func operation(id: String) -> OperationSnapshot? {
+        state.withLock { state in
+            state.settle(now: .now)
+            return state.operations[id]?.snapshot
+        }
+    }
+}
+
+// MARK: - State
+
+struct HealthKey: Hashable {
+    var service: String
+    var deploymentID: String
+}
+
+struct InjectedFailures {
+    var remaining: Int
+    var status: Int
+}
+
+struct RollbackOperationRecord {
+    var snapshot: OperationSnapshot
+    var deadline: ContinuousClock.Instant
+    /// Decided when the rollback is accepted, from ``SandboxWorld/failNextRollbacks(_:)``.
+    var willFail: Bool
+}
+
+struct WorldState {
+    var deployments: [String: [SandboxDeployment]] = [:]
+    var live: [String: String] = [:]
+    var rollbackCalls: [String: Int] = [:]
+    var operations: [String: RollbackOperationRecord] = [:]
+    var nextOperationNumber = 1
+    var rollbackDuration: Duration = .milliseconds(200)
+    var injectedPlatformFailures: InjectedFailures?
+    var rollbacksToFail = 0
+    var healthRequests: [HealthKey: Int] = [:]
+
+    func liveDeployment(of service: String) -> SandboxDeployment? {
+        guard let id = live[service] else { return nil }
+        return deployments[service]?.first { $0.id == id }
+    }
+
+    mutating func nextHealthAnswer(service: String, deployment: SandboxDeployment) -> HealthAnswer {
+        switch deployment.behavior {
+        case .healthy:
+            return .respond(status: 200, healthy: true)
+        case .failing(let status):
+            return .respond(status: status, healthy: false)
+        case .flapping(let failures, let successes):
+            let key = HealthKey(service: service, deploymentID: deployment.id)
+            let count = healthRequests[key, default: 0]
+            healthRequests[key] = count + 1
+            let period = max(1, failures + successes)
+            let failing = count % period < failures
+            return failing ? .respond(status: 500, healthy: false) : .respond(status: 200, healthy: true)
+        case .hanging:
+            return .hang
+        case .droppingConnection:
+            return .dropConnection
+        }
+    }
+
+    mutating func acceptRollback(service: String, deploymentID: String, now: ContinuousClock.Instant)
+        -> OperationSnapshot
+    {
+        let id = "op-\(nextOperationNumber)"
+        nextOperationNumber += 1
+        rollbackCalls[service, default: 0] += 1
+        let willFail = rollbacksToFail > 0
+        if willFail { rollbacksToFail -= 1 }
+        let snapshot = OperationSnapshot(id: id, service: service, deploymentID: deploymentID, status: .inProgress)
+        let deadline = now + rollbackDuration
+        operations[id] = RollbackOperationRecord(snapshot: snapshot, deadline: deadline, willFail: willFail)
+        settle(now: now)
+        return operations[id]?.snapshot ?? snapshot
+    }
+
+    /// Finishes, in deadline order, every operation whose deadline has passed.
+    mutating func settle(now: ContinuousClock.Instant) {
+        let due = operations.values
+            .filter { $0.snapshot.status == .inProgress && $0.deadline <= now }
+            .sorted { ($0.deadline, $0.snapshot.id) < ($1.deadline, $1.snapshot.id) }
+        for record in due {
+            var finished = record
+            if record.willFail {
+                finished.snapshot.status = .failed
+            } else {
+                finished.snapshot.status = .succeeded
+                live[record.snapshot.service] = record.snapshot.deploymentID
+            }
+            operations[record.snapshot.id] = finished
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import GRDB
+
+/// Every table of the SQLite store, as one ordered list of migrations. Append new migrations at
+/// the end ("v2", "v3", …); never edit one that has shipped.
+///
+/// Times are INTEGER milliseconds since the Unix epoch. Enums are their raw strings. Composite
+/// values (plans, violations, step states, timeline details, service lists) are JSON text.
+enum Schema {
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "deployments") { t in
+                t.column("service", .text).notNull()
+                t.column("id", .text).notNull()
+                t.column("version", .text).notNull()
+                t.column("deployed_at", .integer).notNull()
+                t.column("trust", .text).notNull()
+                t.column("git_commit", .text)
+                t.column("author", .text)
+                t.column("known_good_at", .integer)
+                t.primaryKey(["service", "id"])
+            }
+            try db.create(index: "deployments_by_time", on: "deployments", columns: ["service", "deployed_at"])
+
+            try db.create(table: "services_live") { t in
+                t.primaryKey("service", .text)
+                t.column("deployment_id", .text).notNull()
+                t.foreignKey(["service", "deployment_id"], references: "deployments", columns: ["service", "id"])
+            }
+
+            try db.create(table: "incidents") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("opened_at", .integer).notNull()
+                t.column("closed_at", .integer)
+                t.column("status", .text).notNull().indexed()
+                t.column("trigger", .text).notNull()
+                t.column("severity", .text).notNull()
+                t.column("strategy", .text)
+                t.column("summary", .text).notNull()
+                t.column("mode", .text).notNull()
+                t.column("reason", .text)
+                t.column("services", .text).notNull()
+                t.column("plan", .text)
+                t.column("violation", .text)
+            }
+
+            try db.create(table: "timeline") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("incident_id", .integer).notNull().indexed()
+                    .references("incidents", onDelete: .cascade)
+                t.column("at", .integer).notNull()
+                t.column("kind", .text).notNull()
+                t.column("message", .text).notNull()
+                t.column("detail", .text)
+            }
+
+            // The step journal keeps every record; the latest per step is the step's state.
+            try db.create(table: "steps") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("incident_id", .integer).notNull()
+                    .references("incidents", onDelete: .cascade)
+                t.column("step_id", .text).notNull()
+                t.column("state", .text).notNull()
+                t.column("at", .integer).notNull()
+            }
+            try db.create(index: "steps_by_incident", on: "steps", columns: ["incident_id", "step_id"])
+
+            try db.create(table: "automatic_rollbacks") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("service", .text).notNull()
+                t.column("at", .integer).notNull()
+            }
+            try db.create(index: "automatic_rollbacks_by_time", on: "automatic_rollbacks", columns: ["service", "at"])
+
+            // Single-row tables: the CHECK keeps them single.
+            try db.create(table: "freeze") { t in
+                t.primaryKey("id", .integer).check { $0 == 1 }
+                t.column("until", .integer).notNull()
+                t.column("reason", .text).notNull()
+                t.column("set_at", .integer).notNull()
+                t.column("incident_id", .integer)
+            }
+
+            try db.create(table: "lease") { t in
+                t.primaryKey("id", .integer).check { $0 == 1 }
+                t.column("holder", .text).notNull()
+                t.column("until", .integer).notNull()
+            }
+        }
+
+        // Later migrations go here.
+
+        return migrator
+    }()
+
+    /// The migration every Rewind state file has; its absence means "not a Rewind file".
+    static let firstMigration = "v1"
+}

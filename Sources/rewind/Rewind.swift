@@ -1,0 +1,274 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import RewindApp
+import RewindConfig
+import RewindCore
+import RewindSignals
+
+@main
+struct Rewind: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rewind",
+        abstract: "Automated rollback: watch, decide, roll back, verify, notify, record.",
+        discussion: "Exit codes: 0 ok, 1 failure, 3 deployments frozen (freeze status), 64 usage, 69 unavailable, 78 configuration.",
+        subcommands: [Demo.self, Init.self, Config.self, Serve.self, Status.self, History.self, Incidents.self, Rollback.self,
+                      Freeze.self, Unfreeze.self, Deployments.self])
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+struct ConfigOption: ParsableArguments {
+    @Option(name: .shortAndLong, help: "The policy file.")
+    var config = "rewind.yaml"
+}
+
+/// Runs `body`, turning Rewind's errors into a message on stderr and an exit code.
+func guarded(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as AppError {
+        FileHandle.standardError.write(Data("rewind: \(error.message)\n".utf8))
+        throw ExitCode(error.exitCode)
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as any RewindError {
+        FileHandle.standardError.write(Data("rewind: \(error.message)\n".utf8))
+        throw ExitCode(1)
+    }
+}
+
+func bootstrapLogging(default level: Logger.Level) {
+    let wanted = ProcessInfo.processInfo.environment["REWIND_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? level
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = wanted
+        return handler
+    }
+}
+
+func withAccess<T>(_ option: ConfigOption, _ body: (StateAccess) async throws -> T) async throws -> T {
+    let configuration = try Composition.loadConfiguration(option.config)
+    let client = HTTPClient(eventLoopGroupProvider: .singleton)
+    do {
+        let result = try await body(StateAccess(configuration: configuration, client: client))
+        try await client.shutdown()
+        return result
+    } catch {
+        try? await client.shutdown()
+        throw error
+    }
+}
+
+extension Rewind {
+    struct Demo: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run the whole loop against a local sandbox on loopback.")
+
+        @Option(help: "down, degraded, flapping or healthy.")
+        var scenario: String = RewindApp.Demo.Scenario.down.rawValue
+
+        @Option(name: .shortAndLong, help: "text or json.")
+        var output: OutputFormat = .text
+
+        @Option(help: "Where the demo writes its policy, state, notifications and report.")
+        var dir = ".rewind/demo"
+
+        func run() async throws {
+            guard let chosen = RewindApp.Demo.Scenario(rawValue: scenario) else {
+                throw ValidationError("unknown scenario '\(scenario)'; choose one of: \(RewindApp.Demo.Scenario.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            bootstrapLogging(default: .error)
+            try await guarded {
+                let summary = try await RewindApp.Demo.run(.init(scenario: chosen, directory: dir, live: output == .text), logger: Logger(label: "rewind.demo"))
+                if output == .json {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.sortedKeys]
+                    print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+                }
+                if !summary.asExpected { throw ExitCode(1) }
+            }
+        }
+    }
+
+    struct Init: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a starter rewind.yaml with the guide's defaults.")
+        func run() { print(StarterConfig.yaml, terminator: StarterConfig.yaml.hasSuffix("\n") ? "" : "\n") }
+    }
+
+    struct Config: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Work with policy files.", subcommands: [Validate.self])
+
+        struct Validate: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Report every problem of a policy file, as FILE:LINE: path: message.")
+            @Argument(help: "The policy file.") var file: String
+
+            func run() async throws {
+                do {
+                    let configuration = try ConfigLoader.load(path: file, environment: ProcessInfo.processInfo.environment)
+                    print("\(file): valid (\(configuration.policy.services.count) services, mode \(configuration.policy.mode.rawValue))")
+                } catch let errors as ConfigErrors {
+                    for problem in errors.problems { print(problem.description) }
+                    throw ExitCode(78)
+                }
+            }
+        }
+    }
+
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run the daemon until SIGTERM or SIGINT.")
+        @OptionGroup var options: ConfigOption
+
+        func run() async throws {
+            bootstrapLogging(default: .info)
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            try await guarded {
+                try await Daemon.serve(configPath: options.config, registry: registry, logger: Logger(label: "rewind"))
+            }
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Services, live and known-good deployments, checks, open incidents, freeze.")
+        @OptionGroup var options: ConfigOption
+        @Option(name: .shortAndLong) var output: OutputFormat = .text
+
+        func run() async throws {
+            try await guarded {
+                let report = try await withAccess(options) { try await $0.status() }
+                print(output == .json ? Rendering.json(report) : Rendering.status(report))
+            }
+        }
+    }
+
+    struct History: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Past incidents, newest first.")
+        @OptionGroup var options: ConfigOption
+        @Option(name: .shortAndLong) var output: OutputFormat = .text
+        @Option var limit = 20
+
+        func run() async throws {
+            try await guarded {
+                let incidents = try await withAccess(options) { try await $0.history(limit: limit) }
+                print(output == .json ? Rendering.json(incidents) : Rendering.history(incidents))
+            }
+        }
+    }
+
+    struct Incidents: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Incident records.", subcommands: [Show.self])
+
+        struct Show: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "An incident's timeline, with every decision's evidence.")
+            @OptionGroup var options: ConfigOption
+            @Option(name: .shortAndLong) var output: OutputFormat = .text
+            @Argument var id: Int64
+
+            func run() async throws {
+                try await guarded {
+                    let detail = try await withAccess(options) { try await $0.incident(id) }
+                    print(output == .json ? Rendering.json(detail) : Rendering.incident(detail))
+                }
+            }
+        }
+    }
+
+    struct Rollback: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Manual emergency rollback, through the same engine path as an automatic one.")
+        @OptionGroup var options: ConfigOption
+        @Option(name: .shortAndLong) var output: OutputFormat = .text
+        @Argument var service: String
+        @Option(help: "A deployment id or version; default: the newest known-good one.") var to: String?
+        @Option(help: "Why: recorded in the incident and sent in notifications.") var reason: String
+
+        func run() async throws {
+            bootstrapLogging(default: .warning)
+            try await guarded {
+                let incident = try await withAccess(options) { access in
+                    try await access.rollback(service: service, to: to, reason: reason, logger: Logger(label: "rewind.cli"))
+                }
+                print(output == .json ? Rendering.json(incident) : "incident #\(incident.id) \(incident.status.rawValue): \(incident.summary)")
+                if incident.status != .completed { throw ExitCode(1) }
+            }
+        }
+    }
+
+    struct Freeze: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Freeze deployments (CI gates on `rewind freeze status`).", subcommands: [Set.self, Status.self], defaultSubcommand: Set.self)
+
+        struct Set: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(commandName: "set", abstract: "Freeze deployments for a while.")
+            @OptionGroup var options: ConfigOption
+            @Option(name: .customLong("for"), help: "30s, 2m, 1h, 1h30m.") var duration: String
+            @Option var reason: String
+
+            func run() async throws {
+                guard let parsed = Duration.parseRewind(duration), parsed > .zero else {
+                    throw ValidationError("invalid duration '\(duration)': use \(Duration.acceptedForms)")
+                }
+                try await guarded {
+                    let state = try await withAccess(options) { try await $0.freeze(for: parsed, reason: reason) }
+                    print("deployments frozen until \(state.freeze?.until.iso8601 ?? "?"): \(reason)")
+                }
+            }
+        }
+
+        struct Status: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Exit 0 when deployments are allowed, 3 when frozen.")
+            @OptionGroup var options: ConfigOption
+
+            func run() async throws {
+                try await guarded {
+                    let state = try await withAccess(options) { try await $0.freezeState() }
+                    if let freeze = state.freeze, state.frozen {
+                        print("frozen until \(freeze.until.iso8601): \(freeze.reason)")
+                        throw ExitCode(3)
+                    }
+                    print("deployments allowed")
+                }
+            }
+        }
+    }
+
+    struct Unfreeze: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Lift the deployment freeze.")
+        @OptionGroup var options: ConfigOption
+
+        func run() async throws {
+            try await guarded {
+                _ = try await withAccess(options) { try await $0.unfreeze() }
+                print("deployments allowed")
+            }
+        }
+    }
+
+    struct Deployments: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Tell Rewind about deployments.", subcommands: [Record.self])
+
+        struct Record: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Record a deployment as live (it is suspect until its bake period passes).")
+            @OptionGroup var options: ConfigOption
+            @Argument var service: String
+            @Argument var id: String
+            @Option var version: String?
+            @Option var commit: String?
+            @Option var author: String?
+
+            func run() async throws {
+                try await guarded {
+                    let recorded = try await withAccess(options) {
+                        try await $0.recordDeployment(service: service, id: id, version: version, commit: commit, author: author)
+                    }
+                    print("recorded \(recorded.deployment.service) \(recorded.deployment.label) as live" + (recorded.deployedDuringFreeze ? " (WARNING: deployments are frozen)" : ""))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import RewindCore
+import RewindPorts
+import RewindProviders
+import Testing
+
+@Suite("Command provider")
+struct CommandProviderTests {
+    static let target = Deployment(
+        service: "api", id: "v1; rm -rf /", version: "1.0 beta", deployedAt: Timestamp(millisecondsSinceEpoch: 0)
+    )
+    static let context = ActionContext(
+        incidentID: 42, current: Deployment(service: "api", id: "v2", version: "2.0", deployedAt: .init(millisecondsSinceEpoch: 0))
+    )
+
+    static func provider(_ spec: CommandProviderSpec, secrets: [String] = []) -> CommandProvider {
+        CommandProvider(spec: spec, redactor: Redactor(secrets: secrets), service: "api")
+    }
+
+    static func rollback(_ spec: CommandProviderSpec, secrets: [String] = []) async throws -> RollbackOperation {
+        try await provider(spec, secrets: secrets).rollback(service: "api", to: target, context: context)
+    }
+
+    @Test("each template stays one argument, whatever the value holds")
+    func argumentVector() async throws {
+        let spec = CommandProviderSpec(rollback: [
+            "printf", "%s\\n", "{{target.id}}", "--version={{target.version}}", "{{service}}@{{current.id}}",
+            "incident {{incident.id}}",
+        ])
+        let operation = try await Self.rollback(spec)
+        #expect(operation.finished)
+        let output = try #require(operation.output)
+        #expect(output.exitCode == 0)
+        #expect(output.stdout == "v1; rm -rf /\n--version=1.0 beta\napi@v2\nincident 42\n")
+        #expect(output.command == ["printf", "%s\\n", "v1; rm -rf /", "--version=1.0 beta", "api@v2", "incident 42"])
+        #expect(try await Self.provider(spec).status(of: operation, service: "api", target: Self.target) == .succeeded)
+    }
+
+    @Test("the environment is passed and a secret never reaches the captured output")
+    func environmentAndRedaction() async throws {
+        let secret = "tok-3f9d2c7a1b"
+        let spec = CommandProviderSpec(
+            rollback: ["printenv", "REWIND_PLAIN", "DEPLOY_TOKEN"],
+            environment: ["REWIND_PLAIN": ConfigText("hello"), "DEPLOY_TOKEN": ConfigText(secret, isSecret: true)]
+        )
+        let output = try #require(try await Self.rollback(spec, secrets: [secret]).output)
+        #expect(output.stdout == "hello\n<redacted>\n")
+        #expect(!output.stdout.contains(secret))
+    }
+
+    @Test("a non-zero exit is commandFailed with the status and the output")
+    func nonZeroExit() async throws {
+        let spec = CommandProviderSpec(rollback: ["sh", "-c", "echo rolled; echo 'no such release' >&2; exit 3"])
+        let error = try await #require(throws: ProviderError.self) { try await Self.rollback(spec) }
+        #expect(error.kind == .commandFailed)
+        #expect(!error.isTransient)
+        #expect(error.message.contains("status 3"))
+        #expect(error.message.contains("no such release"))
+        #expect(error.output?.exitCode == 3)
+        #expect(error.output?.stdout == "rolled\n")
+        #expect(error.output?.stderr == "no such release\n")
+    }
+
+    @Test("a command that outlives its timeout is stopped, with what it started")
+    func timeout() async throws {
+        let spec = CommandProviderSpec(rollback: ["sh", "-c", "echo started; sleep 30; echo never"], timeout: .milliseconds(300))
+        let error = try await #require(throws: ProviderError.self) { try await Self.rollback(spec) }
+        #expect(error.kind == .timeout)
+        #expect(error.output?.stdout == "started\n")
+    }
+
+    @Test("a missing executable is commandFailed naming the program, not its arguments")
+    func missingExecutable() async throws {
+        let spec = CommandProviderSpec(rollback: ["rewind-no-such-tool", "--token=abc123xyz"])
+        let error = try await #require(throws: ProviderError.self) { try await Self.rollback(spec) }
+        #expect(error.kind == .commandFailed)
+        #expect(error.message.contains("rewind-no-such-tool"))
+        #expect(!error.message.contains("abc123xyz"))
+    }
+
+    @Test("large output on both streams neither blocks nor grows past the cap")
+    func largeOutput() async throws {
+        let spec = CommandProviderSpec(rollback: ["sh", "-c", "yes a | head -c 300000; yes b | head -c 300000 >&2"])
+        let output = try #require(try await Self.rollback(spec).output)
+        #expect(output.stdout.hasSuffix("…truncated (300000 bytes in all)"))
+        #expect(output.stderr.hasSuffix("…truncated (300000 bytes in all)"))
+        #expect(output.stdout.utf8.count < 64 * 1024 + 100)
+    }
+
+    @Test("current runs its command in the working directory; the first non-empty line is the id")
+    func currentDeployment() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rewind-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "\n  dpl_42  \nother\n".write(to: directory.appendingPathComponent("live.txt"), atomically: true, encoding: .utf8)
+
+        let spec = CommandProviderSpec(rollback: ["true"], current: ["cat", "live.txt"], workingDirectory: directory.path)
+        #expect(try await Self.provider(spec).currentDeployment(service: "api") == PlatformDeployment(id: "dpl_42"))
+        #expect(try await Self.provider(CommandProviderSpec(rollback: ["true"])).currentDeployment(service: "api") == nil)
+        #expect(try await Self.provider(spec).listDeployments(service: "api") == [])
+    }
+
+    @Test("a script given by path runs with its arguments")
+    func scriptByPath() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rewind-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let script = directory.appendingPathComponent("rollback.sh")
+        try "#!/bin/sh\nfor a in \"$@\"; do echo \"[$a]\"; done\n".write(to: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+
+        let output = try #require(try await Self.rollback(CommandProviderSpec(rollback: [script.path, "{{target.id}}"])).output)
+        #expect(output.stdout == "[v1; rm -rf /]\n")
+    }
+}

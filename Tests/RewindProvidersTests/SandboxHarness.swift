@@ -1,0 +1,69 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import RewindSandbox
+
+/// Runs a sandbox for the duration of `body` and stops it afterwards.
+func withSandbox<T: Sendable>(
+    _ world: SandboxWorld, _ body: @Sendable (SandboxEndpoints) async throws -> T
+) async throws -> T {
+    let sandbox = Sandbox(world: world)
+    return try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask {
+            try await sandbox.run()
+            return nil
+        }
+        defer { group.cancelAll() }
+        let endpoints = await sandbox.endpoints()
+        return try await body(endpoints)
+    }
+}
+
+/// A world with one service, `api`: `v1` (old, healthy) and `v2` (new, failing with 500, live).
+func twoVersionWorld(token: String? = nil, v2: SandboxBehavior = .failing(status: 500)) -> SandboxWorld {
+    let now = Date()
+    return SandboxWorld(
+        services: [
+            "api": [
+                SandboxDeployment(id: "dpl_1", version: "1.0.0", createdAt: now.addingTimeInterval(-3600)),
+                SandboxDeployment(id: "dpl_2", version: "2.0.0", behavior: v2, createdAt: now),
+            ]
+        ],
+        live: ["api": "dpl_2"],
+        platformToken: token
+    )
+}
+
+struct SimpleResponse: Sendable {
+    var status: Int
+    var headers: [String: String]
+    var body: String
+
+    var json: [String: String] {
+        (try? JSONDecoder().decode([String: String].self, from: Data(body.utf8))) ?? [:]
+    }
+}
+
+/// A plain HTTP call on loopback (5 s deadline).
+func call(
+    _ method: String = "GET", _ url: String, body: String? = nil, headers: [String: String] = [:]
+) async throws -> SimpleResponse {
+    var request = HTTPClientRequest(url: url)
+    request.method = .init(rawValue: method)
+    for (name, value) in headers { request.headers.add(name: name, value: value) }
+    if let body { request.body = .bytes(ByteBuffer(string: body)) }
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+    let bytes = try await response.body.collect(upTo: 1 << 20)
+    var fields: [String: String] = [:]
+    for header in response.headers { fields[header.name.lowercased()] = header.value }
+    return SimpleResponse(status: Int(response.status.code), headers: fields, body: String(buffer: bytes))
+}
+
+/// Polls `condition` until it holds, at most `attempts` times, yielding between attempts.
+func eventually(attempts: Int = 10_000, _ condition: () async throws -> Bool) async rethrows -> Bool {
+    for _ in 0..<attempts {
+        if try await condition() { return true }
+        await Task.yield()
+    }
+    return false
+}

@@ -1,0 +1,136 @@
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+
+/// A real HTTP server on 127.0.0.1 (a free port) with one route per kind of health answer. It runs
+/// for the duration of `body` and is shut down afterwards.
+func withHealthServer(_ body: @Sendable (_ baseURL: String) async throws -> Void) async throws {
+    let router = Router()
+    router.get("ok") { _, _ in "ok" }
+    router.get("no-content") { _, _ in Response(status: .noContent) }
+    router.get("error") { _, _ in Response(status: .internalServerError) }
+    router.get("unavailable") { _, _ in Response(status: .serviceUnavailable) }
+    router.get("redirect") { _, _ in Response(status: .found, headers: [.location: "/ok"]) }
+    router.get("slow") { _, _ -> Response in
+        // The server's behaviour: it answers long after any probe timeout.
+        try await Task.sleep(for: .seconds(30))
+        return Response(status: .ok)
+    }
+    router.get("stream") { _, _ in
+        // Answers 200 at once, then streams body bytes forever.
+        Response(
+            status: .ok,
+            body: ResponseBody { writer in
+                let chunk = ByteBuffer(repeating: UInt8(ascii: "x"), count: 512)
+                while true {
+                    try await writer.write(chunk)
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+        )
+    }
+    router.get("large") { _, _ in
+        Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(repeating: UInt8(ascii: "y"), count: 1 << 20)))
+    }
+    router.get("secret") { _, _ in Response(status: .forbidden) }
+
+    var logger = Logger(label: "rewind.test.health-server")
+    logger.logLevel = .error
+    let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+    let app = Application(
+        router: router,
+        configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+        onServerRunning: { channel in
+            portContinuation.yield(channel.localAddress?.port ?? 0)
+            portContinuation.finish()
+        },
+        logger: logger
+    )
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await app.run() }
+        defer { group.cancelAll() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next(), port > 0 else { throw TestServerError.didNotStart }
+        try await body("http://127.0.0.1:\(port)")
+    }
+}
+
+enum TestServerError: Error {
+    case didNotStart
+}
+
+/// A TCP server on 127.0.0.1 that does not speak HTTP.
+struct RawTCPServer {
+    enum Behaviour: Sendable {
+        /// Reads the request, then answers bytes that are not HTTP (and keeps the connection open).
+        case answerGarbage
+        /// Accepts the connection and closes it at once.
+        case closeOnAccept
+        /// Reads the request, then closes without answering.
+        case closeAfterRequest
+    }
+
+    let channel: any Channel
+    var port: Int { channel.localAddress?.port ?? 0 }
+
+    static func start(_ behaviour: Behaviour) async throws -> RawTCPServer {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(RawHandler(behaviour: behaviour))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        return RawTCPServer(channel: channel)
+    }
+
+    func stop() async throws {
+        try await channel.close()
+    }
+}
+
+private final class RawHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let behaviour: RawTCPServer.Behaviour
+    private var answered = false
+
+    init(behaviour: RawTCPServer.Behaviour) {
+        self.behaviour = behaviour
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if case .closeOnAccept = behaviour { context.close(promise: nil) }
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !answered else { return }
+        answered = true
+        switch behaviour {
+        case .answerGarbage:
+            let garbage = ByteBuffer(string: "SSH-2.0-OpenSSH_9.6 this is not http\r\n\u{0}\u{1}\u{2}\r\n\r\n")
+            context.writeAndFlush(wrapOutboundOut(garbage), promise: nil)
+        case .closeAfterRequest, .closeOnAccept:
+            context.close(promise: nil)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}
+
+/// A port on 127.0.0.1 where nothing listens: bound once to get a free port, then closed.
+func unusedPort() async throws -> Int {
+    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .bind(host: "127.0.0.1", port: 0)
+        .get()
+    let port = channel.localAddress?.port ?? 0
+    try await channel.close()
+    return port
+}
