@@ -12,6 +12,12 @@ let package = Package(
         .executable(name: "rewind", targets: ["rewind"]),
         .library(name: "RewindCore", targets: ["RewindCore"]),
         .library(name: "RewindApp", targets: ["RewindApp"]),
+        .library(name: "RewindConfig", targets: ["RewindConfig"]),
+        .library(name: "RewindPorts", targets: ["RewindPorts"]),
+        .library(name: "RewindEngine", targets: ["RewindEngine"]),
+        .library(name: "RewindSandbox", targets: ["RewindSandbox"]),
+        .library(name: "RewindSignals", targets: ["RewindSignals"]),
+        .library(name: "RewindStoreSQLite", targets: ["RewindStoreSQLite"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -50,7 +50,9 @@ extension ConfigReader {
     mutating func serverSettings(_ at: Located) -> ServerSettings {
         var settings = ServerSettings()
         guard let fields = mapping(at, allowed: ["listen", "token"]) else { return settings }
-        if let at = fields["listen"], let text = word(at, expected: "host:port like 127.0.0.1:8786") {
+        if let at = fields["listen"],
+            let text = word(at, expected: "host:port like \(Defaults.listenHost):\(Defaults.listenPort)")
+        {
             if let (host, port) = Self.hostAndPort(text) {
                 settings.host = host
                 settings.port = port

@@ -126,18 +126,27 @@ public final class RewindEngine: Service, Sendable {
                 if deps.watch {
                     for service in deps.policy.services {
                         for check in service.checks {
-                            group.addTask { try await cancelWhenGracefulShutdown { try await self.watch(service.name, check) } }
+                            group.addTask { await Self.untilShutdown { try await self.watch(service.name, check) } }
                         }
                     }
-                    group.addTask { try await cancelWhenGracefulShutdown { try await self.bakeTicker() } }
+                    group.addTask { await Self.untilShutdown { try await self.bakeTicker() } }
                 }
-                group.addTask { try await cancelWhenGracefulShutdown { try await self.leaseRenewer() } }
+                group.addTask { await Self.untilShutdown { try await self.leaseRenewer() } }
                 for await command in commands {
                     await handle(command, active: &active, group: &group)
                 }
             }
         } onGracefulShutdown: {
             self.continuation.finish()
+        }
+    }
+
+    /// Runs a loop that only ends by cancellation, and ends it on graceful shutdown too.
+    private static func untilShutdown(_ loop: @escaping @Sendable () async throws -> Void) async {
+        do {
+            try await cancelWhenGracefulShutdown(loop)
+        } catch {
+            // Cancellation (shutdown) is the only way these loops end.
         }
     }
 

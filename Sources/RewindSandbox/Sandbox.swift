@@ -80,9 +80,11 @@ public struct Sandbox: Service {
         try await app.run()
     }
 
+    /// Stopping by cancellation makes HummingbirdCore log errors that mean nothing here: the sandbox
+    /// is silent unless given a logger.
     private static var quietLogger: Logger {
         var logger = Logger(label: "rewind.sandbox")
-        logger.logLevel = .warning
+        logger.logLevel = .critical
         return logger
     }
 }

@@ -80,7 +80,9 @@ struct CommandProviderTests {
 
     @Test("large output on both streams neither blocks nor grows past the cap")
     func largeOutput() async throws {
-        let spec = CommandProviderSpec(rollback: ["sh", "-c", "yes a | head -c 300000; yes b | head -c 300000 >&2"])
+        let spec = CommandProviderSpec(rollback: [
+            "sh", "-c", "head -c 300000 /dev/zero | tr '\\0' a; head -c 300000 /dev/zero | tr '\\0' b >&2",
+        ])
         let output = try #require(try await Self.rollback(spec).output)
         #expect(output.stdout.hasSuffix("…truncated (300000 bytes in all)"))
         #expect(output.stderr.hasSuffix("…truncated (300000 bytes in all)"))

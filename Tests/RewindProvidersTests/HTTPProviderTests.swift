@@ -57,7 +57,7 @@ struct HTTPProviderTests {
             #expect(settled)
             #expect(status == .succeeded)
             #expect(try await provider.currentDeployment(service: "api")?.id == "dpl_1")
-            let health = try await call("\(endpoints.services["api"]!)/health")
+            let health = try await get("\(endpoints.services["api"]!)/health")
             #expect(health.status == 200)
             #expect(health.headers["x-deployment"] == "dpl_1")
             #expect(try await provider.listDeployments(service: "api") == [])
@@ -184,7 +184,7 @@ struct HTTPProviderTests {
         // Port 1 on loopback: nothing listens there.
         let endpoints = SandboxEndpoints(services: [:], platform: "http://127.0.0.1:1")
         let error = try await #require(throws: ProviderError.self) {
-            try await Self.provider(Self.spec(endpoints, timeout: .seconds(5))).currentDeployment(service: "api")
+            try await Self.provider(Self.spec(endpoints, timeout: .milliseconds(500))).currentDeployment(service: "api")
         }
         #expect(error.kind == .connection)
         #expect(error.isTransient)

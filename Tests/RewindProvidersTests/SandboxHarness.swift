@@ -44,10 +44,16 @@ struct SimpleResponse: Sendable {
     }
 }
 
+func get(_ url: String, headers: [String: String] = [:]) async throws -> SimpleResponse {
+    try await call("GET", url, body: nil, headers: headers)
+}
+
+func post(_ url: String, body: String, headers: [String: String] = [:]) async throws -> SimpleResponse {
+    try await call("POST", url, body: body, headers: headers)
+}
+
 /// A plain HTTP call on loopback (5 s deadline).
-func call(
-    _ method: String = "GET", _ url: String, body: String? = nil, headers: [String: String] = [:]
-) async throws -> SimpleResponse {
+func call(_ method: String, _ url: String, body: String?, headers: [String: String]) async throws -> SimpleResponse {
     var request = HTTPClientRequest(url: url)
     request.method = .init(rawValue: method)
     for (name, value) in headers { request.headers.add(name: name, value: value) }

@@ -9,17 +9,17 @@ struct SandboxTests {
         let world = twoVersionWorld(v2: .failing(status: 503))
         try await withSandbox(world) { endpoints in
             let api = try #require(endpoints.services["api"])
-            let failing = try await call("\(api)/health")
+            let failing = try await get("\(api)/health")
             #expect(failing.status == 503)
             #expect(failing.headers["x-deployment"] == "dpl_2")
             #expect(failing.json == ["service": "api", "deployment": "dpl_2", "version": "2.0.0", "status": "failing"])
 
-            let root = try await call("\(api)/")
+            let root = try await get("\(api)/")
             #expect(root.status == 200)
             #expect(root.json["version"] == "2.0.0")
 
             world.setBehavior(service: "api", deploymentID: "dpl_2", .healthy)
-            let healthy = try await call("\(api)/health")
+            let healthy = try await get("\(api)/health")
             #expect(healthy.status == 200)
             #expect(healthy.json["status"] == "ok")
         }
@@ -31,7 +31,7 @@ struct SandboxTests {
         try await withSandbox(world) { endpoints in
             let api = try #require(endpoints.services["api"])
             var statuses: [Int] = []
-            for _ in 0..<6 { statuses.append(try await call("\(api)/health").status) }
+            for _ in 0..<6 { statuses.append(try await get("\(api)/health").status) }
             #expect(statuses == [500, 500, 200, 500, 500, 200])
         }
     }
@@ -41,12 +41,12 @@ struct SandboxTests {
         let world = twoVersionWorld()
         world.rollbackDuration = .seconds(3600)
         try await withSandbox(world) { endpoints in
-            let accepted = try await call(
-                "POST", "\(endpoints.platform)/v1/services/api/rollback", body: #"{"deployment":"dpl_1"}"#
+            let accepted = try await post(
+                "\(endpoints.platform)/v1/services/api/rollback", body: #"{"deployment":"dpl_1"}"#
             )
             #expect(accepted.status == 202)
             #expect(accepted.json == ["id": "op-1", "status": "in_progress"])
-            let operation = try await call("\(endpoints.platform)/v1/operations/op-1")
+            let operation = try await get("\(endpoints.platform)/v1/operations/op-1")
             #expect(operation.json == ["id": "op-1", "status": "in_progress", "service": "api", "deployment": "dpl_1"])
             #expect(world.live(service: "api")?.id == "dpl_2")
             #expect(world.rollbackCalls(service: "api") == 1)
@@ -58,17 +58,17 @@ struct SandboxTests {
         let world = twoVersionWorld()
         world.rollbackDuration = .milliseconds(50)
         try await withSandbox(world) { endpoints in
-            let accepted = try await call(
-                "POST", "\(endpoints.platform)/v1/services/api/rollback", body: #"{"deployment":"dpl_1"}"#
+            let accepted = try await post(
+                "\(endpoints.platform)/v1/services/api/rollback", body: #"{"deployment":"dpl_1"}"#
             )
             let id = try #require(accepted.json["id"])
             let finished = try await eventually {
-                try await call("\(endpoints.platform)/v1/operations/\(id)").json["status"] != "in_progress"
+                try await get("\(endpoints.platform)/v1/operations/\(id)").json["status"] != "in_progress"
             }
             #expect(finished)
-            #expect(try await call("\(endpoints.platform)/v1/operations/\(id)").json["status"] == "succeeded")
-            #expect(try await call("\(endpoints.platform)/v1/services/api/current").json["id"] == "dpl_1")
-            let health = try await call("\(endpoints.services["api"]!)/health")
+            #expect(try await get("\(endpoints.platform)/v1/operations/\(id)").json["status"] == "succeeded")
+            #expect(try await get("\(endpoints.platform)/v1/services/api/current").json["id"] == "dpl_1")
+            let health = try await get("\(endpoints.services["api"]!)/health")
             #expect(health.status == 200)
             #expect(health.headers["x-deployment"] == "dpl_1")
         }
@@ -81,11 +81,11 @@ struct SandboxTests {
         world.failNextRollbacks(1)
         try await withSandbox(world) { endpoints in
             let rollback = "\(endpoints.platform)/v1/services/api/rollback"
-            let first = try await call("POST", rollback, body: #"{"deployment":"dpl_1"}"#)
-            #expect(try await call("\(endpoints.platform)/v1/operations/\(first.json["id"] ?? "")").json["status"] == "failed")
+            let first = try await post(rollback, body: #"{"deployment":"dpl_1"}"#)
+            #expect(try await get("\(endpoints.platform)/v1/operations/\(first.json["id"] ?? "")").json["status"] == "failed")
             #expect(world.live(service: "api")?.id == "dpl_2")
 
-            let second = try await call("POST", rollback, body: #"{"deployment":"dpl_1"}"#)
+            let second = try await post(rollback, body: #"{"deployment":"dpl_1"}"#)
             #expect(second.json["status"] == "succeeded")
             #expect(world.live(service: "api")?.id == "dpl_1")
             #expect(world.rollbackCalls(service: "api") == 2)
@@ -98,17 +98,17 @@ struct SandboxTests {
         try await withSandbox(world) { endpoints in
             let auth = ["Authorization": "Bearer sandbox-token-42"]
             let base = "\(endpoints.platform)/v1/services"
-            let listing = try await call("\(base)/api/deployments", headers: auth)
+            let listing = try await get("\(base)/api/deployments", headers: auth)
             #expect(listing.status == 200)
             #expect(listing.body.contains(#""created_at":"#))
             let order = listing.body.range(of: "dpl_2")!.lowerBound < listing.body.range(of: "dpl_1")!.lowerBound
             #expect(order)
 
-            #expect(try await call("\(base)/api/deployments").status == 401)
-            #expect(try await call("\(base)/api/deployments", headers: ["Authorization": "Bearer nope"]).status == 401)
-            #expect(try await call("\(base)/nope/deployments", headers: auth).status == 404)
-            #expect(try await call("POST", "\(base)/api/rollback", body: "{", headers: auth).status == 400)
-            let unknown = try await call("POST", "\(base)/api/rollback", body: #"{"deployment":"x"}"#, headers: auth)
+            #expect(try await get("\(base)/api/deployments").status == 401)
+            #expect(try await get("\(base)/api/deployments", headers: ["Authorization": "Bearer nope"]).status == 401)
+            #expect(try await get("\(base)/nope/deployments", headers: auth).status == 404)
+            #expect(try await post("\(base)/api/rollback", body: "{", headers: auth).status == 400)
+            let unknown = try await post("\(base)/api/rollback", body: #"{"deployment":"x"}"#, headers: auth)
             #expect(unknown.status == 404)
             #expect(world.rollbackCalls(service: "api") == 0)
         }
@@ -120,11 +120,11 @@ struct SandboxTests {
         world.failNextPlatformCalls(2, status: 429)
         try await withSandbox(world) { endpoints in
             let current = "\(endpoints.platform)/v1/services/api/current"
-            let limited = try await call(current)
+            let limited = try await get(current)
             #expect(limited.status == 429)
             #expect(limited.headers["retry-after"] == "1")
-            #expect(try await call(current).status == 429)
-            #expect(try await call(current).status == 200)
+            #expect(try await get(current).status == 429)
+            #expect(try await get(current).status == 200)
         }
     }
 
@@ -132,16 +132,16 @@ struct SandboxTests {
     func deployThroughAPI() async throws {
         let world = twoVersionWorld()
         try await withSandbox(world) { endpoints in
-            let deployed = try await call(
-                "POST", "\(endpoints.platform)/v1/services/api/deploy",
+            let deployed = try await post(
+                "\(endpoints.platform)/v1/services/api/deploy",
                 body: #"{"id":"dpl_3","version":"3.0.0","behavior":"failing"}"#
             )
             #expect(deployed.status == 201)
-            let health = try await call("\(endpoints.services["api"]!)/health")
+            let health = try await get("\(endpoints.services["api"]!)/health")
             #expect(health.status == 500)
             #expect(health.headers["x-deployment"] == "dpl_3")
-            let bad = try await call(
-                "POST", "\(endpoints.platform)/v1/services/api/deploy", body: #"{"id":"x","behavior":"sideways"}"#
+            let bad = try await post(
+                "\(endpoints.platform)/v1/services/api/deploy", body: #"{"id":"x","behavior":"sideways"}"#
             )
             #expect(bad.status == 400)
         }

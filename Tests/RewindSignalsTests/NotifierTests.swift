@@ -18,8 +18,8 @@ private func notice(
     Notice(
         kind: kind, incidentID: incident, services: ["backend", "worker"], trigger: .healthCritical,
         severity: .critical, timestamp: Timestamp(millisecondsSinceEpoch: 1_790_000_000_250), strategy: .immediate,
-        actions: ["rollback backend to v41", "freeze deployments for 1h"], durationMs: durationMs, status: "rolled back",
-        verificationResults: ["backend healthy (HTTP 200)"], error: error,
+        actions: ["rollback backend to v41", "freeze deployments for 1h"], durationMs: durationMs,
+        status: "rolled back", verificationResults: ["backend healthy (HTTP 200)"], error: error,
         evidence: ["3 consecutive failures within 2m: HTTP 503"]
     )
 }
@@ -43,8 +43,8 @@ struct ConsoleNotifierTests {
         #expect(line.hasPrefix("🚨 "))
         for field in [
             "AUTOMATED ROLLBACK INITIATED", "incident #7", "service backend,worker", "trigger health_critical",
-            "severity critical", "strategy immediate", "status rolled back", "duration 42s", "rollback backend to v41",
-            "backend healthy (HTTP 200)", "3 consecutive failures within 2m",
+            "severity critical", "strategy immediate", "status rolled back", "duration 42s",
+            "rollback backend to v41", "backend healthy (HTTP 200)", "3 consecutive failures within 2m",
         ] {
             #expect(line.contains(field), "missing \(field) in \(line)")
         }

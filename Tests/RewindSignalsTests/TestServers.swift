@@ -2,38 +2,47 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOPosix
+import ServiceLifecycle
+import Synchronization
 
 /// A real HTTP server on 127.0.0.1 (a free port) with one route per kind of health answer. It runs
-/// for the duration of `body` and is shut down afterwards.
+/// for the duration of `body` and is then shut down gracefully.
+///
+/// Graceful, not cancelled: cancelling a NIO async server while it accepts a connection traps in
+/// NIO (apple/swift-nio#2813). So `body` must be done with its connections (shut its client down)
+/// before it returns, and handlers that would outlive the test wait on a gate opened at shutdown.
 func withHealthServer(_ body: @Sendable (_ baseURL: String) async throws -> Void) async throws {
+    let shutdown = Gate()
     let router = Router()
     router.get("ok") { _, _ in "ok" }
     router.get("no-content") { _, _ in Response(status: .noContent) }
     router.get("error") { _, _ in Response(status: .internalServerError) }
     router.get("unavailable") { _, _ in Response(status: .serviceUnavailable) }
     router.get("redirect") { _, _ in Response(status: .found, headers: [.location: "/ok"]) }
+    router.get("secret") { _, _ in Response(status: .forbidden) }
     router.get("slow") { _, _ -> Response in
-        // The server's behaviour: it answers long after any probe timeout.
-        try await Task.sleep(for: .seconds(30))
+        // The server's behaviour: it answers only when the test is over, long after any timeout.
+        await shutdown.wait()
         return Response(status: .ok)
     }
     router.get("stream") { _, _ in
-        // Answers 200 at once, then streams body bytes forever.
+        // Answers 200 at once, then streams body bytes until the client goes away.
         Response(
             status: .ok,
             body: ResponseBody { writer in
                 let chunk = ByteBuffer(repeating: UInt8(ascii: "x"), count: 512)
-                while true {
+                while !shutdown.isOpen {
                     try await writer.write(chunk)
                     try await Task.sleep(for: .milliseconds(20))
                 }
+                try await writer.finish(nil)
             }
         )
     }
     router.get("large") { _, _ in
-        Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(repeating: UInt8(ascii: "y"), count: 1 << 20)))
+        let megabyte = ByteBuffer(repeating: UInt8(ascii: "y"), count: 1 << 20)
+        return Response(status: .ok, body: ResponseBody(byteBuffer: megabyte))
     }
-    router.get("secret") { _, _ in Response(status: .forbidden) }
 
     var logger = Logger(label: "rewind.test.health-server")
     logger.logLevel = .error
@@ -47,17 +56,60 @@ func withHealthServer(_ body: @Sendable (_ baseURL: String) async throws -> Void
         },
         logger: logger
     )
+    let serviceGroup = ServiceGroup(configuration: .init(services: [app], logger: logger))
     try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await app.run() }
-        defer { group.cancelAll() }
+        group.addTask { try await serviceGroup.run() }
         var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next(), port > 0 else { throw TestServerError.didNotStart }
-        try await body("http://127.0.0.1:\(port)")
+        let port = await iterator.next() ?? 0
+        let outcome: Result<Void, any Error>
+        do {
+            guard port > 0 else { throw TestServerError.didNotStart }
+            try await body("http://127.0.0.1:\(port)")
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        shutdown.open()
+        await serviceGroup.triggerGracefulShutdown()
+        try await group.waitForAll()
+        try outcome.get()
     }
 }
 
 enum TestServerError: Error {
     case didNotStart
+}
+
+/// A one-shot gate: `wait()` returns once `open()` was called.
+final class Gate: Sendable {
+    private struct State {
+        var isOpen = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    var isOpen: Bool { state.withLock { $0.isOpen } }
+
+    func open() {
+        let waiters = state.withLock { state in
+            state.isOpen = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        waiters.forEach { $0.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let openAlready = state.withLock { state in
+                if state.isOpen { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if openAlready { continuation.resume() }
+        }
+    }
 }
 
 /// A TCP server on 127.0.0.1 that does not speak HTTP.

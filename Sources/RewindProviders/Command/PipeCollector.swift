@@ -15,26 +15,36 @@ struct CapturedBytes: Sendable, Equatable {
 /// after the command exits); the descriptor is closed either way.
 final class PipeCollector: Sendable {
     private let handle: FileHandle
+    private let descriptor: Int32
     private let limit: Int
     private let captured = Mutex(CapturedBytes())
-    private let source: Mutex<(any DispatchSourceRead)?>
+    private let source: Mutex<SourceState>
     /// Fulfilled at end of file.
     let ended = OneShot<Void>()
 
     init(reading pipe: Pipe, limit: Int) {
         handle = pipe.fileHandleForReading
         self.limit = limit
-        let descriptor = handle.fileDescriptor
+        descriptor = handle.fileDescriptor
         _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
         let queue = DispatchQueue(label: "rewind.command.pipe")
-        source = Mutex(DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue))
+        source = Mutex(.created(DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue)))
+    }
+
+    /// A dispatch source must be resumed before it is released, even when it is cancelled unused.
+    private enum SourceState {
+        case created(any DispatchSourceRead)
+        case reading(any DispatchSourceRead)
+        case finished
     }
 
     func start() {
-        source.withLock { source in
-            source?.setEventHandler { [self] in drain() }
-            source?.setCancelHandler { [handle] in try? handle.close() }
-            source?.resume()
+        source.withLock { state in
+            guard case .created(let source) = state else { return }
+            source.setEventHandler { [self] in drain() }
+            source.setCancelHandler { [handle] in try? handle.close() }
+            source.resume()
+            state = .reading(source)
         }
     }
 
@@ -47,7 +57,7 @@ final class PipeCollector: Sendable {
     private func drain() {
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         while true {
-            let count = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             if count > 0 {
                 keep(buffer[0..<count])
             } else if count < 0 && errno == EINTR {
@@ -72,9 +82,18 @@ final class PipeCollector: Sendable {
     }
 
     private func cancelSource() {
-        let running = source.withLock { source -> (any DispatchSourceRead)? in
-            defer { source = nil }
-            return source
+        let running = source.withLock { state -> (any DispatchSourceRead)? in
+            defer { state = .finished }
+            switch state {
+            case .created(let source):
+                source.setCancelHandler { [handle] in try? handle.close() }
+                source.resume()
+                return source
+            case .reading(let source):
+                return source
+            case .finished:
+                return nil
+            }
         }
         running?.cancel()
     }

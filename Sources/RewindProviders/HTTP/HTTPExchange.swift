@@ -35,9 +35,7 @@ struct HTTPExchange: Sendable {
         let context = failure(request, purpose: purpose, service: service)
         let answer: HTTPAnswer
         do {
-            answer = try await withTimeout(timeout) { [client, timeout] in
-                try await Self.execute(request, client: client, timeout: timeout)
-            }
+            answer = try await Self.execute(request, client: client, timeout: timeout)
         } catch is CancellationError {
             throw CancellationError()
         } catch {
@@ -63,8 +61,12 @@ struct HTTPExchange: Sendable {
         request.method = HTTPMethod(rawValue: rendered.method)
         for header in rendered.headers { request.headers.add(name: header.name, value: header.value) }
         if let body = rendered.body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let started = ContinuousClock.now
+        // AsyncHTTPClient's deadline covers connecting and the response head; it reports the
+        // underlying connection error when connecting failed until then. The body gets what is left.
         let response = try await client.execute(request, timeout: .milliseconds(timeout.milliseconds))
-        let bytes = try await response.body.collect(upTo: maxBodyBytes)
+        let remaining = timeout - (ContinuousClock.now - started)
+        let bytes = try await withTimeout(remaining) { try await response.body.collect(upTo: maxBodyBytes) }
         let body = Data(bytes.readableBytesView)
         return HTTPAnswer(status: Int(response.status.code), headers: response.headers, body: body)
     }

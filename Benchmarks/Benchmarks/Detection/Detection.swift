@@ -1,0 +1,111 @@
+import Benchmark
+import Foundation
+
+/// The benchmark of Rewind's detection speed: fault → rollback call on a loopback sandbox.
+///
+/// One benchmark iteration runs every trial (25 by default; `REWIND_BENCH_TRIALS` overrides it):
+/// each trial is one fault, one detection, one rollback and one recovery, and adds one sample to
+/// each custom metric. The sandbox and the engine stay up between trials, the way a daemon does.
+let benchmarks: @Sendable () -> Void = {
+    let trials = ProcessInfo.processInfo.environment["REWIND_BENCH_TRIALS"].flatMap(Int.init) ?? 25
+
+    Benchmark(
+        "Fault to rollback call",
+        configuration: .init(
+            metrics: DetectionMetric.all,
+            warmupIterations: 0,
+            maxDuration: .seconds(3600),
+            maxIterations: 1
+        )
+    ) { benchmark in
+        do {
+            let results = try await DetectionRig.run(trials: trials, log: DetectionReport.log)
+            for trial in results {
+                benchmark.measurement(DetectionMetric.faultToRollbackCall, trial.faultToRollbackCall.wholeMilliseconds)
+                benchmark.measurement(DetectionMetric.faultToFirstFailure, trial.faultToFirstFailure.wholeMilliseconds)
+                benchmark.measurement(DetectionMetric.confirmation, trial.confirmation.wholeMilliseconds)
+                benchmark.measurement(DetectionMetric.decisionOverhead, trial.decisionOverhead.wholeMicroseconds)
+            }
+            DetectionReport.log(DetectionReport.summary(results))
+        } catch {
+            benchmark.error("the detection benchmark stopped: \(error)")
+        }
+    }
+}
+
+/// The custom metrics, one sample per trial. Names are ASCII: they end up in baseline file names.
+enum DetectionMetric {
+    /// Fault on (the bad deployment goes live) → the engine calls the platform's rollback API.
+    static var faultToRollbackCall: BenchmarkMetric { .custom("fault to rollback call (ms)", useScalingFactor: false) }
+    /// Fault on → the first failing health check: the wait for the next scheduled check.
+    static var faultToFirstFailure: BenchmarkMetric { .custom("fault to first failing check (ms)", useScalingFactor: false) }
+    /// First failing check → the trigger fires: the confirmation checks.
+    static var confirmation: BenchmarkMetric { .custom("first failure to trigger (ms)", useScalingFactor: false) }
+    /// The trigger fires (the last failing observation) → the rollback call: decide, record, plan, act.
+    static var decisionOverhead: BenchmarkMetric { .custom("decision overhead (us)", useScalingFactor: false) }
+
+    static var all: [BenchmarkMetric] { [faultToRollbackCall, faultToFirstFailure, confirmation, decisionOverhead] }
+}
+
+/// Human-readable lines on stderr (stdout and the pipes belong to the benchmark tool).
+enum DetectionReport {
+    @Sendable static func log(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// Exact min / median / p90 / max of every metric, from the raw samples (the benchmark's own
+    /// table rounds through a histogram).
+    static func summary(_ results: [TrialTimes]) -> String {
+        func row(_ name: String, _ values: [Double], unit: String) -> String {
+            let stats = Distribution(values)
+            return String(
+                format: "  %-34@ min %8.1f  median %8.1f  p90 %8.1f  max %8.1f  %@",
+                name as NSString, stats.min, stats.median, stats.p90, stats.max, unit as NSString)
+        }
+        return [
+            "Detection summary over \(results.count) trials (exact, from the raw samples):",
+            row("fault to rollback call", results.map { $0.faultToRollbackCall.doubleMilliseconds }, unit: "ms"),
+            row("fault to first failing check", results.map { $0.faultToFirstFailure.doubleMilliseconds }, unit: "ms"),
+            row("first failure to trigger", results.map { $0.confirmation.doubleMilliseconds }, unit: "ms"),
+            row("decision overhead", results.map { $0.decisionOverhead.doubleMilliseconds }, unit: "ms"),
+            row("fault to verified recovery", results.map { $0.faultToIncidentClosed.doubleMilliseconds }, unit: "ms"),
+        ].joined(separator: "\n")
+    }
+}
+
+/// Order statistics of a small sample. Percentiles use the nearest-rank method.
+struct Distribution {
+    let min: Double
+    let median: Double
+    let p90: Double
+    let max: Double
+
+    init(_ values: [Double]) {
+        let sorted = values.sorted()
+        func rank(_ p: Double) -> Double {
+            guard !sorted.isEmpty else { return .nan }
+            let index = Int((p * Double(sorted.count)).rounded(.up)) - 1
+            return sorted[Swift.max(0, Swift.min(sorted.count - 1, index))]
+        }
+        min = sorted.first ?? .nan
+        max = sorted.last ?? .nan
+        p90 = rank(0.9)
+        if sorted.isEmpty {
+            median = .nan
+        } else if sorted.count % 2 == 1 {
+            median = sorted[sorted.count / 2]
+        } else {
+            median = (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        }
+    }
+}
+
+extension Duration {
+    var doubleMilliseconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) * 1_000 + Double(attoseconds) / 1e15
+    }
+
+    var wholeMilliseconds: Int { Int(doubleMilliseconds.rounded()) }
+    var wholeMicroseconds: Int { Int((doubleMilliseconds * 1_000).rounded()) }
+}

@@ -1,0 +1,40 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Rewind's benchmarks: a separate package so that the main package's build and tests never
+// compile package-benchmark. Run from this folder:
+//     swift package --allow-writing-to-package-directory benchmark
+// See ../BENCHMARKS.md for what is measured and the figures.
+let package = Package(
+    name: "rewind-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "rewind", path: ".."),
+        // The trait list replaces the defaults: MallocInterposer avoids jemalloc, and leaving out
+        // RuntimeInterposer avoids a dependency that is not needed for these wall-clock figures.
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "Detection",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "RewindApp", package: "rewind"),
+                .product(name: "RewindConfig", package: "rewind"),
+                .product(name: "RewindCore", package: "rewind"),
+                .product(name: "RewindEngine", package: "rewind"),
+                .product(name: "RewindPorts", package: "rewind"),
+                .product(name: "RewindSandbox", package: "rewind"),
+                .product(name: "RewindSignals", package: "rewind"),
+                .product(name: "RewindStoreSQLite", package: "rewind"),
+            ],
+            path: "Benchmarks/Detection",
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    ]
+)

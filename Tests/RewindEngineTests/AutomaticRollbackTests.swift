@@ -1,0 +1,210 @@
+import RewindCore
+import RewindEngine
+import RewindPorts
+import Testing
+
+/// From failing checks to a decision: what fires, what does not, and what Rewind does about it.
+@Suite("Engine: automatic rollbacks", .timeLimit(.minutes(1)))
+struct AutomaticRollbackTests {
+    @Test("critical failures on a suspect backend: one immediate rollback to v1, verified, frozen, announced")
+    func criticalFailureRollsBackImmediately() async throws {
+        try await Harness.with { h in
+            let (v1, _) = try await h.seedKnownGood()
+            let flaky = CollectingNotifier(channel: "flaky", failures: Int.max)
+            try await h.run(notifiers: [flaky]) { run in
+                let v2 = try await run.deploy(Fixture.backend, "v2", health: .failing(status: 503))
+                let incident = try await run.untilClosed()
+
+                // The platform: one call, back on v1.
+                #expect(h.world.rollbackCalls.map(\.target) == [v1.id])
+                #expect(h.world.live(Fixture.backend) == v1.id)
+                #expect(h.world.rollbackCount(service: Fixture.worker) == 0)
+
+                // The incident.
+                let stored = try #require(try await h.sqlite.incident(id: incident.id))
+                #expect(stored.status == .completed)
+                #expect(stored.trigger == .healthCritical)
+                #expect(stored.severity == .critical)
+                #expect(stored.strategy == .immediate)
+                #expect(stored.services == [Fixture.backend])
+                #expect(stored.closedAt != nil)
+                #expect(stored.violation?.evidence.count == 3)
+
+                // Deployments: live is v1 again, v2 is bad and will never be a rollback target.
+                #expect(try await h.liveID(Fixture.backend) == v1.id)
+                #expect(try await h.deployment(Fixture.backend, "v2")?.trust == .bad)
+                #expect(try await h.deployment(Fixture.backend, "v1")?.trust == .knownGood)
+                #expect(try await h.sqlite.automaticRollbacks(service: Fixture.backend, since: v2.deployedAt).count == 1)
+
+                // The immediate strategy freezes deployments for an hour.
+                let freeze = try #require(try await h.sqlite.currentFreeze())
+                #expect(freeze.until - freeze.setAt == .seconds(3600))
+                #expect(freeze.incidentID == incident.id)
+                #expect(freeze.isActive(at: h.clock.now))
+
+                // The journal: intent before the call, accepted after it, then the outcome; then verified.
+                #expect(
+                    try await h.journal(incident.id, step: "rollback-backend")
+                        == [.intent, .accepted(operationID: nil), .done(.succeeded(viaFallback: false))])
+                #expect(try await h.journal(incident.id, step: "verify-backend") == [.done(.succeeded(viaFallback: false))])
+                let kinds = try await h.timelineKinds(incident.id)
+                #expect(
+                    kinds.containsSubsequence([
+                        .detected, .decision, .freeze, .stepIntent, .stepAccepted, .stepOutcome, .verification,
+                        .verification, .closed,
+                    ]))
+                #expect(!kinds.contains(.escalation))
+
+                // Notices: initiated, then completed, each with the evidence that made the rule fire.
+                #expect(h.notifier.kinds == [.initiated, .completed])
+                let completed = try #require(h.notifier.notices.last)
+                #expect(completed.incidentID == incident.id)
+                #expect(completed.services == [Fixture.backend])
+                #expect(completed.evidence.first == "backend-health: 3 consecutive within 2m")
+                #expect(completed.evidence.count == 4)
+                #expect(completed.evidence.dropFirst().allSatisfy { $0.contains("HTTP 503") })
+                #expect(completed.verificationResults.count == 2)
+                #expect(completed.durationMs != nil)
+                #expect(completed.actions.contains { $0.contains("roll back backend v2 (backend-v2) → v1 (backend-v1)") })
+                #expect(h.notifier.notices.first?.evidence == completed.evidence)
+
+                // A channel that keeps failing is tried twice per notice and does not hold the incident up.
+                #expect(flaky.attempts == 4)
+                #expect(run.events.notified.filter { $0.channel == "flaky" }.map(\.delivered) == [false, false])
+                let notDelivered = try await h.sqlite.timeline(incidentID: incident.id).filter {
+                    $0.kind == .notification && $0.message.contains("NOT delivered to flaky")
+                }
+                #expect(notDelivered.count == 2)
+            }
+        }
+    }
+
+    @Test("a flapping check (fail, fail, success, …) never fires: no incident after a minute of it")
+    func flappingNeverFires() async throws {
+        try await Harness.with { h in
+            try await h.seedKnownGood()
+            try await h.deploySuspect(Fixture.backend, "v2", health: .cycle([false, false, true]))
+            try await h.run { run in
+                try await run.advance(by: .seconds(60))
+                #expect(h.world.probeCount(Fixture.id(Fixture.backend, "v2")) >= 100)
+                #expect(run.events.checkFailures.contains { $0.count == 2 })
+                #expect(!run.events.checkFailures.contains { $0.count >= 3 })
+                #expect(run.events.violations.isEmpty)
+                #expect(try await h.incidents().isEmpty)
+                #expect(h.world.rollbackCalls.isEmpty)
+                #expect(try await h.deployment(Fixture.backend, "v2")?.trust == .suspect)
+            }
+        }
+    }
+
+    @Test("non-critical worker failures: the fast strategy after 5 consecutive failures, no freeze")
+    func nonCriticalFailureRollsBackFast() async throws {
+        try await Harness.with { h in
+            let (_, w1) = try await h.seedKnownGood()
+            try await h.deploySuspect(Fixture.worker, "v2", health: .timeout)
+            try await h.run { run in
+                let incident = try await run.untilClosed()
+
+                let failures = run.events.checkFailures.filter { $0.service == Fixture.worker }
+                #expect(failures.map(\.count).prefix(5) == [1, 2, 3, 4, 5])
+                #expect(failures.allSatisfy { $0.of == 5 })
+                let violation = try #require(run.events.violations.first)
+                #expect(violation.trigger == .healthNonCritical)
+                #expect(violation.evidence.count == 5)
+                #expect(violation.evidence.allSatisfy { $0.result == "timed out" && $0.latencyMs == 5000 })
+
+                let stored = try #require(try await h.sqlite.incident(id: incident.id))
+                #expect(stored.status == .completed)
+                #expect(stored.strategy == .fast)
+                #expect(stored.severity == .high)
+                #expect(stored.plan?.steps.map(\.timeout) == [.seconds(120)])
+                #expect(stored.plan?.freeze == nil)
+                #expect(try await h.sqlite.currentFreeze() == nil)
+                #expect(!(try await h.timelineKinds(incident.id)).contains(.freeze))
+
+                #expect(h.world.rollbackCalls.map(\.target) == [w1.id])
+                #expect(try await h.liveID(Fixture.worker) == w1.id)
+                #expect(try await h.deployment(Fixture.worker, "v2")?.trust == .bad)
+                #expect(try await h.liveID(Fixture.backend) == Fixture.id(Fixture.backend, "v1"))
+                #expect(h.notifier.kinds == [.initiated, .completed])
+            }
+        }
+    }
+
+    @Test("a known-good service failing with nothing suspect: escalated, not rolled back, and only once")
+    func knownGoodFailureEscalates() async throws {
+        try await Harness.with { h in
+            let (v1, _) = try await h.seedKnownGood()
+            h.world.setHealth(v1.id, .failing(status: 500))
+            try await h.run { run in
+                let incident = try await run.untilClosed()
+                #expect(incident.status == .escalated)
+                #expect(incident.strategy == nil)
+                #expect(incident.plan == nil)
+
+                let timeline = try await h.sqlite.timeline(incidentID: incident.id)
+                #expect(timeline.map(\.kind).containsSubsequence([.detected, .decision, .escalation, .notification]))
+                #expect(timeline.first { $0.kind == .decision }?.detail == .object(["escalation": .string("not_caused_by_deployment")]))
+                #expect(h.notifier.kinds == [.escalated])
+                #expect(h.notifier.notices.first?.actions == ["no rollback; people notified"])
+                #expect(h.notifier.notices.first?.error?.contains("no service is suspect") == true)
+                #expect(h.world.rollbackCalls.isEmpty)
+                #expect(try await h.deployment(Fixture.backend, "v1")?.trust == .knownGood)
+
+                // The trigger stays firing while the service stays down: no second incident.
+                try await run.advance(by: .seconds(30))
+                #expect(try await h.incidents().count == 1)
+                #expect(h.world.rollbackCalls.isEmpty)
+            }
+        }
+    }
+
+    @Test("observe mode: the incident is observed, people hear what would happen, nothing is touched")
+    func observeModeActsOnNothing() async throws {
+        try await Harness.with { h in
+            try await h.seedKnownGood()
+            let v2 = try await h.deploySuspect(Fixture.backend, "v2", health: .failing(status: 503))
+            try await h.run(policy: Fixture.policy(mode: .observe)) { run in
+                let incident = try await run.untilClosed()
+                #expect(incident.status == .observed)
+                #expect(incident.mode == .observe)
+                #expect(incident.strategy == .immediate)
+
+                #expect(h.notifier.kinds == [.wouldRollBack])
+                let notice = try #require(h.notifier.notices.first)
+                #expect(notice.actions.contains { $0.hasPrefix("would roll back backend") })
+                #expect(notice.actions.contains("would freeze deployments for 1h"))
+
+                #expect(h.world.rollbackCalls.isEmpty)
+                #expect(h.world.live(Fixture.backend) == v2.id)
+                #expect(try await h.liveID(Fixture.backend) == v2.id)
+                #expect(try await h.sqlite.currentFreeze() == nil)
+                let kinds = try await h.timelineKinds(incident.id)
+                #expect(!kinds.contains(.stepIntent))
+                #expect(!kinds.contains(.freeze))
+
+                try await run.advance(by: .seconds(10))
+                #expect(try await h.incidents().count == 1)
+            }
+        }
+    }
+
+    @Test("the immediate strategy rolls back every suspect service, each verified")
+    func immediateRollsBackEverySuspect() async throws {
+        try await Harness.with { h in
+            let (b1, w1) = try await h.seedKnownGood()
+            try await h.deploySuspect(Fixture.backend, "v2", health: .failing(status: 502))
+            try await h.deploySuspect(Fixture.worker, "v2", health: .healthy)
+            try await h.run { run in
+                let incident = try await run.untilClosed()
+                #expect(incident.status == .completed)
+                #expect(Set(incident.services) == [Fixture.backend, Fixture.worker])
+                #expect(Set(h.world.rollbackCalls.map(\.target)) == [b1.id, w1.id])
+                #expect(try await h.liveID(Fixture.worker) == w1.id)
+                let steps = try await h.sqlite.steps(incidentID: incident.id)
+                #expect(Set(steps.map(\.stepID)) == ["rollback-backend", "rollback-worker", "verify-backend", "verify-worker"])
+                #expect(steps.allSatisfy { $0.outcome?.isSuccess == true })
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import RewindCore
+import RewindPorts
+import RewindStoreSQLite
+import Synchronization
+
+/// Counts the store calls the engine has in flight, and all it ever made.
+final class StoreActivity: Sendable {
+    private let counts = Mutex((inFlight: 0, total: 0))
+
+    func enter() { counts.withLock { $0.inFlight += 1; $0.total += 1 } }
+    func leave() { counts.withLock { $0.inFlight -= 1 } }
+
+    var inFlight: Int { counts.withLock { $0.inFlight } }
+    var total: Int { counts.withLock { $0.total } }
+}
+
+/// The real SQLite store as the engine sees it, counting the calls in flight. The fakes never
+/// suspend, so an engine with no store call in flight and its periodic tasks parked on the clock is
+/// idle: that is how a test knows it may move time on (see ``EngineRun/settle()``).
+struct ObservedStore: RewindStore {
+    let base: SQLiteStore
+    let activity: StoreActivity
+
+    private func tracked<T>(_ call: () async throws -> T) async throws -> T {
+        activity.enter()
+        defer { activity.leave() }
+        return try await call()
+    }
+
+    func recordDeployment(_ deployment: Deployment, makeLive: Bool) async throws {
+        try await tracked { try await base.recordDeployment(deployment, makeLive: makeLive) }
+    }
+    func deployments(of service: ServiceName) async throws -> [Deployment] {
+        try await tracked { try await base.deployments(of: service) }
+    }
+    func liveDeployment(of service: ServiceName) async throws -> Deployment? {
+        try await tracked { try await base.liveDeployment(of: service) }
+    }
+    func setLive(service: ServiceName, deploymentID: String) async throws {
+        try await tracked { try await base.setLive(service: service, deploymentID: deploymentID) }
+    }
+    func setTrust(service: ServiceName, deploymentID: String, trust: DeploymentTrust, at: Timestamp) async throws {
+        try await tracked { try await base.setTrust(service: service, deploymentID: deploymentID, trust: trust, at: at) }
+    }
+    func createIncident(_ incident: Incident) async throws -> Incident {
+        try await tracked { try await base.createIncident(incident) }
+    }
+    func updateIncident(_ incident: Incident) async throws {
+        try await tracked { try await base.updateIncident(incident) }
+    }
+    func incident(id: Int64) async throws -> Incident? {
+        try await tracked { try await base.incident(id: id) }
+    }
+    func incidents(limit: Int) async throws -> [Incident] {
+        try await tracked { try await base.incidents(limit: limit) }
+    }
+    func openIncidents() async throws -> [Incident] {
+        try await tracked { try await base.openIncidents() }
+    }
+    func append(_ event: TimelineEvent) async throws {
+        try await tracked { try await base.append(event) }
+    }
+    func timeline(incidentID: Int64) async throws -> [TimelineEvent] {
+        try await tracked { try await base.timeline(incidentID: incidentID) }
+    }
+    func recordStep(_ record: StepRecord) async throws {
+        try await tracked { try await base.recordStep(record) }
+    }
+    func steps(incidentID: Int64) async throws -> [StepRecord] {
+        try await tracked { try await base.steps(incidentID: incidentID) }
+    }
+    func recordAutomaticRollback(service: ServiceName, at: Timestamp) async throws {
+        try await tracked { try await base.recordAutomaticRollback(service: service, at: at) }
+    }
+    func automaticRollbacks(service: ServiceName, since: Timestamp) async throws -> [Timestamp] {
+        try await tracked { try await base.automaticRollbacks(service: service, since: since) }
+    }
+    func setFreeze(_ freeze: Freeze?) async throws {
+        try await tracked { try await base.setFreeze(freeze) }
+    }
+    func currentFreeze() async throws -> Freeze? {
+        try await tracked { try await base.currentFreeze() }
+    }
+    func acquireLease(holder: String, now: Timestamp, until: Timestamp) async throws -> Bool {
+        try await tracked { try await base.acquireLease(holder: holder, now: now, until: until) }
+    }
+    func releaseLease(holder: String) async throws {
+        try await tracked { try await base.releaseLease(holder: holder) }
+    }
+}

@@ -1,0 +1,112 @@
+import AsyncHTTPClient
+import Foundation
+import RewindCore
+import RewindSandbox
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The daemon as a user runs it: `rewind serve` in its own process, against the sandbox on loopback.
+@Suite(.serialized)
+struct DaemonTests {
+    /// SIGKILL in the middle of a rollback: the restarted daemon finishes the incident from its
+    /// journal without a second rollback call to the platform.
+    @Test func restartAfterSIGKILLFinishesTheIncidentWithoutASecondRollback() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanUp() }
+        try await withSandbox(rollbackDuration: .seconds(4)) { world, endpoints in
+            let port = try freePort()
+            try daemonConfig(endpoints: endpoints, port: port).write(toFile: scratch.file("rewind.yaml"), atomically: true, encoding: .utf8)
+            try await seedKnownGood(statePath: scratch.file("state.db"))
+            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            let api = API(client: client, base: "http://127.0.0.1:\(port)")
+
+            var daemon = try DaemonProcess(config: scratch.file("rewind.yaml"), log: scratch.file("daemon-1.log"))
+            try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
+
+            world.deploy(service: "backend", SandboxDeployment(id: "be-v2", version: "v2", behavior: .failing(status: 500)))
+            let recorded = try await api.call(.POST, "/api/v1/deployments", json: #"{"service":"backend","id":"be-v2","version":"v2"}"#)
+            #expect(recorded.status == 201)
+
+            // Wait until the platform has accepted the rollback and the journal says so.
+            try await eventually("the rollback is accepted and journaled", within: 30) {
+                let detail = try await api.object("/api/v1/incidents/1")
+                let steps = detail["steps"] as? [[String: Any]] ?? []
+                let accepted = steps.contains { ($0["state"] as? [String: Any])?["accepted"] != nil }
+                return accepted && world.rollbackCalls(service: "backend") == 1
+            }
+            daemon.kill(SIGKILL)
+            #expect(daemon.waitForExit() != 0)
+            #expect(world.rollbackCalls(service: "backend") == 1)
+
+            daemon = try DaemonProcess(config: scratch.file("rewind.yaml"), log: scratch.file("daemon-2.log"))
+            try await eventually("the restarted daemon answers", within: 30) { await api.isUp() }
+            try await eventually("the incident completes", within: 40) {
+                let detail = try await api.object("/api/v1/incidents/1")
+                return (detail["incident"] as? [String: Any])?["status"] as? String == "completed"
+            }
+            #expect(world.rollbackCalls(service: "backend") == 1, "the platform was called again after the restart")
+            #expect(world.live(service: "backend")?.id == "be-v1")
+            let timeline = try await api.call(.GET, "/api/v1/incidents/1").body
+            #expect(timeline.contains("resumed"))
+            #expect(timeline.contains("not calling the platform again"))
+
+            daemon.kill(SIGTERM)
+            #expect(daemon.waitForExit() == 0, "graceful shutdown exits 0: \(daemon.output.suffix(2000))")
+            try await client.shutdown()
+        }
+    }
+
+    /// The API refuses changes without the token, rejects malformed JSON with a reason, and a
+    /// manual rollback from the CLI goes through the daemon and completes with verification.
+    @Test func apiAuthMalformedInputAndManualRollbackThroughTheCLI() async throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanUp() }
+        try await withSandbox { world, endpoints in
+            let port = try freePort()
+            let config = scratch.file("rewind.yaml")
+            try daemonConfig(endpoints: endpoints, port: port, token: "it-secret-token-1234").write(toFile: config, atomically: true, encoding: .utf8)
+            try await seedKnownGood(statePath: scratch.file("state.db"))
+            setenv("IT_TOKEN", "it-secret-token-1234", 1)
+            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            var api = API(client: client, base: "http://127.0.0.1:\(port)")
+            let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"))
+            try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
+
+            let unauthorized = try await api.call(.POST, "/api/v1/deployments", json: #"{"service":"backend","id":"x"}"#)
+            #expect(unauthorized.status == 401)
+            api.token = "it-secret-token-1234"
+            let malformed = try await api.call(.POST, "/api/v1/deployments", json: #"{"service":"backend""#)
+            #expect(malformed.status == 400)
+            #expect(malformed.body.contains("malformed JSON"))
+            let missing = try await api.call(.POST, "/api/v1/deployments", json: #"{"service":"backend"}"#)
+            #expect(missing.status == 400)
+            #expect(missing.body.contains("id"))
+            let unknown = try await api.call(.POST, "/api/v1/deployments", json: #"{"service":"nope","id":"x"}"#)
+            #expect(unknown.status == 422)
+
+            // A good v2 goes live, then an operator rolls it back by hand.
+            world.deploy(service: "backend", SandboxDeployment(id: "be-v2", version: "v2"))
+            #expect(try await api.call(.POST, "/api/v1/deployments", json: #"{"service":"backend","id":"be-v2","version":"v2"}"#).status == 201)
+            let result = try runRewind(["rollback", "backend", "--reason", "bad migration", "--config", config, "--output", "json"], environment: ["IT_TOKEN": "it-secret-token-1234"])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("\"completed\""))
+            #expect(world.live(service: "backend")?.id == "be-v1")
+            #expect(world.rollbackCalls(service: "backend") == 1)
+
+            let status = try runRewind(["status", "--config", config, "--output", "json"], environment: ["IT_TOKEN": "it-secret-token-1234"])
+            #expect(status.status == 0)
+            #expect(status.stdout.contains("\"daemon\" : true"))
+            let shown = try runRewind(["incidents", "show", "1", "--config", config], environment: ["IT_TOKEN": "it-secret-token-1234"])
+            #expect(shown.stdout.contains("bad migration"))
+            #expect(shown.stdout.contains("verification"))
+            #expect(!daemon.output.contains("it-secret-token-1234"), "the token leaked into the daemon's log")
+
+            daemon.kill(SIGTERM)
+            #expect(daemon.waitForExit() == 0)
+            try await client.shutdown()
+        }
+    }
+}
