@@ -141,6 +141,9 @@ struct IncidentMachineTests {
         #expect(
             failed.resume(finishedSteps: done, verified: ["frontend": true, "backend": false, "worker": true])
                 == [.notify(.failed), .finish(.failed)])
+        // A second resume of a finished incident announces nothing again.
+        #expect(failed.resume(finishedSteps: done, verified: ["frontend": true, "backend": false, "worker": true]) == [])
+        #expect(failed.outcome == .failed)
     }
 
     @Test("duplicate and unexpected events are ignored")

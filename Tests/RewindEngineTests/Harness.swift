@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RewindCore
 import RewindEngine
 import RewindPorts
@@ -131,7 +132,8 @@ struct Harness: Sendable {
             EngineDependencies(
                 policy: policy, store: ObservedStore(base: sqlite, activity: activity), clock: clock,
                 prober: FakeProber(world: world), providers: providers, fallbacks: fallbacks,
-                notifiers: [notifier] + extra, random: { 0.5 }, observer: { events.record($0) },
+                notifiers: [notifier] + extra, logger: Logger(label: "rewind.engine", factory: { _ in SwiftLogNoOpLogHandler() }),
+                random: { 0.5 }, observer: { events.record($0) },
                 bakeCheckInterval: bakeCheckInterval))
         let checks = policy.services.reduce(0) { $0 + $1.checks.count }
         let run = EngineRun(engine: engine, harness: self, baseline: checks + 2)

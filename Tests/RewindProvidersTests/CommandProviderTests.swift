@@ -10,7 +10,8 @@ struct CommandProviderTests {
         service: "api", id: "v1; rm -rf /", version: "1.0 beta", deployedAt: Timestamp(millisecondsSinceEpoch: 0)
     )
     static let context = ActionContext(
-        incidentID: 42, current: Deployment(service: "api", id: "v2", version: "2.0", deployedAt: .init(millisecondsSinceEpoch: 0))
+        incidentID: 42,
+        current: Deployment(service: "api", id: "v2", version: "2.0", deployedAt: .init(millisecondsSinceEpoch: 0))
     )
 
     static func provider(_ spec: CommandProviderSpec, secrets: [String] = []) -> CommandProvider {
@@ -63,7 +64,9 @@ struct CommandProviderTests {
 
     @Test("a command that outlives its timeout is stopped, with what it started")
     func timeout() async throws {
-        let spec = CommandProviderSpec(rollback: ["sh", "-c", "echo started; sleep 30; echo never"], timeout: .milliseconds(300))
+        let spec = CommandProviderSpec(
+            rollback: ["sh", "-c", "echo started; sleep 30; echo never"], timeout: .milliseconds(300)
+        )
         let error = try await #require(throws: ProviderError.self) { try await Self.rollback(spec) }
         #expect(error.kind == .timeout)
         #expect(error.output?.stdout == "started\n")
@@ -94,24 +97,43 @@ struct CommandProviderTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rewind-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        try "\n  dpl_42  \nother\n".write(to: directory.appendingPathComponent("live.txt"), atomically: true, encoding: .utf8)
+        let file = directory.appendingPathComponent("live.txt")
+        try "\n  dpl_42  \nother\n".write(to: file, atomically: true, encoding: .utf8)
 
-        let spec = CommandProviderSpec(rollback: ["true"], current: ["cat", "live.txt"], workingDirectory: directory.path)
+        let spec = CommandProviderSpec(
+            rollback: ["true"], current: ["cat", "live.txt"], workingDirectory: directory.path
+        )
         #expect(try await Self.provider(spec).currentDeployment(service: "api") == PlatformDeployment(id: "dpl_42"))
-        #expect(try await Self.provider(CommandProviderSpec(rollback: ["true"])).currentDeployment(service: "api") == nil)
+        let withoutCurrent = Self.provider(CommandProviderSpec(rollback: ["true"]))
+        #expect(try await withoutCurrent.currentDeployment(service: "api") == nil)
         #expect(try await Self.provider(spec).listDeployments(service: "api") == [])
     }
 
-    @Test("a script given by path runs with its arguments")
-    func scriptByPath() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rewind-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let script = directory.appendingPathComponent("rollback.sh")
-        try "#!/bin/sh\nfor a in \"$@\"; do echo \"[$a]\"; done\n".write(to: script, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+    @Test("a program given by path, absolute or relative to the working directory, runs")
+    func programByPath() async throws {
+        let absolute = CommandProviderSpec(rollback: ["/usr/bin/printf", "[%s]", "{{target.id}}"])
+        #expect(try await Self.rollback(absolute).output?.stdout == "[v1; rm -rf /]")
+        let relative = CommandProviderSpec(rollback: ["./printf", "%s", "{{service}}"], workingDirectory: "/usr/bin")
+        #expect(try await Self.rollback(relative).output?.stdout == "api")
+    }
 
-        let output = try #require(try await Self.rollback(CommandProviderSpec(rollback: [script.path, "{{target.id}}"])).output)
-        #expect(output.stdout == "[v1; rm -rf /]\n")
+    @Test("a missing working directory is commandFailed")
+    func missingWorkingDirectory() async throws {
+        let spec = CommandProviderSpec(rollback: ["true"], workingDirectory: "/nonexistent/rewind-test")
+        let error = try await #require(throws: ProviderError.self) { try await Self.rollback(spec) }
+        #expect(error.kind == .commandFailed)
+        #expect(error.message.contains("/nonexistent/rewind-test"))
+    }
+
+    @Test("a file that cannot be executed is commandFailed")
+    func unlaunchable() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("rewind-\(UUID().uuidString).bin")
+        try Data([0, 1, 2, 3]).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file.path)
+        let error = try await #require(throws: ProviderError.self) {
+            try await Self.rollback(CommandProviderSpec(rollback: [file.path]))
+        }
+        #expect(error.kind == .commandFailed)
     }
 }

@@ -16,7 +16,8 @@ struct HTTPProviderTests {
         withStatus: Bool = true, timeout: Duration? = nil
     ) -> HTTPProviderSpec {
         let base = endpoints.platform
-        let headers: [String: ConfigText] = token.map { ["Authorization": ConfigText("Bearer \($0)", isSecret: true)] } ?? [:]
+        var headers: [String: ConfigText] = [:]
+        if let token { headers["Authorization"] = ConfigText("Bearer \(token)", isSecret: true) }
         return HTTPProviderSpec(
             rollback: HTTPRequestSpec(
                 method: "POST", url: "\(base)/v1/services/{{service}}/rollback", headers: headers,
@@ -34,7 +35,8 @@ struct HTTPProviderTests {
     }
 
     static let v1 = Deployment(
-        service: "api", id: "dpl_1", version: "1.0.0", deployedAt: Timestamp(millisecondsSinceEpoch: 0), trust: .knownGood
+        service: "api", id: "dpl_1", version: "1.0.0", deployedAt: Timestamp(millisecondsSinceEpoch: 0),
+        trust: .knownGood
     )
     static let context = ActionContext(incidentID: 7, current: nil)
 
@@ -45,7 +47,8 @@ struct HTTPProviderTests {
         try await withSandbox(world) { endpoints in
             let provider = Self.provider(Self.spec(endpoints))
             #expect(provider.kind == "http")
-            #expect(try await provider.currentDeployment(service: "api") == PlatformDeployment(id: "dpl_2", version: "2.0.0"))
+            let before = try await provider.currentDeployment(service: "api")
+            #expect(before == PlatformDeployment(id: "dpl_2", version: "2.0.0"))
 
             let operation = try await provider.rollback(service: "api", to: Self.v1, context: Self.context)
             #expect(operation == RollbackOperation(id: "op-1", finished: false))
@@ -231,7 +234,9 @@ struct HTTPProviderTests {
     @Test("the factory builds the provider the spec names")
     func factory() {
         let endpoints = SandboxEndpoints(services: [:], platform: "http://127.0.0.1:1")
-        let http = ProviderFactory.make(.http(Self.spec(endpoints)), service: "api", client: .shared, redactor: Redactor())
+        let http = ProviderFactory.make(
+            .http(Self.spec(endpoints)), service: "api", client: .shared, redactor: Redactor()
+        )
         let command = ProviderFactory.make(
             .command(CommandProviderSpec(rollback: ["true"])), service: "api", client: .shared, redactor: Redactor()
         )

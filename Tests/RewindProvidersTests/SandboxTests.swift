@@ -82,7 +82,8 @@ struct SandboxTests {
         try await withSandbox(world) { endpoints in
             let rollback = "\(endpoints.platform)/v1/services/api/rollback"
             let first = try await post(rollback, body: #"{"deployment":"dpl_1"}"#)
-            #expect(try await get("\(endpoints.platform)/v1/operations/\(first.json["id"] ?? "")").json["status"] == "failed")
+            let operation = try await get("\(endpoints.platform)/v1/operations/\(first.json["id"] ?? "")")
+            #expect(operation.json["status"] == "failed")
             #expect(world.live(service: "api")?.id == "dpl_2")
 
             let second = try await post(rollback, body: #"{"deployment":"dpl_1"}"#)

@@ -1,0 +1,141 @@
+import RewindCore
+import RewindEngine
+import RewindPorts
+import Testing
+
+/// A daemon that died mid-rollback: the next one resumes from the journal and never calls the
+/// platform twice for the same step.
+@Suite("Engine: resuming after a restart", .timeLimit(.minutes(1)))
+struct RestartTests {
+    /// Stages, directly in the store, what a daemon leaves behind when it dies mid-rollback: an open
+    /// immediate incident rolling backend back from v2 to v1, with `journal` recorded for its step.
+    private func stageInterruptedRollback(_ h: Harness, journal: [StepRecord.State]) async throws -> Incident {
+        let (v1, _) = try await h.seedKnownGood()
+        let v2 = try await h.deploySuspect(Fixture.backend, "v2", health: .failing(status: 503))
+        let plan = Plan(
+            strategy: .immediate,
+            steps: [
+                PlanStep(id: "rollback-backend", service: Fixture.backend, from: v2, to: v1, timeout: .seconds(30), dependsOn: [])
+            ],
+            freeze: .seconds(3600))
+        let incident = try await h.sqlite.createIncident(
+            Incident(
+                id: 0, openedAt: h.clock.now, services: [Fixture.backend], trigger: .healthCritical, severity: .critical,
+                strategy: .immediate, status: .open, summary: "backend: health_critical", plan: plan))
+        for state in journal {
+            try await h.sqlite.recordStep(StepRecord(incidentID: incident.id, stepID: "rollback-backend", state: state, at: h.clock.now))
+        }
+        return incident
+    }
+
+    @Test("accepted before the restart, operation still running: polled to the end, never called again")
+    func resumesAcceptedOperation() async throws {
+        try await Harness.with { h in
+            let staged = try await stageInterruptedRollback(h, journal: [.intent, .accepted(operationID: "op-1")])
+            let v1 = Fixture.id(Fixture.backend, "v1")
+            h.world.stageOperation(id: "op-1", service: Fixture.backend, target: v1, polls: 2)
+            try await h.run { run in
+                let incident = try await run.untilClosed()
+                #expect(incident.id == staged.id)
+                #expect(incident.status == .completed)
+
+                #expect(h.world.rollbackCalls.isEmpty)
+                #expect(h.world.statusPolls == 2)
+                #expect(h.world.live(Fixture.backend) == v1)
+                #expect(try await h.liveID(Fixture.backend) == v1)
+                #expect(try await h.deployment(Fixture.backend, "v2")?.trust == .bad)
+
+                #expect(
+                    try await h.journal(incident.id, step: "rollback-backend")
+                        == [.intent, .accepted(operationID: "op-1"), .done(.succeeded(viaFallback: false))])
+                #expect(try await h.journal(incident.id, step: "verify-backend") == [.done(.succeeded(viaFallback: false))])
+                let timeline = try await h.sqlite.timeline(incidentID: incident.id)
+                #expect(timeline.filter { $0.kind == .resumed }.count == 2)
+                #expect(!timeline.contains { $0.kind == .stepIntent })
+                // Nothing already announced is announced again.
+                #expect(h.notifier.kinds == [.completed])
+                // The failing v2 kept firing while the incident ran: ignored, no second incident.
+                #expect(try await h.incidents().count == 1)
+            }
+        }
+    }
+
+    @Test("intent recorded but the platform already serves the target: alreadyLive, nothing called")
+    func resumesIntentAlreadyLive() async throws {
+        try await Harness.with { h in
+            let staged = try await stageInterruptedRollback(h, journal: [.intent])
+            let v1 = Fixture.id(Fixture.backend, "v1")
+            h.world.setLive(Fixture.backend, v1)
+            try await h.run { run in
+                let incident = try await run.untilClosed()
+                #expect(incident.id == staged.id)
+                #expect(incident.status == .completed)
+                #expect(h.world.rollbackCalls.isEmpty)
+                #expect(try await h.liveID(Fixture.backend) == v1)
+                #expect(try await h.journal(incident.id, step: "rollback-backend") == [.intent, .intent, .done(.alreadyLive)])
+                let timeline = try await h.sqlite.timeline(incidentID: incident.id)
+                #expect(timeline.contains { $0.kind == .resumed })
+                #expect(timeline.contains { $0.kind == .stepAttempt && $0.message.contains("already serves") })
+            }
+        }
+    }
+
+    @Test("intent recorded and the platform still on v2: the step runs once, now")
+    func resumesIntentNotYetCalled() async throws {
+        try await Harness.with { h in
+            _ = try await stageInterruptedRollback(h, journal: [.intent])
+            try await h.run { run in
+                let incident = try await run.untilClosed()
+                #expect(incident.status == .completed)
+                #expect(h.world.rollbackCalls.count == 1)
+                #expect(
+                    try await h.journal(incident.id, step: "rollback-backend")
+                        == [.intent, .intent, .accepted(operationID: nil), .done(.succeeded(viaFallback: false))])
+            }
+        }
+    }
+
+    @Test("a step done but not verified before the restart: only the verification runs")
+    func resumesVerificationOnly() async throws {
+        try await Harness.with { h in
+            let staged = try await stageInterruptedRollback(
+                h, journal: [.intent, .accepted(operationID: nil), .done(.succeeded(viaFallback: false))])
+            h.world.setLive(Fixture.backend, Fixture.id(Fixture.backend, "v1"))
+            try await h.run { run in
+                let incident = try await run.untilClosed()
+                #expect(incident.id == staged.id)
+                #expect(incident.status == .completed)
+                #expect(h.world.rollbackCalls.isEmpty)
+                #expect(try await h.journal(incident.id, step: "verify-backend") == [.done(.succeeded(viaFallback: false))])
+            }
+        }
+    }
+
+    @Test("a daemon stopped mid-operation: its successor on the same state finishes it without a second call")
+    func successorFinishesInterruptedRollback() async throws {
+        try await Harness.with { h in
+            let (v1, _) = try await h.seedKnownGood()
+            try await h.deploySuspect(Fixture.backend, "v2", health: .failing(status: 503))
+            h.world.setRollbackBehaviour(.neverFinishes)
+            var interrupted: Int64 = 0
+            try await h.run { run in
+                try await run.advance(until: "the platform accepted the rollback") { h.world.statusPolls >= 2 }
+                interrupted = try #require(try await h.sqlite.openIncidents().first).id
+            }
+            #expect(try await h.journal(interrupted, step: "rollback-backend") == [.intent, .accepted(operationID: "op-1")])
+
+            // The platform finishes the operation on its own; a new daemon starts on the same state.
+            h.world.stageOperation(id: "op-1", service: Fixture.backend, target: v1.id, polls: 1)
+            try await h.run { run in
+                let incident = try await run.untilClosed()
+                #expect(incident.id == interrupted)
+                #expect(incident.status == .completed)
+                #expect(h.world.rollbackCalls.count == 1)
+                #expect(try await h.liveID(Fixture.backend) == v1.id)
+                #expect(
+                    try await h.journal(incident.id, step: "rollback-backend")
+                        == [.intent, .accepted(operationID: "op-1"), .done(.succeeded(viaFallback: false))])
+            }
+        }
+    }
+}

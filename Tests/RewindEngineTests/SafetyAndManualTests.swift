@@ -1,0 +1,126 @@
+import RewindCore
+import RewindEngine
+import RewindPorts
+import Testing
+
+/// The cooldown after an automatic rollback, and manual rollbacks through the same path.
+@Suite("Engine: cooldown and manual rollbacks", .timeLimit(.minutes(1)))
+struct SafetyAndManualTests {
+    @Test("cooldown: a bad v3 soon after an automatic rollback is escalated, not rolled back again")
+    func secondRollbackInsideCooldownEscalates() async throws {
+        try await Harness.with { h in
+            let (v1, _) = try await h.seedKnownGood()
+            try await h.run { run in
+                try await run.deploy(Fixture.backend, "v2", health: .failing(status: 503))
+                let first = try await run.untilClosed()
+                #expect(first.status == .completed)
+                try await run.advance(until: "the backend check recovered") { run.events.recoveries.contains(Fixture.backend) }
+
+                let v3 = try await run.deploy(Fixture.backend, "v3", health: .failing(status: 503))
+                let second = try await run.untilClosed(2)
+                #expect(second.status == .escalated)
+                #expect(second.openedAt - first.closedAt! < .seconds(900))
+
+                let decision = try await h.sqlite.timeline(incidentID: second.id).first { $0.kind == .decision }
+                #expect(decision?.detail == .object(["escalation": .string("cooldown")]))
+                #expect(h.world.rollbackCalls.map(\.target) == [v1.id])
+                #expect(h.world.live(Fixture.backend) == v3.id)
+                #expect(try await h.liveID(Fixture.backend) == v3.id)
+                #expect(try await h.deployment(Fixture.backend, "v3")?.trust == .bad)
+                #expect(h.notifier.kinds == [.initiated, .completed, .escalated])
+                #expect(h.notifier.notices.last?.error?.contains("cooldown") == true)
+            }
+        }
+    }
+
+    @Test("a manual rollback to an explicit deployment runs the same path: journal, verification, notices")
+    func manualRollbackCompletes() async throws {
+        try await Harness.with { h in
+            let (v1, _) = try await h.seedKnownGood()
+            try await h.deploySuspect(Fixture.backend, "v2", health: .healthy)
+            try await h.run { run in
+                let result = await run.engine.requestRollback(
+                    .init(service: Fixture.backend, to: v1.id, reason: "v2 corrupts invoices"))
+                let id = try result.get()
+
+                // One incident per service: a second request while the first runs is refused.
+                let again = await run.engine.requestRollback(.init(service: Fixture.backend, to: v1.id, reason: "again"))
+                #expect(again.refusal?.code == "refused")
+                #expect(again.refusal?.message.contains("already in an open incident") == true)
+
+                let incident = try await run.untilClosed()
+                #expect(incident.id == id)
+                #expect(incident.status == .completed)
+                #expect(incident.trigger == .manual)
+                #expect(incident.strategy == .fast)
+                #expect(incident.reason == "v2 corrupts invoices")
+                #expect(incident.violation == nil)
+
+                #expect(h.world.rollbackCalls.map(\.target) == [v1.id])
+                #expect(try await h.liveID(Fixture.backend) == v1.id)
+                #expect(
+                    try await h.journal(id, step: "rollback-backend")
+                        == [.intent, .accepted(operationID: nil), .done(.succeeded(viaFallback: false))])
+                #expect(try await h.journal(id, step: "verify-backend") == [.done(.succeeded(viaFallback: false))])
+                let timeline = try await h.sqlite.timeline(incidentID: id)
+                #expect(timeline.first?.message == "manual rollback requested: v2 corrupts invoices")
+                #expect(try await h.sqlite.currentFreeze() == nil)
+
+                #expect(h.notifier.kinds == [.initiated, .completed])
+                #expect(h.notifier.notices.allSatisfy { $0.evidence == ["operator: v2 corrupts invoices"] && $0.trigger == .manual })
+
+                // A manual rollback is not an automatic one: no cooldown follows it.
+                #expect(try await h.sqlite.automaticRollbacks(service: Fixture.backend, since: v1.deployedAt).isEmpty)
+                try await run.deploy(Fixture.backend, "v3", health: .failing(status: 503))
+                let automatic = try await run.untilClosed(2)
+                #expect(automatic.status == .completed)
+                #expect(automatic.trigger == .healthCritical)
+                #expect(h.world.rollbackCalls.map(\.target) == [v1.id, v1.id])
+            }
+        }
+    }
+
+    @Test("manual rollbacks are refused for an unknown service and an unknown deployment")
+    func manualRollbackRefusals() async throws {
+        try await Harness.with { h in
+            try await h.seedKnownGood()
+            try await h.deploySuspect(Fixture.backend, "v2", health: .healthy)
+            try await h.run { run in
+                let unknownService = await run.engine.requestRollback(.init(service: "frontend", to: nil, reason: "test"))
+                #expect(unknownService.refusal?.code == "unknown_service")
+                #expect(unknownService.refusal?.message.contains("known: backend, worker") == true)
+
+                let unknownTarget = await run.engine.requestRollback(.init(service: Fixture.backend, to: "v0", reason: "test"))
+                #expect(unknownTarget.refusal?.code == "refused")
+
+                let alreadyLive = await run.engine.requestRollback(
+                    .init(service: Fixture.backend, to: Fixture.id(Fixture.backend, "v2"), reason: "test"))
+                #expect(alreadyLive.refusal?.code == "refused")
+
+                try await run.advance(by: .seconds(3))
+                #expect(try await h.incidents().isEmpty)
+                #expect(h.world.rollbackCalls.isEmpty)
+            }
+        }
+    }
+
+    @Test("a manual rollback with no target named goes to the newest known-good deployment")
+    func manualRollbackPicksKnownGood() async throws {
+        try await Harness.with { h in
+            let (v1, _) = try await h.seedKnownGood()
+            try await h.deploySuspect(Fixture.backend, "v2", health: .healthy)
+            try await h.run { run in
+                _ = try await run.engine.requestRollback(.init(service: Fixture.backend, to: nil, reason: "rollback drill")).get()
+                let incident = try await run.untilClosed()
+                #expect(incident.status == .completed)
+                #expect(h.world.rollbackCalls.map(\.target) == [v1.id])
+            }
+        }
+    }
+}
+
+extension Result where Failure == EngineRefusal {
+    var refusal: EngineRefusal? {
+        if case .failure(let refusal) = self { refusal } else { nil }
+    }
+}
