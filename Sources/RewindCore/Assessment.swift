@@ -110,16 +110,19 @@ public enum Assessment {
             let live = affected.current.map { "\($0.label), known good" } ?? "no known deployment"
             return .escalate(.notCausedByDeployment, detail: "\(affected.name) runs \(live); no service is suspect")
         }
-        if let blocked = safetyBlock(affected.isSuspect ? affected : candidates[0], policy: policy, now: now) {
+        // The failing service itself in cooldown or over the cap: the whole decision escalates.
+        if affected.isSuspect, let blocked = safetyBlock(affected, policy: policy, now: now) {
             return blocked
         }
         var choices: [RollbackChoice] = []
         var skipped: [String] = []
+        var blockedReason: EscalationReason?
         for candidate in candidates {
             guard let current = candidate.current else { continue }
             if candidate.name != affected.name, let block = safetyBlock(candidate, policy: policy, now: now),
-                case .escalate(_, let detail) = block
+                case .escalate(let reason, let detail) = block
             {
+                blockedReason = blockedReason ?? reason
                 skipped.append(detail)
                 continue
             }
@@ -137,7 +140,7 @@ public enum Assessment {
                         + (target.knownGoodAt.map { " (known good since \($0))" } ?? "")))
         }
         if choices.isEmpty {
-            return .escalate(.noKnownGoodTarget, detail: skipped.joined(separator: "; "))
+            return .escalate(blockedReason ?? .noKnownGoodTarget, detail: skipped.joined(separator: "; "))
         }
         return .rollback(strategy: strategy, choices: choices, skipped: skipped)
     }

@@ -222,7 +222,7 @@ final class EngineRun: Sendable {
             let now = (harness.activity.total, clock.sleepers, events.count)
             if harness.activity.inFlight == 0, now.1 >= baseline, now == last {
                 quietRounds += 1
-                if quietRounds >= 25 { return }
+                if quietRounds >= 200 { return }
             } else {
                 quietRounds = 0
             }

@@ -129,6 +129,8 @@ struct RestartTests {
             try await h.run { run in
                 let incident = try await run.untilClosed()
                 #expect(incident.id == interrupted)
+                for e in try await h.sqlite.timeline(incidentID: incident.id) { print("DEBUG", e.at, e.kind, e.message) }
+                print("DEBUG", try await h.sqlite.stepHistory(incidentID: incident.id))
                 #expect(incident.status == .completed)
                 #expect(h.world.rollbackCalls.count == 1)
                 #expect(try await h.liveID(Fixture.backend) == v1.id)

@@ -30,7 +30,7 @@ struct HTTPExchange: Sendable {
     ///   - purpose: what the call is for, as in "could not <purpose> for <service>".
     ///   - accepts: the statuses that count as success.
     func send(
-        _ request: RenderedRequest, purpose: String, service: ServiceName, accepts: @escaping (Int) -> Bool
+        _ request: RenderedRequest, purpose: String, service: ServiceName, accepts: (Int) -> Bool
     ) async throws -> HTTPAnswer {
         let context = failure(request, purpose: purpose, service: service)
         let answer: HTTPAnswer
