@@ -114,22 +114,35 @@ public enum Demo {
         world.rollbackDuration = .milliseconds(300)
         let sandbox = Sandbox(world: world, logger: Logger(label: "rewind.sandbox", factory: { _ in SwiftLogNoOpLogHandler() }))
         let client = HTTPHealthProber.makeHTTPClient()
-        do {
-            let summary = try await run(options, world: world, sandbox: sandbox, client: client, directory: directory, say: say, logger: logger)
-            try await client.shutdown()
-            return summary
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
+        return try await run(options, world: world, sandbox: sandbox, client: client, directory: directory, say: say, logger: logger)
     }
 
     static func run(_ options: Options, world: SandboxWorld, sandbox: Sandbox, client: HTTPClient, directory: String,
                     say: @escaping @Sendable (String) -> Void, logger: Logger) async throws -> Summary {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await sandbox.run() }
-            defer { group.cancelAll() }
+        // Stop order matters: the engine first, then the client's pooled connections, then the
+        // sandbox's servers, so that no server is cancelled in the middle of a connection.
+        try await withThrowingTaskGroup(of: Void.self) { servers in
+            servers.addTask { try await sandbox.run() }
             let endpoints = await sandbox.endpoints()
+            do {
+                let summary = try await withThrowingTaskGroup(of: Void.self) { group in
+                    defer { group.cancelAll() }
+                    return try await watch(options, world: world, endpoints: endpoints, client: client, directory: directory, say: say, logger: logger, group: &group)
+                }
+                try await client.shutdown()
+                servers.cancelAll()
+                return summary
+            } catch {
+                try? await client.shutdown()
+                servers.cancelAll()
+                throw error
+            }
+        }
+    }
+
+    static func watch(_ options: Options, world: SandboxWorld, endpoints: SandboxEndpoints, client: HTTPClient, directory: String,
+                      say: @escaping @Sendable (String) -> Void, logger: Logger, group: inout ThrowingTaskGroup<Void, any Error>) async throws -> Summary {
+        do {
             let configPath = "\(directory)/rewind.yaml"
             let yaml = configuration(endpoints: endpoints, directory: directory)
             try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
@@ -162,6 +175,8 @@ public enum Demo {
             try await waitForBaseline(engine: engine, clock: clock)
             say("baseline: frontend, backend and worker healthy on v1 (known good)")
 
+            // A fault lands at a random moment of the check schedule, not right after a check.
+            try await clock.sleep(for: .milliseconds(Int64.random(in: 0..<1000)))
             let service = options.scenario.service
             let badID = service == "worker" ? "wk-v2" : "be-v2"
             world.deploy(service: service, SandboxDeployment(id: badID, version: "v2", behavior: options.scenario.behavior))
