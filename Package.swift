@@ -29,6 +29,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.70.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
     ],
     targets: [
         .target(name: "RewindCore", swiftSettings: strict),
@@ -54,7 +58,16 @@ let package = Package(
         ),
         .target(
             name: "RewindNotify",
-            dependencies: ["RewindPorts", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: [
+                "RewindPorts",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                // SMTP speaks raw TCP (STARTTLS included); webhooks are signed with HMAC-SHA256.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -82,7 +95,13 @@ let package = Package(
         ),
         .target(
             name: "RewindSandbox",
-            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                // The SMTP sink speaks raw TCP; the webhook sink checks HMAC signatures.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -110,6 +129,13 @@ let package = Package(
             name: "RewindProvidersTests",
             dependencies: [
                 "RewindProviders", "RewindSandbox",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(
+            name: "RewindNotifyTests",
+            dependencies: [
+                "RewindNotify", "RewindSandbox",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

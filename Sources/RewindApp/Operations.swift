@@ -47,6 +47,47 @@ extension StateAccess {
         }
     }
 
+    /// Acknowledges an incident: its escalation stops.
+    public func acknowledge(_ id: Int64, by: String) async throws -> Incident {
+        struct Body: Encodable { var by: String }
+        if await daemonIsRunning() {
+            return try await send("/api/v1/incidents/\(id)/ack", method: .POST, body: Body(by: by))
+        }
+        let store = try store()
+        guard var incident = try await store.incident(id: id) else { throw AppError.other("there is no incident #\(id)") }
+        if incident.acknowledgedAt != nil { throw AppError.other("incident #\(id) was already acknowledged by \(incident.acknowledgedBy ?? "someone")") }
+        let now = SystemClockNow()
+        incident.acknowledgedAt = now
+        incident.acknowledgedBy = by
+        try await store.updateIncident(incident)
+        try await store.append(TimelineEvent(incidentID: id, at: now, kind: .acknowledged, message: "acknowledged by \(by)"))
+        let cancelled = try await store.cancelEscalations(incidentID: id)
+        if cancelled > 0 {
+            try await store.append(TimelineEvent(incidentID: id, at: now, kind: .escalation, message: "escalation stopped (\(cancelled) pending): acknowledged by \(by)"))
+        }
+        return incident
+    }
+
+    public func updateTask(_ id: Int64, task: String, state: IncidentTask.State, note: String?) async throws -> IncidentTask {
+        struct Body: Encodable {
+            var state: String
+            var note: String?
+        }
+        if await daemonIsRunning() {
+            return try await send("/api/v1/incidents/\(id)/tasks/\(task)", method: .POST, body: Body(state: state.rawValue, note: note))
+        }
+        let store = try store()
+        guard var stored = try await store.tasks(incidentID: id).first(where: { $0.id == task }) else {
+            throw AppError.other("incident #\(id) has no task \(task); see rewind incidents tasks \(id)")
+        }
+        stored.state = state
+        stored.note = note ?? stored.note
+        stored.updatedAt = SystemClockNow()
+        try await store.updateTask(stored)
+        try await store.append(TimelineEvent(incidentID: id, at: stored.updatedAt, kind: .task, message: "task \(task) is now \(state.rawValue)" + (note.map { ": \($0)" } ?? "")))
+        return stored
+    }
+
     public func freeze(for duration: Duration, reason: String) async throws -> FreezeState {
         struct Body: Encodable {
             var duration: String

@@ -47,6 +47,31 @@ public enum Rendering {
     }
 
     public static func incident(_ detail: IncidentDetail) -> String {
-        IncidentReport.markdown(detail.incident, timeline: detail.timeline)
+        IncidentReport.markdown(detail.dossier, chartPath: nil)
+    }
+
+    public static func tasks(_ tasks: [IncidentTask]) -> String {
+        if tasks.isEmpty { return "No tasks" }
+        return tasks.map { "\($0.id)  [\($0.state.rawValue)]  \($0.title) · \($0.team)" + ($0.dueAt.map { " · due \($0)" } ?? "") + ($0.note.map { " · \($0)" } ?? "") }
+            .joined(separator: "\n")
+    }
+
+    /// Writes the report in `format` to `path`; for Markdown the chart goes beside it as SVG.
+    /// Returns the files written.
+    public static func writeReport(_ detail: IncidentDetail, format: IncidentReport.Format, path: String) throws -> [String] {
+        let dossier = detail.dossier
+        switch format {
+        case .md:
+            let chartPath = (path as NSString).deletingPathExtension + ".svg"
+            try IncidentReport.chart(dossier).write(toFile: chartPath, atomically: true, encoding: .utf8)
+            try IncidentReport.markdown(dossier, chartPath: (chartPath as NSString).lastPathComponent).write(toFile: path, atomically: true, encoding: .utf8)
+            return [path, chartPath]
+        case .html:
+            try IncidentReport.html(dossier).write(toFile: path, atomically: true, encoding: .utf8)
+            return [path]
+        case .json:
+            try json(dossier).write(toFile: path, atomically: true, encoding: .utf8)
+            return [path]
+        }
     }
 }

@@ -58,6 +58,11 @@ public struct StateAccess: Sendable {
         return detail
     }
 
+    public func tasks(_ id: Int64) async throws -> [IncidentTask] {
+        if await daemonIsRunning() { return try await get("/api/v1/incidents/\(id)/tasks") }
+        return try await store().tasks(incidentID: id)
+    }
+
     public func freezeState() async throws -> FreezeState {
         if await daemonIsRunning() { return try await get("/api/v1/freeze") }
         guard FileManager.default.fileExists(atPath: configuration.statePath) else { return FreezeState(frozen: false, freeze: nil) }

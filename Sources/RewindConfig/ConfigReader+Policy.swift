@@ -4,7 +4,7 @@ import RewindCore
 extension ConfigReader {
     static let topLevelKeys = [
         "mode", "state", "server", "bake", "health", "strategies", "verification", "safety", "retry",
-        "notifications", "services",
+        "notifications", "escalation", "services",
     ]
 
     mutating func configuration(_ root: Located, sourcePath: String) -> RewindConfiguration {
@@ -31,7 +31,8 @@ extension ConfigReader {
         if let at = fields["verification"] { policy.verification = verificationPolicy(at) }
         if let at = fields["safety"] { policy.safety = safetyLimits(at) }
         if let at = fields["retry"] { policy.retry = retryPolicy(at) }
-        if let at = fields["notifications"] { notifications = notificationSettings(at) }
+        if let at = fields["notifications"] { (notifications, policy.notifications) = self.notifications(at) }
+        if let at = fields["escalation"] { policy.escalation = escalationPolicy(at) }
         if let at = require(fields, "services", hint: "list the services to watch under 'services:'") {
             policy.services = services(at, checkDefaults: healthDefaults)
         }
@@ -181,11 +182,16 @@ extension ConfigReader {
         return limits
     }
 
-    /// `attempts` counts retries after the first call, so 0 (never retry) is allowed.
-    mutating func retryPolicy(_ at: Located) -> RetryPolicy {
-        var policy = RetryPolicy()
+    /// Retries over the defaults in `base`. For platform calls `attempts` counts retries after the first call,
+    /// so 0 (never retry) is allowed; for notifications it counts every delivery attempt, so at least 1.
+    mutating func retryPolicy(
+        _ at: Located,
+        base: RetryPolicy = RetryPolicy(),
+        minimumAttempts: Int = 0
+    ) -> RetryPolicy {
+        var policy = base
         guard let fields = mapping(at, allowed: ["attempts", "base_delay", "max_delay"]) else { return policy }
-        if let at = fields["attempts"], let value = count(at, minimum: 0) { policy.attempts = value }
+        if let at = fields["attempts"], let value = count(at, minimum: minimumAttempts) { policy.attempts = value }
         if let at = fields["base_delay"], let value = duration(at) { policy.baseDelay = value }
         if let at = fields["max_delay"], let value = duration(at) { policy.maxDelay = value }
         if policy.baseDelay > policy.maxDelay, let at = fields["base_delay"] ?? fields["max_delay"] {
@@ -196,15 +202,5 @@ extension ConfigReader {
             )
         }
         return policy
-    }
-
-    // MARK: - notifications
-
-    mutating func notificationSettings(_ at: Located) -> NotificationSettings {
-        var settings = NotificationSettings()
-        guard let fields = mapping(at, allowed: ["console", "file"]) else { return settings }
-        if let at = fields["console"], let value = bool(at) { settings.console = value }
-        if let at = fields["file"], !at.isNull { settings.file = filePath(at) }
-        return settings
     }
 }

@@ -180,19 +180,25 @@ extension ConfigReader {
             return nil
         }
         let probe = templated ? Template.render(url.value, [:], escape: { _ in "x" }) : url.value
-        guard let components = URLComponents(string: probe) else {
-            report(at, "\(Self.shown(url)) is not a valid URL; write e.g. https://api.example.com/health")
-            return nil
+        return isHTTPURL(probe, shown: Self.shown(url), at: at, example: "https://api.example.com/health") ? url : nil
+    }
+
+    /// Whether `text` parses as an http or https URL with a host; reports the problem when not.
+    /// `shown` is how the value appears in messages (never a secret); `example` is a URL to suggest.
+    mutating func isHTTPURL(_ text: String, shown: String, at: Located, example: String) -> Bool {
+        guard let components = URLComponents(string: text) else {
+            report(at, "\(shown) is not a valid URL; write e.g. \(example)")
+            return false
         }
         guard let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
-            report(at, "\(Self.shown(url)) is not an http:// or https:// URL")
-            return nil
+            report(at, "\(shown) is not an http:// or https:// URL")
+            return false
         }
         guard let host = components.host, !host.isEmpty else {
-            report(at, "\(Self.shown(url)) has no host; write e.g. https://api.example.com/health")
-            return nil
+            report(at, "\(shown) has no host; write e.g. \(example)")
+            return false
         }
-        return url
+        return true
     }
 
     /// Reports `{{names}}` that are not in `Template.knownNames`, and `{{` left open.

@@ -14,7 +14,8 @@ public struct ServerSettings: Sendable, Equatable {
     }
 }
 
-/// The notification channels that need no account: the console and a JSON-lines file.
+/// The notification channels that need no account: the console and a JSON-lines file. When on, they are also in
+/// `policy.notifications.channels` as `console` and `file`, so that routes and audiences can name them.
 public struct NotificationSettings: Sendable, Equatable {
     /// Print notifications on standard output.
     public var console: Bool

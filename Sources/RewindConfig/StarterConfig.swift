@@ -57,6 +57,63 @@ public enum StarterConfig {
         notifications:
           console: true                          # print every notification on standard output
           # file: rewind-notifications.jsonl     # also append them as JSON lines to this file
+          timeout: 10s                           # one delivery attempt may take this long
+          retry: { attempts: 5, base_delay: 1s, max_delay: 1m }   # then it is reported as failed
+          #
+          # The guide's channels. Uncomment, replace the example addresses, and export the variables
+          # they name before `rewind serve`: credentials are never written in this file.
+          # channels:
+          #   slack-critical: { type: slack_chat, token: "${SLACK_BOT_TOKEN}", channel: "#alerts-critical" }
+          #   slack-high:     { type: slack_chat, token: "${SLACK_BOT_TOKEN}", channel: "#alerts-high" }
+          #   pagerduty:      { type: pagerduty, routing_key: "${PAGERDUTY_ROUTING_KEY}" }   # P1
+          #   oncall-email:
+          #     type: email
+          #     host: smtp.example.com
+          #     security: starttls                 # port 587; tls uses 465
+          #     username: "${SMTP_USERNAME}"
+          #     password: "${SMTP_PASSWORD}"
+          #     from: rewind@example.com
+          #     to: [oncall@example.com]
+          #   devops-email:
+          #     type: email
+          #     host: smtp.example.com
+          #     username: "${SMTP_USERNAME}"
+          #     password: "${SMTP_PASSWORD}"
+          #     from: rewind@example.com
+          #     to: [devops@example.com]
+          #   management-email:
+          #     type: email
+          #     host: smtp.example.com
+          #     username: "${SMTP_USERNAME}"
+          #     password: "${SMTP_PASSWORD}"
+          #     from: rewind@example.com
+          #     to: [management@example.com]
+          #   Other types: slack_webhook (url), teams (url), opsgenie (api_key), webhook (url, secret).
+          #   Any channel may replace a message with a Mustache template: templates: { failed: "…" }.
+          #
+          # Which channels hear each event. An event left out goes to every channel.
+          # routes:
+          #   initiated: [console, slack-critical, oncall-email, pagerduty]
+          #   completed: [console, slack-high, devops-email, pagerduty]   # PagerDuty: resolves the incident
+          #   failed:    [console, slack-critical, oncall-email, pagerduty]
+          #   escalated: [console, slack-critical, oncall-email, pagerduty]
+          #   would_roll_back: [console, slack-high]                      # observe mode pages nobody
+          #
+          # Who each escalation below reaches.
+          # audiences:
+          #   oncall:     [pagerduty, oncall-email]
+          #   management: [management-email]
+          #   devops:     [devops-email, slack-high]
+          #   product:    [slack-high]
+          #   security:   [slack-critical, oncall-email]
+
+        escalation:
+          # Immediate (rollback failed, security breach, critical service down): on-call now, management in 5 minutes.
+          immediate: { oncall: 0s, management: 5m }
+          # Delayed (slow rollback, performance still bad, high business impact): devops in 15, product in 30 minutes.
+          delayed:   { devops: 15m, product: 30m }
+          post_mortem_within: 24h                # a post-mortem is scheduled within 24 hours
+          slow_rollback_after: 5m                # a rollback still running after 5 minutes counts as slow
 
         # The watched services, in the guide's layout: frontend on Vercel calls backend on Railway,
         # which hands work to a worker on Railway. A service is rolled back before the services it

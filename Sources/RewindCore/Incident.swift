@@ -31,12 +31,18 @@ public struct Incident: Sendable, Equatable, Codable, Identifiable {
     /// Set for manual rollbacks: the operator's reason.
     public var reason: String?
     public var mode: Mode
+    /// Set when a person acknowledged the incident: escalation stops.
+    public var acknowledgedAt: Timestamp?
+    public var acknowledgedBy: String?
 
     public init(
         id: Int64, openedAt: Timestamp, closedAt: Timestamp? = nil, services: [ServiceName], trigger: TriggerKind,
         severity: Severity, strategy: Strategy?, status: IncidentStatus, summary: String, plan: Plan? = nil,
-        violation: Violation? = nil, reason: String? = nil, mode: Mode = .enforce
+        violation: Violation? = nil, reason: String? = nil, mode: Mode = .enforce, acknowledgedAt: Timestamp? = nil,
+        acknowledgedBy: String? = nil
     ) {
+        self.acknowledgedAt = acknowledgedAt
+        self.acknowledgedBy = acknowledgedBy
         self.id = id
         self.openedAt = openedAt
         self.closedAt = closedAt
@@ -57,7 +63,7 @@ public struct Incident: Sendable, Equatable, Codable, Identifiable {
 public enum TimelineKind: String, Sendable, Codable, Hashable, CaseIterable {
     case detected, decision, freeze, stepIntent = "step_intent", stepAccepted = "step_accepted"
     case stepAttempt = "step_attempt", stepOutcome = "step_outcome", output, verification, notification
-    case escalation, resumed, closed
+    case escalation, resumed, closed, acknowledged, task
 }
 
 /// One entry of an incident's timeline.

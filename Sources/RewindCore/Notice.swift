@@ -15,12 +15,15 @@ public struct Notice: Sendable, Equatable, Codable {
     public var error: String?
     public var evidence: [String]
     public var nextSteps: [String]
+    /// Set on escalations: who this notice is for.
+    public var audience: Audience?
 
     public init(
         kind: NoticeKind, incidentID: Int64, services: [ServiceName], trigger: TriggerKind, severity: Severity,
         timestamp: Timestamp, strategy: Strategy?, actions: [String], durationMs: Int64? = nil, status: String,
-        verificationResults: [String] = [], error: String? = nil, evidence: [String] = []
+        verificationResults: [String] = [], error: String? = nil, evidence: [String] = [], audience: Audience? = nil
     ) {
+        self.audience = audience
         self.kind = kind
         self.incidentID = incidentID
         self.services = services
@@ -53,7 +56,7 @@ public struct Notice: Sendable, Equatable, Codable {
         case .initiated: "AUTOMATED ROLLBACK INITIATED"
         case .completed: "ROLLBACK COMPLETED SUCCESSFULLY"
         case .failed: "ROLLBACK FAILED"
-        case .escalated: "ESCALATED: NO ROLLBACK"
+        case .escalated: audience.map { "ESCALATION TO \($0.rawValue.uppercased())" } ?? "ESCALATED: NO ROLLBACK"
         case .wouldRollBack: "OBSERVE MODE: WOULD ROLL BACK"
         }
     }

@@ -11,12 +11,19 @@ public struct Policy: Sendable, Equatable {
     public var retry: RetryPolicy
     /// How long a deployment must run with no trigger firing before it becomes known good.
     public var bake: Duration
+    /// Channels, and which events and audiences reach which channels.
+    public var notifications: NotificationPolicy
+    /// The guide's immediate and delayed escalation.
+    public var escalation: EscalationPolicy
 
     public init(
         mode: Mode = .enforce, services: [ServicePolicy] = [], health: HealthRules = .init(),
         strategies: StrategyTimings = .init(), verification: VerificationPolicy = .init(),
-        safety: SafetyLimits = .init(), retry: RetryPolicy = .init(), bake: Duration = Defaults.bake
+        safety: SafetyLimits = .init(), retry: RetryPolicy = .init(), bake: Duration = Defaults.bake,
+        notifications: NotificationPolicy = .init(), escalation: EscalationPolicy = .init()
     ) {
+        self.notifications = notifications
+        self.escalation = escalation
         self.mode = mode
         self.services = services
         self.health = health

@@ -25,6 +25,8 @@ public struct EngineDependencies: Sendable {
     public var bakeCheckInterval: Duration
     /// Identifies this process in the writer lease.
     public var holder: String
+    /// How often the outbox and the escalation timers are looked at.
+    public var outboxInterval: Duration
 
     public init(
         policy: Policy, store: any RewindStore, clock: any RewindClock, prober: any HealthProber,
@@ -32,8 +34,10 @@ public struct EngineDependencies: Sendable {
         notifiers: [any Notifier] = [], redactor: Redactor = Redactor(), logger: Logger = Logger(label: "rewind.engine"),
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         observer: @escaping @Sendable (EngineEvent) -> Void = { _ in }, watch: Bool = true,
-        pollInterval: Duration = .milliseconds(250), bakeCheckInterval: Duration = .seconds(30), holder: String = "rewind"
+        pollInterval: Duration = .milliseconds(250), bakeCheckInterval: Duration = .seconds(30), holder: String = "rewind",
+        outboxInterval: Duration = .seconds(1)
     ) {
+        self.outboxInterval = outboxInterval
         self.policy = policy
         self.store = store
         self.clock = clock

@@ -110,40 +110,32 @@ struct IncidentRunner: Sendable {
                 Counter(label: "rewind_escalations_total", dimensions: [("reason", reason.rawValue)]).increment()
             }
             try await engine.append(incident.id, .closed, "incident \(outcome.rawValue) after \((closed.closedAt! - incident.openedAt).rewindDescription)")
+            // An acknowledgement may have arrived while the incident ran.
+            if let stored = try await deps.store.incident(id: incident.id) {
+                closed.acknowledgedAt = stored.acknowledgedAt
+                closed.acknowledgedBy = stored.acknowledgedBy
+            }
             try await deps.store.updateIncident(closed)
         } catch {
             engine.logFailure("could not close the incident", error, incident: incident.id)
         }
+        switch outcome {
+        case .completed, .observed:
+            await engine.stopEscalation(incidentID: incident.id, because: "the incident \(outcome.rawValue)")
+        case .failed:
+            await engine.freezeAll(incidentID: incident.id, reason: "rollback failed")
+            if closed.acknowledgedAt == nil { await engine.scheduleEscalation(.rollbackFailed, incidentID: incident.id) }
+        case .escalated:
+            break
+        }
+        await engine.closeOut(closed)
         await engine.closed(closed)
     }
 
     // MARK: - Notifications
 
     func notify(_ kind: NoticeKind, machine: IncidentMachine?, progress: Progress = Progress(), error: String? = nil) async {
-        let notice = makeNotice(kind, machine: machine, progress: progress, error: error)
-        await withTaskGroup(of: Void.self) { group in
-            for notifier in deps.notifiers {
-                group.addTask {
-                    var delivered = false
-                    var failure = ""
-                    for attempt in 1...2 where !delivered {
-                        do {
-                            try await withDeadline(.seconds(10), clock: deps.clock) { try await notifier.send(notice) }
-                            delivered = true
-                        } catch {
-                            failure = deps.redactor.redact(String(describing: error))
-                            if attempt == 1, (error as? any RewindError)?.isTransient != true { break }
-                        }
-                    }
-                    deps.observer(.notified(incidentID: incident.id, channel: notifier.channel, kind: kind, delivered: delivered))
-                    Counter(label: "rewind_notifications_total", dimensions: [("channel", notifier.channel), ("outcome", delivered ? "delivered" : "failed")]).increment()
-                    try? await engine.append(
-                        incident.id, .notification,
-                        delivered ? "\(kind.rawValue) sent to \(notifier.channel)" : "\(kind.rawValue) NOT delivered to \(notifier.channel): \(failure)",
-                        detail: .object(["channel": .string(notifier.channel), "event": .string(kind.rawValue), "delivered": .bool(delivered)]))
-                }
-            }
-        }
+        await engine.announce(makeNotice(kind, machine: machine, progress: progress, error: error), to: engine.channels(for: kind))
     }
 
     func makeNotice(_ kind: NoticeKind, machine: IncidentMachine?, progress: Progress, error: String?) -> Notice {
@@ -158,7 +150,7 @@ struct IncidentRunner: Sendable {
             }
             if let freeze = plan.freeze { actions.append("\(kind == .wouldRollBack ? "would freeze" : "freeze") deployments for \(freeze.rewindDescription)") }
         }
-        if kind == .escalated { actions.append("no rollback; people notified") }
+        if kind == .escalated && incident.plan == nil { actions.append("no rollback; people notified") }
         let status: String
         switch kind {
         case .initiated: status = "rolling back"

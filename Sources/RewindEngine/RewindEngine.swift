@@ -22,6 +22,7 @@ public final class RewindEngine: Service, Sendable {
         case recordDeployment(Deployment, CheckedContinuation<Result<Deployment, any Error>, Never>)
         case freeze(Freeze?, CheckedContinuation<Result<Void, any Error>, Never>)
         case incidentFinished(Incident)
+        case acknowledge(Int64, by: String, CheckedContinuation<Result<Incident, EngineRefusal>, Never>)
         case bakeTick
     }
 
@@ -45,7 +46,8 @@ public final class RewindEngine: Service, Sendable {
         var closed: [Int64: Incident] = [:]
     }
     private let closings = Mutex(Closings())
-    private let logger: Logger
+    let recent = Mutex<[ServiceName: [Observation]]>([:])
+    let logger: Logger
 
     public init(_ deps: EngineDependencies) {
         self.deps = deps
@@ -84,6 +86,15 @@ public final class RewindEngine: Service, Sendable {
             }
         }
         try result.get()
+    }
+
+    /// Acknowledges an incident: a person is on it, so its escalation stops.
+    public func acknowledge(incidentID: Int64, by: String) async -> Result<Incident, EngineRefusal> {
+        await withCheckedContinuation { reply in
+            if case .terminated = continuation.yield(.acknowledge(incidentID, by: by, reply)) {
+                reply.resume(returning: .failure(EngineRefusal(code: "shutting_down", message: "Rewind is shutting down")))
+            }
+        }
     }
 
     /// Waits until the incident is closed, and returns its final record.
@@ -132,6 +143,8 @@ public final class RewindEngine: Service, Sendable {
                     group.addTask { await Self.untilShutdown { try await self.bakeTicker() } }
                 }
                 group.addTask { await Self.untilShutdown { try await self.leaseRenewer() } }
+                group.addTask { await Self.untilShutdown { try await self.dispatcher() } }
+                group.addTask { await Self.untilShutdown { try await self.escalationTicker() } }
                 for await command in commands {
                     await handle(command, active: &active, group: &group)
                 }
@@ -204,6 +217,7 @@ public final class RewindEngine: Service, Sendable {
             let observation = Observation(service: service, check: check.name, at: deps.clock.now, result: probe.result, latencyMs: probe.latencyMs)
             Counter(label: "rewind_checks_total", dimensions: [("service", service.rawValue), ("outcome", probe.result.isSuccess ? "success" : "failure")]).increment()
             Timer(label: "rewind_check_seconds", dimensions: [("service", service.rawValue)]).recordMilliseconds(probe.latencyMs)
+            remember(observation)
             let event = state.observe(observation)
             switch event {
             case .failing(let count, let of):
@@ -263,6 +277,8 @@ public final class RewindEngine: Service, Sendable {
             }
         case .incidentFinished(let incident):
             active.subtract(incident.services)
+        case .acknowledge(let id, let by, let reply):
+            reply.resume(returning: await acknowledge(id, by: by))
         case .bakeTick:
             await syncFromPlatforms(skipping: active)
             await promoteBakedDeployments()
@@ -341,6 +357,8 @@ public final class RewindEngine: Service, Sendable {
             await runner.notify(.escalated, machine: nil, error: detail)
             incident.closedAt = deps.clock.now
             try await deps.store.updateIncident(incident)
+            await scheduleEscalation(.escalatedWithoutRollback(severity), incidentID: incident.id)
+            await closeOut(incident)
             await closed(incident)
             return incident.id
         case .rollback(let strategy, let choices, let skipped):
@@ -364,6 +382,9 @@ public final class RewindEngine: Service, Sendable {
                 ]))
             Counter(label: "rewind_incidents_total", dimensions: [("trigger", trigger.rawValue), ("strategy", strategy.rawValue)]).increment()
             active.formUnion(services)
+            if deps.policy.mode == .enforce && trigger != .manual {
+                await scheduleEscalation(.rollbackStarted(trigger, severity), incidentID: incident.id)
+            }
             let runner = IncidentRunner(engine: self, incident: incident)
             group.addTask { await runner.run(resume: nil) }
             return incident.id

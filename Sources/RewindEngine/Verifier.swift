@@ -25,6 +25,7 @@ extension IncidentRunner {
                 check.timeout = policy.verification.timeout
                 let probe = await deps.prober.check(check)
                 passed = passed && probe.result.isSuccess
+                engine.remember(Observation(service: service, check: check.name, at: deps.clock.now, result: probe.result, latencyMs: probe.latencyMs))
                 details.append("\(check.name) \(probe.result.summary) in \(probe.latencyMs) ms")
             }
             if checks.isEmpty { details.append("no health check configured") }

@@ -172,6 +172,34 @@ public protocol RewindStore: Sendable {
     func setFreeze(_ freeze: Freeze?) async throws
     func currentFreeze() async throws -> Freeze?
 
+    // Notifications outbox: written before the first attempt, so a restart loses nothing.
+    /// Stores new entries; the store assigns ids.
+    func enqueue(_ entries: [OutboxEntry]) async throws -> [OutboxEntry]
+    /// Pending entries whose next attempt is due, oldest first.
+    func dueOutbox(now: Timestamp, limit: Int) async throws -> [OutboxEntry]
+    func updateOutbox(_ entry: OutboxEntry) async throws
+    func outbox(incidentID: Int64) async throws -> [OutboxEntry]
+    /// The newest entries of every incident, newest first (channel health for `rewind status`).
+    func recentOutbox(limit: Int) async throws -> [OutboxEntry]
+
+    // Escalation timers survive restarts.
+    func schedule(_ timers: [EscalationTimer]) async throws
+    /// Pending timers due at or before `now`, earliest first.
+    func dueEscalations(now: Timestamp) async throws -> [EscalationTimer]
+    func updateEscalation(_ timer: EscalationTimer) async throws
+    func escalations(incidentID: Int64) async throws -> [EscalationTimer]
+    /// Cancels the incident's pending timers; returns how many.
+    func cancelEscalations(incidentID: Int64) async throws -> Int
+
+    // Post-rollback work.
+    func addTasks(_ tasks: [IncidentTask]) async throws
+    func tasks(incidentID: Int64) async throws -> [IncidentTask]
+    func updateTask(_ task: IncidentTask) async throws
+
+    // Observations around an incident, for its report's chart.
+    func recordSamples(incidentID: Int64, _ observations: [Observation]) async throws
+    func samples(incidentID: Int64) async throws -> [Observation]
+
     /// Takes or renews the writer lease: true when `holder` now holds it until `until`.
     /// One writer: a second daemon on the same state refuses to start.
     func acquireLease(holder: String, now: Timestamp, until: Timestamp) async throws -> Bool

@@ -62,6 +62,63 @@ public struct APIServer: Sendable {
             }
             return json(detail)
         }
+        api.post("incidents/:id/ack") { request, context in
+            if let denied = authorize(request) { return denied }
+            let id = try context.parameters.require("id", as: Int64.self)
+            let body: AckBody
+            switch await decode(AckBody.self, request, context) {
+            case .value(let value): body = value
+            case .rejected(let response): return response
+            }
+            switch await engine.acknowledge(incidentID: id, by: body.by) {
+            case .success(let incident): return json(incident)
+            case .failure(let refusal): return problem(refusal.code == "not_found" ? .notFound : .conflict, refusal.message)
+            }
+        }
+        api.get("incidents/:id/tasks") { _, context in
+            let id = try context.parameters.require("id", as: Int64.self)
+            return json(try await store.tasks(incidentID: id))
+        }
+        api.post("incidents/:id/tasks/:task") { request, context in
+            if let denied = authorize(request) { return denied }
+            let id = try context.parameters.require("id", as: Int64.self)
+            let taskID = try context.parameters.require("task")
+            let body: TaskBody
+            switch await decode(TaskBody.self, request, context) {
+            case .value(let value): body = value
+            case .rejected(let response): return response
+            }
+            guard let state = IncidentTask.State(rawValue: body.state) else {
+                return problem(.badRequest, "unknown state '\(body.state)'; use one of: \(IncidentTask.State.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            do {
+                return json(try await engine.updateTask(incidentID: id, taskID: taskID, state: state, note: body.note))
+            } catch let refusal as EngineRefusal {
+                return problem(.notFound, refusal.message)
+            }
+        }
+        router.post("hooks/pagerduty") { request, context in
+            if let denied = authorize(request) { return denied }
+            let body: PagerDutyWebhook
+            switch await decode(PagerDutyWebhook.self, request, context) {
+            case .value(let value): body = value
+            case .rejected(let response): return response
+            }
+            guard body.event.eventType == "incident.acknowledged" else {
+                return json(["ignored": body.event.eventType])
+            }
+            guard let key = body.event.data.incidentKey ?? body.event.data.dedupKey, key.hasPrefix("rewind/incident/"),
+                let id = Int64(key.dropFirst("rewind/incident/".count))
+            else {
+                logger.notice("a PagerDuty acknowledgement named no Rewind incident", metadata: ["rewind.path": "/hooks/pagerduty"])
+                return problem(.unprocessableContent, "the event's incident_key is not a Rewind dedup key (rewind/incident/N)")
+            }
+            let who = body.event.agent?.summary ?? "PagerDuty"
+            switch await engine.acknowledge(incidentID: id, by: "\(who) (PagerDuty)") {
+            case .success(let incident): return json(incident)
+            case .failure(let refusal): return problem(refusal.code == "not_found" ? .notFound : .conflict, refusal.message)
+            }
+        }
         api.get("freeze") { _, _ in
             let freeze = try await store.currentFreeze().flatMap { $0.isActive(at: clock.now) ? $0 : nil }
             return json(FreezeState(frozen: freeze != nil, freeze: freeze))
@@ -167,6 +224,35 @@ struct RollbackBody: Decodable {
     var to: String?
     var reason: String
     var wait: Bool?
+}
+
+struct AckBody: Decodable {
+    var by: String
+}
+
+struct TaskBody: Decodable {
+    var state: String
+    var note: String?
+}
+
+/// The part of a PagerDuty v3 webhook Rewind reads (`incident.acknowledged`). PagerDuty lets a
+/// webhook subscription send custom headers: set `Authorization: Bearer <server.token>`.
+struct PagerDutyWebhook: Decodable {
+    struct Event: Decodable {
+        var eventType: String
+        var data: DataObject
+        var agent: Agent?
+        enum CodingKeys: String, CodingKey { case eventType = "event_type", data, agent }
+    }
+    struct DataObject: Decodable {
+        var incidentKey: String?
+        var dedupKey: String?
+        enum CodingKeys: String, CodingKey { case incidentKey = "incident_key", dedupKey = "dedup_key" }
+    }
+    struct Agent: Decodable {
+        var summary: String?
+    }
+    var event: Event
 }
 
 struct FreezeBody: Decodable {

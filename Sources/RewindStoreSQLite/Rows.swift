@@ -129,7 +129,9 @@ struct IncidentRow: FetchableRecord, PersistableRecord {
             violation: try JSONText.decode(
                 Violation.self, from: row["violation"] as String?, what: "\(what) violation"),
             reason: row["reason"],
-            mode: try row.rawValue("mode", what: "\(what) mode"))
+            mode: try row.rawValue("mode", what: "\(what) mode"),
+            acknowledgedAt: row.optionalTimestamp("acknowledged_at"),
+            acknowledgedBy: row["acknowledged_by"])
     }
 
     func encode(to container: inout PersistenceContainer) throws {
@@ -146,6 +148,8 @@ struct IncidentRow: FetchableRecord, PersistableRecord {
         container["services"] = try JSONText.encode(incident.services)
         container["plan"] = try JSONText.encode(incident.plan)
         container["violation"] = try JSONText.encode(incident.violation)
+        container["acknowledged_at"] = incident.acknowledgedAt?.millisecondsSinceEpoch
+        container["acknowledged_by"] = incident.acknowledgedBy
     }
 }
 

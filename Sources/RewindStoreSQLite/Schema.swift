@@ -89,6 +89,44 @@ enum Schema {
             }
         }
 
+        migrator.registerMigration("v2") { db in
+            try db.alter(table: "incidents") { t in
+                t.add(column: "acknowledged_at", .integer)
+                t.add(column: "acknowledged_by", .text)
+            }
+            // Composite values are JSON in `entry`/`timer`/`task`/`observation`; the other columns
+            // are what the queries select on.
+            try db.create(table: "outbox") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("incident_id", .integer).notNull().indexed()
+                t.column("channel", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("next_attempt_at", .integer).notNull()
+                t.column("entry", .text).notNull()
+            }
+            try db.create(index: "outbox_due", on: "outbox", columns: ["status", "next_attempt_at"])
+            try db.create(table: "escalations") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("incident_id", .integer).notNull().indexed()
+                t.column("state", .text).notNull()
+                t.column("due_at", .integer).notNull()
+                t.column("timer", .text).notNull()
+            }
+            try db.create(table: "tasks") { t in
+                t.column("incident_id", .integer).notNull()
+                t.column("task_id", .text).notNull()
+                t.column("position", .integer).notNull()
+                t.column("task", .text).notNull()
+                t.primaryKey(["incident_id", "task_id"])
+            }
+            try db.create(table: "samples") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("incident_id", .integer).notNull().indexed()
+                t.column("at", .integer).notNull()
+                t.column("observation", .text).notNull()
+            }
+        }
+
         // Later migrations go here.
 
         return migrator

@@ -161,7 +161,75 @@ extension Rewind {
     }
 
     struct Incidents: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Incident records.", subcommands: [Show.self])
+        static let configuration = CommandConfiguration(
+            abstract: "Incident records.", subcommands: [Show.self, Ack.self, Tasks.self, Task.self, Report.self])
+
+        struct Ack: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Acknowledge an incident: its escalation stops.")
+            @OptionGroup var options: ConfigOption
+            @Argument var id: Int64
+            @Option(help: "Who is on it (default: $USER).") var by: String?
+
+            func run() async throws {
+                try await guarded {
+                    let who = by ?? ProcessInfo.processInfo.environment["USER"] ?? "an operator"
+                    let incident = try await withAccess(options) { try await $0.acknowledge(id, by: who) }
+                    print("incident #\(incident.id) acknowledged by \(who); escalation stopped")
+                }
+            }
+        }
+
+        struct Tasks: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "The post-rollback work of an incident.")
+            @OptionGroup var options: ConfigOption
+            @Option(name: .shortAndLong) var output: OutputFormat = .text
+            @Argument var id: Int64
+
+            func run() async throws {
+                try await guarded {
+                    let tasks = try await withAccess(options) { try await $0.tasks(id) }
+                    print(output == .json ? Rendering.json(tasks) : Rendering.tasks(tasks))
+                }
+            }
+        }
+
+        struct Task: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Update a task: open, in_progress, done or skipped.")
+            @OptionGroup var options: ConfigOption
+            @Argument var id: Int64
+            @Argument(help: "The task id, e.g. investigation.analyze_logs.") var task: String
+            @Option var state: String
+            @Option var note: String?
+
+            func run() async throws {
+                guard let parsed = IncidentTask.State(rawValue: state) else {
+                    throw ValidationError("unknown state '\(state)'; use one of: \(IncidentTask.State.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                try await guarded {
+                    let updated = try await withAccess(options) { try await $0.updateTask(id, task: task, state: parsed, note: note) }
+                    print("\(updated.id) is now \(updated.state.rawValue)")
+                }
+            }
+        }
+
+        struct Report: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Write the incident report (md with an SVG chart, json or html).")
+            @OptionGroup var options: ConfigOption
+            @Argument var id: Int64
+            @Option(help: "md, json or html.") var format: String = "md"
+            @Option(help: "The file to write (default: incident-N.FORMAT).") var out: String?
+
+            func run() async throws {
+                guard let parsed = IncidentReport.Format(rawValue: format) else {
+                    throw ValidationError("unknown format '\(format)'; use md, json or html")
+                }
+                try await guarded {
+                    let detail = try await withAccess(options) { try await $0.incident(id) }
+                    let files = try Rendering.writeReport(detail, format: parsed, path: out ?? "incident-\(id).\(parsed.rawValue)")
+                    print("wrote " + files.joined(separator: " and "))
+                }
+            }
+        }
 
         struct Show: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "An incident's timeline, with every decision's evidence.")

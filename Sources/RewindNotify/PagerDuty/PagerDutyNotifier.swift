@@ -1,0 +1,156 @@
+import AsyncHTTPClient
+import RewindCore
+import RewindPorts
+
+/// Pages through the PagerDuty Events API v2 (`POST {url}/v2/enqueue`; the 32-character integration
+/// key travels in the body as `routing_key`, there is no auth header).
+///
+/// One alert per incident, de-duplicated by `dedup_key` = `rewind/incident/<id>`, so a retried trigger
+/// never opens a second alert:
+///
+/// | notice | event |
+/// |---|---|
+/// | initiated, escalated | `trigger`, severity from the incident (critical → `critical`, the guide's P1; high → `error`; low → `warning`) |
+/// | failed | `trigger`, always `critical` (the guide pages P1 on a failed rollback) |
+/// | would_roll_back | `trigger`, `info` |
+/// | completed | `resolve` |
+///
+/// 202 is success; 400 → `.rejected` with PagerDuty's `errors`; 429 → `.rateLimited`; 5xx → `.server`.
+public struct PagerDutyNotifier: Notifier {
+    public static let defaultURL = "https://events.pagerduty.com"
+
+    public let channel: String
+    private let routingKey: ConfigText
+    private let endpoint: String
+    private let delivery: HTTPDelivery
+
+    public init(
+        routingKey: ConfigText, url: String = Self.defaultURL, name: String, client: HTTPClient,
+        timeout: Duration = .seconds(10), redactor: Redactor = Redactor()
+    ) {
+        self.channel = name
+        self.routingKey = routingKey
+        self.endpoint = url.droppingTrailing("/") + "/v2/enqueue"
+        let target = DeliveryTarget(
+            channel: name, vendor: "PagerDuty", url: endpoint, secrets: [routingKey.value], redactor: redactor
+        )
+        self.delivery = HTTPDelivery(client: client, timeout: timeout, target: target)
+    }
+
+    public func send(_ notice: Notice) async throws {
+        let event = PagerDutyEvent(notice, routingKey: routingKey.value)
+        let answer = try await delivery.post(endpoint, json: try PayloadEncoder.encode(event))
+        guard !(200...299).contains(answer.status) else { return }
+        throw delivery.target.statusError(answer, said: Self.said(answer))
+    }
+
+    private struct ErrorAnswer: Decodable {
+        var message: String?
+        var errors: [String]?
+    }
+
+    /// PagerDuty's `errors` list (or its `message`).
+    private static func said(_ answer: HTTPAnswer) -> String? {
+        guard let decoded = answer.decode(ErrorAnswer.self) else {
+            let text = answer.text.quotedForMessage()
+            return text.isEmpty ? nil : text
+        }
+        if let errors = decoded.errors, !errors.isEmpty { return errors.joined(separator: "; ") }
+        return decoded.message
+    }
+}
+
+/// One Events API v2 alert event.
+struct PagerDutyEvent: Encodable, Sendable {
+    static let summaryLimit = 1024
+
+    var routingKey: String
+    var eventAction: String
+    var dedupKey: String
+    var payload: Payload?
+    var client: String?
+
+    struct Payload: Encodable, Sendable {
+        var summary: String
+        var source = "rewind"
+        var severity: String
+        var timestamp: String
+        var component: String
+        var group: String
+        var `class`: String
+        var customDetails: Details
+
+        enum CodingKeys: String, CodingKey {
+            case summary, source, severity, timestamp, component, group, `class`
+            case customDetails = "custom_details"
+        }
+    }
+
+    struct Details: Encodable, Sendable {
+        var incident: Int64
+        var event: String
+        var status: String
+        var strategy: String?
+        var duration: String?
+        var actions: [String]
+        var evidence: [String]
+        var verificationResults: [String]
+        var error: String?
+        var audience: String?
+
+        enum CodingKeys: String, CodingKey {
+            case incident, event, status, strategy, duration, actions, evidence
+            case verificationResults = "verification_results"
+            case error, audience
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case routingKey = "routing_key"
+        case eventAction = "event_action"
+        case dedupKey = "dedup_key"
+        case payload, client
+    }
+
+    static func dedupKey(incident: Int64) -> String { "rewind/incident/\(incident)" }
+
+    init(_ notice: Notice, routingKey: String) {
+        self.routingKey = routingKey
+        self.dedupKey = Self.dedupKey(incident: notice.incidentID)
+        guard notice.kind != .completed else {
+            eventAction = "resolve"
+            return
+        }
+        eventAction = "trigger"
+        client = "Rewind"
+        let services = notice.services.map(\.rawValue).joined(separator: ", ")
+        payload = Payload(
+            summary: NoticeHeadline.text(notice).clipped(to: Self.summaryLimit),
+            severity: Self.severity(notice),
+            timestamp: notice.timestamp.iso8601,
+            component: services,
+            group: "rewind-incident-\(notice.incidentID)",
+            class: notice.trigger.rawValue,
+            customDetails: Details(
+                incident: notice.incidentID, event: notice.kind.rawValue, status: notice.status,
+                strategy: notice.strategy?.rawValue,
+                duration: notice.durationMs.map { Duration.milliseconds($0).rewindDescription },
+                actions: notice.actions, evidence: notice.evidence, verificationResults: notice.verificationResults,
+                error: notice.error, audience: notice.audience?.rawValue
+            )
+        )
+    }
+
+    static func severity(_ notice: Notice) -> String {
+        switch notice.kind {
+        case .failed: return "critical"
+        case .wouldRollBack: return "info"
+        case .initiated, .escalated, .completed:
+            switch notice.severity {
+            case .critical: return "critical"
+            case .high: return "error"
+            case .low: return "warning"
+            }
+        }
+    }
+}

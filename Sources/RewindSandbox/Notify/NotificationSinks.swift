@@ -1,0 +1,273 @@
+import Foundation
+import Synchronization
+
+/// Which emulated vendor endpoint a request reached.
+public enum SinkKind: String, Sendable, Hashable, CaseIterable {
+    case slackWebhook = "slack_webhook"
+    case slackChat = "slack_chat"
+    case pagerDuty = "pagerduty"
+    case teams
+    case opsgenie
+    case webhook
+
+    /// The sink that serves `path`, by its prefix.
+    static func serving(_ path: String) -> SinkKind? {
+        if path.hasPrefix("/slack/webhook/") { return .slackWebhook }
+        if path.hasPrefix("/slack/api/") { return .slackChat }
+        if path.hasPrefix("/pagerduty/") { return .pagerDuty }
+        if path.hasPrefix("/teams/") { return .teams }
+        if path.hasPrefix("/opsgenie/") { return .opsgenie }
+        if path.hasPrefix("/webhook/") { return .webhook }
+        return nil
+    }
+}
+
+/// One request a sink received, and what it answered.
+public struct ReceivedMessage: Sendable {
+    public var kind: SinkKind
+    /// The path, without the query (`/slack/webhook/T1`).
+    public var path: String
+    /// The raw query string, if any (`identifierType=alias`).
+    public var query: String?
+    /// Header names lowercased; repeated headers joined with `, `.
+    public var headers: [String: String]
+    public var body: String
+    /// The body parsed as JSON; nil when it is not JSON.
+    public var json: SinkJSON?
+    /// The HTTP status the sink answered (an injected fault included).
+    public var status: Int
+
+    public var accepted: Bool { (200...299).contains(status) }
+}
+
+/// An alert as the PagerDuty emulator holds it.
+public struct PagerDutyAlert: Sendable, Equatable {
+    public enum State: String, Sendable, Equatable {
+        case triggered, acknowledged, resolved
+    }
+
+    public var dedupKey: String
+    public var routingKey: String
+    public var state: State
+    public var summary: String
+    public var severity: String
+    /// Trigger events folded into this alert (retries and updates de-duplicated by `dedup_key`).
+    public var triggerCount: Int
+    /// The event actions applied, in order (`trigger`, `trigger`, `resolve`).
+    public var events: [String]
+
+    public var isOpen: Bool { state != .resolved }
+}
+
+/// An alert as the Opsgenie emulator holds it.
+public struct OpsgenieAlertRecord: Sendable, Equatable {
+    public var alias: String
+    public var message: String
+    public var priority: String
+    public var tags: [String]
+    public var isOpen: Bool
+    /// Create requests folded into this alert (one open alert per alias).
+    public var createCount: Int
+    public var closeNote: String?
+}
+
+/// The state of the notification emulators served by ``NotificationSinksServer``: what each received,
+/// the PagerDuty and Opsgenie alerts, credentials they expect, and faults to inject. Thread-safe.
+///
+/// ```swift
+/// let sinks = NotificationSinks()
+/// sinks.webhookSecret = "s3cret"
+/// sinks.failNext(1, path: "/slack/", status: 429, retryAfter: 7)
+/// …
+/// sinks.received(.slackWebhook).last?.json?["text"]?.string
+/// ```
+public final class NotificationSinks: Sendable {
+    struct Fault: Sendable {
+        var remaining: Int
+        var pathPrefix: String
+        var status: Int
+        var retryAfter: Int?
+        var body: String?
+    }
+
+    struct State: Sendable {
+        var slackWebhookIDs: Set<String> = []
+        var slackToken = "xoxb-sandbox"
+        var opsgenieKey: String?
+        var webhookSecret: String?
+        var faults: [Fault] = []
+        var received: [ReceivedMessage] = []
+        var pagerDutyAlerts: [PagerDutyAlert] = []
+        var opsgenieAlerts: [OpsgenieAlertRecord] = []
+        var sequence = 0
+    }
+
+    let state = Mutex(State())
+
+    public init() {}
+
+    // MARK: Configuration
+
+    /// The bot token `chat.postMessage` accepts (`Authorization: Bearer …`). Default `xoxb-sandbox`.
+    public var slackToken: String {
+        get { state.withLock { $0.slackToken } }
+        set { state.withLock { $0.slackToken = newValue } }
+    }
+
+    /// When set, `POST /webhook/{id}` requires a valid `X-Rewind-Signature`. Default nil.
+    public var webhookSecret: String? {
+        get { state.withLock { $0.webhookSecret } }
+        set { state.withLock { $0.webhookSecret = newValue } }
+    }
+
+    /// When set, Opsgenie requires `Authorization: GenieKey <this>`; when nil any GenieKey is accepted.
+    public var opsgenieKey: String? {
+        get { state.withLock { $0.opsgenieKey } }
+        set { state.withLock { $0.opsgenieKey = newValue } }
+    }
+
+    /// Registers a Slack webhook id. Once any is registered, other ids answer 404 `no_service` (a
+    /// revoked webhook); before that every id is accepted.
+    public func addSlackWebhook(_ id: String) {
+        state.withLock { _ = $0.slackWebhookIDs.insert(id) }
+    }
+
+    /// The next `count` requests whose path starts with `prefix` (e.g. `/slack/`, `/pagerduty/`) answer
+    /// `status`, with `Retry-After: retryAfter` when given, and `body` (plain text) when given.
+    public func failNext(_ count: Int, path prefix: String, status: Int, retryAfter: Int? = nil, body: String? = nil) {
+        state.withLock {
+            $0.faults.append(Fault(remaining: count, pathPrefix: prefix, status: status, retryAfter: retryAfter, body: body))
+        }
+    }
+
+    // MARK: Inspection
+
+    /// Every request `kind` received, oldest first, rejected ones included (see ``ReceivedMessage/status``).
+    public func received(_ kind: SinkKind) -> [ReceivedMessage] {
+        state.withLock { $0.received.filter { $0.kind == kind } }
+    }
+
+    /// The requests `kind` accepted (2xx), oldest first.
+    public func accepted(_ kind: SinkKind) -> [ReceivedMessage] {
+        received(kind).filter(\.accepted)
+    }
+
+    /// How many requests each sink received.
+    public var counts: [SinkKind: Int] {
+        state.withLock { state in
+            state.received.reduce(into: [:]) { counts, message in counts[message.kind, default: 0] += 1 }
+        }
+    }
+
+    /// Every PagerDuty alert, oldest first; a trigger after a resolve opens a new one.
+    public var pagerDutyAlerts: [PagerDutyAlert] {
+        state.withLock { $0.pagerDutyAlerts }
+    }
+
+    /// The newest PagerDuty alert with `dedupKey`.
+    public func pagerDutyAlert(dedupKey: String) -> PagerDutyAlert? {
+        state.withLock { $0.pagerDutyAlerts.last { $0.dedupKey == dedupKey } }
+    }
+
+    /// Every Opsgenie alert, oldest first; a create after a close opens a new one.
+    public var opsgenieAlerts: [OpsgenieAlertRecord] {
+        state.withLock { $0.opsgenieAlerts }
+    }
+
+    /// Forgets what was received and the alerts; keeps the configuration.
+    public func reset() {
+        state.withLock {
+            $0.received.removeAll()
+            $0.pagerDutyAlerts.removeAll()
+            $0.opsgenieAlerts.removeAll()
+            $0.faults.removeAll()
+        }
+    }
+
+    // MARK: Serving
+
+    /// Answers one request: an injected fault when one matches, otherwise the emulator's `route`; the
+    /// request is recorded either way.
+    func answer(_ kind: SinkKind, _ request: SinkRequest, route: (SinkRequest) -> SinkAnswer) -> SinkAnswer {
+        let answer = takeFault(for: request.path).map(Self.answer(for:)) ?? route(request)
+        let message = ReceivedMessage(
+            kind: kind, path: request.path, query: request.query, headers: request.headers,
+            body: String(decoding: request.body, as: UTF8.self), json: SinkJSON.parse(request.body),
+            status: answer.status
+        )
+        state.withLock { $0.received.append(message) }
+        return answer
+    }
+
+    /// A number that grows with every call (Slack `ts`, request ids).
+    func nextSequence() -> Int {
+        state.withLock {
+            $0.sequence += 1
+            return $0.sequence
+        }
+    }
+
+    private func takeFault(for path: String) -> Fault? {
+        state.withLock { state in
+            guard let index = state.faults.firstIndex(where: { $0.remaining > 0 && path.hasPrefix($0.pathPrefix) })
+            else { return nil }
+            state.faults[index].remaining -= 1
+            let fault = state.faults[index]
+            if fault.remaining == 0 { state.faults.remove(at: index) }
+            return fault
+        }
+    }
+
+    private static func answer(for fault: Fault) -> SinkAnswer {
+        var headers: [(String, String)] = []
+        if let retryAfter = fault.retryAfter { headers.append(("Retry-After", String(retryAfter))) }
+        return .text(fault.body ?? "", status: fault.status, headers: headers)
+    }
+}
+
+/// A request as the emulators see it.
+struct SinkRequest: Sendable {
+    var path: String
+    var query: String?
+    var headers: [String: String]
+    var body: Data
+    /// The route's path parameter (`{id}`, `{alias}`), if any.
+    var parameter: String?
+
+    func header(_ name: String) -> String? { headers[name.lowercased()] }
+
+    /// The value of `name` in the query string.
+    func queryValue(_ name: String) -> String? {
+        guard let query else { return nil }
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts.first.map(String.init)?.removingPercentEncoding == name {
+                return parts.count > 1 ? String(parts[1]).removingPercentEncoding ?? String(parts[1]) : ""
+            }
+        }
+        return nil
+    }
+
+    var json: SinkJSON? { SinkJSON.parse(body) }
+}
+
+/// What an emulator answers.
+struct SinkAnswer: Sendable {
+    var status: Int
+    var headers: [(String, String)]
+    var body: Data
+
+    static func text(_ text: String, status: Int, headers: [(String, String)] = []) -> SinkAnswer {
+        SinkAnswer(status: status, headers: [("Content-Type", "text/plain; charset=utf-8")] + headers, body: Data(text.utf8))
+    }
+
+    /// A JSON answer from a plain value tree (dictionaries, arrays, strings, numbers, booleans).
+    static func json(_ value: Any, status: Int) -> SinkAnswer {
+        let data = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return SinkAnswer(status: status, headers: [("Content-Type", "application/json; charset=utf-8")], body: data)
+    }
+
+    static func empty(status: Int) -> SinkAnswer {
+        SinkAnswer(status: status, headers: [], body: Data())
+    }
+}
