@@ -73,10 +73,17 @@ public enum SignalChart {
         for (index, marker) in markers.enumerated() {
             let mx = x(marker.at)
             parts.append("<line x1=\"\(f(mx))\" y1=\"\(f(top))\" x2=\"\(f(mx))\" y2=\"\(f(top + plotHeight))\" stroke=\"#888\" stroke-dasharray=\"2 3\"/>")
-            parts.append("<text x=\"\(f(mx + 3))\" y=\"\(f(top + 12 + Double(index % 3) * 12))\" fill=\"#555\">\(escape(marker.label))</text>")
+            let nearRight = mx > left + plotWidth * 0.85
+            parts.append("<text x=\"\(f(nearRight ? mx - 3 : mx + 3))\" y=\"\(f(top + 12 + Double(index % 3) * 12))\" fill=\"#555\"\(nearRight ? " text-anchor=\"end\"" : "")>\(escape(marker.label))</text>")
         }
         if !series.isEmpty {
-            let points = series.map { "\(f(x($0.at))),\(f(y($0.value)))" }.joined(separator: " ")
+            // A step line: the run length holds until the next observation changes it.
+            var steps: [String] = []
+            for (index, point) in series.enumerated() {
+                if index > 0 { steps.append("\(f(x(point.at))),\(f(y(series[index - 1].value)))") }
+                steps.append("\(f(x(point.at))),\(f(y(point.value)))")
+            }
+            let points = steps.joined(separator: " ")
             parts.append("<polyline points=\"\(points)\" fill=\"none\" stroke=\"#2563eb\" stroke-width=\"2\"/>")
             for point in series {
                 parts.append("<circle cx=\"\(f(x(point.at)))\" cy=\"\(f(y(point.value)))\" r=\"2.5\" fill=\"\(point.value > 0 ? "#d33" : "#16a34a")\"/>")
