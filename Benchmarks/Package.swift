@@ -1,15 +1,22 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+import class Foundation.ProcessInfo
+
 // Rewind's benchmarks: a separate package so that the main package's build and tests never
 // compile package-benchmark. Run from this folder:
 //     swift package --allow-writing-to-package-directory benchmark
 // See ../BENCHMARKS.md for what is measured and the figures.
+//
+// REWIND_PACKAGE_PATH benchmarks another checkout of Rewind (for example an export of an older
+// commit, to compare); by default the benchmarks use the enclosing package.
+let rewindPath = ProcessInfo.processInfo.environment["REWIND_PACKAGE_PATH"] ?? ".."
+
 let package = Package(
     name: "rewind-benchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(name: "rewind", path: ".."),
+        .package(name: "rewind", path: rewindPath),
         // The trait list replaces the defaults: MallocInterposer avoids jemalloc, and leaving out
         // RuntimeInterposer avoids a dependency that is not needed for these wall-clock figures.
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),

@@ -64,7 +64,8 @@ class Platform(Quiet):
             if parts[3] == "current":
                 return self.answer(200, {"id": name[:2] + "-v1", "version": "v1"})
             if parts[3] == "deployments":
-                return self.answer(200, {"deployments": [{"id": name[:2] + "-v1", "version": "v1", "created_at": "2026-01-01T00:00:00Z"}]})
+                deployment = {"id": name[:2] + "-v1", "version": "v1", "created_at": "2026-01-01T00:00:00Z"}
+                return self.answer(200, {"deployments": [deployment]})
         self.answer(404, {"error": "not found"})
 
     def do_POST(self):
@@ -160,7 +161,8 @@ def main():
             f.write(policy(services, platform, api_port))
         log = open(os.path.join(directory, "daemon.log"), "w")
         env = dict(os.environ, REWIND_LOG_LEVEL="warning")
-        daemon = subprocess.Popen([args.binary, "serve", "--config", config], stdout=log, stderr=subprocess.STDOUT, env=env)
+        daemon = subprocess.Popen(
+            [args.binary, "serve", "--config", config], stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
             deadline = time.monotonic() + 30
             while True:
@@ -214,7 +216,8 @@ def main():
         "clock_ticks_per_second": ticks_per_second,
     }
     print(f"rewind serve footprint over {window:.1f} s (after {args.settle:g} s settle), watching 3 services every 1 s")
-    print(f"  VmRSS  end {final['VmRSS'] / 1024:.1f} MiB  (min {min(rss) / 1024:.1f}, max {max(rss) / 1024:.1f} MiB over the window)")
+    print(f"  VmRSS  end {final['VmRSS'] / 1024:.1f} MiB  "
+          f"(min {min(rss) / 1024:.1f}, max {max(rss) / 1024:.1f} MiB over the window)")
     print(f"  VmHWM      {final['VmHWM'] / 1024:.1f} MiB  (peak resident since start)")
     print(f"  CPU        {cpu_seconds:.2f} s  =  {figures['cpu_percent_of_one_core']:.2f} % of one core on average"
           f"  (clock tick {1000 / ticks_per_second:.0f} ms)")

@@ -14,7 +14,8 @@ enum BenchPolicy {
         let path = "\(directory)/rewind.yaml"
         switch ConfigLoader.parse(yaml: yaml(endpoints: endpoints), path: path, environment: [:]) {
         case .success(let configuration): return configuration
-        case .failure(let errors): throw Invalid(description: errors.problems.map(\.description).joined(separator: "\n"))
+        case .failure(let errors):
+            throw Invalid(description: errors.problems.map(\.description).joined(separator: "\n"))
         }
     }
 

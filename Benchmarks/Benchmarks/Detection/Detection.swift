@@ -1,33 +1,45 @@
 import Benchmark
 import Foundation
+import Synchronization
 
 /// The benchmark of Rewind's detection speed: fault → rollback call on a loopback sandbox.
 ///
 /// One benchmark iteration runs every trial (25 by default; `REWIND_BENCH_TRIALS` overrides it):
 /// each trial is one fault, one detection, one rollback and one recovery, and adds one sample to
 /// each custom metric. The sandbox and the engine stay up between trials, the way a daemon does.
+///
+/// The benchmark tool silences a benchmark's output while it runs, so the per-trial breakdown and
+/// the exact summary are also written to `REWIND_BENCH_REPORT` (default:
+/// `$TMPDIR/rewind-detection-trials.txt`).
 let benchmarks: @Sendable () -> Void = {
-    let trials = ProcessInfo.processInfo.environment["REWIND_BENCH_TRIALS"].flatMap(Int.init) ?? 25
+    let environment = ProcessInfo.processInfo.environment
+    let trials = environment["REWIND_BENCH_TRIALS"].flatMap(Int.init) ?? 25
+    let reportPath = environment["REWIND_BENCH_REPORT"]
+        ?? FileManager.default.temporaryDirectory.appendingPathComponent("rewind-detection-trials.txt").path
 
     Benchmark(
         "Fault to rollback call",
         configuration: .init(
             metrics: DetectionMetric.all,
+            units: Dictionary(uniqueKeysWithValues: DetectionMetric.all.map { ($0, .count) }),
             warmupIterations: 0,
             maxDuration: .seconds(3600),
             maxIterations: 1
         )
     ) { benchmark in
+        let report = DetectionReport()
+        defer { report.save(to: reportPath) }
         do {
-            let results = try await DetectionRig.run(trials: trials, log: DetectionReport.log)
+            let results = try await DetectionRig.run(trials: trials, log: report.line)
             for trial in results {
                 benchmark.measurement(DetectionMetric.faultToRollbackCall, trial.faultToRollbackCall.wholeMilliseconds)
                 benchmark.measurement(DetectionMetric.faultToFirstFailure, trial.faultToFirstFailure.wholeMilliseconds)
                 benchmark.measurement(DetectionMetric.confirmation, trial.confirmation.wholeMilliseconds)
                 benchmark.measurement(DetectionMetric.decisionOverhead, trial.decisionOverhead.wholeMicroseconds)
             }
-            DetectionReport.log(DetectionReport.summary(results))
+            report.line(DetectionReport.summary(results))
         } catch {
+            report.line("the detection benchmark stopped: \(error)")
             benchmark.error("the detection benchmark stopped: \(error)")
         }
     }
@@ -38,7 +50,9 @@ enum DetectionMetric {
     /// Fault on (the bad deployment goes live) → the engine calls the platform's rollback API.
     static var faultToRollbackCall: BenchmarkMetric { .custom("fault to rollback call (ms)", useScalingFactor: false) }
     /// Fault on → the first failing health check: the wait for the next scheduled check.
-    static var faultToFirstFailure: BenchmarkMetric { .custom("fault to first failing check (ms)", useScalingFactor: false) }
+    static var faultToFirstFailure: BenchmarkMetric {
+        .custom("fault to first failing check (ms)", useScalingFactor: false)
+    }
     /// First failing check → the trigger fires: the confirmation checks.
     static var confirmation: BenchmarkMetric { .custom("first failure to trigger (ms)", useScalingFactor: false) }
     /// The trigger fires (the last failing observation) → the rollback call: decide, record, plan, act.
@@ -47,10 +61,19 @@ enum DetectionMetric {
     static var all: [BenchmarkMetric] { [faultToRollbackCall, faultToFirstFailure, confirmation, decisionOverhead] }
 }
 
-/// Human-readable lines on stderr (stdout and the pipes belong to the benchmark tool).
-enum DetectionReport {
-    @Sendable static func log(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+/// Human-readable lines: on stderr as they come (stdout and the pipes belong to the benchmark
+/// tool), and in a file at the end.
+final class DetectionReport: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    func line(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+        lines.withLock { $0.append(text) }
+    }
+
+    func save(to path: String) {
+        let text = lines.withLock { $0.joined(separator: "\n") } + "\n"
+        try? text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     /// Exact min / median / p90 / max of every metric, from the raw samples (the benchmark's own
@@ -58,9 +81,11 @@ enum DetectionReport {
     static func summary(_ results: [TrialTimes]) -> String {
         func row(_ name: String, _ values: [Double], unit: String) -> String {
             let stats = Distribution(values)
-            return String(
-                format: "  %-34@ min %8.1f  median %8.1f  p90 %8.1f  max %8.1f  %@",
-                name as NSString, stats.min, stats.median, stats.p90, stats.max, unit as NSString)
+            let label = name.padding(toLength: 30, withPad: " ", startingAt: 0)
+            let figures = String(
+                format: "min %7.1f  median %7.1f  p90 %7.1f  max %7.1f  ",
+                stats.min, stats.median, stats.p90, stats.max)
+            return "  \(label)\(figures)\(unit)"
         }
         return [
             "Detection summary over \(results.count) trials (exact, from the raw samples):",

@@ -23,6 +23,15 @@ struct TrialTimes: Sendable {
     var faultToRollbackCall: Duration
     /// Fault → the incident is closed as completed (rolled back and verified).
     var faultToIncidentClosed: Duration
+
+    /// One line of the report.
+    var line: String {
+        String(
+            format: "  trial %2d  phase %.2f  fault→first failure %6.1f ms  confirmation %5.1f ms  "
+                + "decision %5.1f ms  fault→rollback call %6.1f ms",
+            trial, phase, faultToFirstFailure.doubleMilliseconds, confirmation.doubleMilliseconds,
+            decisionOverhead.doubleMilliseconds, faultToRollbackCall.doubleMilliseconds)
+    }
 }
 
 /// A sandbox world on loopback, a real engine wired by ``Composition/makeEngine`` (SQLite store,
@@ -74,78 +83,92 @@ enum DetectionRig {
         world.rollbackDuration = .milliseconds(300)
         let sandbox = Sandbox(world: world, logger: quietLogger("rewind.sandbox"))
         let client = HTTPHealthProber.makeHTTPClient()
-        do {
-            let results = try await run(trials: trials, world: world, sandbox: sandbox, client: client, directory: directory, log: log)
-            try await client.shutdown()
-            return results
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
-    }
-
-    private static func run(
-        trials: Int, world: SandboxWorld, sandbox: Sandbox, client: HTTPClient, directory: String,
-        log: @escaping @Sendable (String) -> Void
-    ) async throws -> [TrialTimes] {
-        try await withThrowingTaskGroup(of: Void.self, returning: [TrialTimes].self) { group in
-            group.addTask { try await sandbox.run() }
-            defer { group.cancelAll() }
+        // Stop order matters: the engine first, then the client's pooled connections, then the
+        // sandbox's servers, so that no server is cancelled in the middle of a connection.
+        return try await withThrowingTaskGroup(of: Void.self, returning: [TrialTimes].self) { servers in
+            servers.addTask { try await sandbox.run() }
             let endpoints = await sandbox.endpoints()
-            let configuration = try BenchPolicy.configuration(endpoints: endpoints, directory: directory)
-            let store = try SQLiteStore(path: configuration.statePath)
-            let clock = SystemClock()
-            for (name, id) in [("frontend", "fe-v1"), ("backend", "be-v1"), ("worker", "wk-v1")] {
-                try await store.recordDeployment(
-                    Deployment(service: ServiceName(name), id: id, version: "v1", deployedAt: clock.now - .seconds(7200),
-                               trust: .knownGood, knownGoodAt: clock.now - .seconds(3600)),
-                    makeLive: true)
-            }
-            let (signals, sink) = AsyncStream.makeStream(of: Signal.self, bufferingPolicy: .unbounded)
-            let engine = Composition.makeEngine(
-                configuration: configuration, store: store, client: client, clock: clock,
-                notifiers: Composition.notifiers(for: configuration.notifications),
-                observer: { sink.yield(.event(.now, $0)) }, pollInterval: .milliseconds(100), bakeCheckInterval: .seconds(60),
-                logger: quietLogger("rewind"))
-            group.addTask { try await engine.run() }
-            try await waitForBaseline(engine)
-            log("Detection benchmark: \(trials) trials, backend \(endpoints.services[service] ?? "?"), platform \(endpoints.platform)")
-
-            var iterator = signals.makeAsyncIterator()
-            var results: [TrialTimes] = []
-            for trial in 1...max(1, trials) {
-                group.addTask {
-                    try await Task.sleep(for: trialDeadline)
-                    sink.yield(.deadline(trial: trial))
+            do {
+                let results = try await withThrowingTaskGroup(of: Void.self, returning: [TrialTimes].self) { group in
+                    defer { group.cancelAll() }
+                    return try await watch(
+                        trials: trials, world: world, endpoints: endpoints, client: client, directory: directory,
+                        log: log, group: &group)
                 }
-                let times = try await runTrial(trial, world: world, engine: engine, signals: &iterator)
-                results.append(times)
-                log(
-                    String(
-                        format: "  trial %2d  phase %.2f  fault→first failure %6.1f ms  confirmation %5.1f ms  decision %5.1f ms  fault→rollback call %6.1f ms",
-                        trial, times.phase, times.faultToFirstFailure.doubleMilliseconds, times.confirmation.doubleMilliseconds,
-                        times.decisionOverhead.doubleMilliseconds, times.faultToRollbackCall.doubleMilliseconds))
+                try await client.shutdown()
+                servers.cancelAll()
+                return results
+            } catch {
+                try? await client.shutdown()
+                servers.cancelAll()
+                throw error
             }
-            return results
         }
     }
 
-    /// Deploys a failing v2 of the backend at a random phase of its check schedule and follows the
+    /// Starts the engine in `group` and runs the trials against it.
+    private static func watch(
+        trials: Int, world: SandboxWorld, endpoints: SandboxEndpoints, client: HTTPClient, directory: String,
+        log: @escaping @Sendable (String) -> Void, group: inout ThrowingTaskGroup<Void, any Error>
+    ) async throws -> [TrialTimes] {
+        let configuration = try BenchPolicy.configuration(endpoints: endpoints, directory: directory)
+        let store = try SQLiteStore(path: configuration.statePath)
+        let clock = SystemClock()
+        for (name, id) in [("frontend", "fe-v1"), ("backend", "be-v1"), ("worker", "wk-v1")] {
+            try await store.recordDeployment(
+                Deployment(service: ServiceName(name), id: id, version: "v1", deployedAt: clock.now - .seconds(7200),
+                           trust: .knownGood, knownGoodAt: clock.now - .seconds(3600)),
+                makeLive: true)
+        }
+        let (signals, sink) = AsyncStream.makeStream(of: Signal.self, bufferingPolicy: .unbounded)
+        let engine = Composition.makeEngine(
+            configuration: configuration, store: store, client: client, clock: clock,
+            notifiers: Composition.notifiers(for: configuration.notifications),
+            observer: { sink.yield(.event(.now, $0)) }, pollInterval: .milliseconds(100),
+            bakeCheckInterval: .seconds(60), logger: quietLogger("rewind"))
+        group.addTask { try await engine.run() }
+        try await waitForBaseline(engine)
+        let backend = endpoints.services[service] ?? "?"
+        log("Detection benchmark: \(trials) trials, backend \(backend), platform \(endpoints.platform)")
+
+        // Stratified phases: trial k's fault lands in its own 1/n slice of the check interval, at a
+        // random point of it, and the slices come in random order. Every phase is covered evenly,
+        // so the median reflects Rewind rather than how the dice fell in 25 throws.
+        let count = max(1, trials)
+        let phases = (0..<count).map { (Double($0) + Double.random(in: 0..<1)) / Double(count) }.shuffled()
+        var iterator = signals.makeAsyncIterator()
+        var results: [TrialTimes] = []
+        for trial in 1...count {
+            group.addTask {
+                try await Task.sleep(for: trialDeadline)
+                sink.yield(.deadline(trial: trial))
+            }
+            let times = try await runTrial(
+                trial, phase: phases[trial - 1], world: world, engine: engine, signals: &iterator)
+            results.append(times)
+            log(times.line)
+        }
+        return results
+    }
+
+    /// Deploys a failing v2 of the backend at `phase` (0..<1) of its check interval and follows the
     /// engine's events until the incident is closed and the check has recovered on v1.
     private static func runTrial(
-        _ trial: Int, world: SandboxWorld, engine: RewindEngine, signals: inout AsyncStream<Signal>.Iterator
+        _ trial: Int, phase: Double, world: SandboxWorld, engine: RewindEngine,
+        signals: inout AsyncStream<Signal>.Iterator
     ) async throws -> TrialTimes {
         let clock = SystemClock()
-        guard let lastCheck = engine.checkStatuses.first(where: { $0.service.rawValue == service })?.lastAt else {
+        let backendCheck = engine.checkStatuses.first { $0.service.rawValue == service }
+        guard let lastCheck = backendCheck?.lastAt else {
             throw Failure.unexpected(trial: trial, "the backend check has not run yet")
         }
-        let phase = Double.random(in: 0..<1)
         var faultAt = lastCheck + checkInterval * phase
         while faultAt < clock.now + .milliseconds(20) { faultAt = faultAt + checkInterval }
         try await clock.sleep(until: faultAt)
 
         let id = "be-v2-\(trial)"
-        world.deploy(service: service, SandboxDeployment(id: id, version: "v2.\(trial)", behavior: .failing(status: 500)))
+        let badVersion = SandboxDeployment(id: id, version: "v2.\(trial)", behavior: .failing(status: 500))
+        world.deploy(service: service, badVersion)
         let faultOn = ContinuousClock.now
         _ = try await engine.recordDeployment(
             Deployment(service: ServiceName(service), id: id, version: "v2.\(trial)", deployedAt: clock.now))
@@ -184,7 +207,8 @@ enum DetectionRig {
             }
         }
         guard let firstFailure, let fired, let providerCalled, let closed else {
-            throw Failure.unexpected(trial: trial, "the incident closed without a failing check, a trigger or a rollback call")
+            throw Failure.unexpected(
+                trial: trial, "the incident closed without a failing check, a trigger or a rollback call")
         }
         return TrialTimes(
             trial: trial, phase: phase, faultToFirstFailure: firstFailure - faultOn, confirmation: fired - firstFailure,
