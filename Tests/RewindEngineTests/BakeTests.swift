@@ -20,7 +20,7 @@ struct BakeTests {
                 #expect(baked.trust == .knownGood)
                 let knownGoodAt = try #require(baked.knownGoodAt)
                 #expect(knownGoodAt - v2.deployedAt >= .seconds(10))
-                #expect(knownGoodAt - v2.deployedAt <= .seconds(12))
+                #expect(knownGoodAt - v2.deployedAt <= .seconds(15))
                 #expect(try await h.incidents().isEmpty)
             }
         }
@@ -45,7 +45,8 @@ struct BakeTests {
     func deploymentLearntFromPlatformBakes() async throws {
         try await Harness.with { h in
             try await h.seedKnownGood()
-            let v2 = Deployment(service: Fixture.backend, id: Fixture.id(Fixture.backend, "v2"), version: "v2", deployedAt: h.clock.now)
+            let v2 = Deployment(
+                service: Fixture.backend, id: Fixture.id(Fixture.backend, "v2"), version: "v2", deployedAt: h.clock.now)
             h.world.deploy(v2)  // deployed behind Rewind's back: only the platform knows
             try await h.run(policy: Fixture.policy(bake: .seconds(10)), bakeCheckInterval: .seconds(1)) { run in
                 try await run.advance(until: "v2 is recorded live") { try await h.liveID(Fixture.backend) == v2.id }
@@ -67,7 +68,7 @@ struct BakeTests {
                 // ... and a fix that fails just the same goes live while the trigger keeps firing.
                 let v2 = try await run.deploy(Fixture.backend, "v2", health: .failing(status: 500))
                 try await run.advance(by: .seconds(20))
-                #expect(h.world.probeCount(v2.id) >= 20)
+                #expect(h.world.probeCount(v2.id) >= 10)
 
                 let trust = try await h.deployment(Fixture.backend, "v2")?.trust
                 withKnownIssue("the engine never re-arms a firing trigger for a new deployment, and bakes it anyway") {

@@ -60,6 +60,7 @@ final class FakeWorld: Sendable {
         var scriptedErrors: [String: ScriptedErrors] = [:]
         var operations: [String: Operation] = [:]
         var operationCount = 0
+        var activity = 0
     }
 
     private let state = Mutex(State())
@@ -74,7 +75,8 @@ final class FakeWorld: Sendable {
     /// Lists `deployment` on the platform, with its health behaviour, and makes it live when `live`.
     func deploy(_ deployment: Deployment, health: HealthBehaviour = .healthy, live: Bool = true) {
         state.withLock { state in
-            let listing = PlatformDeployment(id: deployment.id, version: deployment.version, createdAt: deployment.deployedAt)
+            let listing = PlatformDeployment(
+                id: deployment.id, version: deployment.version, createdAt: deployment.deployedAt)
             state.listings[deployment.service, default: []].removeAll { $0.id == deployment.id }
             state.listings[deployment.service, default: []].append(listing)
             state.health[deployment.id] = health
@@ -132,19 +134,31 @@ final class FakeWorld: Sendable {
 
     // MARK: The platform's behaviour
 
+    /// How many calls providers and probers made: a test's sign that the engine is still busy.
+    var activity: Int {
+        state.withLock { $0.activity }
+    }
+
     func listings(of service: ServiceName) -> [PlatformDeployment] {
-        state.withLock { $0.listings[service] ?? [] }
+        state.withLock { state in
+            state.activity += 1
+            return state.listings[service] ?? []
+        }
     }
 
     func current(_ service: ServiceName) -> PlatformDeployment? {
         state.withLock { state in
-            state.live[service].flatMap { id in state.listings[service]?.first { $0.id == id } }
+            state.activity += 1
+            return state.live[service].flatMap { id in state.listings[service]?.first { $0.id == id } }
         }
     }
 
-    func rollback(provider: String, service: ServiceName, to target: Deployment, incidentID: Int64) throws -> RollbackOperation {
+    func rollback(provider: String, service: ServiceName, to target: Deployment, incidentID: Int64) throws
+        -> RollbackOperation
+    {
         let now = clock.now
         let result = state.withLock { state -> Result<RollbackOperation, ProviderError> in
+            state.activity += 1
             state.rollbackCalls.append(
                 RollbackCall(provider: provider, service: service, target: target.id, incidentID: incidentID, at: now))
             if var scripted = state.scriptedErrors[provider], scripted.remaining > 0 {
@@ -170,6 +184,7 @@ final class FakeWorld: Sendable {
 
     func status(of operationID: String?) throws -> OperationStatus {
         let result = state.withLock { state -> Result<OperationStatus, ProviderError> in
+            state.activity += 1
             state.statusPolls += 1
             guard let operationID, var operation = state.operations[operationID] else {
                 return .failure(ProviderError(.notFound, "no operation \(operationID ?? "(none)")"))
@@ -187,6 +202,7 @@ final class FakeWorld: Sendable {
     /// One health check of whatever `service` serves now.
     func probe(_ service: ServiceName, timeout: Duration) -> ProbeResult {
         state.withLock { state in
+            state.activity += 1
             guard let live = state.live[service] else {
                 return ProbeResult(result: .failure(.connection("nothing deployed")), latencyMs: 1)
             }
@@ -237,11 +253,14 @@ struct FakePlatform: PlatformProvider {
         world.current(service)
     }
 
-    func rollback(service: ServiceName, to target: Deployment, context: ActionContext) async throws -> RollbackOperation {
+    func rollback(service: ServiceName, to target: Deployment, context: ActionContext) async throws -> RollbackOperation
+    {
         try world.rollback(provider: kind, service: service, to: target, incidentID: context.incidentID)
     }
 
-    func status(of operation: RollbackOperation, service: ServiceName, target: Deployment) async throws -> OperationStatus {
+    func status(of operation: RollbackOperation, service: ServiceName, target: Deployment) async throws
+        -> OperationStatus
+    {
         try world.status(of: operation.id)
     }
 }
@@ -288,7 +307,19 @@ final class CollectingNotifier: Notifier {
         if fails { throw ProviderError(.server, "\(channel) answered HTTP 503") }
     }
 
+    /// Everything delivered, escalation pages and channel-down reports included.
     var notices: [Notice] { state.withLock { $0.notices } }
     var kinds: [NoticeKind] { notices.map(\.kind) }
+
+    /// The incident's own notices (initiated, completed, failed, would roll back, escalated without a
+    /// rollback): not the pages of escalation timers (they name an audience), nor the reports that
+    /// another channel is down.
+    var incidentNotices: [Notice] {
+        notices.filter { $0.audience == nil && $0.status != "notification channel down" }
+    }
+    var incidentKinds: [NoticeKind] { incidentNotices.map(\.kind) }
+
+    /// Pages sent by escalation timers.
+    var pages: [Notice] { notices.filter { $0.audience != nil } }
     var attempts: Int { state.withLock { $0.attempts } }
 }

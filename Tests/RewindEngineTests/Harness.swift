@@ -15,15 +15,20 @@ enum Fixture {
     /// backend (critical check) and worker (non-critical check), checked every second and confirmed
     /// after 100 ms; verification every second.
     static func policy(
-        mode: Mode = .enforce, bake: Duration = Defaults.bake, backendRollbackTimeout: Duration? = nil
+        mode: Mode = .enforce, bake: Duration = Defaults.bake, backendRollbackTimeout: Duration? = nil,
+        safety: SafetyLimits = SafetyLimits(), workerDependsOnBackend: Bool = false
     ) -> Policy {
         Policy(
             mode: mode,
             services: [
-                ServicePolicy(name: backend, checks: [check(backend, .critical)], rollbackTimeout: backendRollbackTimeout),
-                ServicePolicy(name: worker, checks: [check(worker, .nonCritical)]),
+                ServicePolicy(
+                    name: backend, checks: [check(backend, .critical)], rollbackTimeout: backendRollbackTimeout),
+                ServicePolicy(
+                    name: worker, dependsOn: workerDependsOnBackend ? [backend] : [],
+                    checks: [check(worker, .nonCritical)]),
             ],
             verification: VerificationPolicy(interval: .seconds(1)),
+            safety: safety,
             bake: bake)
     }
 
@@ -61,7 +66,9 @@ final class EventLog: Sendable {
         all.compactMap { if case .deploymentKnownGood(let deployment) = $0 { deployment } else { nil } }
     }
     var notified: [(channel: String, kind: NoticeKind, delivered: Bool)] {
-        all.compactMap { if case .notified(_, let channel, let kind, let delivered) = $0 { (channel, kind, delivered) } else { nil } }
+        all.compactMap {
+            if case .notified(_, let channel, let kind, let delivered) = $0 { (channel, kind, delivered) } else { nil }
+        }
     }
 }
 
@@ -108,7 +115,8 @@ struct Harness: Sendable {
     /// as a deploy pipeline would have done before the engine started.
     @discardableResult
     func deploySuspect(_ service: ServiceName, _ version: String, health: HealthBehaviour) async throws -> Deployment {
-        let deployment = Deployment(service: service, id: Fixture.id(service, version), version: version, deployedAt: clock.now)
+        let deployment = Deployment(
+            service: service, id: Fixture.id(service, version), version: version, deployedAt: clock.now)
         world.deploy(deployment, health: health)
         try await sqlite.recordDeployment(deployment, makeLive: true)
         return deployment
@@ -116,11 +124,12 @@ struct Harness: Sendable {
 
     // MARK: Running an engine
 
-    /// Starts an engine over this world in a task group, runs `body`, then cancels the engine.
-    func run(
+    /// An engine over this world: fake platforms for every service (and fallbacks when asked), the fake
+    /// prober, the collecting notifier first among the channels, retry jitter fixed at 0.5, logs off.
+    func makeEngine(
         policy: Policy = Fixture.policy(), fallback: Bool = false, notifiers extra: [any Notifier] = [],
-        bakeCheckInterval: Duration = .seconds(30), _ body: (EngineRun) async throws -> Void
-    ) async throws {
+        bakeCheckInterval: Duration = .seconds(30), watch: Bool = true, holder: String = "rewind"
+    ) -> RewindEngine {
         var providers: [ServiceName: any PlatformProvider] = [:]
         var fallbacks: [ServiceName: any PlatformProvider] = [:]
         for service in policy.services {
@@ -128,13 +137,23 @@ struct Harness: Sendable {
             if fallback { fallbacks[service.name] = FakePlatform(world, kind: FakePlatform.fallback) }
         }
         let events = events
-        let engine = RewindEngine(
+        return RewindEngine(
             EngineDependencies(
                 policy: policy, store: ObservedStore(base: sqlite, activity: activity), clock: clock,
                 prober: FakeProber(world: world), providers: providers, fallbacks: fallbacks,
-                notifiers: [notifier] + extra, logger: Logger(label: "rewind.engine", factory: { _ in SwiftLogNoOpLogHandler() }),
-                random: { 0.5 }, observer: { events.record($0) },
-                bakeCheckInterval: bakeCheckInterval))
+                notifiers: [notifier] + extra,
+                logger: Logger(label: "rewind.engine", factory: { _ in SwiftLogNoOpLogHandler() }),
+                random: { 0.5 }, observer: { events.record($0) }, watch: watch,
+                bakeCheckInterval: bakeCheckInterval, holder: holder))
+    }
+
+    /// Starts an engine over this world in a task group, runs `body`, then cancels the engine.
+    func run(
+        policy: Policy = Fixture.policy(), fallback: Bool = false, notifiers extra: [any Notifier] = [],
+        bakeCheckInterval: Duration = .seconds(30), _ body: (EngineRun) async throws -> Void
+    ) async throws {
+        let engine = makeEngine(
+            policy: policy, fallback: fallback, notifiers: extra, bakeCheckInterval: bakeCheckInterval)
         let checks = policy.services.reduce(0) { $0 + $1.checks.count }
         let run = EngineRun(engine: engine, harness: self, baseline: checks + 2)
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -171,6 +190,17 @@ struct Harness: Sendable {
         try await sqlite.stepHistory(incidentID: incidentID).filter { $0.stepID == step }.map(\.state)
     }
 
+    /// Why the incident was escalated to people for its outcome (`rollback_failed`, `verification_failed`):
+    /// the reasons recorded in the details of its escalation entries.
+    func escalationReasons(_ incidentID: Int64) async throws -> [String] {
+        try await sqlite.timeline(incidentID: incidentID).compactMap { event in
+            guard event.kind == .escalation, case .object(let detail)? = event.detail,
+                case .string(let reason)? = detail["reason"]
+            else { return nil }
+            return reason
+        }
+    }
+
     func deployment(_ service: ServiceName, _ version: String) async throws -> Deployment? {
         try await sqlite.deployments(of: service).first { $0.id == Fixture.id(service, version) }
     }
@@ -193,13 +223,15 @@ struct ScenarioStalled: Error, CustomStringConvertible {
 /// parked yet is never jumped over by much.
 final class EngineRun: Sendable {
     static let maxStep = Duration.seconds(1)
+    static let quietRounds = 200
+    static let quietTime = Duration.milliseconds(1)
 
     let engine: RewindEngine
     let harness: Harness
     /// Tasks parked on the clock whenever the engine is idle: a watcher per check, the bake ticker
     /// and the lease renewer.
     let baseline: Int
-    private let exit = Mutex<String?>(nil)
+    private let stopReason = Mutex<String?>(nil)
 
     init(engine: RewindEngine, harness: Harness, baseline: Int) {
         self.engine = engine
@@ -210,24 +242,30 @@ final class EngineRun: Sendable {
     var events: EventLog { harness.events }
     var clock: ManualClock { harness.clock }
 
-    func stopped(_ how: String) { exit.withLock { $0 = how } }
+    func stopped(_ how: String) { stopReason.withLock { $0 = how } }
 
     /// Yields until the engine is idle: nothing in flight in the store, at least ``baseline``
-    /// sleepers, and nothing changing for a few dozen yields. Bounded.
+    /// sleepers on the clock, and nothing changing for a while (a few hundred yields and at least a
+    /// millisecond: a task the engine just created may take that long to be scheduled). Bounded.
     func settle() async {
+        let wallClock = ContinuousClock()
+        var quietSince: ContinuousClock.Instant?
         var quietRounds = 0
-        var last = (-1, -1, -1)
-        for _ in 0..<20_000 {
+        var last = (-1, -1, -1, -1)
+        for _ in 0..<200_000 {
             await Task.yield()
-            let now = (harness.activity.total, clock.sleepers, events.count)
+            let now = (harness.activity.total, clock.sleepers, events.count, harness.world.activity)
             if harness.activity.inFlight == 0, now.1 >= baseline, now == last {
                 quietRounds += 1
-                if quietRounds >= 200 { return }
+                let since = quietSince ?? wallClock.now
+                quietSince = since
+                if quietRounds >= Self.quietRounds, since.duration(to: wallClock.now) >= Self.quietTime { return }
             } else {
                 quietRounds = 0
+                quietSince = nil
             }
             last = now
-            if exit.withLock({ $0 }) != nil { return }
+            if stopReason.withLock({ $0 }) != nil { return }
         }
     }
 
@@ -236,7 +274,7 @@ final class EngineRun: Sendable {
         for _ in 0..<limit {
             await settle()
             if try await done() { return }
-            if let how = exit.withLock({ $0 }) {
+            if let how = stopReason.withLock({ $0 }) {
                 throw ScenarioStalled(description: "the engine stopped (\(how)) before \(what)")
             }
             step(notPast: nil)
@@ -250,7 +288,9 @@ final class EngineRun: Sendable {
         for _ in 0..<(200 + Int(duration.seconds * 40)) {
             await settle()
             if clock.now >= end { return }
-            if let how = exit.withLock({ $0 }) { throw ScenarioStalled(description: "the engine stopped (\(how))") }
+            if let how = stopReason.withLock({ $0 }) {
+                throw ScenarioStalled(description: "the engine stopped (\(how))")
+            }
             step(notPast: end)
         }
         throw ScenarioStalled(description: "could not let \(duration.rewindDescription) pass")
@@ -266,7 +306,8 @@ final class EngineRun: Sendable {
     /// A deploy the engine is told about: live on the platform, then recorded through the engine.
     @discardableResult
     func deploy(_ service: ServiceName, _ version: String, health: HealthBehaviour) async throws -> Deployment {
-        let deployment = Deployment(service: service, id: Fixture.id(service, version), version: version, deployedAt: clock.now)
+        let deployment = Deployment(
+            service: service, id: Fixture.id(service, version), version: version, deployedAt: clock.now)
         harness.world.deploy(deployment, health: health)
         return try await engine.recordDeployment(deployment)
     }
@@ -288,4 +329,11 @@ extension Array where Element: Equatable {
         }
         return rest.isEmpty
     }
+}
+
+/// A value set by one task and read by another.
+final class Box<Value: Sendable>: Sendable {
+    private let value = Mutex<Value?>(nil)
+    func set(_ newValue: Value) { value.withLock { $0 = newValue } }
+    var current: Value? { value.withLock { $0 } }
 }

@@ -7,7 +7,11 @@ import Synchronization
 final class StoreActivity: Sendable {
     private let counts = Mutex((inFlight: 0, total: 0))
 
-    func enter() { counts.withLock { $0.inFlight += 1; $0.total += 1 } }
+    func enter() {
+        counts.withLock {
+            $0.inFlight += 1; $0.total += 1
+        }
+    }
     func leave() { counts.withLock { $0.inFlight -= 1 } }
 
     var inFlight: Int { counts.withLock { $0.inFlight } }
@@ -40,7 +44,9 @@ struct ObservedStore: RewindStore {
         try await tracked { try await base.setLive(service: service, deploymentID: deploymentID) }
     }
     func setTrust(service: ServiceName, deploymentID: String, trust: DeploymentTrust, at: Timestamp) async throws {
-        try await tracked { try await base.setTrust(service: service, deploymentID: deploymentID, trust: trust, at: at) }
+        try await tracked {
+            try await base.setTrust(service: service, deploymentID: deploymentID, trust: trust, at: at)
+        }
     }
     func createIncident(_ incident: Incident) async throws -> Incident {
         try await tracked { try await base.createIncident(incident) }
@@ -80,6 +86,51 @@ struct ObservedStore: RewindStore {
     }
     func currentFreeze() async throws -> Freeze? {
         try await tracked { try await base.currentFreeze() }
+    }
+    func enqueue(_ entries: [OutboxEntry]) async throws -> [OutboxEntry] {
+        try await tracked { try await base.enqueue(entries) }
+    }
+    func dueOutbox(now: Timestamp, limit: Int) async throws -> [OutboxEntry] {
+        try await tracked { try await base.dueOutbox(now: now, limit: limit) }
+    }
+    func updateOutbox(_ entry: OutboxEntry) async throws {
+        try await tracked { try await base.updateOutbox(entry) }
+    }
+    func outbox(incidentID: Int64) async throws -> [OutboxEntry] {
+        try await tracked { try await base.outbox(incidentID: incidentID) }
+    }
+    func recentOutbox(limit: Int) async throws -> [OutboxEntry] {
+        try await tracked { try await base.recentOutbox(limit: limit) }
+    }
+    func schedule(_ timers: [EscalationTimer]) async throws {
+        try await tracked { try await base.schedule(timers) }
+    }
+    func dueEscalations(now: Timestamp) async throws -> [EscalationTimer] {
+        try await tracked { try await base.dueEscalations(now: now) }
+    }
+    func updateEscalation(_ timer: EscalationTimer) async throws {
+        try await tracked { try await base.updateEscalation(timer) }
+    }
+    func escalations(incidentID: Int64) async throws -> [EscalationTimer] {
+        try await tracked { try await base.escalations(incidentID: incidentID) }
+    }
+    func cancelEscalations(incidentID: Int64) async throws -> Int {
+        try await tracked { try await base.cancelEscalations(incidentID: incidentID) }
+    }
+    func addTasks(_ tasks: [IncidentTask]) async throws {
+        try await tracked { try await base.addTasks(tasks) }
+    }
+    func tasks(incidentID: Int64) async throws -> [IncidentTask] {
+        try await tracked { try await base.tasks(incidentID: incidentID) }
+    }
+    func updateTask(_ task: IncidentTask) async throws {
+        try await tracked { try await base.updateTask(task) }
+    }
+    func recordSamples(incidentID: Int64, _ observations: [Observation]) async throws {
+        try await tracked { try await base.recordSamples(incidentID: incidentID, observations) }
+    }
+    func samples(incidentID: Int64) async throws -> [Observation] {
+        try await tracked { try await base.samples(incidentID: incidentID) }
     }
     func acquireLease(holder: String, now: Timestamp, until: Timestamp) async throws -> Bool {
         try await tracked { try await base.acquireLease(holder: holder, now: now, until: until) }

@@ -15,15 +15,19 @@ struct RestartTests {
         let plan = Plan(
             strategy: .immediate,
             steps: [
-                PlanStep(id: "rollback-backend", service: Fixture.backend, from: v2, to: v1, timeout: .seconds(30), dependsOn: [])
+                PlanStep(
+                    id: "rollback-backend", service: Fixture.backend, from: v2, to: v1, timeout: .seconds(30),
+                    dependsOn: [])
             ],
             freeze: .seconds(3600))
         let incident = try await h.sqlite.createIncident(
             Incident(
-                id: 0, openedAt: h.clock.now, services: [Fixture.backend], trigger: .healthCritical, severity: .critical,
+                id: 0, openedAt: h.clock.now, services: [Fixture.backend], trigger: .healthCritical,
+                severity: .critical,
                 strategy: .immediate, status: .open, summary: "backend: health_critical", plan: plan))
         for state in journal {
-            try await h.sqlite.recordStep(StepRecord(incidentID: incident.id, stepID: "rollback-backend", state: state, at: h.clock.now))
+            try await h.sqlite.recordStep(
+                StepRecord(incidentID: incident.id, stepID: "rollback-backend", state: state, at: h.clock.now))
         }
         return incident
     }
@@ -48,12 +52,13 @@ struct RestartTests {
                 #expect(
                     try await h.journal(incident.id, step: "rollback-backend")
                         == [.intent, .accepted(operationID: "op-1"), .done(.succeeded(viaFallback: false))])
-                #expect(try await h.journal(incident.id, step: "verify-backend") == [.done(.succeeded(viaFallback: false))])
+                #expect(
+                    try await h.journal(incident.id, step: "verify-backend") == [.done(.succeeded(viaFallback: false))])
                 let timeline = try await h.sqlite.timeline(incidentID: incident.id)
                 #expect(timeline.filter { $0.kind == .resumed }.count == 2)
                 #expect(!timeline.contains { $0.kind == .stepIntent })
                 // Nothing already announced is announced again.
-                #expect(h.notifier.kinds == [.completed])
+                #expect(h.notifier.incidentKinds == [.completed])
                 // The failing v2 kept firing while the incident ran: ignored, no second incident.
                 #expect(try await h.incidents().count == 1)
             }
@@ -72,7 +77,10 @@ struct RestartTests {
                 #expect(incident.status == .completed)
                 #expect(h.world.rollbackCalls.isEmpty)
                 #expect(try await h.liveID(Fixture.backend) == v1)
-                #expect(try await h.journal(incident.id, step: "rollback-backend") == [.intent, .intent, .done(.alreadyLive)])
+                #expect(
+                    try await h.journal(incident.id, step: "rollback-backend") == [
+                        .intent, .intent, .done(.alreadyLive),
+                    ])
                 let timeline = try await h.sqlite.timeline(incidentID: incident.id)
                 #expect(timeline.contains { $0.kind == .resumed })
                 #expect(timeline.contains { $0.kind == .stepAttempt && $0.message.contains("already serves") })
@@ -106,7 +114,8 @@ struct RestartTests {
                 #expect(incident.id == staged.id)
                 #expect(incident.status == .completed)
                 #expect(h.world.rollbackCalls.isEmpty)
-                #expect(try await h.journal(incident.id, step: "verify-backend") == [.done(.succeeded(viaFallback: false))])
+                #expect(
+                    try await h.journal(incident.id, step: "verify-backend") == [.done(.succeeded(viaFallback: false))])
             }
         }
     }
@@ -122,21 +131,60 @@ struct RestartTests {
                 try await run.advance(until: "the platform accepted the rollback") { h.world.statusPolls >= 2 }
                 interrupted = try #require(try await h.sqlite.openIncidents().first).id
             }
-            #expect(try await h.journal(interrupted, step: "rollback-backend") == [.intent, .accepted(operationID: "op-1")])
+            #expect(
+                try await h.journal(interrupted, step: "rollback-backend") == [.intent, .accepted(operationID: "op-1")])
+            #expect(try await h.sqlite.incident(id: interrupted)?.status == .open)
+            // Being stopped is not a failed rollback: the stopped daemon should neither close the incident
+            // nor tell people the rollback failed (its successor finishes it below).
+            let closedByStopped = h.events.closedIncidents
+            let toldFailed = h.notifier.incidentKinds.contains(.failed)
+            withKnownIssue(
+                "a cancelled incident runner treats CancellationError as a failed step and closes the incident"
+            ) {
+                #expect(closedByStopped.isEmpty)
+                #expect(!toldFailed)
+            }
+            let closedBefore = h.events.closedIncidents.count
 
             // The platform finishes the operation on its own; a new daemon starts on the same state.
             h.world.stageOperation(id: "op-1", service: Fixture.backend, target: v1.id, polls: 1)
             try await h.run { run in
-                let incident = try await run.untilClosed()
+                let incident = try await run.untilClosed(closedBefore + 1)
                 #expect(incident.id == interrupted)
-                for e in try await h.sqlite.timeline(incidentID: incident.id) { print("DEBUG", e.at, e.kind, e.message) }
-                print("DEBUG", try await h.sqlite.stepHistory(incidentID: incident.id))
                 #expect(incident.status == .completed)
                 #expect(h.world.rollbackCalls.count == 1)
                 #expect(try await h.liveID(Fixture.backend) == v1.id)
                 #expect(
                     try await h.journal(incident.id, step: "rollback-backend")
                         == [.intent, .accepted(operationID: "op-1"), .done(.succeeded(viaFallback: false))])
+            }
+        }
+    }
+
+    @Test("one writer: a second daemon on the same state refuses to start while the first holds the lease")
+    func secondDaemonIsRefused() async throws {
+        try await Harness.with { h in
+            try await h.seedKnownGood()
+            try await h.run { run in
+                let intruder = h.makeEngine(watch: false, holder: "intruder")
+                let outcome = Box<String>()
+                let started = h.clock.now
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        do {
+                            try await intruder.run()
+                            outcome.set("returned")
+                        } catch let refusal as EngineRefusal {
+                            outcome.set(refusal.code)
+                        } catch {
+                            outcome.set("threw \(error)")
+                        }
+                    }
+                    try await run.advance(until: "the second daemon gave up") { outcome.current != nil }
+                    group.cancelAll()
+                }
+                #expect(outcome.current == "lease_held")
+                #expect(h.clock.now - started >= .seconds(7))
             }
         }
     }

@@ -14,7 +14,9 @@ struct SafetyAndManualTests {
                 try await run.deploy(Fixture.backend, "v2", health: .failing(status: 503))
                 let first = try await run.untilClosed()
                 #expect(first.status == .completed)
-                try await run.advance(until: "the backend check recovered") { run.events.recoveries.contains(Fixture.backend) }
+                try await run.advance(until: "the backend check recovered") {
+                    run.events.recoveries.contains(Fixture.backend)
+                }
 
                 let v3 = try await run.deploy(Fixture.backend, "v3", health: .failing(status: 503))
                 let second = try await run.untilClosed(2)
@@ -27,8 +29,8 @@ struct SafetyAndManualTests {
                 #expect(h.world.live(Fixture.backend) == v3.id)
                 #expect(try await h.liveID(Fixture.backend) == v3.id)
                 #expect(try await h.deployment(Fixture.backend, "v3")?.trust == .bad)
-                #expect(h.notifier.kinds == [.initiated, .completed, .escalated])
-                #expect(h.notifier.notices.last?.error?.contains("cooldown") == true)
+                #expect(h.notifier.incidentKinds == [.initiated, .completed, .escalated])
+                #expect(h.notifier.incidentNotices.last?.error?.contains("cooldown") == true)
             }
         }
     }
@@ -44,11 +46,14 @@ struct SafetyAndManualTests {
                 let id = try result.get()
 
                 // One incident per service: a second request while the first runs is refused.
-                let again = await run.engine.requestRollback(.init(service: Fixture.backend, to: v1.id, reason: "again"))
+                let again = await run.engine.requestRollback(
+                    .init(service: Fixture.backend, to: v1.id, reason: "again"))
                 #expect(again.refusal?.code == "refused")
                 #expect(again.refusal?.message.contains("already in an open incident") == true)
 
+                async let waited = run.engine.waitForIncident(id)
                 let incident = try await run.untilClosed()
+                #expect(await waited == incident)
                 #expect(incident.id == id)
                 #expect(incident.status == .completed)
                 #expect(incident.trigger == .manual)
@@ -66,8 +71,11 @@ struct SafetyAndManualTests {
                 #expect(timeline.first?.message == "manual rollback requested: v2 corrupts invoices")
                 #expect(try await h.sqlite.currentFreeze() == nil)
 
-                #expect(h.notifier.kinds == [.initiated, .completed])
-                #expect(h.notifier.notices.allSatisfy { $0.evidence == ["operator: v2 corrupts invoices"] && $0.trigger == .manual })
+                #expect(h.notifier.incidentKinds == [.initiated, .completed])
+                #expect(
+                    h.notifier.incidentNotices.allSatisfy {
+                        $0.evidence == ["operator: v2 corrupts invoices"] && $0.trigger == .manual
+                    })
 
                 // A manual rollback is not an automatic one: no cooldown follows it.
                 #expect(try await h.sqlite.automaticRollbacks(service: Fixture.backend, since: v1.deployedAt).isEmpty)
@@ -86,11 +94,13 @@ struct SafetyAndManualTests {
             try await h.seedKnownGood()
             try await h.deploySuspect(Fixture.backend, "v2", health: .healthy)
             try await h.run { run in
-                let unknownService = await run.engine.requestRollback(.init(service: "frontend", to: nil, reason: "test"))
+                let unknownService = await run.engine.requestRollback(
+                    .init(service: "frontend", to: nil, reason: "test"))
                 #expect(unknownService.refusal?.code == "unknown_service")
                 #expect(unknownService.refusal?.message.contains("known: backend, worker") == true)
 
-                let unknownTarget = await run.engine.requestRollback(.init(service: Fixture.backend, to: "v0", reason: "test"))
+                let unknownTarget = await run.engine.requestRollback(
+                    .init(service: Fixture.backend, to: "v0", reason: "test"))
                 #expect(unknownTarget.refusal?.code == "refused")
 
                 let alreadyLive = await run.engine.requestRollback(
@@ -110,10 +120,58 @@ struct SafetyAndManualTests {
             let (v1, _) = try await h.seedKnownGood()
             try await h.deploySuspect(Fixture.backend, "v2", health: .healthy)
             try await h.run { run in
-                _ = try await run.engine.requestRollback(.init(service: Fixture.backend, to: nil, reason: "rollback drill")).get()
+                _ = try await run.engine.requestRollback(
+                    .init(service: Fixture.backend, to: nil, reason: "rollback drill")
+                ).get()
                 let incident = try await run.untilClosed()
                 #expect(incident.status == .completed)
                 #expect(h.world.rollbackCalls.map(\.target) == [v1.id])
+            }
+        }
+    }
+
+    @Test("storm cap: once the automatic rollbacks of the last hour reach the cap, the next one escalates")
+    func stormCapEscalates() async throws {
+        try await Harness.with { h in
+            let (v1, _) = try await h.seedKnownGood()
+            let safety = SafetyLimits(cooldown: .seconds(2), maxAutomaticRollbacksPerHour: 2)
+            try await h.run(policy: Fixture.policy(safety: safety)) { run in
+                for (round, version) in ["v2", "v3"].enumerated() {
+                    try await run.deploy(Fixture.backend, version, health: .failing(status: 503))
+                    #expect(try await run.untilClosed(round + 1).status == .completed)
+                    try await run.advance(until: "backend recovered") { run.events.recoveries.count == round + 1 }
+                    try await run.advance(by: .seconds(3))  // past the cooldown
+                }
+                try await run.deploy(Fixture.backend, "v4", health: .failing(status: 503))
+                let third = try await run.untilClosed(3)
+                #expect(third.status == .escalated)
+                let decision = try await h.sqlite.timeline(incidentID: third.id).first { $0.kind == .decision }
+                #expect(decision?.detail == .object(["escalation": .string("storm_cap")]))
+                #expect(h.world.rollbackCalls.map(\.target) == [v1.id, v1.id])
+                #expect(try await h.liveID(Fixture.backend) == Fixture.id(Fixture.backend, "v4"))
+            }
+        }
+    }
+
+    @Test("an operator's longer freeze is kept by an immediate rollback; setFreeze(nil) lifts it")
+    func operatorFreezeIsKept() async throws {
+        try await Harness.with { h in
+            try await h.seedKnownGood()
+            try await h.deploySuspect(Fixture.backend, "v2", health: .failing(status: 503))
+            try await h.run { run in
+                let now = h.clock.now
+                let release = Freeze(until: now + .seconds(7200), reason: "release freeze", setAt: now)
+                try await run.engine.setFreeze(release)
+                #expect(try await h.sqlite.currentFreeze() == release)
+
+                let incident = try await run.untilClosed()
+                #expect(incident.status == .completed)
+                #expect(try await h.sqlite.currentFreeze() == release)
+                let freezeEntry = try await h.sqlite.timeline(incidentID: incident.id).first { $0.kind == .freeze }
+                #expect(freezeEntry?.message.hasPrefix("deployments already frozen until") == true)
+
+                try await run.engine.setFreeze(nil)
+                #expect(try await h.sqlite.currentFreeze() == nil)
             }
         }
     }
