@@ -37,15 +37,17 @@ public enum Composition {
         return (primary, fallback)
     }
 
-    public static func notifiers(for settings: NotificationSettings, console: (@Sendable (String) -> Void)? = nil) -> [any Notifier] {
-        var notifiers: [any Notifier] = []
-        if settings.console {
-            notifiers.append(console.map { ConsoleNotifier(write: $0) } ?? ConsoleNotifier())
+    /// One notifier per configured channel (console and file included), under its configured name.
+    public static func notifiers(for configuration: RewindConfiguration, client: HTTPClient,
+                                 console: (@Sendable (String) -> Void)? = nil) throws -> [any Notifier] {
+        let policy = configuration.policy.notifications
+        do {
+            return try policy.channels.map {
+                try ChannelFactory.make($0, client: client, redactor: configuration.redactor, console: console, timeout: policy.timeout)
+            }
+        } catch {
+            throw AppError.config("\(configuration.sourcePath): notifications: \(error)")
         }
-        if let file = settings.file {
-            notifiers.append(JSONLinesNotifier(path: file))
-        }
-        return notifiers
     }
 
     public static func openStore(_ configuration: RewindConfiguration) throws -> SQLiteStore {

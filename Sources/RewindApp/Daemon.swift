@@ -24,7 +24,7 @@ public enum Daemon {
         let clock = SystemClock()
         let engine = Composition.makeEngine(
             configuration: configuration, store: store, client: client, clock: clock,
-            notifiers: Composition.notifiers(for: configuration.notifications), logger: logger)
+            notifiers: try Composition.notifiers(for: configuration, client: client), logger: logger)
         let api = APIServer(engine: engine, store: store, policy: configuration.policy, token: token, registry: registry, clock: clock)
         let app = api.makeApplication(host: configuration.server.host, port: configuration.server.port) { port in
             logger.notice("rewind is serving", metadata: ["rewind.listen": "\(configuration.server.host):\(port)", "rewind.state": "\(configuration.statePath)", "rewind.mode": "\(configuration.policy.mode.rawValue)"])

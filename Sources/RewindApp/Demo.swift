@@ -164,7 +164,7 @@ public enum Demo {
             let (events, sink) = AsyncStream.makeStream(of: (Timestamp, EngineEvent?).self, bufferingPolicy: .unbounded)
             let engine = Composition.makeEngine(
                 configuration: configuration, store: store, client: client, clock: clock,
-                notifiers: Composition.notifiers(for: configuration.notifications, console: { say("    notify " + $0) }),
+                notifiers: try Composition.notifiers(for: configuration, client: client, console: { say("    notify " + $0) }),
                 observer: { sink.yield((clock.now, $0)) }, pollInterval: .milliseconds(100), bakeCheckInterval: .seconds(60),
                 logger: logger)
             group.addTask { try await engine.run() }

@@ -27,7 +27,7 @@ extension StateAccess {
         let store = try Composition.openStore(configuration)
         let engine = Composition.makeEngine(
             configuration: configuration, store: store, client: client,
-            notifiers: Composition.notifiers(for: configuration.notifications), observer: observer, watch: false, logger: logger)
+            notifiers: try Composition.notifiers(for: configuration, client: client), observer: observer, watch: false, logger: logger)
         return try await withThrowingTaskGroup(of: Incident?.self) { group in
             group.addTask {
                 try await engine.run()

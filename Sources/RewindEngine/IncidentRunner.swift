@@ -42,6 +42,9 @@ struct IncidentRunner: Sendable {
         }
         await withTaskGroup(of: Event.self) { group in
             while true {
+                // Shutting down: leave the incident open, exactly as journaled, for the next daemon.
+                guard !Task.isCancelled else { return }
+                await recordSkipped(machine, &progress)
                 for action in actions {
                     await perform(action, machine: machine, progress: progress, journal: journal, group: &group)
                 }
@@ -60,6 +63,20 @@ struct IncidentRunner: Sendable {
     }
 
     static func verifyID(_ service: ServiceName) -> String { "verify-\(service)" }
+
+    /// Steps the machine skipped (a step they depend on failed) are journaled like any outcome.
+    private func recordSkipped(_ machine: IncidentMachine, _ progress: inout Progress) async {
+        for step in plan.steps where progress.outcomes[step.id] == nil {
+            guard case .done(let outcome) = machine.steps[step.id], case .skipped = outcome else { continue }
+            progress.outcomes[step.id] = outcome
+            try? await deps.store.recordStep(StepRecord(incidentID: incident.id, stepID: step.id, state: .done(outcome), at: deps.clock.now))
+            try? await engine.append(incident.id, .stepOutcome, "\(step.id): \(outcome.summary)",
+                                     detail: .object(["step": .string(step.id), "success": .bool(false)]))
+            deps.observer(.stepFinished(incidentID: incident.id, stepID: step.id, outcome))
+        }
+    }
+
+    private var plan: Plan { incident.plan ?? Plan(strategy: .fast, steps: [], freeze: nil) }
 
     private func perform(_ action: IncidentAction, machine: IncidentMachine, progress: Progress, journal: [String: StepRecord],
                          group: inout TaskGroup<Event>) async {

@@ -47,6 +47,15 @@ public final class RewindEngine: Service, Sendable {
     }
     private let closings = Mutex(Closings())
     let recent = Mutex<[ServiceName: [Observation]]>([:])
+    /// Bumped when a new deployment of a service goes live (recorded or learnt from the platform),
+    /// so that its watchers start counting afresh: failures of the old deployment never count
+    /// against the new one, and a new deployment that fails like the old one raises its own
+    /// violation. A rollback does not bump it (see `StepExecutor`).
+    let generations = Mutex<[ServiceName: Int]>([:])
+
+    func liveDeploymentChanged(_ service: ServiceName) {
+        generations.withLock { $0[service, default: 0] += 1 }
+    }
     let logger: Logger
 
     public init(_ deps: EngineDependencies) {
@@ -211,8 +220,14 @@ public final class RewindEngine: Service, Sendable {
             failureRule: policy.health.failureRule(for: check.severity), recoveryRule: policy.health.recovery)
         let key = "\(service)/\(check.name)"
         var next = deps.clock.now
+        var generation = generations.withLock { $0[service, default: 0] }
         while true {
             try await deps.clock.sleep(until: next)
+            let current = generations.withLock { $0[service, default: 0] }
+            if current != generation {
+                generation = current
+                state.reset()
+            }
             let probe = await deps.prober.check(check)
             let observation = Observation(service: service, check: check.name, at: deps.clock.now, result: probe.result, latencyMs: probe.latencyMs)
             Counter(label: "rewind_checks_total", dimensions: [("service", service.rawValue), ("outcome", probe.result.isSuccess ? "success" : "failure")]).increment()
@@ -264,6 +279,7 @@ public final class RewindEngine: Service, Sendable {
         case .recordDeployment(let deployment, let reply):
             do {
                 try await deps.store.recordDeployment(deployment, makeLive: true)
+                liveDeploymentChanged(deployment.service)
                 reply.resume(returning: .success(deployment))
             } catch {
                 reply.resume(returning: .failure(error))
@@ -439,6 +455,7 @@ public final class RewindEngine: Service, Sendable {
                     try await deps.store.recordDeployment(
                         existing ?? Deployment(service: service.name, id: current.id, version: current.version ?? current.id, deployedAt: now),
                         makeLive: true)
+                    liveDeploymentChanged(service.name)
                     logger.info("learnt the live deployment from the platform", metadata: ["rewind.service": "\(service.name)", "rewind.deployment": "\(current.id)"])
                 }
             } catch {
@@ -449,7 +466,8 @@ public final class RewindEngine: Service, Sendable {
 
     private func promoteBakedDeployments() async {
         let now = deps.clock.now
-        for service in deps.policy.services {
+        let firing = Set(checkStatuses.filter(\.firing).map(\.service))
+        for service in deps.policy.services where !firing.contains(service.name) {
             guard let live = try? await deps.store.liveDeployment(of: service.name),
                 BakeRule.becomesKnownGood(live, lastViolation: nil, bake: deps.policy.bake, now: now)
             else { continue }

@@ -18,6 +18,10 @@ extension IncidentRunner {
             switch await attempt(provider, step, prior: prior, label: "rollback") {
             case .success(let alreadyLive):
                 outcome = alreadyLive ? .alreadyLive : .succeeded(viaFallback: false)
+            case .failure where Task.isCancelled:
+                // Shutting down, not failing: record nothing, so that the next daemon resumes
+                // this step from its journal.
+                return .failed("interrupted")
             case .failure(let error):
                 let reason = describe(error)
                 try? await engine.append(incident.id, .stepAttempt, "\(step.id) via \(provider.kind) failed: \(reason)")
@@ -36,6 +40,8 @@ extension IncidentRunner {
             outcome = .failed("no provider is configured for \(step.service)")
         }
         if outcome.isSuccess {
+            // The watchers keep their state across a rollback: a trigger that fired stays fired
+            // until the recovery rule is met, so a rollback can never start another one.
             do {
                 try await deps.store.setLive(service: step.service, deploymentID: step.to.id)
                 try await deps.store.setTrust(service: step.service, deploymentID: step.from.id, trust: .bad, at: deps.clock.now)

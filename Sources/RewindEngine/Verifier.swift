@@ -15,8 +15,8 @@ extension IncidentRunner {
             attempt += 1
             if attempt > 1 {
                 do { try await deps.clock.sleep(for: policy.verification.interval) } catch {
-                    verdict = .failed("verification was cancelled")
-                    break
+                    // Shutting down: record nothing; the next daemon verifies again.
+                    return (false, results + ["interrupted"])
                 }
             }
             var passed = !checks.isEmpty

@@ -138,12 +138,8 @@ struct RestartTests {
             // nor tell people the rollback failed (its successor finishes it below).
             let closedByStopped = h.events.closedIncidents
             let toldFailed = h.notifier.incidentKinds.contains(.failed)
-            withKnownIssue(
-                "a cancelled incident runner treats CancellationError as a failed step and closes the incident"
-            ) {
-                #expect(closedByStopped.isEmpty)
-                #expect(!toldFailed)
-            }
+            #expect(closedByStopped.isEmpty)
+            #expect(!toldFailed)
             let closedBefore = h.events.closedIncidents.count
 
             // The platform finishes the operation on its own; a new daemon starts on the same state.
