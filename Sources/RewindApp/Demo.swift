@@ -54,6 +54,8 @@ public enum Demo {
         public var incident: Int64?
         public var report: String?
         public var asExpected: Bool
+        /// Notifications delivered per channel.
+        public var notifications: [String: Int] = [:]
 
         enum CodingKeys: String, CodingKey {
             case scenario, recovered, incident, report
@@ -62,6 +64,7 @@ public enum Demo {
             case faultToRollbackS = "fault_to_rollback_s"
             case faultToRecoveryS = "fault_to_recovery_s"
             case asExpected = "as_expected"
+            case notifications
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -75,6 +78,7 @@ public enum Demo {
             try c.encode(incident, forKey: .incident)
             try c.encode(report, forKey: .report)
             try c.encode(asExpected, forKey: .asExpected)
+            try c.encode(notifications, forKey: .notifications)
         }
     }
 
@@ -123,11 +127,16 @@ public enum Demo {
         // sandbox's servers, so that no server is cancelled in the middle of a connection.
         try await withThrowingTaskGroup(of: Void.self) { servers in
             servers.addTask { try await sandbox.run() }
+            let sinks = NotificationSinksServer(sinks: NotificationSinks())
+            let mail = SMTPSinkServer(sink: SMTPSink())
+            servers.addTask { try await sinks.run() }
+            servers.addTask { try await mail.run() }
             let endpoints = await sandbox.endpoints()
+            let local = LocalSinks(http: await sinks.endpoint(), smtpPort: await mail.port(), sinks: sinks.sinks, mail: mail.sink)
             do {
                 let summary = try await withThrowingTaskGroup(of: Void.self) { group in
                     defer { group.cancelAll() }
-                    return try await watch(options, world: world, endpoints: endpoints, client: client, directory: directory, say: say, logger: logger, group: &group)
+                    return try await watch(options, world: world, endpoints: endpoints, local: local, client: client, directory: directory, say: say, logger: logger, group: &group)
                 }
                 try await client.shutdown()
                 servers.cancelAll()
@@ -140,14 +149,28 @@ public enum Demo {
         }
     }
 
-    static func watch(_ options: Options, world: SandboxWorld, endpoints: SandboxEndpoints, client: HTTPClient, directory: String,
+    /// The local Slack, PagerDuty and SMTP stand-ins the demo notifies.
+    struct LocalSinks {
+        var http: String
+        var smtpPort: Int
+        var sinks: NotificationSinks
+        var mail: SMTPSink
+
+        /// The channel URLs are credentials, so the policy reads them from the environment.
+        var environment: [String: String] {
+            ["DEMO_SLACK_CRITICAL_URL": "\(http)/slack/webhook/alerts-critical", "DEMO_SLACK_HIGH_URL": "\(http)/slack/webhook/alerts-high",
+             "DEMO_PAGERDUTY_KEY": "0123456789abcdef0123456789abcdef"]
+        }
+    }
+
+    static func watch(_ options: Options, world: SandboxWorld, endpoints: SandboxEndpoints, local: LocalSinks, client: HTTPClient, directory: String,
                       say: @escaping @Sendable (String) -> Void, logger: Logger, group: inout ThrowingTaskGroup<Void, any Error>) async throws -> Summary {
         do {
             let configPath = "\(directory)/rewind.yaml"
-            let yaml = configuration(endpoints: endpoints, directory: directory)
+            let yaml = configuration(endpoints: endpoints, local: local)
             try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
             let configuration: RewindConfiguration
-            switch ConfigLoader.parse(yaml: yaml, path: configPath, environment: [:]) {
+            switch ConfigLoader.parse(yaml: yaml, path: configPath, environment: local.environment) {
             case .success(let value): configuration = value
             case .failure(let errors): throw AppError.config(errors.problems.map(\.description).joined(separator: "\n"))
             }
@@ -231,10 +254,19 @@ public enum Demo {
             if let incident = closedIncident {
                 summary.incident = incident.id
                 summary.rolledBack = summary.faultToRollbackS != nil
-                let timeline = try await store.timeline(incidentID: incident.id)
-                let reportPath = "\(directory)/incident-\(incident.id).md"
-                try IncidentReport.markdown(incident, timeline: timeline).write(toFile: reportPath, atomically: true, encoding: .utf8)
-                summary.report = reportPath
+                // Let the outbox finish what the incident sent before counting and reporting.
+                let settle = clock.now + .seconds(3)
+                while clock.now < settle, try await store.outbox(incidentID: incident.id).contains(where: { $0.status == .pending }) {
+                    try await clock.sleep(for: .milliseconds(50))
+                }
+                for entry in try await store.outbox(incidentID: incident.id) where entry.status == .sent {
+                    summary.notifications[entry.channel, default: 0] += 1
+                }
+                if let detail = try await StateQueries.incident(store: store, id: incident.id) {
+                    let reportPath = "\(directory)/incident-\(incident.id).md"
+                    _ = try Rendering.writeReport(detail, format: .md, path: reportPath)
+                    summary.report = reportPath
+                }
             }
             let serving = await identity(of: endpoints.services[service], client: client)
             let healthy = world.live(service: service).map { $0.behavior == .healthy } ?? false
@@ -257,6 +289,8 @@ public enum Demo {
             }
             say("  incident: \(summary.incident.map { "#\($0)" } ?? "none")")
             say("  report:   \(summary.report ?? "none")")
+            say("  notifications delivered: " + (summary.notifications.isEmpty ? "none" : summary.notifications.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+            say("  local sinks received: Slack \(local.sinks.accepted(.slackWebhook).count), PagerDuty \(local.sinks.accepted(.pagerDuty).count) (alert \(local.sinks.pagerDutyAlerts.first?.state.rawValue ?? "none")), email \(local.mail.messages.count)")
             say("  notifications (JSON lines): \(configuration.notifications.file ?? "off")")
             say(summary.asExpected ? "  outcome: as the policy intends" : "  outcome: NOT as expected")
             return summary
@@ -294,7 +328,7 @@ public enum Demo {
         return String(buffer: body)
     }
 
-    static func configuration(endpoints: SandboxEndpoints, directory: String) -> String {
+    static func configuration(endpoints: SandboxEndpoints, local: LocalSinks) -> String {
         func url(_ service: String) -> String { endpoints.services[service] ?? "http://127.0.0.1:1" }
         let platform = endpoints.platform
         func provider() -> String {
@@ -337,6 +371,22 @@ public enum Demo {
             notifications:
               console: true
               file: notifications.jsonl
+              channels:
+                slack-critical: { type: slack_webhook, url: "${DEMO_SLACK_CRITICAL_URL}" }
+                slack-high: { type: slack_webhook, url: "${DEMO_SLACK_HIGH_URL}" }
+                pagerduty: { type: pagerduty, routing_key: "${DEMO_PAGERDUTY_KEY}", url: "\(local.http)/pagerduty" }
+                oncall-email: { type: email, host: 127.0.0.1, port: \(local.smtpPort), security: none, from: rewind@demo.local, to: [oncall@demo.local] }
+                devops-email: { type: email, host: 127.0.0.1, port: \(local.smtpPort), security: none, from: rewind@demo.local, to: [devops@demo.local] }
+              routes:
+                initiated: [console, file, slack-critical, oncall-email, pagerduty]
+                completed: [console, file, slack-high, devops-email, pagerduty]
+                failed: [console, file, slack-critical, oncall-email, pagerduty]
+                escalated: [console, file, slack-critical]
+                would_roll_back: [console, file]
+              audiences:
+                oncall: [pagerduty, oncall-email]
+                management: [oncall-email]
+                devops: [slack-high, devops-email]
             services:
               frontend:
                 depends_on: [backend]
