@@ -19,10 +19,14 @@ public enum ChannelFactory {
     ///   - timeout: the deadline of one delivery attempt (`NotificationPolicy.timeout`).
     /// - Throws: ``NoticeTemplateError`` when one of the channel's template overrides does not compile.
     public static func make(
-        _ spec: ChannelSpec, client: HTTPClient, redactor: Redactor, console: (@Sendable (String) -> Void)?,
+        _ spec: ChannelSpec,
+        client: HTTPClient,
+        redactor: Redactor,
+        console: (@Sendable (String) -> Void)?,
         timeout: Duration = .seconds(10)
     ) throws -> any Notifier {
-        let templates = spec.templates.isEmpty ? NoticeTemplates.builtIn : try NoticeTemplates(overrides: spec.templates)
+        let templates =
+            spec.templates.isEmpty ? NoticeTemplates.builtIn : try NoticeTemplates(overrides: spec.templates)
         let name = spec.name
         switch spec.kind {
         case .console:
@@ -31,32 +35,62 @@ public enum ChannelFactory {
             return NamedNotifier(channel: name, base: JSONLinesNotifier(path: path))
         case .slackWebhook(let url):
             return SlackWebhookNotifier(
-                url: url, name: name, templates: templates, client: client, timeout: timeout, redactor: redactor
+                url: url,
+                name: name,
+                templates: templates,
+                client: client,
+                timeout: timeout,
+                redactor: redactor
             )
         case .slackChat(let token, let channel, let apiURL):
             return SlackChatNotifier(
-                token: token, channel: channel, apiURL: apiURL.isEmpty ? SlackChatNotifier.defaultAPIURL : apiURL,
-                name: name, templates: templates, client: client, timeout: timeout, redactor: redactor
+                token: token,
+                channel: channel,
+                apiURL: apiURL.isEmpty ? SlackChatNotifier.defaultAPIURL : apiURL,
+                name: name,
+                templates: templates,
+                client: client,
+                timeout: timeout,
+                redactor: redactor
             )
         case .pagerDuty(let routingKey, let url):
             return PagerDutyNotifier(
-                routingKey: routingKey, url: url.isEmpty ? PagerDutyNotifier.defaultURL : url, name: name,
-                client: client, timeout: timeout, redactor: redactor
+                routingKey: routingKey,
+                url: url.isEmpty ? PagerDutyNotifier.defaultURL : url,
+                name: name,
+                client: client,
+                timeout: timeout,
+                redactor: redactor
             )
         case .email(let email):
             return EmailNotifier(spec: email, name: name, templates: templates)
         case .teams(let url):
             return TeamsNotifier(
-                url: url, name: name, templates: templates, client: client, timeout: timeout, redactor: redactor
+                url: url,
+                name: name,
+                templates: templates,
+                client: client,
+                timeout: timeout,
+                redactor: redactor
             )
         case .opsgenie(let apiKey, let url):
             return OpsgenieNotifier(
-                apiKey: apiKey, url: url.isEmpty ? OpsgenieNotifier.defaultURL : url, name: name, templates: templates,
-                client: client, timeout: timeout, redactor: redactor
+                apiKey: apiKey,
+                url: url.isEmpty ? OpsgenieNotifier.defaultURL : url,
+                name: name,
+                templates: templates,
+                client: client,
+                timeout: timeout,
+                redactor: redactor
             )
         case .webhook(let url, let secret):
             return WebhookNotifier(
-                url: url, secret: secret, name: name, client: client, timeout: timeout, redactor: redactor
+                url: url,
+                secret: secret,
+                name: name,
+                client: client,
+                timeout: timeout,
+                redactor: redactor
             )
         }
     }

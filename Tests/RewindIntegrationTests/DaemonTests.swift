@@ -104,6 +104,26 @@ struct DaemonTests {
             #expect(shown.stdout.contains("verification"))
             #expect(!daemon.output.contains("it-secret-token-1234"), "the token leaked into the daemon's log")
 
+            // The record: tasks, a report with its chart, and PagerDuty's acknowledge path.
+            let env = ["IT_TOKEN": "it-secret-token-1234"]
+            let tasks = try runRewind(["incidents", "tasks", "1", "--config", config], environment: env)
+            #expect(tasks.stdout.contains("investigation.analyze_logs"))
+            #expect(try runRewind(["incidents", "task", "1", "investigation.analyze_logs", "--state", "done", "--config", config], environment: env).status == 0)
+            let html = scratch.file("incident-1.html")
+            #expect(try runRewind(["incidents", "report", "1", "--format", "html", "--out", html, "--config", config], environment: env).status == 0)
+            let page = try String(contentsOfFile: html, encoding: .utf8)
+            #expect(page.contains("<svg") && page.contains("Post-rollback work") && page.contains("bad migration"))
+            let hook = #"{"event":{"event_type":"incident.acknowledged","agent":{"summary":"Dana Ops"},"data":{"incident_key":"rewind/incident/1"}}}"#
+            #expect(try await api.call(.POST, "/hooks/pagerduty", json: hook, token: "wrong").status == 401)
+            let acked = try await api.call(.POST, "/hooks/pagerduty", json: hook)
+            #expect(acked.status == 200, "\(acked.body)")
+            #expect(acked.body.contains("PagerDuty"))
+            let again = try runRewind(["incidents", "ack", "1", "--by", "ops", "--config", config], environment: env)
+            #expect(again.status == 1)
+            #expect(again.stderr.contains("was acknowledged by Dana Ops (PagerDuty)"))
+            let malformedHook = try await api.call(.POST, "/hooks/pagerduty", json: #"{"event":{}}"#)
+            #expect(malformedHook.status == 400)
+
             daemon.kill(SIGTERM)
             #expect(daemon.waitForExit() == 0)
             try await client.shutdown()

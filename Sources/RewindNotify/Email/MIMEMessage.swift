@@ -29,7 +29,7 @@ struct MIMEMessage: Sendable {
         ]
         lines += extraHeaders.map { HeaderText.field($0.name, $0.value) }
         lines += [
-            "Content-Type: multipart/alternative; boundary=\"\(boundary)\"",
+            "Content-Type: multipart/alternative;\r\n boundary=\"\(boundary)\"",
             "",
             "This is a message in MIME format: a plain-text and an HTML version.",
             "",

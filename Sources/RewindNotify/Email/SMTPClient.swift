@@ -110,6 +110,7 @@ struct SMTPClient: Sendable {
                 lines: inbound.makeAsyncIterator(), outbound: outbound, endpoint: endpoint, progress: progress,
                 secrets: credentials.map(SMTPConversation.secrets(of:)) ?? []
             )
+            progress.stage = "waiting for the server's greeting"
             try conversation.expect(await conversation.readReply(to: "the connection"), 220, to: "the connection")
             var capabilities = try await conversation.hello(clientName)
             if security == .starttls, let tls {

@@ -26,15 +26,24 @@ public struct OpsgenieNotifier: Notifier {
     private let delivery: HTTPDelivery
 
     public init(
-        apiKey: ConfigText, url: String = Self.defaultURL, name: String, templates: NoticeTemplates? = nil,
-        client: HTTPClient, timeout: Duration = .seconds(10), redactor: Redactor = Redactor()
+        apiKey: ConfigText,
+        url: String = Self.defaultURL,
+        name: String,
+        templates: NoticeTemplates? = nil,
+        client: HTTPClient,
+        timeout: Duration = .seconds(10),
+        redactor: Redactor = Redactor()
     ) {
         self.channel = name
         self.apiKey = apiKey
         self.baseURL = url.droppingTrailing("/")
         self.templates = templates ?? .builtIn
         let target = DeliveryTarget(
-            channel: name, vendor: "Opsgenie", url: baseURL, secrets: [apiKey.value], redactor: redactor
+            channel: name,
+            vendor: "Opsgenie",
+            url: baseURL,
+            secrets: [apiKey.value],
+            redactor: redactor
         )
         self.delivery = HTTPDelivery(client: client, timeout: timeout, target: target)
     }

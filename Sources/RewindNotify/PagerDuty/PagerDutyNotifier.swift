@@ -10,10 +10,13 @@ import RewindPorts
 ///
 /// | notice | event |
 /// |---|---|
-/// | initiated, escalated | `trigger`, severity from the incident (critical → `critical`, the guide's P1; high → `error`; low → `warning`) |
+/// | initiated, escalated | `trigger`, severity from the incident (see below) |
 /// | failed | `trigger`, always `critical` (the guide pages P1 on a failed rollback) |
 /// | would_roll_back | `trigger`, `info` |
 /// | completed | `resolve` |
+///
+/// Incident severity → PagerDuty severity: critical → `critical` (the guide's P1), high → `error`,
+/// low → `warning`.
 ///
 /// 202 is success; 400 → `.rejected` with PagerDuty's `errors`; 429 → `.rateLimited`; 5xx → `.server`.
 public struct PagerDutyNotifier: Notifier {
@@ -25,14 +28,24 @@ public struct PagerDutyNotifier: Notifier {
     private let delivery: HTTPDelivery
 
     public init(
-        routingKey: ConfigText, url: String = Self.defaultURL, name: String, client: HTTPClient,
-        timeout: Duration = .seconds(10), redactor: Redactor = Redactor()
+        routingKey: ConfigText,
+        url: String = Self.defaultURL,
+        name: String,
+        client: HTTPClient,
+        timeout: Duration = .seconds(10),
+        redactor: Redactor = Redactor()
     ) {
         self.channel = name
         self.routingKey = routingKey
-        self.endpoint = url.droppingTrailing("/") + "/v2/enqueue"
+        let base = url.droppingTrailing("/")
+        // The configured URL is the base; the full enqueue URL is accepted as well.
+        self.endpoint = base.hasSuffix("/v2/enqueue") ? base : base + "/v2/enqueue"
         let target = DeliveryTarget(
-            channel: name, vendor: "PagerDuty", url: endpoint, secrets: [routingKey.value], redactor: redactor
+            channel: name,
+            vendor: "PagerDuty",
+            url: endpoint,
+            secrets: [routingKey.value],
+            redactor: redactor
         )
         self.delivery = HTTPDelivery(client: client, timeout: timeout, target: target)
     }
@@ -132,11 +145,16 @@ struct PagerDutyEvent: Encodable, Sendable {
             group: "rewind-incident-\(notice.incidentID)",
             class: notice.trigger.rawValue,
             customDetails: Details(
-                incident: notice.incidentID, event: notice.kind.rawValue, status: notice.status,
+                incident: notice.incidentID,
+                event: notice.kind.rawValue,
+                status: notice.status,
                 strategy: notice.strategy?.rawValue,
                 duration: notice.durationMs.map { Duration.milliseconds($0).rewindDescription },
-                actions: notice.actions, evidence: notice.evidence, verificationResults: notice.verificationResults,
-                error: notice.error, audience: notice.audience?.rawValue
+                actions: notice.actions,
+                evidence: notice.evidence,
+                verificationResults: notice.verificationResults,
+                error: notice.error,
+                audience: notice.audience?.rawValue
             )
         )
     }

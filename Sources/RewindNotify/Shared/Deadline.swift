@@ -2,7 +2,10 @@
 struct DeadlineReached: Error {}
 
 /// Runs `operation`, cancelling it and throwing ``DeadlineReached`` after `timeout` of real time.
-func withDeadline<T: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T)
+func withDeadline<T: Sendable>(
+    _ timeout: Duration,
+    _ operation: @escaping @Sendable () async throws -> T
+)
     async throws -> T
 {
     try await withThrowingTaskGroup(of: T?.self) { group in

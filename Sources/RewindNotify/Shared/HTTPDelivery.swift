@@ -30,10 +30,15 @@ struct HTTPDelivery: Sendable {
     let target: DeliveryTarget
 
     /// - Parameter url: the full URL, secrets included; it never appears in an error.
-    func post(_ url: String, headers: [(name: String, value: String)] = [], json body: Data) async throws
+    func post(
+        _ url: String,
+        headers: [(name: String, value: String)] = [],
+        json body: Data
+    ) async throws
         -> HTTPAnswer
     {
-        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), ["http", "https"].contains(scheme),
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
+            ["http", "https"].contains(scheme),
             parsed.host != nil
         else {
             throw target.error(.rejected, "the channel's URL is not a valid http(s) URL")
@@ -54,7 +59,11 @@ struct HTTPDelivery: Sendable {
         }
     }
 
-    private static func execute(_ request: HTTPClientRequest, client: HTTPClient, timeout: Duration) async throws
+    private static func execute(
+        _ request: HTTPClientRequest,
+        client: HTTPClient,
+        timeout: Duration
+    ) async throws
         -> HTTPAnswer
     {
         let started = ContinuousClock.now
@@ -62,7 +71,11 @@ struct HTTPDelivery: Sendable {
         let response = try await client.execute(request, timeout: .milliseconds(timeout.milliseconds))
         let remaining = timeout - (ContinuousClock.now - started)
         let bytes = try await withDeadline(remaining) { try await response.body.collect(upTo: maxAnswerBytes) }
-        return HTTPAnswer(status: Int(response.status.code), headers: response.headers, body: Data(bytes.readableBytesView))
+        return HTTPAnswer(
+            status: Int(response.status.code),
+            headers: response.headers,
+            body: Data(bytes.readableBytesView)
+        )
     }
 }
 
@@ -98,7 +111,8 @@ struct DeliveryTarget: Sendable {
 
     func error(_ kind: ProviderError.Kind, _ reason: String, retryAfter: Duration? = nil) -> ProviderError {
         ProviderError(
-            kind, redactor.redact("could not notify channel \(channel) (\(vendor) at \(host)): \(reason)"),
+            kind,
+            redactor.redact("could not notify channel \(channel) (\(vendor) at \(host)): \(reason)"),
             retryAfter: retryAfter
         )
     }
@@ -113,7 +127,10 @@ struct DeliveryTarget: Sendable {
         if let error = error as? HTTPClientError, error == .remoteConnectionClosed {
             return self.error(.connection, "\(vendor) closed the connection")
         }
-        return self.error(.connection, "the connection failed (\(String(describing: error).quotedForMessage(limit: 200)))")
+        return self.error(
+            .connection,
+            "the connection failed (\(String(describing: error).quotedForMessage(limit: 200)))"
+        )
     }
 
     /// The usual meaning of an HTTP status that is not a success.
@@ -129,7 +146,10 @@ struct DeliveryTarget: Sendable {
             let wait = retryAfter.map { ", retry after \($0.rewindDescription)" } ?? ""
             return error(.rateLimited, "\(vendor) is rate limiting (429)\(wait)\(detail)", retryAfter: retryAfter)
         case 401, 403:
-            return error(.auth, "\(vendor) refused the credentials (\(status))\(detail); check the channel's credentials")
+            return error(
+                .auth,
+                "\(vendor) refused the credentials (\(status))\(detail); check the channel's credentials"
+            )
         case 408:
             return error(.timeout, "\(vendor) timed out the request (408)\(detail)")
         case 400...499:

@@ -25,17 +25,28 @@ public struct SlackChatNotifier: Notifier {
     ///   - apiURL: the Web API base, `https://slack.com/api` for Slack itself.
     ///   - name: the channel's name in Rewind's configuration.
     public init(
-        token: ConfigText, channel: String, apiURL: String = Self.defaultAPIURL, name: String,
-        templates: NoticeTemplates, client: HTTPClient, timeout: Duration = .seconds(10),
+        token: ConfigText,
+        channel: String,
+        apiURL: String = Self.defaultAPIURL,
+        name: String,
+        templates: NoticeTemplates,
+        client: HTTPClient,
+        timeout: Duration = .seconds(10),
         redactor: Redactor = Redactor()
     ) {
         self.channel = name
         self.token = token
         self.slackChannel = channel
-        self.endpoint = apiURL.droppingTrailing("/") + "/chat.postMessage"
+        let base = apiURL.droppingTrailing("/")
+        // The configured URL is the Web API's base; the method's full URL is accepted as well.
+        self.endpoint = base.hasSuffix("/chat.postMessage") ? base : base + "/chat.postMessage"
         self.templates = templates
         let target = DeliveryTarget(
-            channel: name, vendor: "Slack", url: endpoint, secrets: [token.value], redactor: redactor
+            channel: name,
+            vendor: "Slack",
+            url: endpoint,
+            secrets: [token.value],
+            redactor: redactor
         )
         self.delivery = HTTPDelivery(client: client, timeout: timeout, target: target)
     }
@@ -48,7 +59,9 @@ public struct SlackChatNotifier: Notifier {
     public func send(_ notice: Notice) async throws {
         let body = try PayloadEncoder.encode(SlackMessage(notice, templates: templates, channel: slackChannel))
         let answer = try await delivery.post(
-            endpoint, headers: [("Authorization", "Bearer \(token.value)")], json: body
+            endpoint,
+            headers: [("Authorization", "Bearer \(token.value)")],
+            json: body
         )
         let decoded = answer.decode(APIAnswer.self)
         guard answer.status == 200 else {

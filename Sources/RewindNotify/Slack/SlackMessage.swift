@@ -21,7 +21,10 @@ struct SlackMessage: Encodable, Sendable {
         var sections = MrkdwnText.split(rendered, limit: Self.sectionLimit)
         if sections.count > Self.maxSections {
             sections = Array(sections.prefix(Self.maxSections))
-            sections[Self.maxSections - 1] = MrkdwnText.prefix(sections[Self.maxSections - 1] + "\n…", limit: Self.sectionLimit)
+            sections[Self.maxSections - 1] = MrkdwnText.prefix(
+                sections[Self.maxSections - 1] + "\n…",
+                limit: Self.sectionLimit
+            )
         }
         self.blocks = sections.map { Block.section($0) } + [.context("Rewind incident #\(notice.incidentID)")]
     }

@@ -15,14 +15,21 @@ public struct SlackWebhookNotifier: Notifier {
     private let delivery: HTTPDelivery
 
     public init(
-        url: ConfigText, name: String, templates: NoticeTemplates, client: HTTPClient,
-        timeout: Duration = .seconds(10), redactor: Redactor = Redactor()
+        url: ConfigText,
+        name: String,
+        templates: NoticeTemplates,
+        client: HTTPClient,
+        timeout: Duration = .seconds(10),
+        redactor: Redactor = Redactor()
     ) {
         self.channel = name
         self.url = url
         self.templates = templates
         let target = DeliveryTarget(
-            channel: name, vendor: "Slack", url: url.value, secrets: DeliveryTarget.secrets(ofURL: url.value),
+            channel: name,
+            vendor: "Slack",
+            url: url.value,
+            secrets: DeliveryTarget.secrets(ofURL: url.value),
             redactor: redactor
         )
         self.delivery = HTTPDelivery(client: client, timeout: timeout, target: target)

@@ -1,7 +1,8 @@
 import RewindCore
 
 /// The built-in messages: the rollback guide's three templates, in its shape and wording, plus
-/// escalations and observe mode in the same style.
+/// escalations (whose title names the audience: `ESCALATION TO MANAGEMENT`) and observe mode in the
+/// same style.
 ///
 /// They are written in the guide's Markdown (`**bold**`). Variables are those of
 /// ``NoticeTemplates/context(_:)``; optional values (`duration`, `error`, `strategy`, `audience`)
@@ -62,9 +63,6 @@ enum DefaultTemplates {
 
     static let escalated = """
         {{emoji}} {{title}}
-        {{#audience}}
-        **Escalation to {{audience}}**
-        {{/audience}}
 
         **Service**: {{service}}
         **Trigger**: {{trigger}}

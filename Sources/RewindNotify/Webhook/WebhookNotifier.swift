@@ -28,8 +28,13 @@ public struct WebhookNotifier: Notifier {
 
     /// - Parameter now: the wall clock for `X-Rewind-Timestamp` (tests pin it).
     public init(
-        url: ConfigText, secret: ConfigText?, name: String, client: HTTPClient, timeout: Duration = .seconds(10),
-        redactor: Redactor = Redactor(), now: @escaping @Sendable () -> Date = { Date() }
+        url: ConfigText,
+        secret: ConfigText?,
+        name: String,
+        client: HTTPClient,
+        timeout: Duration = .seconds(10),
+        redactor: Redactor = Redactor(),
+        now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.channel = name
         self.url = url
@@ -37,7 +42,13 @@ public struct WebhookNotifier: Notifier {
         self.now = now
         var secrets = [secret?.value].compactMap { $0 }
         if url.isSecret { secrets += DeliveryTarget.secrets(ofURL: url.value) }
-        let target = DeliveryTarget(channel: name, vendor: "webhook", url: url.value, secrets: secrets, redactor: redactor)
+        let target = DeliveryTarget(
+            channel: name,
+            vendor: "webhook",
+            url: url.value,
+            secrets: secrets,
+            redactor: redactor
+        )
         self.delivery = HTTPDelivery(client: client, timeout: timeout, target: target)
     }
 
@@ -48,7 +59,9 @@ public struct WebhookNotifier: Notifier {
             ("X-Rewind-Event", notice.kind.rawValue), ("X-Rewind-Timestamp", timestamp),
         ]
         if let secret {
-            headers.append(("X-Rewind-Signature", Self.signature(secret: secret.value, timestamp: timestamp, body: body)))
+            headers.append(
+                ("X-Rewind-Signature", Self.signature(secret: secret.value, timestamp: timestamp, body: body))
+            )
         }
         let answer = try await delivery.post(url.value, headers: headers, json: body)
         guard !(200...299).contains(answer.status) else { return }

@@ -136,7 +136,9 @@ public final class NotificationSinks: Sendable {
     /// `status`, with `Retry-After: retryAfter` when given, and `body` (plain text) when given.
     public func failNext(_ count: Int, path prefix: String, status: Int, retryAfter: Int? = nil, body: String? = nil) {
         state.withLock {
-            $0.faults.append(Fault(remaining: count, pathPrefix: prefix, status: status, retryAfter: retryAfter, body: body))
+            $0.faults.append(
+                Fault(remaining: count, pathPrefix: prefix, status: status, retryAfter: retryAfter, body: body)
+            )
         }
     }
 
@@ -191,8 +193,12 @@ public final class NotificationSinks: Sendable {
     func answer(_ kind: SinkKind, _ request: SinkRequest, route: (SinkRequest) -> SinkAnswer) -> SinkAnswer {
         let answer = takeFault(for: request.path).map(Self.answer(for:)) ?? route(request)
         let message = ReceivedMessage(
-            kind: kind, path: request.path, query: request.query, headers: request.headers,
-            body: String(decoding: request.body, as: UTF8.self), json: SinkJSON.parse(request.body),
+            kind: kind,
+            path: request.path,
+            query: request.query,
+            headers: request.headers,
+            body: String(decoding: request.body, as: UTF8.self),
+            json: SinkJSON.parse(request.body),
             status: answer.status
         )
         state.withLock { $0.received.append(message) }
@@ -258,7 +264,11 @@ struct SinkAnswer: Sendable {
     var body: Data
 
     static func text(_ text: String, status: Int, headers: [(String, String)] = []) -> SinkAnswer {
-        SinkAnswer(status: status, headers: [("Content-Type", "text/plain; charset=utf-8")] + headers, body: Data(text.utf8))
+        SinkAnswer(
+            status: status,
+            headers: [("Content-Type", "text/plain; charset=utf-8")] + headers,
+            body: Data(text.utf8)
+        )
     }
 
     /// A JSON answer from a plain value tree (dictionaries, arrays, strings, numbers, booleans).

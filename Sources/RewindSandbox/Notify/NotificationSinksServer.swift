@@ -86,15 +86,20 @@ struct NotificationRoutes: Sendable {
     }
 
     private func route(
-        _ router: Router<BasicRequestContext>, _ path: RouterPath, _ kind: SinkKind,
+        _ router: Router<BasicRequestContext>,
+        _ path: RouterPath,
+        _ kind: SinkKind,
         _ emulator: @escaping @Sendable (SinkRequest) -> SinkAnswer
     ) {
         router.post(path) { [sinks] request, context in
             var request = request
             let body = try await request.collectBody(upTo: Self.maxBodyBytes)
             let incoming = SinkRequest(
-                path: request.uri.path, query: request.uri.query, headers: Self.headers(of: request),
-                body: Data(body.readableBytesView), parameter: context.parameters.get("id")
+                path: request.uri.path,
+                query: request.uri.query,
+                headers: Self.headers(of: request),
+                body: Data(body.readableBytesView),
+                parameter: context.parameters.get("id")
             )
             return Self.response(sinks.answer(kind, incoming, route: emulator))
         }
@@ -115,7 +120,8 @@ struct NotificationRoutes: Sendable {
             if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
         }
         return Response(
-            status: HTTPResponse.Status(code: answer.status), headers: fields,
+            status: HTTPResponse.Status(code: answer.status),
+            headers: fields,
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body))
         )
     }
@@ -138,7 +144,7 @@ private final class SinkReadiness: Sendable {
             defer { state.waiters.removeAll() }
             return Array(state.waiters.values)
         }
-        waiters.forEach { $0.resume(returning: port) }
+        for waiter in waiters { waiter.resume(returning: port) }
     }
 
     func stopped() {
@@ -147,7 +153,7 @@ private final class SinkReadiness: Sendable {
             defer { state.waiters.removeAll() }
             return (state.port, Array(state.waiters.values))
         }
-        waiters.forEach { $0.resume(returning: port) }
+        for waiter in waiters { waiter.resume(returning: port) }
     }
 
     func port() async -> Int? {

@@ -24,8 +24,12 @@ extension NotificationSinks {
             } else {
                 state.opsgenieAlerts.append(
                     OpsgenieAlertRecord(
-                        alias: alias, message: message, priority: alert["priority"]?.string ?? "P3",
-                        tags: alert["tags"]?.array?.compactMap(\.string) ?? [], isOpen: true, createCount: 1,
+                        alias: alias,
+                        message: message,
+                        priority: alert["priority"]?.string ?? "P3",
+                        tags: alert["tags"]?.array?.compactMap(\.string) ?? [],
+                        isOpen: true,
+                        createCount: 1,
                         closeNote: nil
                     )
                 )

@@ -21,7 +21,9 @@ extension NotificationSinks {
         let action = event["event_action"]?.string ?? ""
         let dedupKey = event["dedup_key"]?.string ?? UUID().uuidString.lowercased()
         state.withLock { state in
-            let open = state.pagerDutyAlerts.lastIndex { $0.dedupKey == dedupKey && $0.routingKey == routingKey && $0.isOpen }
+            let open = state.pagerDutyAlerts.lastIndex {
+                $0.dedupKey == dedupKey && $0.routingKey == routingKey && $0.isOpen
+            }
             switch (action, open) {
             case ("trigger", let index?):
                 state.pagerDutyAlerts[index].triggerCount += 1
@@ -31,9 +33,13 @@ extension NotificationSinks {
             case ("trigger", nil):
                 state.pagerDutyAlerts.append(
                     PagerDutyAlert(
-                        dedupKey: dedupKey, routingKey: routingKey, state: .triggered,
+                        dedupKey: dedupKey,
+                        routingKey: routingKey,
+                        state: .triggered,
                         summary: event["payload"]?["summary"]?.string ?? "",
-                        severity: event["payload"]?["severity"]?.string ?? "", triggerCount: 1, events: [action]
+                        severity: event["payload"]?["severity"]?.string ?? "",
+                        triggerCount: 1,
+                        events: [action]
                     )
                 )
             case ("acknowledge", let index?):

@@ -1,0 +1,162 @@
+import Foundation
+import RewindCore
+import RewindPorts
+import Synchronization
+import Testing
+
+@testable import RewindNotify
+
+/// How the e-mail channel classifies what goes wrong: deadlines, refused connections, 4xx and 5xx
+/// replies, garbage, a STARTTLS downgrade or injection. Scripted servers on 127.0.0.1 play the part.
+@Suite(.timeLimit(.minutes(1)))
+struct EmailFailureTests {
+    @Test func aServerThatNeverAnswersIsATimeoutWithinTheDeadline() async throws {
+        let server = try await ScriptedServer.start(greeting: nil)
+        let spec = EmailFixtures.spec(port: server.port, timeout: .milliseconds(500))
+        let clock = ContinuousClock()
+        let started = clock.now
+
+        let error = await providerError { try await EmailFixtures.notifier(spec).send(EmailFixtures.notice()) }
+
+        let elapsed = clock.now - started
+        try await server.stop()
+        #expect(error?.kind == .timeout)
+        #expect(error?.message.contains("500ms") == true)
+        #expect(error?.message.contains("waiting for the server's greeting") == true)
+        #expect(error?.isTransient == true)
+        #expect(elapsed >= .milliseconds(500))
+        #expect(elapsed < .seconds(5))
+    }
+
+    @Test func aRefusedConnectionIsAConnectionError() async throws {
+        let server = try await ScriptedServer.start(greeting: nil)
+        let port = server.port
+        try await server.stop()
+
+        let error = await providerError {
+            try await EmailFixtures.notifier(EmailFixtures.spec(port: port)).send(EmailFixtures.notice())
+        }
+
+        #expect(error?.kind == .connection)
+        #expect(error?.isTransient == true)
+    }
+
+    @Test func a4xxGreetingIsATransientServerError() async throws {
+        let server = try await ScriptedServer.start(greeting: "421 4.3.2 Service not available, closing\r\n")
+
+        let error = await providerError {
+            try await EmailFixtures.notifier(EmailFixtures.spec(port: server.port)).send(EmailFixtures.notice())
+        }
+
+        try await server.stop()
+        #expect(error?.kind == .server)
+        #expect(error?.message.contains("421 4.3.2 Service not available, closing") == true)
+        #expect(error?.isTransient == true)
+    }
+
+    @Test func a5xxToMailFromIsARejection() async throws {
+        let server = try await ScriptedServer.start(greeting: "220 scripted ESMTP\r\n") { line in
+            line.hasPrefix("MAIL") ? "550 5.7.1 Sender address rejected\r\n" : "250 ok\r\n"
+        }
+
+        let error = await providerError {
+            try await EmailFixtures.notifier(EmailFixtures.spec(port: server.port)).send(EmailFixtures.notice())
+        }
+
+        try await server.stop()
+        #expect(error?.kind == .rejected)
+        #expect(error?.message.contains("answered MAIL FROM with 550 5.7.1 Sender address rejected") == true)
+        #expect(error?.isTransient == false)
+    }
+
+    @Test func aServerWithoutEHLOIsGreetedWithHELO() async throws {
+        let commands = CommandLog()
+        let server = try await ScriptedServer.start(greeting: "220 old\r\n") { line in
+            commands.append(line)
+            switch line.prefix(4) {
+            case "EHLO": return "502 5.5.1 Command not implemented\r\n"
+            case "DATA": return "354 go ahead\r\n"
+            case "QUIT": return "221 bye\r\n"
+            default: return line == "." ? "250 queued\r\n" : (commands.inData ? nil : "250 ok\r\n")
+            }
+        }
+
+        try await EmailFixtures.notifier(EmailFixtures.spec(port: server.port, to: ["a@example.com"])).send(EmailFixtures.notice())
+
+        try await server.stop()
+        #expect(commands.verbs.prefix(5) == ["EHLO", "HELO", "MAIL", "RCPT", "DATA"])
+        #expect(commands.verbs.last == "QUIT")
+    }
+
+    @Test func garbageInsteadOfAReplyIsABadResponse() async throws {
+        let server = try await ScriptedServer.start(greeting: "HTTP/1.1 400 Bad Request\r\n")
+
+        let error = await providerError {
+            try await EmailFixtures.notifier(EmailFixtures.spec(port: server.port)).send(EmailFixtures.notice())
+        }
+
+        try await server.stop()
+        #expect(error?.kind == .badResponse)
+    }
+
+    @Test func starttlsIsNeverSkippedWhenTheServerDoesNotOfferIt() async throws {
+        let server = try await ScriptedServer.start(greeting: "220 plain\r\n") { line in
+            line.hasPrefix("EHLO") ? "250-plain\r\n250 AUTH PLAIN\r\n" : "250 ok\r\n"
+        }
+        let spec = EmailFixtures.spec(port: server.port, security: .starttls, username: "u", password: "p4ssw0rd")
+
+        let error = await providerError { try await EmailFixtures.notifier(spec).send(EmailFixtures.notice()) }
+
+        try await server.stop()
+        #expect(error?.kind == .rejected)
+        #expect(error?.message.contains("does not offer STARTTLS") == true)
+    }
+
+    @Test func plaintextInjectedAfterTheSTARTTLSReplyIsRefused() async throws {
+        let server = try await ScriptedServer.start(greeting: "220 sly\r\n") { line in
+            switch line {
+            case _ where line.hasPrefix("EHLO"): "250-sly\r\n250 STARTTLS\r\n"
+            case "STARTTLS": "220 2.0.0 Ready to start TLS\r\n250-injected\r\n250 AUTH PLAIN\r\n"
+            default: nil
+            }
+        }
+        let spec = EmailFixtures.spec(port: server.port, security: .starttls, timeout: .seconds(5))
+
+        let error = await providerError { try await EmailFixtures.notifier(spec).send(EmailFixtures.notice()) }
+
+        try await server.stop()
+        #expect(error?.kind == .badResponse)
+        #expect(error?.message.contains("before the TLS handshake") == true)
+    }
+}
+
+/// What a scripted server heard, for asserting the order of commands.
+private final class CommandLog: Sendable {
+    private let state = Mutex<(lines: [String], inData: Bool)>(([], false))
+
+    func append(_ line: String) {
+        state.withLock { state in
+            state.lines.append(line)
+            if line == "DATA" { state.inData = true }
+            if line == "." { state.inData = false }
+        }
+    }
+
+    var inData: Bool { state.withLock { $0.inData } }
+
+    var verbs: [String] {
+        state.withLock { state in
+            var verbs: [String] = []
+            var inData = false
+            for line in state.lines {
+                if inData {
+                    if line == "." { inData = false }
+                    continue
+                }
+                verbs.append(String(line.prefix(4)))
+                if line == "DATA" { inData = true }
+            }
+            return verbs
+        }
+    }
+}

@@ -1,0 +1,262 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import RewindCore
+import RewindPorts
+import RewindSandbox
+import Synchronization
+import Testing
+
+@testable import RewindNotify
+
+// Helpers for the Email* tests: notices, the sandbox sink, aiosmtpd as a subprocess, and scripted
+// servers on 127.0.0.1.
+
+enum EmailFixtures {
+    static let evidence = "checkout: HTTP 503 after 2400 ms > 2000 ms <p95> & rising"
+
+    static func notice(
+        kind: NoticeKind = .initiated, services: [ServiceName] = ["backend"], evidence: [String] = [evidence],
+        error: String? = nil
+    ) -> Notice {
+        Notice(
+            kind: kind, incidentID: 7, services: services, trigger: .healthCritical, severity: .critical,
+            timestamp: Timestamp(millisecondsSinceEpoch: 1_772_366_880_000), strategy: .immediate,
+            actions: ["roll back backend from v2 (dpl_2) to v1 (dpl_1)"], status: "rolling_back", error: error,
+            evidence: evidence
+        )
+    }
+
+    static func spec(
+        port: Int, security: EmailSpec.Security = .none, username: String? = nil, password: String? = nil,
+        to: [String] = ["oncall@example.com", "devops@example.com"], caFile: String? = nil,
+        timeout: Duration = .seconds(10)
+    ) -> EmailSpec {
+        EmailSpec(
+            host: "127.0.0.1", port: port, security: security, username: username.map { ConfigText($0) },
+            password: password.map { ConfigText($0, isSecret: true) }, from: "Rewind <rewind@example.com>", to: to,
+            caFile: caFile, timeout: timeout
+        )
+    }
+
+    /// The time in every `Date:` header the fixtures' notifier writes: Sun, 01 Mar 2026 12:08:00 +0000.
+    static let sendingTime = Timestamp(millisecondsSinceEpoch: 1_772_366_880_000)
+
+    static func notifier(_ spec: EmailSpec) throws -> EmailNotifier {
+        EmailNotifier(spec: spec, name: "email-oncall", templates: try NoticeTemplates(), now: { sendingTime })
+    }
+}
+
+/// Runs an ``SMTPSinkServer`` around `body`, then stops it (cancellation) and waits until it has.
+func withSMTPSink<T: Sendable>(_ sink: SMTPSink, _ body: (Int) async throws -> T) async throws -> T {
+    let server = SMTPSinkServer(sink: sink)
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await server.run() }
+        defer { group.cancelAll() }
+        let port = await server.port()
+        try #require(port > 0, "the SMTP sink did not start listening")
+        return try await body(port)
+    }
+}
+
+/// Expects `operation` to throw a ``ProviderError`` and returns it.
+func providerError(_ operation: () async throws -> Void) async -> ProviderError? {
+    do {
+        try await operation()
+        Issue.record("expected a ProviderError, but the call succeeded")
+        return nil
+    } catch let error as ProviderError {
+        return error
+    } catch {
+        Issue.record("expected a ProviderError, got \(error)")
+        return nil
+    }
+}
+
+// MARK: - aiosmtpd
+
+/// `scripts/smtp-test-server.py`: aiosmtpd with STARTTLS (or implicit TLS), AUTH against fixed
+/// credentials, a private CA it generates. Reports what it received as JSON lines.
+final class AiosmtpdServer: Sendable {
+    struct Ready: Decodable {
+        var port: Int?
+        var caFile: String?
+        var error: String?
+    }
+
+    struct Received: Decodable {
+        struct Part: Decodable {
+            var contentType: String
+            var charset: String?
+            var transferEncoding: String?
+            var text: String
+        }
+
+        var mailFrom: String
+        var rcptTos: [String]
+        var subject: String
+        var to: String
+        var from: String
+        var date: String
+        var messageId: String
+        var contentType: String
+        var headerNames: [String]
+        var defects: [String]
+        var maxLineLength: Int
+        var parts: [Part]
+    }
+
+    static let username = "rewind"
+    static let password = "correct horse battery staple"
+
+    let port: Int
+    let caFile: String
+    private let process: Process
+    private let input: FileHandle
+    private let lines: JSONLines
+
+    private init(process: Process, input: FileHandle, lines: JSONLines, port: Int, caFile: String) {
+        self.process = process
+        self.input = input
+        self.lines = lines
+        self.port = port
+        self.caFile = caFile
+    }
+
+    /// Starts the server and waits for its first line. Fails the test with the script's message when
+    /// aiosmtpd is missing.
+    static func start(tls: String = "starttls") async throws -> AiosmtpdServer {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/smtp-test-server.py")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", script.path, "--tls", tls, "--username", username, "--password", password,
+        ]
+        let output = Pipe()
+        let input = Pipe()
+        process.standardOutput = output
+        process.standardInput = input
+        let lines = JSONLines(output.fileHandleForReading)
+        try process.run()
+        let ready: Ready? = await lines.next()
+        guard let ready, let port = ready.port, let caFile = ready.caFile else {
+            stop(process, input: input.fileHandleForWriting)
+            let reason = ready?.error ?? "it exited without reporting a port"
+            Issue.record("the aiosmtpd test server did not start: \(reason) (pip install aiosmtpd cryptography)")
+            throw CancellationError()
+        }
+        return AiosmtpdServer(process: process, input: input.fileHandleForWriting, lines: lines, port: port, caFile: caFile)
+    }
+
+    /// The next message the server received (it reports one before answering 250).
+    func nextMessage() async -> Received? {
+        await lines.next()
+    }
+
+    /// Closes its standard input and sends SIGTERM; either makes it exit. Does not wait: Foundation's
+    /// `waitUntilExit` spins on Linux, and the exit takes a moment.
+    func stop() {
+        Self.stop(process, input: input)
+    }
+
+    private static func stop(_ process: Process, input: FileHandle) {
+        try? input.close()
+        if process.isRunning { process.terminate() }
+    }
+}
+
+/// Decodes the JSON objects a subprocess writes, one per line, as they arrive.
+final class JSONLines: Sendable {
+    private let stream: AsyncStream<String>
+
+    init(_ handle: FileHandle) {
+        let (stream, continuation) = AsyncStream<String>.makeStream()
+        self.stream = stream
+        let pending = Mutex(Data())
+        handle.readabilityHandler = { handle in
+            let chunk = handle.availableData
+            guard !chunk.isEmpty else {
+                handle.readabilityHandler = nil
+                continuation.finish()
+                return
+            }
+            let complete: [String] = pending.withLock { buffer in
+                buffer.append(chunk)
+                var lines: [String] = []
+                while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                    lines.append(String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self))
+                    buffer.removeSubrange(buffer.startIndex...newline)
+                }
+                return lines
+            }
+            complete.forEach { continuation.yield($0) }
+        }
+    }
+
+    /// The next line decoded as `T`; nil when the output ended or the line is not a `T`.
+    /// One reader at a time (an `AsyncStream` has a single consumer).
+    func next<T: Decodable>() async -> T? {
+        var lines = stream.makeAsyncIterator()
+        guard let line = await lines.next() else { return nil }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try? decoder.decode(T.self, from: Data(line.utf8))
+    }
+}
+
+// MARK: - Scripted servers
+
+/// A TCP server on 127.0.0.1 that greets with `greeting` (nothing when nil) and answers each line
+/// with `reply(line)` (nothing when it returns nil): enough to play a broken or silent SMTP server.
+struct ScriptedServer {
+    let channel: any Channel
+
+    var port: Int { channel.localAddress?.port ?? 0 }
+
+    static func start(greeting: String?, reply: @escaping @Sendable (String) -> String? = { _ in nil }) async throws
+        -> ScriptedServer
+    {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ScriptedHandler(greeting: greeting, reply: reply))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        return ScriptedServer(channel: channel)
+    }
+
+    func stop() async throws {
+        try await channel.close()
+    }
+}
+
+private final class ScriptedHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let greeting: String?
+    private let reply: @Sendable (String) -> String?
+    private var buffer: [UInt8] = []
+
+    init(greeting: String?, reply: @escaping @Sendable (String) -> String?) {
+        self.greeting = greeting
+        self.reply = reply
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if let greeting { context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: greeting)), promise: nil) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        buffer += unwrapInboundIn(data).readableBytesView
+        while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+            let line = String(decoding: buffer[..<newline], as: UTF8.self).trimmingCharacters(in: .newlines)
+            buffer.removeSubrange(...newline)
+            if let answer = reply(line) {
+                context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: answer)), promise: nil)
+            }
+        }
+    }
+}
