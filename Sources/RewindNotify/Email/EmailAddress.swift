@@ -23,7 +23,8 @@ struct EmailAddress: Sendable, Equatable {
             guard trimmed.hasSuffix(">") else { throw Self.invalid(text) }
             address = String(trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)])
             let rawName = String(trimmed[..<open]).trimmingASCIISpaces
-            let unquoted = rawName.count >= 2 && rawName.hasPrefix("\"") && rawName.hasSuffix("\"")
+            let unquoted =
+                rawName.count >= 2 && rawName.hasPrefix("\"") && rawName.hasSuffix("\"")
                 ? String(rawName.dropFirst().dropLast()) : rawName
             name = unquoted.isEmpty ? nil : HeaderText.sanitized(unquoted)
         }

@@ -11,7 +11,9 @@ struct EmailBody: Sendable, Equatable {
     init(_ notice: Notice, templates: NoticeTemplates) {
         text = templates.render(notice, as: .plainText) + "\n\n-- \nSent by Rewind, the automated rollback system.\n"
         html = Self.html(
-            title: "\(notice.kind.emoji) \(notice.title)", facts: Self.facts(of: notice), sections: Self.sections(of: notice)
+            title: "\(notice.kind.emoji) \(notice.title)",
+            facts: Self.facts(of: notice),
+            sections: Self.sections(of: notice)
         )
     }
 

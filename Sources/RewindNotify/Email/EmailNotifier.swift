@@ -64,12 +64,19 @@ public struct EmailNotifier: Notifier {
         let sender = try EmailAddress(parsing: spec.from)
         var recipients: [EmailAddress] = []
         for text in spec.to { recipients.append(try EmailAddress(parsing: text)) }
-        guard !recipients.isEmpty else { throw ProviderError(.rejected, "the e-mail channel \(channel) has no recipients") }
+        guard !recipients.isEmpty else {
+            throw ProviderError(.rejected, "the e-mail channel \(channel) has no recipients")
+        }
         let body = EmailBody(notice, templates: templates)
         return MIMEMessage(
-            from: sender, to: recipients, subject: Self.subject(for: notice), date: now(),
-            messageID: "rewind-incident-\(notice.incidentID)-\(notice.kind.rawValue)-\(RandomToken.hex(bytes: 8))@rewind",
-            text: body.text, html: body.html,
+            from: sender,
+            to: recipients,
+            subject: Self.subject(for: notice),
+            date: now(),
+            messageID:
+                "rewind-incident-\(notice.incidentID)-\(notice.kind.rawValue)-\(RandomToken.hex(bytes: 8))@rewind",
+            text: body.text,
+            html: body.html,
             extraHeaders: [("X-Rewind-Incident", String(notice.incidentID)), ("X-Rewind-Event", notice.kind.rawValue)]
         )
     }

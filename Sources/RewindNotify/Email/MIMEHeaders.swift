@@ -57,7 +57,8 @@ enum HeaderText {
         if clean.unicodeScalars.allSatisfy({ isLetterOrDigit($0) || atext.contains($0) }) {
             return clean
         }
-        return "\"" + clean.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        return "\"" + clean.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            + "\""
     }
 
     /// RFC 2047 `=?utf-8?B?…?=` words of at most 75 characters, never splitting a character.

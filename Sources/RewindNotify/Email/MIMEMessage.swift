@@ -102,7 +102,10 @@ enum RandomToken {
 extension String {
     /// The lines of the text, split at CRLF, LF or CR; a final line break does not add an empty line.
     var linesSplitAtAnyBreak: [Substring] {
-        var lines = split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\r\n" || $0 == "\n" || $0 == "\r" })
+        var lines = split(
+            omittingEmptySubsequences: false,
+            whereSeparator: { $0 == "\r\n" || $0 == "\n" || $0 == "\r" }
+        )
         if lines.count > 1, lines.last?.isEmpty == true { lines.removeLast() }
         return lines
     }

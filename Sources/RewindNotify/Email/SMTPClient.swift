@@ -49,14 +49,18 @@ struct SMTPClient: Sendable {
     var endpoint: String { "\(host):\(port)" }
 
     func send(_ message: String, envelope: SMTPEnvelope) async throws -> EmailDelivery {
-        if let refusal = Self.plaintextCredentialsRefusal(host: host, security: security, hasCredentials: credentials != nil) {
+        if let refusal = Self.plaintextCredentialsRefusal(
+            host: host,
+            security: security,
+            hasCredentials: credentials != nil
+        ) {
             throw refusal
         }
         let data = try Self.dataPayload(message)
         let tls = try security == .none ? nil : makeTLSContext()
         let progress = ConversationProgress()
         do {
-            return try await withDeadline(timeout) {
+            return try await withDeadline(timeout, clock: SystemClock()) {
                 try await converse(data: data, envelope: envelope, tls: tls, progress: progress)
             }
         } catch {
@@ -66,7 +70,11 @@ struct SMTPClient: Sendable {
     }
 
     /// Credentials go over a plain connection only to this machine (a local relay, a test sink).
-    static func plaintextCredentialsRefusal(host: String, security: EmailSpec.Security, hasCredentials: Bool)
+    static func plaintextCredentialsRefusal(
+        host: String,
+        security: EmailSpec.Security,
+        hasCredentials: Bool
+    )
         -> ProviderError?
     {
         guard hasCredentials, security == .none, !isLoopback(host) else { return nil }
@@ -100,14 +108,22 @@ struct SMTPClient: Sendable {
 
     // MARK: - The conversation
 
-    private func converse(data: ByteBuffer, envelope: SMTPEnvelope, tls: NIOSSLContext?, progress: ConversationProgress)
+    private func converse(
+        data: ByteBuffer,
+        envelope: SMTPEnvelope,
+        tls: NIOSSLContext?,
+        progress: ConversationProgress
+    )
         async throws -> EmailDelivery
     {
         progress.stage = "connecting"
         let asyncChannel = try await connect(implicitTLS: security == .tls ? tls : nil)
         return try await asyncChannel.executeThenClose { inbound, outbound in
             var conversation = SMTPConversation(
-                lines: inbound.makeAsyncIterator(), outbound: outbound, endpoint: endpoint, progress: progress,
+                lines: inbound.makeAsyncIterator(),
+                outbound: outbound,
+                endpoint: endpoint,
+                progress: progress,
                 secrets: credentials.map(SMTPConversation.secrets(of:)) ?? []
             )
             progress.stage = "waiting for the server's greeting"
@@ -115,7 +131,10 @@ struct SMTPClient: Sendable {
             var capabilities = try await conversation.hello(clientName)
             if security == .starttls, let tls {
                 guard capabilities.startTLS else {
-                    throw ProviderError(.rejected, "SMTP server \(endpoint) does not offer STARTTLS; refusing to continue without TLS")
+                    throw ProviderError(
+                        .rejected,
+                        "SMTP server \(endpoint) does not offer STARTTLS; refusing to continue without TLS"
+                    )
                 }
                 try conversation.expect(await conversation.command("STARTTLS"), 220, to: "STARTTLS")
                 guard !conversation.lastLineHadBytesBehindIt else {
@@ -186,15 +205,22 @@ struct SMTPClient: Sendable {
         switch error {
         case let error as ProviderError:
             return error
-        case is DeadlineReached:
-            return ProviderError(.timeout, "SMTP server \(endpoint) did not finish within \(timeout.rewindDescription) (\(stage))")
+        case is DeadlineExceeded:
+            return ProviderError(
+                .timeout,
+                "SMTP server \(endpoint) did not finish within \(timeout.rewindDescription) (\(stage))"
+            )
         case is CancellationError:
             return error
         case let error as NIOSSLExtraError where error == .failedToValidateHostname:
             return ProviderError(.rejected, "the TLS certificate of \(endpoint) is not valid for \(host)")
         case let error as NIOSSLError:
             if case .handshakeFailed = error {
-                return ProviderError(.rejected, "TLS handshake with \(endpoint) failed (is the certificate trusted? set ca_file for a private CA): \(error)")
+                return ProviderError(
+                    .rejected,
+                    "TLS handshake with \(endpoint) failed (is the certificate trusted? "
+                        + "set ca_file for a private CA): \(error)"
+                )
             }
             return ProviderError(.connection, "TLS with \(endpoint) failed during \(stage): \(error)")
         case is SMTPLineDecoder.LineTooLong:
@@ -237,8 +263,11 @@ private struct SMTPConversation {
     private(set) var lastLineHadBytesBehindIt = false
 
     init(
-        lines: NIOAsyncChannelInboundStream<SMTPLine>.AsyncIterator, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
-        endpoint: String, progress: ConversationProgress, secrets: [String]
+        lines: NIOAsyncChannelInboundStream<SMTPLine>.AsyncIterator,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        endpoint: String,
+        progress: ConversationProgress,
+        secrets: [String]
     ) {
         self.lines = lines
         self.outbound = outbound
@@ -273,14 +302,19 @@ private struct SMTPConversation {
             try expect(await command(Self.base64(credentials.password), label: "AUTH LOGIN"), 235, to: "AUTH LOGIN")
         } else {
             throw ProviderError(
-                .unsupported, "SMTP server \(endpoint) offers no AUTH PLAIN or AUTH LOGIN, so the credentials cannot be used"
+                .unsupported,
+                "SMTP server \(endpoint) offers no AUTH PLAIN or AUTH LOGIN, so the credentials cannot be used"
             )
         }
     }
 
     /// MAIL FROM, RCPT TO for every recipient, DATA and the message. Recipients the server refuses
     /// are reported; the message still goes to the others.
-    mutating func transfer(_ data: ByteBuffer, envelope: SMTPEnvelope, capabilities: SMTPCapabilities)
+    mutating func transfer(
+        _ data: ByteBuffer,
+        envelope: SMTPEnvelope,
+        capabilities: SMTPCapabilities
+    )
         async throws -> EmailDelivery
     {
         let needsUTF8 = ([envelope.sender] + envelope.recipients).contains { !$0.utf8.allSatisfy { $0 < 0x80 } }
@@ -288,7 +322,8 @@ private struct SMTPConversation {
             throw ProviderError(.rejected, "SMTP server \(endpoint) does not accept non-ASCII addresses (no SMTPUTF8)")
         }
         try expect(
-            await command("MAIL FROM:<\(envelope.sender)>" + (needsUTF8 ? " SMTPUTF8" : ""), label: "MAIL FROM"), 250,
+            await command("MAIL FROM:<\(envelope.sender)>" + (needsUTF8 ? " SMTPUTF8" : ""), label: "MAIL FROM"),
+            250,
             to: "MAIL FROM"
         )
         var delivery = EmailDelivery(accepted: [], rejected: [])
@@ -307,7 +342,10 @@ private struct SMTPConversation {
         guard !delivery.accepted.isEmpty else {
             let all = delivery.rejected.map { "\($0.recipient): \($0.reply)" }.joined(separator: "; ")
             let transient = refusals.contains { $0.isTransientFailure }
-            throw ProviderError(transient ? .server : .rejected, "SMTP server \(endpoint) accepted no recipient (\(all))")
+            throw ProviderError(
+                transient ? .server : .rejected,
+                "SMTP server \(endpoint) accepted no recipient (\(all))"
+            )
         }
         try expect(await command("DATA"), 354, to: "DATA")
         progress.stage = "waiting for the reply to the message"
@@ -334,14 +372,18 @@ private struct SMTPConversation {
         var parser = SMTPReplyParser()
         while true {
             guard let line = try await lines.next() else {
-                throw ProviderError(.connection, "SMTP server \(endpoint) closed the connection (waiting for the reply to \(label))")
+                throw ProviderError(
+                    .connection,
+                    "SMTP server \(endpoint) closed the connection (waiting for the reply to \(label))"
+                )
             }
             lastLineHadBytesBehindIt = line.followedByBufferedBytes
             do {
                 if let reply = try parser.consume(line.text) { return reply }
             } catch {
                 throw ProviderError(
-                    .badResponse, "SMTP server \(endpoint) sent a malformed reply to \(label): \"\(redact(error.line))\""
+                    .badResponse,
+                    "SMTP server \(endpoint) sent a malformed reply to \(label): \"\(redact(error.line))\""
                 )
             }
         }

@@ -30,12 +30,19 @@ struct SMTPLineDecoder: ByteToMessageDecoder {
         guard newline <= maximumLength, var bytes = buffer.readBytes(length: newline) else { throw LineTooLong() }
         buffer.moveReaderIndex(forwardBy: 1)
         if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
-        let line = SMTPLine(text: String(decoding: bytes, as: UTF8.self), followedByBufferedBytes: buffer.readableBytes > 0)
+        let line = SMTPLine(
+            text: String(decoding: bytes, as: UTF8.self),
+            followedByBufferedBytes: buffer.readableBytes > 0
+        )
         context.fireChannelRead(wrapInboundOut(line))
         return .continue
     }
 
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws
+    mutating func decodeLast(
+        context: ChannelHandlerContext,
+        buffer: inout ByteBuffer,
+        seenEOF: Bool
+    ) throws
         -> DecodingState
     {
         // A partial last line is dropped: the conversation notices the closed connection.

@@ -70,7 +70,7 @@ struct HTTPDelivery: Sendable {
         // AsyncHTTPClient's deadline covers connecting and the response head; the body gets what is left.
         let response = try await client.execute(request, timeout: .milliseconds(timeout.milliseconds))
         let remaining = timeout - (ContinuousClock.now - started)
-        let bytes = try await withDeadline(remaining) { try await response.body.collect(upTo: maxAnswerBytes) }
+        let bytes = try await withDeadline(remaining, clock: SystemClock()) { try await response.body.collect(upTo: maxAnswerBytes) }
         return HTTPAnswer(
             status: Int(response.status.code),
             headers: response.headers,
@@ -118,7 +118,7 @@ struct DeliveryTarget: Sendable {
     }
 
     func transportError(_ error: any Error, timeout: Duration) -> ProviderError {
-        if error is DeadlineReached || (error as? HTTPClientError).map(HTTPClientError.timeouts.contains) == true {
+        if error is DeadlineExceeded || (error as? HTTPClientError).map(HTTPClientError.timeouts.contains) == true {
             return self.error(.timeout, "\(vendor) did not answer within \(timeout.rewindDescription)")
         }
         if error is NIOTooManyBytesError {

@@ -66,7 +66,7 @@ struct HTTPExchange: Sendable {
         // underlying connection error when connecting failed until then. The body gets what is left.
         let response = try await client.execute(request, timeout: .milliseconds(timeout.milliseconds))
         let remaining = timeout - (ContinuousClock.now - started)
-        let bytes = try await withTimeout(remaining) { try await response.body.collect(upTo: maxBodyBytes) }
+        let bytes = try await withDeadline(remaining, clock: SystemClock()) { try await response.body.collect(upTo: maxBodyBytes) }
         let body = Data(bytes.readableBytesView)
         return HTTPAnswer(status: Int(response.status.code), headers: response.headers, body: body)
     }
@@ -90,7 +90,7 @@ struct FailureContext: Sendable {
     }
 
     func transportError(_ error: any Error, timeout: Duration) -> ProviderError {
-        if error is TimeoutReached || (error as? HTTPClientError).map(HTTPClientError.timeouts.contains) == true {
+        if error is DeadlineExceeded || (error as? HTTPClientError).map(HTTPClientError.timeouts.contains) == true {
             return self.error(.timeout, "the platform did not answer within \(timeout.rewindDescription)")
         }
         if error is NIOTooManyBytesError {
@@ -144,16 +144,3 @@ extension HTTPClientError {
     ]
 }
 
-/// `Retry-After` as delta-seconds or an HTTP date.
-enum RetryAfter {
-    static func parse(_ value: String?, now: Date = Date()) -> Duration? {
-        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
-        if let seconds = Int(value) { return .seconds(max(0, seconds)) }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        guard let date = formatter.date(from: value) else { return nil }
-        return .milliseconds(max(0, Int64(date.timeIntervalSince(now) * 1000)))
-    }
-}
