@@ -142,6 +142,9 @@ class Recorder:
 
 
 def main():
+    # A parent that spawns us from a thread with signals blocked (libdispatch workers do) passes that
+    # mask on; unblock SIGTERM/SIGINT so that stopping works.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--tls", choices=["starttls", "implicit"], default="starttls")

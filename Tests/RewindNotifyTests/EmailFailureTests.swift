@@ -81,7 +81,9 @@ struct EmailFailureTests {
             }
         }
 
-        try await EmailFixtures.notifier(EmailFixtures.spec(port: server.port, to: ["a@example.com"])).send(EmailFixtures.notice())
+        try await EmailFixtures.notifier(EmailFixtures.spec(port: server.port, to: ["a@example.com"])).send(
+            EmailFixtures.notice()
+        )
 
         try await server.stop()
         #expect(commands.verbs.prefix(5) == ["EHLO", "HELO", "MAIL", "RCPT", "DATA"])

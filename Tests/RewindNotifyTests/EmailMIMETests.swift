@@ -45,7 +45,8 @@ struct EmailMIMETests {
     }
 
     @Test func longASCIISubjectsAreFoldedAtSpaces() {
-        let subject = "[Rewind] AUTOMATED ROLLBACK INITIATED: " + (1...12).map { "service-\($0)" }.joined(separator: ", ")
+        let subject =
+            "[Rewind] AUTOMATED ROLLBACK INITIATED: " + (1...12).map { "service-\($0)" }.joined(separator: ", ")
         let field = HeaderText.field("Subject", subject)
         let lines = field.components(separatedBy: "\r\n")
         #expect(lines.count > 1)
@@ -73,8 +74,14 @@ struct EmailMIMETests {
 
     @Test func displayNamesAreQuotedOrEncodedWhenNeeded() throws {
         #expect(try EmailAddress(parsing: "Rewind <rewind@example.com>").headerValue == "Rewind <rewind@example.com>")
-        #expect(try EmailAddress(parsing: "\"Ops, Team\" <ops@example.com>").headerValue == "\"Ops, Team\" <ops@example.com>")
-        #expect(try EmailAddress(parsing: "Équipe <ops@example.com>").headerValue == "=?utf-8?B?w4lxdWlwZQ==?= <ops@example.com>")
+        #expect(
+            try EmailAddress(parsing: "\"Ops, Team\" <ops@example.com>").headerValue
+                == "\"Ops, Team\" <ops@example.com>"
+        )
+        #expect(
+            try EmailAddress(parsing: "Équipe <ops@example.com>").headerValue
+                == "=?utf-8?B?w4lxdWlwZQ==?= <ops@example.com>"
+        )
         #expect(try EmailAddress(parsing: "  oncall@example.com ").address == "oncall@example.com")
     }
 
@@ -85,26 +92,38 @@ struct EmailMIMETests {
 
     @Test func datesAreRFC5322InUTC() {
         #expect(RFC5322Date.string(Timestamp(millisecondsSinceEpoch: 0)) == "Thu, 01 Jan 1970 00:00:00 +0000")
-        #expect(RFC5322Date.string(Timestamp(millisecondsSinceEpoch: 1_772_366_880_999)) == "Sun, 01 Mar 2026 12:08:00 +0000")
-        #expect(RFC5322Date.string(Timestamp(millisecondsSinceEpoch: 951_782_400_000)) == "Tue, 29 Feb 2000 00:00:00 +0000")
+        #expect(
+            RFC5322Date.string(Timestamp(millisecondsSinceEpoch: 1_772_366_880_999))
+                == "Sun, 01 Mar 2026 12:08:00 +0000"
+        )
+        #expect(
+            RFC5322Date.string(Timestamp(millisecondsSinceEpoch: 951_782_400_000)) == "Tue, 29 Feb 2000 00:00:00 +0000"
+        )
         #expect(RFC5322Date.string(Timestamp(millisecondsSinceEpoch: -1)) == "Wed, 31 Dec 1969 23:59:59 +0000")
     }
 
     @Test func theMessageHasEveryHeaderAndBothParts() throws {
         let notifier = try EmailFixtures.notifier(EmailFixtures.spec(port: 25))
-        let message = try notifier.message(for: EmailFixtures.notice(kind: .failed, error: "platform said <no>")).rendered()
+        let message = try notifier.message(for: EmailFixtures.notice(kind: .failed, error: "platform said <no>"))
+            .rendered()
         let head = try #require(message.components(separatedBy: "\r\n\r\n").first)
 
         for name in ["From", "To", "Subject", "Date", "Message-ID", "MIME-Version", "Content-Type"] {
             #expect(head.contains("\r\n\(name): ") || head.hasPrefix("\(name): "), "\(name)")
         }
         #expect(head.contains("Subject: [Rewind] ROLLBACK FAILED: backend (incident #7)"))
-        #expect(message.contains("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable"))
-        #expect(message.contains("Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable"))
+        #expect(
+            message.contains("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable")
+        )
+        #expect(
+            message.contains("Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable")
+        )
         #expect(message.hasSuffix("--\r\n"))
         #expect(message.components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= 78 })
         #expect(!message.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
-        let html = Self.decodeQuotedPrintable(try #require(message.components(separatedBy: "quoted-printable\r\n\r\n").last))
+        let html = Self.decodeQuotedPrintable(
+            try #require(message.components(separatedBy: "quoted-printable\r\n\r\n").last)
+        )
         #expect(html.contains("platform said &lt;no&gt;"))
         #expect(html.contains("Immediate Actions Required"))
     }
@@ -126,15 +145,31 @@ struct EmailMIMETests {
     }
 
     @Test func credentialsNeverTravelInPlaintextExceptToThisMachine() {
-        let refusal = SMTPClient.plaintextCredentialsRefusal(host: "mail.example.com", security: .none, hasCredentials: true)
+        let refusal = SMTPClient.plaintextCredentialsRefusal(
+            host: "mail.example.com",
+            security: .none,
+            hasCredentials: true
+        )
         #expect(refusal?.kind == .rejected)
         #expect(refusal?.message.contains("unencrypted") == true)
-        #expect(SMTPClient.plaintextCredentialsRefusal(host: "mail.example.com", security: .starttls, hasCredentials: true) == nil)
-        #expect(SMTPClient.plaintextCredentialsRefusal(host: "mail.example.com", security: .none, hasCredentials: false) == nil)
+        #expect(
+            SMTPClient.plaintextCredentialsRefusal(host: "mail.example.com", security: .starttls, hasCredentials: true)
+                == nil
+        )
+        #expect(
+            SMTPClient.plaintextCredentialsRefusal(host: "mail.example.com", security: .none, hasCredentials: false)
+                == nil
+        )
         for host in ["127.0.0.1", "localhost", "::1", "[::1]", "127.0.0.53"] {
-            #expect(SMTPClient.plaintextCredentialsRefusal(host: host, security: .none, hasCredentials: true) == nil, "\(host)")
+            #expect(
+                SMTPClient.plaintextCredentialsRefusal(host: host, security: .none, hasCredentials: true) == nil,
+                "\(host)"
+            )
         }
-        #expect(SMTPClient.plaintextCredentialsRefusal(host: "127.example.com", security: .none, hasCredentials: true) != nil)
+        #expect(
+            SMTPClient.plaintextCredentialsRefusal(host: "127.example.com", security: .none, hasCredentials: true)
+                != nil
+        )
     }
 
     // MARK: Replies

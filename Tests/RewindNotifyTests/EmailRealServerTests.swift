@@ -13,8 +13,11 @@ struct EmailRealServerTests {
         let server = try await AiosmtpdServer.start()
         defer { server.stop() }
         let spec = EmailFixtures.spec(
-            port: server.port, security: .starttls, username: AiosmtpdServer.username,
-            password: AiosmtpdServer.password, caFile: server.caFile
+            port: server.port,
+            security: .starttls,
+            username: AiosmtpdServer.username,
+            password: AiosmtpdServer.password,
+            caFile: server.caFile
         )
         let notice = EmailFixtures.notice(evidence: [EmailFixtures.evidence, "latency ≥ 2 s — «checkout» 🚨"])
 
@@ -53,8 +56,11 @@ struct EmailRealServerTests {
         let server = try await AiosmtpdServer.start()
         defer { server.stop() }
         let spec = EmailFixtures.spec(
-            port: server.port, security: .starttls, username: AiosmtpdServer.username,
-            password: AiosmtpdServer.password, caFile: server.caFile
+            port: server.port,
+            security: .starttls,
+            username: AiosmtpdServer.username,
+            password: AiosmtpdServer.password,
+            caFile: server.caFile
         )
         let services: [ServiceName] = ["café-Überweisung-サービス", "backend"]
         let notice = EmailFixtures.notice(kind: .failed, services: services, error: "timeout")
@@ -72,11 +78,16 @@ struct EmailRealServerTests {
         defer { server.stop() }
         let password = "hunter2-wrong-Secret"
         let spec = EmailFixtures.spec(
-            port: server.port, security: .starttls, username: AiosmtpdServer.username, password: password,
+            port: server.port,
+            security: .starttls,
+            username: AiosmtpdServer.username,
+            password: password,
             caFile: server.caFile
         )
 
-        let error = try #require(await providerError { try await EmailFixtures.notifier(spec).send(EmailFixtures.notice()) })
+        let error = try #require(
+            await providerError { try await EmailFixtures.notifier(spec).send(EmailFixtures.notice()) }
+        )
 
         #expect(error.kind == .auth)
         #expect(error.message.contains("535"))
@@ -89,8 +100,12 @@ struct EmailRealServerTests {
         let server = try await AiosmtpdServer.start(tls: "implicit")
         defer { server.stop() }
         let spec = EmailFixtures.spec(
-            port: server.port, security: .tls, username: AiosmtpdServer.username, password: AiosmtpdServer.password,
-            to: ["oncall@example.com"], caFile: server.caFile
+            port: server.port,
+            security: .tls,
+            username: AiosmtpdServer.username,
+            password: AiosmtpdServer.password,
+            to: ["oncall@example.com"],
+            caFile: server.caFile
         )
 
         try await EmailFixtures.notifier(spec).send(EmailFixtures.notice(kind: .completed))
@@ -104,11 +119,16 @@ struct EmailRealServerTests {
         let server = try await AiosmtpdServer.start()
         defer { server.stop() }
         let spec = EmailFixtures.spec(
-            port: server.port, security: .starttls, username: AiosmtpdServer.username,
-            password: AiosmtpdServer.password, caFile: nil
+            port: server.port,
+            security: .starttls,
+            username: AiosmtpdServer.username,
+            password: AiosmtpdServer.password,
+            caFile: nil
         )
 
-        let error = try #require(await providerError { try await EmailFixtures.notifier(spec).send(EmailFixtures.notice()) })
+        let error = try #require(
+            await providerError { try await EmailFixtures.notifier(spec).send(EmailFixtures.notice()) }
+        )
 
         #expect(error.kind == .rejected)
         #expect(error.message.contains("TLS"))

@@ -14,10 +14,18 @@ struct EmailSinkTests {
         let recipients = ["oncall@example.com", "devops@example.com", "Product Team <product@example.com>"]
 
         let delivery = try await withSMTPSink(sink) { port in
-            try await EmailFixtures.notifier(EmailFixtures.spec(port: port, to: recipients)).deliver(EmailFixtures.notice())
+            try await EmailFixtures.notifier(EmailFixtures.spec(port: port, to: recipients)).deliver(
+                EmailFixtures.notice()
+            )
         }
 
-        #expect(delivery == EmailDelivery(accepted: ["oncall@example.com", "devops@example.com", "product@example.com"], rejected: []))
+        #expect(
+            delivery
+                == EmailDelivery(
+                    accepted: ["oncall@example.com", "devops@example.com", "product@example.com"],
+                    rejected: []
+                )
+        )
         let message = try #require(sink.messages.first)
         #expect(sink.messages.count == 1)
         #expect(message.from == "rewind@example.com")
@@ -63,7 +71,9 @@ struct EmailSinkTests {
         let sink = SMTPSink(credentials: .init(username: "rewind", password: "s3cret"))
 
         let error = try await withSMTPSink(sink) { port in
-            await providerError { try await EmailFixtures.notifier(EmailFixtures.spec(port: port)).send(EmailFixtures.notice()) }
+            await providerError {
+                try await EmailFixtures.notifier(EmailFixtures.spec(port: port)).send(EmailFixtures.notice())
+            }
         }
 
         #expect(error?.kind == .auth)
@@ -75,7 +85,9 @@ struct EmailSinkTests {
         let recipients = ["oncall@example.com", "gone@example.com", "devops@example.com"]
 
         let delivery = try await withSMTPSink(sink) { port in
-            try await EmailFixtures.notifier(EmailFixtures.spec(port: port, to: recipients)).deliver(EmailFixtures.notice())
+            try await EmailFixtures.notifier(EmailFixtures.spec(port: port, to: recipients)).deliver(
+                EmailFixtures.notice()
+            )
         }
 
         #expect(delivery.accepted == ["oncall@example.com", "devops@example.com"])
@@ -100,13 +112,17 @@ struct EmailSinkTests {
 
     @Test func linesStartingWithADotSurviveTheTrip() async throws {
         let sink = SMTPSink()
-        let message = [
-            "Subject: dots", "", ".", "..", ".leading dot", "middle . dot", "...", ". ", "last line",
-        ].joined(separator: "\r\n") + "\r\n"
+        let message =
+            [
+                "Subject: dots", "", ".", "..", ".leading dot", "middle . dot", "...", ". ", "last line",
+            ].joined(separator: "\r\n") + "\r\n"
 
         let delivery = try await withSMTPSink(sink) { port in
             let client = SMTPClient(spec: EmailFixtures.spec(port: port))
-            return try await client.send(message, envelope: SMTPEnvelope(sender: "a@example.com", recipients: ["b@example.com"]))
+            return try await client.send(
+                message,
+                envelope: SMTPEnvelope(sender: "a@example.com", recipients: ["b@example.com"])
+            )
         }
 
         #expect(delivery.accepted == ["b@example.com"])

@@ -16,26 +16,45 @@ enum EmailFixtures {
     static let evidence = "checkout: HTTP 503 after 2400 ms > 2000 ms <p95> & rising"
 
     static func notice(
-        kind: NoticeKind = .initiated, services: [ServiceName] = ["backend"], evidence: [String] = [evidence],
+        kind: NoticeKind = .initiated,
+        services: [ServiceName] = ["backend"],
+        evidence: [String] = [evidence],
         error: String? = nil
     ) -> Notice {
         Notice(
-            kind: kind, incidentID: 7, services: services, trigger: .healthCritical, severity: .critical,
-            timestamp: Timestamp(millisecondsSinceEpoch: 1_772_366_880_000), strategy: .immediate,
-            actions: ["roll back backend from v2 (dpl_2) to v1 (dpl_1)"], status: "rolling_back", error: error,
+            kind: kind,
+            incidentID: 7,
+            services: services,
+            trigger: .healthCritical,
+            severity: .critical,
+            timestamp: Timestamp(millisecondsSinceEpoch: 1_772_366_880_000),
+            strategy: .immediate,
+            actions: ["roll back backend from v2 (dpl_2) to v1 (dpl_1)"],
+            status: "rolling_back",
+            error: error,
             evidence: evidence
         )
     }
 
     static func spec(
-        port: Int, security: EmailSpec.Security = .none, username: String? = nil, password: String? = nil,
-        to: [String] = ["oncall@example.com", "devops@example.com"], caFile: String? = nil,
+        port: Int,
+        security: EmailSpec.Security = .none,
+        username: String? = nil,
+        password: String? = nil,
+        to: [String] = ["oncall@example.com", "devops@example.com"],
+        caFile: String? = nil,
         timeout: Duration = .seconds(10)
     ) -> EmailSpec {
         EmailSpec(
-            host: "127.0.0.1", port: port, security: security, username: username.map { ConfigText($0) },
-            password: password.map { ConfigText($0, isSecret: true) }, from: "Rewind <rewind@example.com>", to: to,
-            caFile: caFile, timeout: timeout
+            host: "127.0.0.1",
+            port: port,
+            security: security,
+            username: username.map { ConfigText($0) },
+            password: password.map { ConfigText($0, isSecret: true) },
+            from: "Rewind <rewind@example.com>",
+            to: to,
+            caFile: caFile,
+            timeout: timeout
         )
     }
 
@@ -146,7 +165,13 @@ final class AiosmtpdServer: Sendable {
             Issue.record("the aiosmtpd test server did not start: \(reason) (pip install aiosmtpd cryptography)")
             throw CancellationError()
         }
-        return AiosmtpdServer(process: process, input: input.fileHandleForWriting, lines: lines, port: port, caFile: caFile)
+        return AiosmtpdServer(
+            process: process,
+            input: input.fileHandleForWriting,
+            lines: lines,
+            port: port,
+            caFile: caFile
+        )
     }
 
     /// The next message the server received (it reports one before answering 250).
@@ -190,7 +215,7 @@ final class JSONLines: Sendable {
                 }
                 return lines
             }
-            complete.forEach { continuation.yield($0) }
+            for line in complete { continuation.yield(line) }
         }
     }
 
@@ -214,7 +239,10 @@ struct ScriptedServer {
 
     var port: Int { channel.localAddress?.port ?? 0 }
 
-    static func start(greeting: String?, reply: @escaping @Sendable (String) -> String? = { _ in nil }) async throws
+    static func start(
+        greeting: String?,
+        reply: @escaping @Sendable (String) -> String? = { _ in nil }
+    ) async throws
         -> ScriptedServer
     {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)

@@ -30,7 +30,7 @@ public struct SMTPSinkServer: Service {
                     }
                 }
             }
-        } catch where Task.isCancelled {
+        } catch  where Task.isCancelled {
             // Stopping is not a failure.
         }
     }
@@ -90,7 +90,11 @@ private struct SinkLineDecoder: ByteToMessageDecoder {
         return .continue
     }
 
-    mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws
+    mutating func decodeLast(
+        context: ChannelHandlerContext,
+        buffer: inout ByteBuffer,
+        seenEOF: Bool
+    ) throws
         -> DecodingState
     {
         while try decode(context: context, buffer: &buffer) == .continue {}
@@ -116,7 +120,7 @@ private final class PortReadiness: Sendable {
             defer { state.waiters.removeAll() }
             return Array(state.waiters.values)
         }
-        waiters.forEach { $0.resume(returning: port) }
+        for waiter in waiters { waiter.resume(returning: port) }
     }
 
     func stopped() {
@@ -125,7 +129,7 @@ private final class PortReadiness: Sendable {
             defer { state.waiters.removeAll() }
             return (state.port ?? 0, Array(state.waiters.values))
         }
-        waiters.forEach { $0.resume(returning: port) }
+        for waiter in waiters { waiter.resume(returning: port) }
     }
 
     func port() async -> Int {

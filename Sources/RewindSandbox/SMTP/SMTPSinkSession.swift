@@ -148,7 +148,10 @@ struct SMTPSinkSession {
         guard let decoded = Data(base64Encoded: response) else { return malformedAuthentication() }
         let parts = decoded.split(separator: 0, omittingEmptySubsequences: false)
         guard parts.count == 3 else { return malformedAuthentication() }
-        return authenticate(username: String(decoding: parts[1], as: UTF8.self), password: String(decoding: parts[2], as: UTF8.self))
+        return authenticate(
+            username: String(decoding: parts[1], as: UTF8.self),
+            password: String(decoding: parts[2], as: UTF8.self)
+        )
     }
 
     private mutating func authenticate(username: String, password: String) -> Reaction {
@@ -171,7 +174,9 @@ struct SMTPSinkSession {
 
     private mutating func mail(_ argument: String) -> Reaction {
         guard greeted else { return Reaction(["503 5.5.1 Send EHLO first"]) }
-        guard credentials == nil || authenticatedAs != nil else { return Reaction(["530 5.7.0 Authentication required"]) }
+        guard credentials == nil || authenticatedAs != nil else {
+            return Reaction(["530 5.7.0 Authentication required"])
+        }
         guard sender == nil else { return Reaction(["503 5.5.1 Sender already given"]) }
         guard let address = Self.path(after: "FROM:", in: argument) else {
             return Reaction(["501 5.5.4 Syntax: MAIL FROM:<address>"])
@@ -210,7 +215,12 @@ struct SMTPSinkSession {
         if message.octets > Self.maximumMessageSize { return Reaction(["552 5.3.4 Message too big"]) }
         if message.hasOverlongLine { return Reaction(["554 5.6.0 Message has a line longer than 998 octets"]) }
         let data = message.lines.map { $0 + "\r\n" }.joined()
-        let email = ReceivedEmail(from: sender ?? "", recipients: recipients, data: data, authenticatedAs: authenticatedAs)
+        let email = ReceivedEmail(
+            from: sender ?? "",
+            recipients: recipients,
+            data: data,
+            authenticatedAs: authenticatedAs
+        )
         return Reaction(["250 2.0.0 Ok: queued"], received: email)
     }
 
