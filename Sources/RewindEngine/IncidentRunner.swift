@@ -140,6 +140,7 @@ struct IncidentRunner: Sendable {
         case .completed, .observed:
             await engine.stopEscalation(incidentID: incident.id, because: "the incident \(outcome.rawValue)")
         case .failed:
+            await engine.stopEscalation(incidentID: incident.id, because: "the rollback failed; escalating immediately")
             await engine.freezeAll(incidentID: incident.id, reason: "rollback failed")
             if closed.acknowledgedAt == nil { await engine.scheduleEscalation(.rollbackFailed, incidentID: incident.id) }
         case .escalated:

@@ -27,7 +27,10 @@ extension RewindEngine {
     /// Writes the notice to the outbox for each channel, then tries each once.
     func announce(_ notice: Notice, to channels: [String]) async {
         let now = deps.clock.now
-        let entries = channels.map { OutboxEntry(incidentID: notice.incidentID, channel: $0, notice: notice, nextAttemptAt: now, createdAt: now) }
+        // Held for one attempt's deadline, so the dispatcher never sends it a second time while the
+        // first attempt is in flight; after a crash it becomes due again then.
+        let held = now + deps.policy.notifications.timeout
+        let entries = channels.map { OutboxEntry(incidentID: notice.incidentID, channel: $0, notice: notice, nextAttemptAt: held, createdAt: now) }
         let stored: [OutboxEntry]
         do {
             stored = try await deps.store.enqueue(entries)
