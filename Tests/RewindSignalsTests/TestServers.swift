@@ -26,15 +26,15 @@ func withHealthServer(_ body: @Sendable (_ baseURL: String) async throws -> Void
         return Response(status: .ok)
     }
     router.get("stream") { _, _ in
-        // Answers 200 at once, then streams body bytes until the client goes away.
+        // Answers 200 at once, then never finishes its body.
         Response(
             status: .ok,
             body: ResponseBody { writer in
                 let chunk = ByteBuffer(repeating: UInt8(ascii: "x"), count: 512)
-                while !shutdown.isOpen {
-                    try await writer.write(chunk)
-                    try await Task.sleep(for: .milliseconds(20))
-                }
+                // One chunk, then the body stalls until the test is over: the deadline must cover
+                // the body, not only the response head.
+                try await writer.write(chunk)
+                await shutdown.wait()
                 try await writer.finish(nil)
             }
         )
