@@ -28,6 +28,15 @@ public enum Rendering {
                 lines.append("  \(check.check) (\(check.severity.rawValue)): \(state), last \(check.lastResult ?? "-")")
             }
         }
+        if !report.channels.isEmpty {
+            lines.append("")
+            lines.append("Notification channels:")
+            for channel in report.channels {
+                let state = channel.healthy ? "ok" : "DOWN: \(channel.lastError ?? "delivery failed")"
+                let pending = channel.pending > 0 ? ", \(channel.pending) pending" : ""
+                lines.append("  \(channel.channel): \(state)\(pending)" + (channel.lastSentAt.map { ", last delivered \($0)" } ?? ""))
+            }
+        }
         lines.append("")
         if report.openIncidents.isEmpty {
             lines.append("No open incidents")

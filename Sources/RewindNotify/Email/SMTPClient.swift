@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NIOTLS
 import RewindCore
 import RewindPorts
 import Synchronization
@@ -169,12 +170,17 @@ struct SMTPClient: Sendable {
     }
 
     /// Puts TLS in front of everything: the line decoder and the async bridge then see plaintext.
+    /// Returns once the handshake is done, so that a refused certificate surfaces as the TLS error it
+    /// is, never as a write on a channel the failed handshake already closed.
     private func startTLS(on channel: any Channel, context: NIOSSLContext) async throws {
         let serverName = serverHostname
+        let handshake = channel.eventLoop.makePromise(of: Void.self)
         try await channel.eventLoop.submit {
             let handler = try NIOSSLClientHandler(context: context, serverHostname: serverName)
             try channel.pipeline.syncOperations.addHandler(handler, position: .first)
+            try channel.pipeline.syncOperations.addHandler(HandshakeWaiter(promise: handshake), position: .after(handler))
         }.get()
+        try await handshake.futureResult.get()
     }
 
     /// The name checked against the certificate and sent as SNI. For an IP address NIOSSL checks the
@@ -414,5 +420,43 @@ private struct SMTPConversation {
 
     private static func base64(_ text: String) -> String {
         Data(text.utf8).base64EncodedString()
+    }
+}
+
+/// Completes its promise when the TLS handshake finishes, or fails it with the handshake's error
+/// (or when the channel closes first). Passes every event on.
+private final class HandshakeWaiter: ChannelInboundHandler {
+    typealias InboundIn = NIOAny
+    private let promise: EventLoopPromise<Void>
+    /// Only touched on the channel's event loop.
+    private var completed = false
+
+    init(promise: EventLoopPromise<Void>) {
+        self.promise = promise
+    }
+
+    private func complete(_ result: Result<Void, any Error>) {
+        guard !completed else { return }
+        completed = true
+        promise.completeWith(result)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.fireChannelRead(data)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted? = event as? TLSUserEvent { complete(.success(())) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        complete(.failure(error))
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        complete(.failure(ChannelError.ioOnClosedChannel))
+        context.fireChannelInactive()
     }
 }
