@@ -99,8 +99,14 @@ public enum SignalChart {
         return parts.joined(separator: "\n")
     }
 
-    static func escape(_ text: String) -> String {
+    static func escape(_ text: String) -> String { HTML.escape(text) }
+}
+
+/// Text made safe for HTML and SVG, attribute values included.
+public enum HTML {
+    public static func escape(_ text: String) -> String {
         var output = ""
+        output.reserveCapacity(text.utf8.count)
         for character in text {
             switch character {
             case "&": output += "&amp;"
