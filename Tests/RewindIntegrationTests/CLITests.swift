@@ -64,4 +64,22 @@ struct CLITests {
         #expect(try runRewind(["unfreeze", "--config", config]).status == 0)
         #expect(try runRewind(["freeze", "status", "--config", config]).status == 0)
     }
+
+    @Test func serveRefusesToListenBeyondLoopbackWithoutAToken() throws {
+        let scratch = try Scratch()
+        defer { scratch.cleanUp() }
+        let config = scratch.file("rewind.yaml")
+        try """
+            state: state.db
+            server: { listen: "0.0.0.0:\(try freePort())" }
+            services:
+              backend:
+                checks: [{ name: health, url: "http://127.0.0.1:1/health" }]
+                provider: { type: command, rollback: [true] }
+
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try runRewind(["serve", "--config", config])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("server.token"))
+    }
 }
