@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.70.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
     ],
     targets: [
         .target(name: "RewindCore", swiftSettings: strict),
@@ -48,12 +49,22 @@ let package = Package(
         ),
         .target(
             name: "RewindSignals",
-            dependencies: ["RewindPorts", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: [
+                "RewindPorts",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // Probe latencies are held in HDR histograms for sliding P95/P99 windows.
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
             swiftSettings: strict
         ),
         .target(
             name: "RewindProviders",
-            dependencies: ["RewindPorts", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: [
+                "RewindPorts",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // A Kubernetes API server is trusted through its own cluster CA.
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -88,9 +99,11 @@ let package = Package(
         .target(
             name: "RewindServer",
             dependencies: [
-                "RewindEngine",
+                "RewindEngine", "RewindSignals",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                // Alertmanager webhooks may be signed with HMAC-SHA256.
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
@@ -102,6 +115,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // Sandbox services expose a latency histogram and request counters for a real Prometheus.
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict
         ),
@@ -143,7 +158,7 @@ let package = Package(
         .testTarget(
             name: "RewindSignalsTests",
             dependencies: [
-                "RewindSignals", "RewindNotify",
+                "RewindSignals", "RewindNotify", "RewindSandbox", "RewindProviders",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]

@@ -70,7 +70,8 @@ public enum Composition {
                 policy: configuration.policy, store: store, clock: clock, prober: HTTPHealthProber(client: client, clock: clock),
                 providers: providers.primary, fallbacks: providers.fallback, notifiers: notifiers, redactor: configuration.redactor,
                 logger: logger, observer: observer, watch: watch, pollInterval: pollInterval, bakeCheckInterval: bakeCheckInterval,
-                holder: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"))
+                holder: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)",
+                metrics: CompositeMetricSource(policy: configuration.policy, client: client, redactor: configuration.redactor)))
     }
 
     /// True for addresses only this machine can reach.

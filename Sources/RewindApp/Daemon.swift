@@ -25,7 +25,8 @@ public enum Daemon {
         let engine = Composition.makeEngine(
             configuration: configuration, store: store, client: client, clock: clock,
             notifiers: try Composition.notifiers(for: configuration, client: client), logger: logger)
-        let api = APIServer(engine: engine, store: store, policy: configuration.policy, token: token, registry: registry, clock: clock)
+        let api = APIServer(engine: engine, store: store, policy: configuration.policy, token: token, registry: registry, clock: clock,
+                            redactor: configuration.redactor)
         let app = api.makeApplication(host: configuration.server.host, port: configuration.server.port) { port in
             logger.notice("rewind is serving", metadata: ["rewind.listen": "\(configuration.server.host):\(port)", "rewind.state": "\(configuration.statePath)", "rewind.mode": "\(configuration.policy.mode.rawValue)"])
         }

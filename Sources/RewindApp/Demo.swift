@@ -23,29 +23,57 @@ public enum Demo {
         case flapping
         /// backend v2 is good: nothing happens.
         case healthy
+        /// backend v2 answers in 1.2 s: P95 latency above the backend's 1 s → fast rollback.
+        case slow
+        /// backend v2's traffic fails 12 % of requests (pushed error rate, baseline 0.4 %) → fast rollback.
+        case errors
+        /// frontend v2 converts 2.5 % of visits instead of 4 %: business → gradual asked, fast without traffic control.
+        case business
+        /// backend v2 reports a breach indicator: security → immediate rollback, freeze, security team told.
+        case security
 
-        var service: String { self == .degraded ? "worker" : "backend" }
+        var service: String {
+            switch self {
+            case .degraded: "worker"
+            case .business: "frontend"
+            default: "backend"
+            }
+        }
         var behavior: SandboxBehavior {
             switch self {
             case .down: .failing(status: 500)
             case .degraded: .failing(status: 503)
             case .flapping: .flapping(failures: 2, successes: 1)
-            case .healthy: .healthy
+            case .slow: .slow(milliseconds: 1200)
+            case .healthy, .errors, .business, .security: .healthy
             }
         }
-        var expectsRollback: Bool { self == .down || self == .degraded }
+        var expectsRollback: Bool { self != .flapping && self != .healthy }
         var story: String {
             switch self {
             case .down: "backend v2 answers /health with HTTP 500 (critical health: 3 consecutive failures within 2m → immediate)"
             case .degraded: "worker v2 answers its non-critical check with HTTP 503 (5 consecutive within 5m → fast)"
             case .flapping: "backend v2 fails twice, then passes once, over and over (never 3 consecutive → no rollback)"
             case .healthy: "backend v2 is healthy (nothing should happen)"
+            case .slow: "backend v2 answers /health in 1.2 s (P95 of probe latency > 1 s, 2 consecutive evaluations → fast)"
+            case .errors: "backend v2 fails 12 % of its requests (error rate up > 5 points over its baseline, 2 consecutive → fast)"
+            case .business: "frontend v2 converts 2.5 % instead of 4 % (conversion drop > 15 %, 3 consecutive → gradual, fast without traffic control)"
+            case .security: "backend v2 reports a breach indicator (security → immediate rollback, deployments frozen, security team told)"
+            }
+        }
+        var deploymentID: String {
+            switch service {
+            case "worker": "wk-v2"
+            case "frontend": "fe-v2"
+            default: "be-v2"
             }
         }
     }
 
     public struct Summary: Codable, Sendable, Equatable {
         public var scenario: String
+        /// The trigger that fired, if one did.
+        public var trigger: String?
         public var rolledBack: Bool
         public var recovered: Bool
         public var faultToDetectionS: Double?
@@ -58,7 +86,7 @@ public enum Demo {
         public var notifications: [String: Int] = [:]
 
         enum CodingKeys: String, CodingKey {
-            case scenario, recovered, incident, report
+            case scenario, trigger, recovered, incident, report
             case rolledBack = "rolled_back"
             case faultToDetectionS = "fault_to_detection_s"
             case faultToRollbackS = "fault_to_rollback_s"
@@ -70,6 +98,7 @@ public enum Demo {
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(scenario, forKey: .scenario)
+            try c.encode(trigger, forKey: .trigger)
             try c.encode(rolledBack, forKey: .rolledBack)
             try c.encode(recovered, forKey: .recovered)
             try c.encode(faultToDetectionS, forKey: .faultToDetectionS)
@@ -191,6 +220,8 @@ public enum Demo {
                 observer: { sink.yield((clock.now, $0)) }, pollInterval: .milliseconds(100), bakeCheckInterval: .seconds(60),
                 logger: logger)
             group.addTask { try await engine.run() }
+            let scenario = options.scenario
+            group.addTask { try await application(scenario, world: world, engine: engine, clock: clock) }
 
             say("Rewind demo · scenario \(options.scenario.rawValue)")
             say("sandbox on loopback: frontend \(endpoints.services["frontend"] ?? "?"), backend \(endpoints.services["backend"] ?? "?"), worker \(endpoints.services["worker"] ?? "?"), platform \(endpoints.platform)")
@@ -201,7 +232,7 @@ public enum Demo {
             // A fault lands at a random moment of the check schedule, not right after a check.
             try await clock.sleep(for: .milliseconds(Int64.random(in: 0..<1000)))
             let service = options.scenario.service
-            let badID = service == "worker" ? "wk-v2" : "be-v2"
+            let badID = options.scenario.deploymentID
             world.deploy(service: service, SandboxDeployment(id: badID, version: "v2", behavior: options.scenario.behavior))
             let faultAt = clock.now
             _ = try await engine.recordDeployment(Deployment(service: ServiceName(service), id: badID, version: "v2", deployedAt: faultAt))
@@ -226,6 +257,7 @@ public enum Demo {
                     say("\(offset) \(service)/\(check) recovered")
                 case .violation(let violation):
                     summary.faultToDetectionS = (at - faultAt).seconds
+                    summary.trigger = violation.trigger.rawValue
                     say("\(offset) TRIGGER \(violation.trigger.rawValue) on \(violation.service): \(violation.rule), severity \(violation.severity.rawValue)")
                     for item in violation.evidence { say("           evidence \(item.at) \(item.check) \(item.result) in \(item.latencyMs) ms") }
                 case .decision(let id, let decision):
@@ -276,12 +308,18 @@ public enum Demo {
                 : closedIncident == nil && summary.faultToDetectionS == nil
 
             say("")
+            say("Signals at the end")
+            for signal in engine.signalStatuses {
+                say("  \(signal.service)/\(signal.signal): last \(signal.lastValue ?? "-")\(signal.baseline.map { ", baseline \($0)" } ?? "")\(signal.firing ? ", FIRING" : "")\(signal.inconclusive.map { " (\($0))" } ?? "")")
+            }
+            say("")
             say("Summary")
             say("  \(service) now serves: \(serving ?? "no answer")")
             if options.scenario.expectsRollback {
                 say("  fault → detection:         \(seconds(summary.faultToDetectionS))")
                 say("  fault → rollback call:     \(seconds(summary.faultToRollbackS))")
                 say("  fault → verified recovery: \(seconds(summary.faultToRecoveryS))")
+                if let trigger = summary.trigger { say("  trigger:                   \(trigger)") }
             } else if options.scenario == .flapping {
                 say("  no rollback: the longest run of failures was \(longestRun), below the 3 consecutive the critical rule needs; one success resets the count")
             } else {
@@ -299,7 +337,7 @@ public enum Demo {
 
     static func describe(_ decision: Decision) -> String {
         switch decision {
-        case .rollback(let strategy, let choices, let skipped):
+        case .rollback(let strategy, let choices, let skipped, let notes):
             let targets = choices.map { "\($0.service) \($0.from.label) → \($0.to.label) (\($0.reason))" }.joined(separator: "; ")
             return "\(strategy.rawValue) rollback: \(targets)" + (skipped.isEmpty ? "" : "; left alone: \(skipped.joined(separator: "; "))")
         case .escalate(let reason, let detail): return "no rollback, escalate (\(reason.rawValue)): \(detail)"
@@ -309,15 +347,46 @@ public enum Demo {
 
     static func seconds(_ value: Double?) -> String { value.map { String(format: "%.3f s", $0) } ?? "n/a" }
 
-    /// Waits until every check has passed at least once.
+    /// Waits until every check has passed at least once and every signal that compares with a
+    /// baseline has one.
     static func waitForBaseline(engine: RewindEngine, clock: any RewindClock) async throws {
-        let deadline = clock.now + .seconds(15)
+        let deadline = clock.now + .seconds(20)
         while clock.now < deadline {
             let statuses = engine.checkStatuses
-            if statuses.count == 3, statuses.allSatisfy({ $0.lastResult?.hasPrefix("HTTP 2") == true }) { return }
+            let signals = engine.signalStatuses
+            if statuses.count == 3, statuses.allSatisfy({ $0.lastResult?.hasPrefix("HTTP 2") == true }),
+                signals.count == 3, signals.allSatisfy({ $0.baseline != nil || !$0.threshold.contains("baseline") })
+            {
+                return
+            }
             try await clock.sleep(for: .milliseconds(50))
         }
-        throw AppError.unavailable("the sandbox services did not become healthy within 15 s")
+        throw AppError.unavailable("the sandbox services did not become healthy, with their baselines, within 20 s")
+    }
+
+    /// The demo's applications: every 250 ms each service pushes its error rate and the frontend its
+    /// conversion rate, as `POST /api/v1/events` would, with values that depend on the version live.
+    /// backend v2 also reports a breach indicator once (the security scenario).
+    static func application(_ scenario: Scenario, world: SandboxWorld, engine: RewindEngine, clock: any RewindClock) async throws {
+        var reportedBreach = false
+        while true {
+            let now = clock.now
+            let backend = world.live(service: "backend")?.id
+            let frontend = world.live(service: "frontend")?.id
+            engine.receive(pushed: [
+                PushedValue(service: "backend", signal: "error_rate", value: backend == "be-v2" && scenario == .errors ? 0.12 : 0.004, at: now),
+                PushedValue(service: "frontend", signal: "conversion_rate", value: frontend == "fe-v2" ? 0.025 : 0.04, at: now),
+            ])
+            if backend == "be-v2", scenario == .security, !reportedBreach {
+                reportedBreach = true
+                engine.receive(alerts: [
+                    ExternalAlert(origin: .pushed, service: "backend", category: .security, severity: .critical, name: "breach_indicator",
+                                  firing: true, at: now, fingerprint: "pushed/breach_indicator",
+                                  summary: "backend v2 sent customer records to an unknown host")
+                ])
+            }
+            try await clock.sleep(for: .milliseconds(250))
+        }
     }
 
     static func identity(of url: String?, client: HTTPClient) async -> String? {
@@ -362,12 +431,18 @@ public enum Demo {
               non_critical: { failures: 5, within: 5m }
               recovery: { successes: 2, within: 5m }
               interval: 1s
-              timeout: 500ms
+              timeout: 2s
               confirm_interval: 100ms
             strategies:
               immediate: { timeout: 10s, freeze: 1h }
               fast: { timeout: 10s }
-            verification: { interval: 500ms, timeout: 1s, max_attempts: 3, failure_threshold: 2 }
+            verification:
+              interval: 500ms
+              timeout: 2s
+              max_attempts: 3
+              failure_threshold: 2
+              performance: { duration: 8s }
+              business: { duration: 5s }
             notifications:
               console: true
               file: notifications.jsonl
@@ -387,16 +462,24 @@ public enum Demo {
                 oncall: [pagerduty, oncall-email]
                 management: [oncall-email]
                 devops: [slack-high, devops-email]
+                security: [slack-critical, oncall-email]
             services:
               frontend:
+                class: frontend
                 depends_on: [backend]
                 checks:
                   - { name: health, url: \(url("frontend"))/health, severity: critical }
+                signals:
+                  - { measure: conversion_rate, pushed: conversion_rate, window: 3s, interval: 1s, recovery: 2s, baseline: 1m }
             \(provider())
               backend:
+                class: backend
                 depends_on: [worker]
                 checks:
                   - { name: health, url: \(url("backend"))/health, severity: critical }
+                signals:
+                  - { measure: latency_p95, probe: health, window: 6s, interval: 1s, min_samples: 2, recovery: 2s }
+                  - { measure: error_rate, pushed: error_rate, window: 3s, interval: 1s, recovery: 2s, baseline: 1m }
             \(provider())
               worker:
                 checks:

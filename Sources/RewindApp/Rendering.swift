@@ -27,6 +27,20 @@ public enum Rendering {
                 let state = check.firing ? "FIRING" : (check.consecutiveFailures > 0 ? "failing x\(check.consecutiveFailures)" : "ok")
                 lines.append("  \(check.check) (\(check.severity.rawValue)): \(state), last \(check.lastResult ?? "-")")
             }
+            for signal in row.signals {
+                let state = signal.firing ? "FIRING" : (signal.violations > 0 ? "violating x\(signal.violations)" : (signal.inconclusive == nil ? "ok" : "inconclusive"))
+                let baseline = signal.baseline.map { ", baseline \($0)" } ?? ""
+                lines.append("  \(signal.signal) (\(signal.category.rawValue), \(signal.threshold)): \(state), last \(signal.lastValue ?? "-")\(baseline)")
+            }
+        }
+        if !report.monitoring.isEmpty {
+            lines.append("")
+            lines.append("Monitoring sources:")
+            for source in report.monitoring {
+                let state = source.reported ? "FAILING since \(source.failingSince.map(\.description) ?? "?"): \(source.lastError ?? "")"
+                    : (source.failingSince != nil ? "errors since \(source.failingSince!): \(source.lastError ?? "")" : "ok")
+                lines.append("  \(source.source): \(state)")
+            }
         }
         if !report.channels.isEmpty {
             lines.append("")

@@ -252,7 +252,7 @@ extension ConfigReader {
 
     /// A credential: it must come from `${NAME}` or `${file:…}`. An inline value is refused without being shown,
     /// with the variable to use instead.
-    private mutating func credential(_ at: Located, what: String, variable: String) -> ConfigText? {
+    mutating func credential(_ at: Located, what: String, variable: String) -> ConfigText? {
         guard let value = text(at) else { return nil }
         guard value.isSecret else {
             let key = at.path.split(separator: ".").last.map(String.init) ?? "value"

@@ -4,7 +4,7 @@ import RewindCore
 extension ConfigReader {
     static let topLevelKeys = [
         "mode", "state", "server", "bake", "health", "strategies", "verification", "safety", "retry",
-        "notifications", "escalation", "services",
+        "notifications", "escalation", "monitoring", "services",
     ]
 
     mutating func configuration(_ root: Located, sourcePath: String) -> RewindConfiguration {
@@ -33,6 +33,7 @@ extension ConfigReader {
         if let at = fields["retry"] { policy.retry = retryPolicy(at) }
         if let at = fields["notifications"] { (notifications, policy.notifications) = self.notifications(at) }
         if let at = fields["escalation"] { policy.escalation = escalationPolicy(at) }
+        if let at = fields["monitoring"] { policy.monitoring = monitoringPolicy(at) }
         if let at = require(fields, "services", hint: "list the services to watch under 'services:'") {
             policy.services = services(at, checkDefaults: healthDefaults)
         }
@@ -155,8 +156,10 @@ extension ConfigReader {
 
     mutating func verificationPolicy(_ at: Located) -> VerificationPolicy {
         var policy = VerificationPolicy()
-        let allowed = ["interval", "timeout", "max_attempts", "failure_threshold"]
+        let allowed = ["interval", "timeout", "max_attempts", "failure_threshold", "performance", "business"]
         guard let fields = mapping(at, allowed: allowed) else { return policy }
+        if let at = fields["performance"] { policy.performance = validationPhase(at, default: policy.performance) }
+        if let at = fields["business"] { policy.business = validationPhase(at, default: policy.business) }
         if let at = fields["interval"], let value = duration(at) { policy.interval = value }
         if let at = fields["timeout"], let value = duration(at) { policy.timeout = value }
         if let at = fields["max_attempts"], let value = count(at) { policy.maxAttempts = value }

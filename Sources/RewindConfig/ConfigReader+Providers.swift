@@ -3,7 +3,7 @@ import Yams
 
 /// `provider:` and `fallback:`: how a service is rolled back (`type: command` or `type: http`).
 extension ConfigReader {
-    static let providerTypes = ["command", "http"]
+    static let providerTypes = ["command", "http", "git", "railway", "vercel", "kubernetes"]
     static let commandKeys = ["type", "rollback", "current", "env", "timeout", "working_directory"]
     static let httpKeys = ["type", "rollback", "current", "status", "timeout"]
     static let requestKeys = ["method", "url", "headers", "body", "expect"]
@@ -18,6 +18,10 @@ extension ConfigReader {
         guard let type = choice(typeEntry, Self.providerTypes.map { ($0, $0) }) else { return nil }
         switch type {
         case "command": return commandProvider(at).map(ProviderSpec.command)
+        case "git": return gitProvider(at).map(ProviderSpec.git)
+        case "railway": return railwayProvider(at).map(ProviderSpec.railway)
+        case "kubernetes": return kubernetesProvider(at).map(ProviderSpec.kubernetes)
+        case "vercel": return vercelProvider(at).map(ProviderSpec.vercel)
         default: return httpProvider(at).map(ProviderSpec.http)
         }
     }

@@ -3,7 +3,7 @@ import RewindCore
 
 /// `services:`: each watched service, its health checks and its dependencies.
 extension ConfigReader {
-    static let serviceKeys = ["depends_on", "rollback_timeout", "checks", "provider", "fallback"]
+    static let serviceKeys = ["depends_on", "rollback_timeout", "checks", "provider", "fallback", "class", "signals"]
     static let checkKeys = ["name", "url", "severity", "interval", "timeout", "confirm_interval", "expect_status"]
 
     /// A service's `depends_on` entries, checked once every service name is known.
@@ -67,6 +67,12 @@ extension ConfigReader {
             service.provider = provider(at)
         }
         if let at = fields["fallback"] { service.fallback = provider(at) }
+        if let at = fields["class"], let value = choice(at, ServiceClass.allCases.map { ($0.rawValue, $0) }) {
+            service.serviceClass = value
+        }
+        if let at = fields["signals"] {
+            service.signals = signals(at, service: service.name, serviceClass: service.serviceClass, checks: service.checks)
+        }
         return (service, dependencies, fields["depends_on"])
     }
 

@@ -96,6 +96,8 @@ public enum EscalationPlanner {
         case escalatedWithoutRollback(Severity)
         /// The rollback or its verification failed.
         case rollbackFailed
+        /// A security trigger fired: the guide notifies the security team at once, whatever the decision.
+        case securityTrigger
     }
 
     public static func timers(for moment: Moment, incidentID: Int64, at now: Timestamp, policy: EscalationPolicy) -> [EscalationTimer] {
@@ -117,6 +119,8 @@ public enum EscalationPlanner {
                 : make(policy.delayed, .delayed, "degraded service, no rollback possible")
         case .rollbackFailed:
             return make(policy.immediate, .immediate, "rollback failed")
+        case .securityTrigger:
+            return make([.security: .zero], .immediate, "security trigger")
         }
     }
 }

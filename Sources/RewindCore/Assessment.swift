@@ -9,8 +9,15 @@ public struct ServiceSnapshot: Sendable, Equatable {
     public var automaticRollbacks: [Timestamp]
     /// True while an incident is rolling this service back or verifying it.
     public var inIncident: Bool
+    /// True when Rewind can move this service's traffic (Cloudflare weights, a flag rollout,
+    /// a replica ratio): the gradual and canary strategies need it.
+    public var hasTrafficControl: Bool
 
-    public init(name: ServiceName, current: Deployment?, deployments: [Deployment] = [], automaticRollbacks: [Timestamp] = [], inIncident: Bool = false) {
+    public init(
+        name: ServiceName, current: Deployment?, deployments: [Deployment] = [], automaticRollbacks: [Timestamp] = [],
+        inIncident: Bool = false, hasTrafficControl: Bool = false
+    ) {
+        self.hasTrafficControl = hasTrafficControl
         self.name = name
         self.current = current
         self.deployments = deployments
@@ -64,6 +71,9 @@ public enum EscalationReason: String, Sendable, Codable, Hashable {
     case rollbackFailed = "rollback_failed"
     /// The rollback finished but the service did not recover.
     case verificationFailed = "verification_failed"
+    /// A monitoring source (Prometheus, a probe command) stopped answering: Rewind is blind to
+    /// the signals behind it, and will not roll back on their silence.
+    case monitoringFailure = "monitoring_failure"
 
     public var sentence: String {
         switch self {
@@ -73,14 +83,16 @@ public enum EscalationReason: String, Sendable, Codable, Hashable {
         case .noKnownGoodTarget: "there is no known-good deployment to roll back to"
         case .rollbackFailed: "the rollback failed, and so did its fallback"
         case .verificationFailed: "the rollback finished but the service did not recover"
+        case .monitoringFailure: "a monitoring source stopped answering; its signals cannot trigger until it is back"
         }
     }
 }
 
 /// What the assessment concluded.
 public enum Decision: Sendable, Equatable {
-    /// Roll back these services with this strategy. `skipped` lists suspects left alone, and why.
-    case rollback(strategy: Strategy, choices: [RollbackChoice], skipped: [String])
+    /// Roll back these services with this strategy. `skipped` lists suspects left alone, and why;
+    /// `notes` say why the strategy differs from the one the trigger asked for, if it does.
+    case rollback(strategy: Strategy, choices: [RollbackChoice], skipped: [String], notes: [String] = [])
     /// Do not roll back; tell people.
     case escalate(EscalationReason, detail: String)
     /// Nothing to do (for example the service is already being rolled back).
@@ -96,14 +108,14 @@ public enum Assessment {
         if affected.inIncident {
             return .ignore("\(affected.name) is already in an open incident")
         }
-        let strategy = violation.trigger.strategy
+        let (strategy, notes) = strategy(for: violation, affected: affected)
         let candidates: [ServiceSnapshot]
         switch strategy {
         case .immediate:
             // The guide: roll back all services. Rewind narrows that to every suspect, since a
             // known-good deployment is not what broke.
             candidates = services.filter { $0.isSuspect && !$0.inIncident }
-        case .fast:
+        case .fast, .gradual, .canary:
             candidates = affected.isSuspect ? [affected] : []
         }
         if candidates.isEmpty {
@@ -142,7 +154,15 @@ public enum Assessment {
         if choices.isEmpty {
             return .escalate(blockedReason ?? .noKnownGoodTarget, detail: skipped.joined(separator: "; "))
         }
-        return .rollback(strategy: strategy, choices: choices, skipped: skipped)
+        return .rollback(strategy: strategy, choices: choices, skipped: skipped, notes: notes)
+    }
+
+    /// The guide's strategy for the violation; gradual and canary need traffic control on the
+    /// affected service, and fall back to fast without it (the decision says so).
+    static func strategy(for violation: Violation, affected: ServiceSnapshot) -> (Strategy, [String]) {
+        let requested = violation.requestedStrategy
+        guard requested.needsTrafficControl, !affected.hasTrafficControl else { return (requested, []) }
+        return (.fast, ["\(violation.trigger.rawValue) asks for the \(requested.rawValue) strategy, but \(affected.name) has no traffic control configured (traffic: in its policy): rolling back fast instead"])
     }
 
     /// A manual rollback: a person asked for it, so cooldown and the storm cap do not apply,

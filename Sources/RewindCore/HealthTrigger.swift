@@ -84,12 +84,23 @@ public struct HealthCheckState: Sendable, Equatable {
 public enum TriggerKind: String, Sendable, Codable, Hashable, CaseIterable {
     case healthCritical = "health_critical"
     case healthNonCritical = "health_non_critical"
+    case performance
+    case throughput
+    case business
+    case infrastructure
+    case security
     case manual
+    /// Not a rollback trigger: a monitoring source failed, and people are told.
+    case monitoring = "monitoring_failure"
 
-    public var strategy: Strategy {
+    /// The guide's mapping from trigger to strategy. Critical infrastructure is immediate; business
+    /// asks for gradual (which falls back to fast without traffic control, see ``Assessment``).
+    public func strategy(severity: Severity) -> Strategy {
         switch self {
-        case .healthCritical: .immediate
-        case .healthNonCritical, .manual: .fast
+        case .healthCritical, .security: .immediate
+        case .infrastructure: severity == .critical ? .immediate : .fast
+        case .business: .gradual
+        case .healthNonCritical, .performance, .throughput, .manual, .monitoring: .fast
         }
     }
 }
@@ -97,15 +108,27 @@ public enum TriggerKind: String, Sendable, Codable, Hashable, CaseIterable {
 /// One piece of evidence: a single observation that made a rule fire.
 public struct Evidence: Sendable, Equatable, Hashable, Codable {
     public var at: Timestamp
+    /// The health check or signal name.
     public var check: String
     public var result: String
     public var latencyMs: Int64
+    /// For a metric: the value at this evaluation (nil: no data), the limit it was compared with,
+    /// and the baseline that limit came from.
+    public var value: Double?
+    public var threshold: Double?
+    public var baseline: Double?
 
-    public init(at: Timestamp, check: String, result: String, latencyMs: Int64) {
+    public init(
+        at: Timestamp, check: String, result: String, latencyMs: Int64, value: Double? = nil, threshold: Double? = nil,
+        baseline: Double? = nil
+    ) {
         self.at = at
         self.check = check
         self.result = result
         self.latencyMs = latencyMs
+        self.value = value
+        self.threshold = threshold
+        self.baseline = baseline
     }
 }
 
@@ -118,14 +141,28 @@ public struct Violation: Sendable, Equatable, Hashable, Codable {
     /// The rule in words, e.g. `health: 3 consecutive within 2m`.
     public var rule: String
     public var evidence: [Evidence]
+    /// For a metric trigger: the signal, its query, window, threshold and baseline.
+    public var signal: SignalContext?
+    /// For an alert or a pushed event: where it came from and what it said.
+    public var alert: AlertContext?
 
-    public init(service: ServiceName, trigger: TriggerKind, severity: Severity, at: Timestamp, rule: String, evidence: [Evidence]) {
+    public init(
+        service: ServiceName, trigger: TriggerKind, severity: Severity, at: Timestamp, rule: String, evidence: [Evidence],
+        signal: SignalContext? = nil, alert: AlertContext? = nil
+    ) {
         self.service = service
         self.trigger = trigger
         self.severity = severity
         self.at = at
         self.rule = rule
         self.evidence = evidence
+        self.signal = signal
+        self.alert = alert
+    }
+
+    /// The strategy this violation asks for, before traffic control is considered.
+    public var requestedStrategy: Strategy {
+        signal?.requestedStrategy ?? trigger.strategy(severity: severity)
     }
 
     public var summary: String {

@@ -64,6 +64,8 @@ public enum TimelineKind: String, Sendable, Codable, Hashable, CaseIterable {
     case detected, decision, freeze, stepIntent = "step_intent", stepAccepted = "step_accepted"
     case stepAttempt = "step_attempt", stepOutcome = "step_outcome", output, verification, notification
     case escalation, resumed, closed, acknowledged, task
+    /// A monitoring source failed or came back.
+    case monitoring
 }
 
 /// One entry of an incident's timeline.

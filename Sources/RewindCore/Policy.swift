@@ -15,13 +15,17 @@ public struct Policy: Sendable, Equatable {
     public var notifications: NotificationPolicy
     /// The guide's immediate and delayed escalation.
     public var escalation: EscalationPolicy
+    /// Where metric signals and alerts come from (Prometheus, Alertmanager, pushed events).
+    public var monitoring: MonitoringPolicy
 
     public init(
         mode: Mode = .enforce, services: [ServicePolicy] = [], health: HealthRules = .init(),
         strategies: StrategyTimings = .init(), verification: VerificationPolicy = .init(),
         safety: SafetyLimits = .init(), retry: RetryPolicy = .init(), bake: Duration = Defaults.bake,
-        notifications: NotificationPolicy = .init(), escalation: EscalationPolicy = .init()
+        notifications: NotificationPolicy = .init(), escalation: EscalationPolicy = .init(),
+        monitoring: MonitoringPolicy = .init()
     ) {
+        self.monitoring = monitoring
         self.notifications = notifications
         self.escalation = escalation
         self.mode = mode
@@ -143,12 +147,21 @@ public struct VerificationPolicy: Sendable, Equatable {
     public var timeout: Duration
     public var maxAttempts: Int
     public var failureThreshold: Int
+    /// The guide's performance validation (5 minutes) after the health checks pass; runs for a
+    /// service with performance, throughput or infrastructure signals.
+    public var performance: ValidationPhasePolicy
+    /// The guide's business validation (15 minutes); runs for a service with business signals.
+    public var business: ValidationPhasePolicy
 
     public init(
         interval: Duration = Defaults.verificationInterval, timeout: Duration = Defaults.verificationTimeout,
         maxAttempts: Int = Defaults.verificationAttempts,
-        failureThreshold: Int = Defaults.verificationFailureThreshold
+        failureThreshold: Int = Defaults.verificationFailureThreshold,
+        performance: ValidationPhasePolicy = .init(duration: Defaults.performanceValidation),
+        business: ValidationPhasePolicy = .init(duration: Defaults.businessValidation)
     ) {
+        self.performance = performance
+        self.business = business
         self.interval = interval
         self.timeout = timeout
         self.maxAttempts = maxAttempts
@@ -234,11 +247,18 @@ public struct ServicePolicy: Sendable, Equatable {
     public var fallback: ProviderSpec?
     /// Overrides the strategy's per-service timeout.
     public var rollbackTimeout: Duration?
+    /// Picks the guide's latency thresholds (frontend, backend, api, worker).
+    public var serviceClass: ServiceClass
+    /// Metric signals: performance, throughput, business, infrastructure and security triggers.
+    public var signals: [MetricSignalPolicy]
 
     public init(
         name: ServiceName, dependsOn: [ServiceName] = [], checks: [HealthCheckPolicy] = [],
-        provider: ProviderSpec? = nil, fallback: ProviderSpec? = nil, rollbackTimeout: Duration? = nil
+        provider: ProviderSpec? = nil, fallback: ProviderSpec? = nil, rollbackTimeout: Duration? = nil,
+        serviceClass: ServiceClass = .backend, signals: [MetricSignalPolicy] = []
     ) {
+        self.serviceClass = serviceClass
+        self.signals = signals
         self.name = name
         self.dependsOn = dependsOn
         self.checks = checks

@@ -17,11 +17,19 @@ public struct ConfigText: Sendable, Equatable, Hashable, CustomStringConvertible
 public enum ProviderSpec: Sendable, Equatable {
     case command(CommandProviderSpec)
     case http(HTTPProviderSpec)
+    case git(GitProviderSpec)
+    case railway(RailwayProviderSpec)
+    case kubernetes(KubernetesProviderSpec)
+    case vercel(VercelProviderSpec)
 
     public var kind: String {
         switch self {
         case .command: "command"
         case .http: "http"
+        case .git: "git"
+        case .railway: "railway"
+        case .kubernetes: "kubernetes"
+        case .vercel: "vercel"
         }
     }
 }

@@ -27,6 +27,10 @@ public struct EngineDependencies: Sendable {
     public var holder: String
     /// How often the outbox and the escalation timers are looked at.
     public var outboxInterval: Duration
+    /// Evaluates metric signals (Prometheus, probe latencies, pushed values, command probes).
+    public var metrics: any MetricSource
+    /// Services whose traffic Rewind can move (gradual and canary strategies).
+    public var trafficControllers: [ServiceName: any TrafficController]
 
     public init(
         policy: Policy, store: any RewindStore, clock: any RewindClock, prober: any HealthProber,
@@ -35,8 +39,11 @@ public struct EngineDependencies: Sendable {
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         observer: @escaping @Sendable (EngineEvent) -> Void = { _ in }, watch: Bool = true,
         pollInterval: Duration = .milliseconds(250), bakeCheckInterval: Duration = .seconds(30), holder: String = "rewind",
-        outboxInterval: Duration = .seconds(1)
+        outboxInterval: Duration = .seconds(1), metrics: any MetricSource = NoMetricSource(),
+        trafficControllers: [ServiceName: any TrafficController] = [:]
     ) {
+        self.metrics = metrics
+        self.trafficControllers = trafficControllers
         self.outboxInterval = outboxInterval
         self.policy = policy
         self.store = store

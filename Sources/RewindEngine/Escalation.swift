@@ -18,6 +18,13 @@ extension RewindEngine {
         }
     }
 
+    /// The guide: a security trigger notifies the security team at once. The page is a timer due now,
+    /// fired straight away, so it is recorded like every escalation and a quick rollback cannot cancel it.
+    func notifySecurityTeam(_ incidentID: Int64) async {
+        await scheduleEscalation(.securityTrigger, incidentID: incidentID)
+        await fireDueEscalations()
+    }
+
     func stopEscalation(incidentID: Int64, because reason: String) async {
         if let cancelled = try? await deps.store.cancelEscalations(incidentID: incidentID), cancelled > 0 {
             try? await append(incidentID, .escalation, "escalation stopped (\(cancelled) pending): \(reason)")

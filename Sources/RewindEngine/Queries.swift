@@ -8,6 +8,8 @@ public struct StatusReport: Sendable, Codable, Equatable {
         public var live: Deployment?
         public var knownGood: Deployment?
         public var checks: [CheckStatus]
+        /// Metric signals (empty when the daemon is not running).
+        public var signals: [SignalStatus] = []
     }
 
     /// Delivery health of one notification channel, from its recent outbox entries.
@@ -26,10 +28,12 @@ public struct StatusReport: Sendable, Codable, Equatable {
     public var openIncidents: [Incident]
     public var freeze: Freeze?
     public var channels: [ChannelHealth]
+    /// Monitoring sources and whether they answer (Prometheus, probe commands).
+    public var monitoring: [MonitoringStatus] = []
     public var generatedAt: Timestamp
 
     enum CodingKeys: String, CodingKey {
-        case mode, daemon, services, openIncidents = "open_incidents", freeze, channels, generatedAt = "generated_at"
+        case mode, daemon, services, openIncidents = "open_incidents", freeze, channels, monitoring, generatedAt = "generated_at"
     }
 }
 
@@ -51,17 +55,21 @@ public struct IncidentDetail: Sendable, Codable, Equatable {
 
 /// Read-only views over the store, shared by the API and the CLI's offline path.
 public enum StateQueries {
-    public static func status(store: any RewindStore, policy: Policy, checks: [CheckStatus], daemon: Bool, now: Timestamp) async throws -> StatusReport {
+    public static func status(
+        store: any RewindStore, policy: Policy, checks: [CheckStatus], signals: [SignalStatus] = [], monitoring: [MonitoringStatus] = [],
+        daemon: Bool, now: Timestamp
+    ) async throws -> StatusReport {
         var rows: [StatusReport.ServiceRow] = []
         for service in policy.services {
             let deployments = try await store.deployments(of: service.name)
             let live = try await store.liveDeployment(of: service.name)
             let knownGood = deployments.filter { $0.trust == .knownGood }.max { $0.deployedAt < $1.deployedAt }
-            rows.append(.init(service: service.name, live: live, knownGood: knownGood, checks: checks.filter { $0.service == service.name }))
+            rows.append(.init(service: service.name, live: live, knownGood: knownGood, checks: checks.filter { $0.service == service.name },
+                              signals: signals.filter { $0.service == service.name }))
         }
         let freeze = try await store.currentFreeze().flatMap { $0.isActive(at: now) ? $0 : nil }
         return StatusReport(mode: policy.mode, daemon: daemon, services: rows, openIncidents: try await store.openIncidents(), freeze: freeze,
-                            channels: channelHealth(try await store.recentOutbox(limit: 500)), generatedAt: now)
+                            channels: channelHealth(try await store.recentOutbox(limit: 500)), monitoring: monitoring, generatedAt: now)
     }
 
     /// A channel is unhealthy when its newest finished entry failed.

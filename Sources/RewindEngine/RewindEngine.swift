@@ -24,6 +24,9 @@ public final class RewindEngine: Service, Sendable {
         case incidentFinished(Incident)
         case acknowledge(Int64, by: String, CheckedContinuation<Result<Incident, EngineRefusal>, Never>)
         case bakeTick
+        case alert(ExternalAlert)
+        case monitoringFailed(source: String, since: Timestamp, detail: String)
+        case monitoringRecovered(source: String, after: Duration)
     }
 
     public struct ManualRollbackRequest: Sendable {
@@ -47,6 +50,20 @@ public final class RewindEngine: Service, Sendable {
     }
     private let closings = Mutex(Closings())
     let recent = Mutex<[ServiceName: [Observation]]>([:])
+    struct SignalStates {
+        var statuses: [String: SignalStatus] = [:]
+        var states: [String: MetricTriggerState] = [:]
+    }
+    let signalStates = Mutex(SignalStates())
+    let monitoring = Mutex<[String: MonitoringHealth]>([:])
+    /// Alerts that are firing; only the supervisor reads and writes it.
+    let alertBook: Mutex<AlertBook>
+    /// The escalated incident that reported each failing monitoring source.
+    let monitoringIncidents = Mutex<[String: Int64]>([:])
+
+    func continuationYield(_ command: Command) {
+        continuation.yield(command)
+    }
     /// Bumped when a new deployment of a service goes live (recorded or learnt from the platform),
     /// so that its watchers start counting afresh: failures of the old deployment never count
     /// against the new one, and a new deployment that fails like the old one raises its own
@@ -61,6 +78,7 @@ public final class RewindEngine: Service, Sendable {
     public init(_ deps: EngineDependencies) {
         self.deps = deps
         (commands, continuation) = AsyncStream.makeStream(of: Command.self, bufferingPolicy: .unbounded)
+        alertBook = Mutex(AlertBook(minimumSeverity: deps.policy.monitoring.alerts.minimumSeverity))
         var logger = deps.logger
         logger[metadataKey: "rewind.mode"] = "\(deps.policy.mode.rawValue)"
         self.logger = logger
@@ -148,6 +166,9 @@ public final class RewindEngine: Service, Sendable {
                         for check in service.checks {
                             group.addTask { await Self.untilShutdown { try await self.watch(service.name, check) } }
                         }
+                        for signal in service.signals {
+                            group.addTask { await Self.untilShutdown { try await self.watchSignal(service.name, signal) } }
+                        }
                     }
                     group.addTask { await Self.untilShutdown { try await self.bakeTicker() } }
                 }
@@ -233,6 +254,7 @@ public final class RewindEngine: Service, Sendable {
             Counter(label: "rewind_checks_total", dimensions: [("service", service.rawValue), ("outcome", probe.result.isSuccess ? "success" : "failure")]).increment()
             Timer(label: "rewind_check_seconds", dimensions: [("service", service.rawValue)]).recordMilliseconds(probe.latencyMs)
             remember(observation)
+            deps.metrics.recordProbe(observation)
             let event = state.observe(observation)
             switch event {
             case .failing(let count, let of):
@@ -293,6 +315,15 @@ public final class RewindEngine: Service, Sendable {
             }
         case .incidentFinished(let incident):
             active.subtract(incident.services)
+            alertBook.withLock { book in incident.services.forEach { book.forget(service: $0) } }
+        case .alert(let alert):
+            await handle(alert, active: &active, group: &group)
+        case .monitoringFailed(let source, let since, let detail):
+            await reportMonitoringFailure(source: source, since: since, detail: detail)
+        case .monitoringRecovered(let source, let after):
+            if let id = monitoringIncidents.withLock({ $0.removeValue(forKey: source) }) {
+                try? await append(id, .monitoring, "\(source) answers again after \(after.rewindDescription)")
+            }
         case .acknowledge(let id, let by, let reply):
             reply.resume(returning: await acknowledge(id, by: by))
         case .bakeTick:
@@ -312,12 +343,13 @@ public final class RewindEngine: Service, Sendable {
                     current: try await deps.store.liveDeployment(of: service.name),
                     deployments: try await deps.store.deployments(of: service.name),
                     automaticRollbacks: try await deps.store.automaticRollbacks(service: service.name, since: since),
-                    inIncident: active.contains(service.name)))
+                    inIncident: active.contains(service.name),
+                    hasTrafficControl: deps.trafficControllers[service.name] != nil))
         }
         return result
     }
 
-    private func decide(_ violation: Violation, active: inout Set<ServiceName>, group: inout ThrowingDiscardingTaskGroup<any Error>) async throws {
+    func decide(_ violation: Violation, active: inout Set<ServiceName>, group: inout ThrowingDiscardingTaskGroup<any Error>) async throws {
         let now = deps.clock.now
         let services = try await snapshots(active: active)
         // A trigger fired while the deployment was suspect: it will never be known good.
@@ -350,7 +382,7 @@ public final class RewindEngine: Service, Sendable {
 
     /// Records the decision as an incident and starts its plan.
     @discardableResult
-    private func open(_ decision: Decision, trigger: TriggerKind, severity: Severity, violation: Violation?, reason: String?,
+    func open(_ decision: Decision, trigger: TriggerKind, severity: Severity, violation: Violation?, reason: String?,
                       active: inout Set<ServiceName>, group: inout ThrowingDiscardingTaskGroup<any Error>) async throws -> Int64? {
         let now = deps.clock.now
         let affected = violation?.service
@@ -371,13 +403,14 @@ public final class RewindEngine: Service, Sendable {
             Counter(label: "rewind_escalations_total", dimensions: [("reason", escalation.rawValue)]).increment()
             let runner = IncidentRunner(engine: self, incident: incident)
             await runner.notify(.escalated, machine: nil, error: detail)
+            if trigger == .security { await notifySecurityTeam(incident.id) }
             incident.closedAt = deps.clock.now
             try await deps.store.updateIncident(incident)
             await scheduleEscalation(.escalatedWithoutRollback(severity), incidentID: incident.id)
             await closeOut(incident)
             await closed(incident)
             return incident.id
-        case .rollback(let strategy, let choices, let skipped):
+        case .rollback(let strategy, let choices, let skipped, let notes):
             let plan = Planner.plan(strategy: strategy, choices: choices, policy: deps.policy)
             let services = choices.map(\.service)
             let what = trigger == .manual ? "manual rollback" : (violation.map { "\($0.trigger.rawValue): \($0.rule)" } ?? trigger.rawValue)
@@ -389,18 +422,21 @@ public final class RewindEngine: Service, Sendable {
             try await recordDetection(incident, violation)
             var lines = choices.map { "roll back \($0.service) \($0.from.label) → \($0.to.label): \($0.reason)" }
             lines += skipped.map { "left alone: \($0)" }
+            lines += notes
             try await append(
                 incident.id, .decision, "\(strategy.rawValue) rollback of \(services.map(\.rawValue).joined(separator: ", ")); " + lines.joined(separator: "; "),
                 detail: .object([
                     "strategy": .string(strategy.rawValue),
                     "targets": .array(choices.map { .object(["service": .string($0.service.rawValue), "from": .string($0.from.id), "to": .string($0.to.id), "why": .string($0.reason)]) }),
                     "skipped": .array(skipped.map { .string($0) }),
+                    "notes": .array(notes.map { .string($0) }),
                 ]))
             Counter(label: "rewind_incidents_total", dimensions: [("trigger", trigger.rawValue), ("strategy", strategy.rawValue)]).increment()
             active.formUnion(services)
             if deps.policy.mode == .enforce && trigger != .manual {
                 await scheduleEscalation(.rollbackStarted(trigger, severity), incidentID: incident.id)
             }
+            if trigger == .security { await notifySecurityTeam(incident.id) }
             let runner = IncidentRunner(engine: self, incident: incident)
             group.addTask { await runner.run(resume: nil) }
             return incident.id
@@ -412,11 +448,28 @@ public final class RewindEngine: Service, Sendable {
             try await append(incident.id, .detected, "manual rollback requested: \(incident.reason ?? "no reason given")")
             return
         }
-        let evidence = JSONValue.array(violation.evidence.map {
-            .object(["at": .string($0.at.iso8601), "check": .string($0.check), "result": .string($0.result), "latency_ms": .number(Double($0.latencyMs))])
+        let evidence = JSONValue.array(violation.evidence.map { item in
+            var fields: [String: JSONValue] = ["at": .string(item.at.iso8601), "check": .string(item.check), "result": .string(item.result),
+                                               "latency_ms": .number(Double(item.latencyMs))]
+            if let value = item.value { fields["value"] = .number(value) }
+            if let threshold = item.threshold { fields["threshold"] = .number(threshold) }
+            if let baseline = item.baseline { fields["baseline"] = .number(baseline) }
+            return .object(fields)
         })
-        try await append(incident.id, .detected, violation.summary,
-                         detail: .object(["rule": .string(violation.rule), "trigger": .string(violation.trigger.rawValue), "evidence": evidence]))
+        var detail: [String: JSONValue] = ["rule": .string(violation.rule), "trigger": .string(violation.trigger.rawValue), "evidence": evidence]
+        if let signal = violation.signal {
+            var fields: [String: JSONValue] = [
+                "name": .string(signal.name), "measure": .string(signal.measure.rawValue), "query": .string(signal.query),
+                "window": .string(signal.window.rewindDescription), "threshold": .string(signal.threshold),
+            ]
+            if let baseline = signal.baseline { fields["baseline"] = .string(signal.unit.format(baseline)) }
+            detail["signal"] = .object(fields)
+        }
+        if let alert = violation.alert {
+            detail["alert"] = .object(["origin": .string(alert.origin.rawValue), "name": .string(alert.name), "fingerprint": .string(alert.fingerprint),
+                                       "summary": alert.summary.map(JSONValue.string) ?? .null])
+        }
+        try await append(incident.id, .detected, violation.summary, detail: .object(detail))
     }
 
     private func resume(_ incident: Incident, active: inout Set<ServiceName>, in group: inout ThrowingDiscardingTaskGroup<any Error>) async throws {

@@ -205,3 +205,46 @@ public protocol RewindStore: Sendable {
     func acquireLease(holder: String, now: Timestamp, until: Timestamp) async throws -> Bool
     func releaseLease(holder: String) async throws
 }
+
+// MARK: - Metric signals
+
+/// A value pushed by an application to `POST /api/v1/events`.
+public struct PushedValue: Sendable, Equatable {
+    public var service: ServiceName
+    public var signal: String
+    public var value: Double
+    public var at: Timestamp
+
+    public init(service: ServiceName, signal: String, value: Double, at: Timestamp) {
+        self.service = service
+        self.signal = signal
+        self.value = value
+        self.at = at
+    }
+}
+
+/// Evaluates metric signals: Prometheus queries, Rewind's own probe latencies, pushed values and
+/// command probes. `evaluate` never throws — a source that fails gives an `.error` outcome and one
+/// that has nothing gives `.noData` (see ``MetricTriggerState`` for what those mean).
+///
+/// The engine feeds it Rewind's probe results and the values applications push; the
+/// implementation keeps them in sliding windows.
+public protocol MetricSource: Sendable {
+    func evaluate(_ signal: MetricSignalPolicy, service: ServiceName, at now: Timestamp) async -> MetricEvaluation
+    func recordProbe(_ observation: Observation)
+    func recordPushed(_ metric: PushedValue)
+    /// The monitoring source a signal depends on (`prometheus`, `command`), for monitoring-failure
+    /// reports; nil for sources inside Rewind (probe latencies, pushed values).
+    func monitoringSource(of signal: MetricSignalPolicy) -> String?
+}
+
+/// No metric signals configured.
+public struct NoMetricSource: MetricSource {
+    public init() {}
+    public func evaluate(_ signal: MetricSignalPolicy, service: ServiceName, at now: Timestamp) async -> MetricEvaluation {
+        MetricEvaluation(service: service, signal: signal.name, at: now, outcome: .error("no metric source is configured"), query: signal.source.summary)
+    }
+    public func recordProbe(_ observation: Observation) {}
+    public func recordPushed(_ metric: PushedValue) {}
+    public func monitoringSource(of signal: MetricSignalPolicy) -> String? { nil }
+}

@@ -30,6 +30,9 @@ struct ServiceRoutes: Sendable {
         switch answer {
         case .respond(let status, let healthy):
             return respond(deployment, status: status, healthy: healthy)
+        case .respondAfter(let milliseconds, let status):
+            try await Task.sleep(for: .milliseconds(milliseconds))
+            return respond(deployment, status: status, healthy: true)
         case .hang:
             try await hang(on: context.channel)
             throw CancellationError()

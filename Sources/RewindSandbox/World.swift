@@ -13,6 +13,8 @@ public enum SandboxBehavior: Sendable, Equatable {
     case hanging
     /// Closes the connection without answering.
     case droppingConnection
+    /// Answers 200, but only after this many milliseconds: a latency regression.
+    case slow(milliseconds: Int)
 }
 
 /// One version of a simulated service.
@@ -117,6 +119,7 @@ public final class SandboxWorld: Sendable {
 /// How a service answers one health request.
 enum HealthAnswer: Equatable {
     case respond(status: Int, healthy: Bool)
+    case respondAfter(milliseconds: Int, status: Int)
     case hang
     case dropConnection
 }
@@ -222,6 +225,8 @@ struct WorldState {
             return .respond(status: 200, healthy: true)
         case .failing(let status):
             return .respond(status: status, healthy: false)
+        case .slow(let milliseconds):
+            return .respondAfter(milliseconds: milliseconds, status: 200)
         case .flapping(let failures, let successes):
             let key = HealthKey(service: service, deploymentID: deployment.id)
             let count = healthRequests[key, default: 0]

@@ -19,9 +19,11 @@ public struct APIServer: Sendable {
     let registry: PrometheusCollectorRegistry
     let clock: any RewindClock
     let logger: Logger
+    let redactor: Redactor
 
     public init(engine: RewindEngine, store: any RewindStore, policy: Policy, token: String?, registry: PrometheusCollectorRegistry,
-                clock: any RewindClock, logger: Logger = Logger(label: "rewind.server")) {
+                clock: any RewindClock, logger: Logger = Logger(label: "rewind.server"), redactor: Redactor = Redactor()) {
+        self.redactor = redactor
         self.engine = engine
         self.store = store
         self.policy = policy
@@ -49,7 +51,8 @@ public struct APIServer: Sendable {
         }
         let api = router.group("api/v1")
         api.get("status") { _, _ in
-            json(try await StateQueries.status(store: store, policy: policy, checks: engine.checkStatuses, daemon: true, now: clock.now))
+            json(try await StateQueries.status(store: store, policy: policy, checks: engine.checkStatuses, signals: engine.signalStatuses,
+                                               monitoring: engine.monitoringStatuses, daemon: true, now: clock.now))
         }
         api.get("history") { request, _ in
             let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 50
@@ -179,6 +182,7 @@ public struct APIServer: Sendable {
             try await engine.setFreeze(nil)
             return json(FreezeState(frozen: false, freeze: nil))
         }
+        addIntakeRoutes(to: router)
         return router
     }
 

@@ -58,7 +58,7 @@ struct ProblemReportTests {
                     + "{{target.id}}, {{target.version}}; did you mean {{target.id}}?"
             ),
             (22, "services.backend.checks", "add at least one health check with a name and a url"),
-            (24, "services.backend.provider.type", "'ssh' is not one of 'command' or 'http'"),
+            (24, "services.backend.provider.type", "'ssh' is not one of 'command', 'http', 'git', 'railway', 'vercel' or 'kubernetes'"),
         ]
         #expect(found.count == expected.count, "\(found.map(\.description).joined(separator: "\n"))")
         for (problem, (line, path, message)) in zip(found, expected) {

@@ -10,7 +10,7 @@ enum ExpectedDecision: Sendable, Equatable {
 
     static func of(_ decision: Decision) -> ExpectedDecision {
         switch decision {
-        case .rollback(let strategy, let choices, let skipped):
+        case .rollback(let strategy, let choices, let skipped, let notes):
             let targets = Dictionary(uniqueKeysWithValues: choices.map { ($0.service, $0.to.id) })
             let named = ["backend", "frontend", "worker"].map(ServiceName.init(rawValue:)).filter { name in
                 skipped.contains { $0.contains(name.rawValue) }
@@ -168,7 +168,7 @@ struct AssessmentTests {
         let decision = Assessment.decide(
             violation: S.violation("backend", .healthCritical), policy: Policy(), services: [Self.backendSuspect],
             now: Fixture.base)
-        guard case .rollback(_, let choices, let skipped) = decision, let choice = choices.first else {
+        guard case .rollback(_, let choices, let skipped, _) = decision, let choice = choices.first else {
             Issue.record("expected a rollback, got \(decision)")
             return
         }

@@ -160,7 +160,7 @@ struct HealthTriggerTests {
         }
         #expect(violation.trigger == trigger)
         #expect(violation.severity == severity)
-        #expect(violation.trigger.strategy == strategy)
+        #expect(violation.trigger.strategy(severity: violation.severity) == strategy)
     }
 
     @Test("timeouts, connection errors and invalid responses are failures like 5xx")

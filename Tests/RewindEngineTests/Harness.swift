@@ -128,7 +128,8 @@ struct Harness: Sendable {
     /// prober, the collecting notifier first among the channels, retry jitter fixed at 0.5, logs off.
     func makeEngine(
         policy: Policy = Fixture.policy(), fallback: Bool = false, notifiers extra: [any Notifier] = [],
-        bakeCheckInterval: Duration = .seconds(30), watch: Bool = true, holder: String = "rewind"
+        bakeCheckInterval: Duration = .seconds(30), watch: Bool = true, holder: String = "rewind",
+        metrics: (any MetricSource)? = nil
     ) -> RewindEngine {
         var providers: [ServiceName: any PlatformProvider] = [:]
         var fallbacks: [ServiceName: any PlatformProvider] = [:]
@@ -144,17 +145,18 @@ struct Harness: Sendable {
                 notifiers: [notifier] + extra,
                 logger: Logger(label: "rewind.engine", factory: { _ in SwiftLogNoOpLogHandler() }),
                 random: { 0.5 }, observer: { events.record($0) }, watch: watch,
-                bakeCheckInterval: bakeCheckInterval, holder: holder))
+                bakeCheckInterval: bakeCheckInterval, holder: holder, metrics: metrics ?? NoMetricSource()))
     }
 
     /// Starts an engine over this world in a task group, runs `body`, then cancels the engine.
     func run(
         policy: Policy = Fixture.policy(), fallback: Bool = false, notifiers extra: [any Notifier] = [],
-        bakeCheckInterval: Duration = .seconds(30), _ body: (EngineRun) async throws -> Void
+        bakeCheckInterval: Duration = .seconds(30), metrics: (any MetricSource)? = nil,
+        _ body: (EngineRun) async throws -> Void
     ) async throws {
         let engine = makeEngine(
-            policy: policy, fallback: fallback, notifiers: extra, bakeCheckInterval: bakeCheckInterval)
-        let checks = policy.services.reduce(0) { $0 + $1.checks.count }
+            policy: policy, fallback: fallback, notifiers: extra, bakeCheckInterval: bakeCheckInterval, metrics: metrics)
+        let checks = policy.services.reduce(0) { $0 + $1.checks.count + $1.signals.count }
         let run = EngineRun(engine: engine, harness: self, baseline: checks + 2)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {

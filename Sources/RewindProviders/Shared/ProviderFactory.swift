@@ -12,6 +12,14 @@ public enum ProviderFactory {
             CommandProvider(spec: command, redactor: redactor, service: service)
         case .http(let http):
             HTTPProvider(spec: http, client: client, redactor: redactor)
+        case .git(let git):
+            GitProvider(spec: git, redactor: redactor, service: service)
+        case .railway(let railway):
+            RailwayProvider(spec: railway, client: client, redactor: redactor)
+        case .kubernetes(let kubernetes):
+            KubernetesProvider(spec: kubernetes, client: client, redactor: redactor)
+        case .vercel(let vercel):
+            VercelProvider(spec: vercel, client: client, redactor: redactor)
         }
     }
 }

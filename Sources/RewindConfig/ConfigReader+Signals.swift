@@ -1,0 +1,221 @@
+import Foundation
+import RewindCore
+
+/// `services.NAME.signals:` (metric triggers) and the top-level `monitoring:` section.
+extension ConfigReader {
+    static let signalKeys = [
+        "name", "measure", "category", "prometheus", "probe", "quantile", "pushed", "command", "threshold", "unit",
+        "window", "interval", "consecutive", "recovery", "no_data", "min_samples", "baseline", "severity", "timeout",
+    ]
+    static let signalSources = ["prometheus", "probe", "pushed", "command"]
+
+    mutating func signals(_ at: Located, service: ServiceName, serviceClass: ServiceClass, checks: [HealthCheckPolicy])
+        -> [MetricSignalPolicy]
+    {
+        guard let elements = list(at) else { return [] }
+        var signals: [MetricSignalPolicy] = []
+        var seen: [String: Int] = [:]
+        for element in elements {
+            guard let signal = signal(element, service: service, serviceClass: serviceClass, checks: checks) else { continue }
+            if let line = seen[signal.name] {
+                report(element, "duplicate signal name '\(signal.name)' (first used on line \(line)); add name: to tell them apart")
+                continue
+            }
+            seen[signal.name] = element.line
+            signals.append(signal)
+        }
+        return signals
+    }
+
+    mutating func signal(_ at: Located, service: ServiceName, serviceClass: ServiceClass, checks: [HealthCheckPolicy])
+        -> MetricSignalPolicy?
+    {
+        guard let fields = mapping(at, allowed: Self.signalKeys) else { return nil }
+        let measureAt = require(fields, "measure", hint: "e.g. measure: latency_p95 (or custom)")
+        guard let measureAt, let measure = choice(measureAt, Measure.allCases.map { ($0.rawValue, $0) }) else { return nil }
+        guard let source = signalSource(fields, at: at, checks: checks) else { return nil }
+        let category: SignalCategory
+        if let at = fields["category"] {
+            guard let value = choice(at, SignalCategory.allCases.map { ($0.rawValue, $0) }) else { return nil }
+            category = value
+        } else if let value = measure.category {
+            category = value
+        } else {
+            report(at, "a custom measure needs category: (one of \(Suggestion.list(SignalCategory.allCases.map(\.rawValue))))")
+            return nil
+        }
+        var unit = measure.unit
+        if let at = fields["unit"], let value = choice(at, MetricUnit.allCases.map { ($0.rawValue, $0) }) { unit = value }
+        var threshold = measure.defaultThreshold(for: serviceClass)
+        if let at = fields["threshold"] { threshold = self.threshold(at, unit: unit) ?? threshold }
+        guard let threshold else {
+            report(at, "a custom measure needs threshold:, e.g. threshold: \"> 250ms\", \"drop 30%\" or \"rise 5 points\"")
+            return nil
+        }
+        let name = fields["name"].flatMap { self.name($0) } ?? defaultSignalName(measure, source)
+        var signal = MetricSignalPolicy.guideDefaults(
+            name: name, measure: measure, category: category, source: source, threshold: threshold, unit: unit)
+        if let at = fields["window"], let value = duration(at) { signal.window = value }
+        if let at = fields["interval"], let value = duration(at) { signal.interval = value }
+        if let at = fields["consecutive"], let value = count(at) { signal.consecutive = value }
+        if let at = fields["recovery"], let value = duration(at, allowZero: true) { signal.recovery = value }
+        if let at = fields["no_data"], let value = choice(at, NoDataPolicy.allCases.map { ($0.rawValue, $0) }) {
+            signal.noData = value
+        }
+        if let at = fields["min_samples"], let value = count(at) { signal.minSamples = value }
+        if let at = fields["severity"], let value = choice(at, Severity.allCases.map { ($0.rawValue, $0) }) {
+            signal.severity = value
+        }
+        if let at = fields["timeout"], let value = duration(at) { signal.timeout = value }
+        if let at = fields["baseline"] {
+            switch word(at, expected: "a duration like 1h, or last_week") {
+            case "last_week"?:
+                if case .prometheus = source {
+                    signal.baseline = .sameHourLastWeek
+                } else {
+                    report(at, "baseline: last_week needs a prometheus: source (Rewind keeps at most a few hours of values)")
+                }
+            case .some:
+                if let value = duration(at) { signal.baseline = .rolling(value) }
+            case nil:
+                break
+            }
+        }
+        if signal.window < signal.interval, case .prometheus = source {
+            // A Prometheus query carries its own range; the window only documents it.
+        } else if signal.window < signal.interval, let at = fields["window"] ?? fields["interval"] {
+            report(at, "window (\(signal.window.rewindDescription)) is shorter than interval (\(signal.interval.rewindDescription)): values between evaluations would be missed")
+        }
+        return signal
+    }
+
+    private func defaultSignalName(_ measure: Measure, _ source: SignalSource) -> String {
+        switch source {
+        case .probeLatency: "\(measure.rawValue)_probe"
+        default: measure.rawValue
+        }
+    }
+
+    /// Exactly one of `prometheus:`, `probe:`, `pushed:` or `command:`.
+    private mutating func signalSource(_ fields: Fields, at: Located, checks: [HealthCheckPolicy]) -> SignalSource? {
+        let given = Self.signalSources.filter { fields[$0] != nil }
+        guard given.count == 1, let key = given.first, let valueAt = fields[key] else {
+            report(
+                at,
+                given.isEmpty
+                    ? "say where the values come from: prometheus: QUERY, probe: CHECK, pushed: SIGNAL or command: [ARGV]"
+                    : "use one source, not \(given.joined(separator: " and "))")
+            return nil
+        }
+        switch key {
+        case "prometheus":
+            guard let query = name(valueAt) else { return nil }
+            for problem in PromQLPlaceholders.problems(in: query) { report(valueAt, problem) }
+            return .prometheus(query: query)
+        case "probe":
+            guard let check = name(valueAt) else { return nil }
+            let names = checks.map(\.name)
+            guard names.contains(check) else {
+                var message = "no health check named '\(check)' in this service"
+                if let suggestion = Suggestion.closest(to: check, among: names) { message += "; did you mean '\(suggestion)'?" }
+                report(valueAt, message)
+                return nil
+            }
+            var quantile = 0.95
+            if let at = fields["quantile"], let text = word(at, expected: "a quantile like 0.95") {
+                if let value = Double(text), value > 0, value < 1 { quantile = value } else { report(at, "expected a quantile between 0 and 1, like 0.99") }
+            } else if let measure = fields["measure"].flatMap({ $0.node.string }), measure == Measure.latencyP99.rawValue {
+                quantile = 0.99
+            }
+            return .probeLatency(check: check, quantile: quantile)
+        case "pushed":
+            guard let signal = name(valueAt) else { return nil }
+            return .pushed(signal: signal)
+        default:
+            return argumentVector(valueAt).map(SignalSource.command)
+        }
+    }
+
+    /// `"> 2s"`, `"< 0.5"`, `"> 90%"`, `"drop 30%"`, `"rise 50%"`, `"rise 5 points"`.
+    mutating func threshold(_ at: Located, unit: MetricUnit) -> Threshold? {
+        let hint = "write e.g. \"> 2s\", \"> 90%\", \"< 10\", \"drop 30%\", \"rise 50%\" or \"rise 5 points\""
+        guard let text = word(at, expected: "a threshold") else { return nil }
+        let parts = text.split(separator: " ").map(String.init)
+        func number(_ word: String) -> Double? {
+            if word.hasSuffix("ms"), let value = Double(word.dropLast(2)) { return value / 1000 }
+            if word.hasSuffix("%"), let value = Double(word.dropLast()) { return value / 100 }
+            if word.hasSuffix("s"), let value = Double(word.dropLast()) { return value }
+            return Double(word)
+        }
+        switch (parts.first, parts.count) {
+        case (">"?, 2), ("<"?, 2):
+            guard let value = number(parts[1]) else { break }
+            return parts[0] == ">" ? .above(value) : .below(value)
+        case ("drop"?, 2) where parts[1].hasSuffix("%"):
+            guard let value = number(parts[1]), value > 0, value < 1 else { break }
+            return .dropFromBaseline(fraction: value)
+        case ("rise"?, 2) where parts[1].hasSuffix("%"):
+            guard let value = number(parts[1]), value > 0 else { break }
+            return .riseFromBaseline(fraction: value)
+        case ("rise"?, 3) where parts[2] == "points" || parts[2] == "point":
+            guard let value = Double(parts[1]), value > 0 else { break }
+            return .riseByPoints(value / 100)
+        default:
+            break
+        }
+        report(at, "'\(text)' is not a threshold; \(hint)")
+        return nil
+    }
+
+    // MARK: - monitoring
+
+    mutating func monitoringPolicy(_ at: Located) -> MonitoringPolicy {
+        var policy = MonitoringPolicy()
+        guard let fields = mapping(at, allowed: ["prometheus", "alertmanager", "push", "failure_after"]) else { return policy }
+        if let at = fields["failure_after"], let value = duration(at) { policy.failureAfter = value }
+        if let at = fields["prometheus"], let prometheus = mapping(at, allowed: ["url", "headers", "timeout"]) {
+            if let urlAt = require(prometheus, "url", hint: "e.g. url: http://127.0.0.1:9090"), let url = text(urlAt),
+                isHTTPURL(url.value, shown: Self.shown(url), at: urlAt, example: "http://127.0.0.1:9090")
+            {
+                var source = PrometheusSource(url: url)
+                if let at = prometheus["headers"] { source.headers = headers(at) }
+                if let at = prometheus["timeout"], let value = duration(at) { source.timeout = value }
+                policy.prometheus = source
+            }
+        }
+        if let at = fields["alertmanager"] { policy.alerts = alertIntake(at) }
+        if let at = fields["push"], let push = mapping(at, allowed: ["max_body_bytes", "max_events"]) {
+            if let at = push["max_body_bytes"], let value = count(at, minimum: 1024) { policy.push.maxBodyBytes = value }
+            if let at = push["max_events"], let value = count(at) { policy.push.maxEvents = value }
+        }
+        return policy
+    }
+
+    private mutating func alertIntake(_ at: Located) -> AlertIntakePolicy {
+        var policy = AlertIntakePolicy()
+        let keys = ["service_label", "category_label", "severity_label", "default_category", "minimum_severity", "token", "hmac_secret"]
+        guard let fields = mapping(at, allowed: keys) else { return policy }
+        if let at = fields["service_label"], let value = name(at) { policy.serviceLabel = value }
+        if let at = fields["category_label"], let value = name(at) { policy.categoryLabel = value }
+        if let at = fields["severity_label"], let value = name(at) { policy.severityLabel = value }
+        if let at = fields["default_category"], let value = choice(at, SignalCategory.allCases.map { ($0.rawValue, $0) }) {
+            policy.defaultCategory = value
+        }
+        if let at = fields["minimum_severity"], let value = choice(at, Severity.allCases.map { ($0.rawValue, $0) }) {
+            policy.minimumSeverity = value
+        }
+        if let at = fields["token"] { policy.token = credential(at, what: "Alertmanager token", variable: "REWIND_ALERT_TOKEN") }
+        if let at = fields["hmac_secret"] {
+            policy.hmacSecret = credential(at, what: "webhook signing secret", variable: "REWIND_ALERT_SECRET")
+        }
+        return policy
+    }
+
+    mutating func validationPhase(_ at: Located, default phase: ValidationPhasePolicy) -> ValidationPhasePolicy {
+        var phase = phase
+        guard let fields = mapping(at, allowed: ["enabled", "duration"]) else { return phase }
+        if let at = fields["enabled"], let value = bool(at) { phase.enabled = value }
+        if let at = fields["duration"], let value = duration(at) { phase.duration = value }
+        return phase
+    }
+}

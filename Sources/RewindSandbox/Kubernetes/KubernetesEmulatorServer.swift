@@ -1,0 +1,162 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// An HTTP server on 127.0.0.1 (a free port) serving a ``KubernetesEmulator`` as a Kubernetes API server (plain
+/// HTTP: point the provider's `api_url` at ``endpoint()``).
+///
+/// Run it in a `ServiceGroup` and stop it with a graceful shutdown — or, when cancelling its task instead, shut
+/// HTTP clients down first: cancelling while a connection is open can crash NIO (apple/swift-nio#2813). Call
+/// ``KubernetesEmulator/releaseDelayedRequests()`` before stopping it when a test delayed requests, so that no
+/// handler is still waiting.
+///
+/// ```swift
+/// let kube = KubernetesEmulator(token: "t0ken")
+/// let server = KubernetesEmulatorServer(emulator: kube)
+/// let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
+/// async let running: Void = group.run()
+/// let apiURL = await server.endpoint()            // http://127.0.0.1:49152
+/// …
+/// kube.releaseDelayedRequests()
+/// await group.triggerGracefulShutdown()
+/// ```
+public struct KubernetesEmulatorServer: Service {
+    static let maxBodyBytes = 1 << 20
+
+    public let emulator: KubernetesEmulator
+    private let readiness = KubernetesServerReadiness()
+    private let logger: Logger
+
+    public init(emulator: KubernetesEmulator, logger: Logger? = nil) {
+        self.emulator = emulator
+        self.logger = logger ?? Self.quietLogger
+    }
+
+    /// Serves until a graceful shutdown (or cancellation).
+    public func run() async throws {
+        defer { readiness.stopped() }
+        let app = Application(
+            router: router(),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "rewind-kubernetes-emulator"),
+            onServerRunning: { [readiness] channel in
+                if let port = channel.localAddress?.port { readiness.listening(port: port) }
+            },
+            logger: logger
+        )
+        try await app.run()
+    }
+
+    /// The base URL (`http://127.0.0.1:<port>`) once the server listens; empty when it stopped first or the
+    /// calling task is cancelled.
+    public func endpoint() async -> String {
+        await readiness.port().map { "http://127.0.0.1:\($0)" } ?? ""
+    }
+
+    private func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
+            router.on("**", method: method) { [emulator] request, _ in
+                var request = request
+                let body = try await request.collectBody(upTo: Self.maxBodyBytes)
+                let incoming = KubernetesRequest(
+                    method: request.method.rawValue,
+                    path: request.uri.path,
+                    query: Self.query(of: request),
+                    headers: Self.headers(of: request),
+                    body: Data(body.readableBytesView)
+                )
+                return Self.response(await emulator.answer(incoming))
+            }
+        }
+        return router
+    }
+
+    private static func query(of request: Request) -> [String: String] {
+        var query: [String: String] = [:]
+        for (name, value) in request.uri.queryParameters {
+            query[String(name)] = String(value)
+        }
+        return query
+    }
+
+    private static func headers(of request: Request) -> [String: String] {
+        var headers: [String: String] = [:]
+        for field in request.headers {
+            let name = field.name.canonicalName
+            headers[name] = headers[name].map { "\($0), \(field.value)" } ?? field.value
+        }
+        return headers
+    }
+
+    private static func response(_ answer: KubernetesAnswer) -> Response {
+        var fields = HTTPFields()
+        for (name, value) in answer.headers {
+            if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
+        }
+        return Response(
+            status: HTTPResponse.Status(code: answer.status),
+            headers: fields,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body))
+        )
+    }
+
+    private static var quietLogger: Logger {
+        var logger = Logger(label: "rewind.sandbox.kubernetes")
+        logger.logLevel = .critical
+        return logger
+    }
+}
+
+/// The bound port, and whoever waits for it.
+private final class KubernetesServerReadiness: Sendable {
+    private struct State {
+        var port: Int?
+        var stopped = false
+        var waiters: [UInt64: CheckedContinuation<Int?, Never>] = [:]
+        var nextWaiter: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    func listening(port: Int) {
+        let waiters = state.withLock { state in
+            state.port = port
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume(returning: port) }
+    }
+
+    func stopped() {
+        let (port, waiters) = state.withLock { state in
+            state.stopped = true
+            defer { state.waiters.removeAll() }
+            return (state.port, Array(state.waiters.values))
+        }
+        for waiter in waiters { waiter.resume(returning: port) }
+    }
+
+    func port() async -> Int? {
+        let id = state.withLock { state in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Int?, Never>) in
+                let immediate = state.withLock { state -> Int?? in
+                    if state.port != nil || state.stopped || Task.isCancelled { return .some(state.port) }
+                    state.waiters[id] = continuation
+                    return .none
+                }
+                if let immediate { continuation.resume(returning: immediate) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.resume(returning: nil)
+        }
+    }
+}

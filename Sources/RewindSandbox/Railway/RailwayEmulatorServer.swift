@@ -1,0 +1,147 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// One HTTP server on 127.0.0.1 (a free port) emulating Railway's public GraphQL API at `POST /graphql/v2`,
+/// backed by ``RailwayEmulator``. Point a Railway provider's `api_url` at ``graphQLURL()``.
+///
+/// Run it in a `ServiceGroup` and stop it with a graceful shutdown: requests held by
+/// ``RailwayEmulator/delayNext(_:by:field:)`` are answered as soon as the shutdown starts, so it never waits
+/// for them. When cancelling its task instead, shut HTTP clients down first: cancelling while a connection is
+/// open can crash NIO (apple/swift-nio#2813).
+///
+/// ```swift
+/// let server = RailwayEmulatorServer(emulator: railway)
+/// let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
+/// async let running: Void = group.run()
+/// let url = await server.graphQLURL()            // http://127.0.0.1:49152/graphql/v2
+/// …
+/// await group.triggerGracefulShutdown()
+/// ```
+public struct RailwayEmulatorServer: Service {
+    public static let path = "/graphql/v2"
+    static let maxBodyBytes = 1 << 20
+
+    public let emulator: RailwayEmulator
+    private let readiness = RailwayReadiness()
+    private let logger: Logger
+
+    public init(emulator: RailwayEmulator, logger: Logger? = nil) {
+        self.emulator = emulator
+        self.logger = logger ?? Self.quietLogger
+    }
+
+    /// Serves until a graceful shutdown (or cancellation).
+    public func run() async throws {
+        defer { readiness.stopped() }
+        let app = Application(
+            router: router(),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "rewind-railway-emulator"),
+            onServerRunning: { [readiness] channel in
+                if let port = channel.localAddress?.port { readiness.listening(port: port) }
+            },
+            logger: logger
+        )
+        try await withGracefulShutdownHandler {
+            try await app.run()
+        } onGracefulShutdown: { [emulator] in
+            emulator.stopDelaying()
+        }
+    }
+
+    /// The base URL (`http://127.0.0.1:<port>`) once the server listens; empty when it stopped first or the
+    /// calling task is cancelled.
+    public func endpoint() async -> String {
+        await readiness.port().map { "http://127.0.0.1:\($0)" } ?? ""
+    }
+
+    /// The GraphQL endpoint (`http://127.0.0.1:<port>/graphql/v2`); empty like ``endpoint()``.
+    public func graphQLURL() async -> String {
+        let base = await endpoint()
+        return base.isEmpty ? "" : base + Self.path
+    }
+
+    private func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.post(RouterPath(Self.path)) { [emulator] request, _ in
+            var request = request
+            let body = try await request.collectBody(upTo: Self.maxBodyBytes)
+            var headers: [String: String] = [:]
+            for field in request.headers {
+                let name = field.name.canonicalName
+                headers[name] = headers[name].map { "\($0), \(field.value)" } ?? field.value
+            }
+            let answer = await emulator.answer(body: Data(body.readableBytesView), headers: headers)
+            var fields = HTTPFields()
+            for (name, value) in answer.headers {
+                if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
+            }
+            return Response(
+                status: HTTPResponse.Status(code: answer.status),
+                headers: fields,
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body))
+            )
+        }
+        return router
+    }
+
+    private static var quietLogger: Logger {
+        var logger = Logger(label: "rewind.sandbox.railway")
+        logger.logLevel = .critical
+        return logger
+    }
+}
+
+/// The bound port, and whoever waits for it.
+private final class RailwayReadiness: Sendable {
+    private struct State {
+        var port: Int?
+        var stopped = false
+        var waiters: [UInt64: CheckedContinuation<Int?, Never>] = [:]
+        var nextWaiter: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
+
+    func listening(port: Int) {
+        let waiters = state.withLock { state in
+            state.port = port
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume(returning: port) }
+    }
+
+    func stopped() {
+        let (port, waiters) = state.withLock { state in
+            state.stopped = true
+            defer { state.waiters.removeAll() }
+            return (state.port, Array(state.waiters.values))
+        }
+        for waiter in waiters { waiter.resume(returning: port) }
+    }
+
+    func port() async -> Int? {
+        let id = state.withLock { state in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Int?, Never>) in
+                let immediate = state.withLock { state -> Int?? in
+                    if state.port != nil || state.stopped || Task.isCancelled { return .some(state.port) }
+                    state.waiters[id] = continuation
+                    return .none
+                }
+                if let immediate { continuation.resume(returning: immediate) }
+            }
+        } onCancel: {
+            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.resume(returning: nil)
+        }
+    }
+}

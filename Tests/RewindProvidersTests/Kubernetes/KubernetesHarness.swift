@@ -1,0 +1,131 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import RewindCore
+import RewindPorts
+import RewindSandbox
+import ServiceLifecycle
+import Testing
+
+@testable import RewindProviders
+
+/// The running Kubernetes emulator, its API URL and an HTTP client for the provider.
+///
+/// Seeded with Deployment `shop/web` (3 replicas, `app: web`): revisions 1…3 run `web:1.40`, `web:1.41` and
+/// `web:1.42` (live).
+struct KubernetesHarness: Sendable {
+    static let token = "kube-sa-token-3f9a1c77e0"
+    static let namespace = "shop"
+    static let images = ["registry.example/web:1.40", "registry.example/web:1.41", "registry.example/web:1.42"]
+    static let context = ActionContext(incidentID: 7, current: nil)
+
+    let kube: KubernetesEmulator
+    let apiURL: String
+    let client: HTTPClient
+
+    func spec(
+        token: String = KubernetesHarness.token, deployment: String = "web", timeout: Duration = .seconds(5),
+        method: KubernetesProviderSpec.Method = .rolloutUndo, canary: String? = nil
+    ) -> KubernetesProviderSpec {
+        KubernetesProviderSpec(
+            namespace: Self.namespace, deployment: deployment,
+            cluster: KubernetesClusterSpec(
+                server: .url(apiURL), credential: .token(ConfigText(token, isSecret: true)), authority: .systemRoots,
+                credentialName: "KUBE_TOKEN"
+            ),
+            timeout: timeout, method: method, canaryDeployment: canary
+        )
+    }
+
+    func provider(
+        token: String = KubernetesHarness.token, deployment: String = "web", timeout: Duration = .seconds(5),
+        method: KubernetesProviderSpec.Method = .rolloutUndo
+    ) -> KubernetesProvider {
+        KubernetesProvider(
+            spec: spec(token: token, deployment: deployment, timeout: timeout, method: method), client: client,
+            redactor: Redactor(secrets: [])
+        )
+    }
+
+    /// The ReplicaSets of `shop/web`, newest revision first.
+    var history: [KubernetesReplicaSetSnapshot] { kube.replicaSets(namespace: Self.namespace, deployment: "web") }
+
+    /// The ReplicaSet that ran `image`.
+    func replicaSet(running image: String) throws -> KubernetesReplicaSetSnapshot {
+        try #require(history.first { $0.image == image })
+    }
+
+    var web: KubernetesDeploymentSnapshot? { kube.deployment(namespace: Self.namespace, name: "web") }
+
+    /// A target deployment as the engine passes it.
+    static func target(_ id: String, version: String = "registry.example/web:1.41") -> Deployment {
+        Deployment(
+            service: "web", id: id, version: version, deployedAt: Timestamp(millisecondsSinceEpoch: 1_000),
+            trust: .knownGood
+        )
+    }
+
+    /// "METHOD path" of every request received, oldest first.
+    var calls: [String] { kube.requests.map { "\($0.method) \($0.path)" } }
+}
+
+/// Runs the Kubernetes emulator (seeded as ``KubernetesHarness`` says) for the duration of `body`, then releases
+/// delayed requests, shuts the client down and stops the server with a graceful shutdown.
+func withKubernetes<T: Sendable>(_ body: @Sendable (KubernetesHarness) async throws -> T) async throws -> T {
+    let kube = KubernetesEmulator(token: KubernetesHarness.token)
+    kube.addDeployment(namespace: KubernetesHarness.namespace, name: "web", images: KubernetesHarness.images)
+    let server = KubernetesEmulatorServer(emulator: kube)
+    var logger = Logger(label: "rewind.tests.kubernetes")
+    logger.logLevel = .critical
+    let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
+    return try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        let apiURL = await server.endpoint()
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let result: Result<T, any Error>
+        do {
+            try #require(apiURL.hasPrefix("http://127.0.0.1:"))
+            result = .success(try await body(KubernetesHarness(kube: kube, apiURL: apiURL, client: client)))
+        } catch {
+            result = .failure(error)
+        }
+        kube.releaseDelayedRequests()
+        try await client.shutdown()
+        await group.triggerGracefulShutdown()
+        try await tasks.waitForAll()
+        return try result.get()
+    }
+}
+
+/// The `ProviderError` `body` throws; fails the test when it throws something else or nothing.
+func kubernetesError<T>(
+    _ body: () async throws -> T, sourceLocation: SourceLocation = #_sourceLocation
+) async
+    -> ProviderError?
+{
+    do {
+        _ = try await body()
+        Issue.record("expected a ProviderError, nothing was thrown", sourceLocation: sourceLocation)
+        return nil
+    } catch let error as ProviderError {
+        return error
+    } catch {
+        Issue.record("expected a ProviderError, got \(error)", sourceLocation: sourceLocation)
+        return nil
+    }
+}
+
+/// A self-signed CA certificate (public test material, no key), for TLS configuration tests.
+let kubernetesTestCA = """
+    -----BEGIN CERTIFICATE-----
+    MIIBnzCCAUWgAwIBAgIUTX2Cwk9FbFdZLiATDDM9DvBvrJ8wCgYIKoZIzj0EAwIw
+    JDEiMCAGA1UEAwwZcmV3aW5kLXRlc3Qta3ViZXJuZXRlcy1jYTAgFw0yNjExMjcx
+    MzU1MzBaGA8yMTI2MTEwMzEzNTUzMFowJDEiMCAGA1UEAwwZcmV3aW5kLXRlc3Qt
+    a3ViZXJuZXRlcy1jYTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABDcJjnGWCVUi
+    PiQzS6xr44cK8e3sZY25yKt7VwpGiL0NvcxR+IlwPGaBUiLOjIK/9HvY5M6ZBPue
+    BnWbckcUyP6jUzBRMB0GA1UdDgQWBBQKNOIfyk2xcj+GLbxVzaZslWWpiDAfBgNV
+    HSMEGDAWgBQKNOIfyk2xcj+GLbxVzaZslWWpiDAPBgNVHRMBAf8EBTADAQH/MAoG
+    CCqGSM49BAMCA0gAMEUCIHkpokDjAxO9bTjdpaB+2vcHe9TgF1l7DWQmj1vCcgjs
+    AiEA04RKzGdaL1G7agnObfm7YyXoFqMlncvzng27U2wd6iA=
+    -----END CERTIFICATE-----
+    """
