@@ -169,6 +169,8 @@ let package = Package(
             dependencies: [
                 "RewindApp", "RewindSandbox", "RewindSignals", "RewindProviders",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
     ]

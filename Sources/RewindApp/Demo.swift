@@ -84,6 +84,8 @@ public enum Demo {
         public var asExpected: Bool
         /// Notifications delivered per channel.
         public var notifications: [String: Int] = [:]
+        /// Where latency and error rate came from: `prometheus`, or Rewind's probe latencies and pushed events.
+        public var signalsFrom: String = ""
 
         enum CodingKeys: String, CodingKey {
             case scenario, trigger, recovered, incident, report
@@ -93,6 +95,7 @@ public enum Demo {
             case faultToRecoveryS = "fault_to_recovery_s"
             case asExpected = "as_expected"
             case notifications
+            case signalsFrom = "signals_from"
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -108,6 +111,7 @@ public enum Demo {
             try c.encode(report, forKey: .report)
             try c.encode(asExpected, forKey: .asExpected)
             try c.encode(notifications, forKey: .notifications)
+            try c.encode(signalsFrom, forKey: .signalsFrom)
         }
     }
 
@@ -162,15 +166,26 @@ public enum Demo {
             servers.addTask { try await mail.run() }
             let endpoints = await sandbox.endpoints()
             let local = LocalSinks(http: await sinks.endpoint(), smtpPort: await mail.port(), sinks: sinks.sinks, mail: mail.sink)
+            // With Prometheus installed, the sandbox's request metrics are scraped by a real one.
+            let metricsServer = SandboxMetricsServer()
+            servers.addTask { try await metricsServer.run() }
+            let monitoring: DemoMonitoring
+            switch await DemoPrometheus.start(scraping: await metricsServer.endpoint(), directory: directory, client: client) {
+            case .success(let prometheus): monitoring = .prometheus(prometheus, metricsServer.traffic)
+            case .failure(let unavailable): monitoring = .fallback(unavailable.reason)
+            }
             do {
                 let summary = try await withThrowingTaskGroup(of: Void.self) { group in
                     defer { group.cancelAll() }
-                    return try await watch(options, world: world, endpoints: endpoints, local: local, client: client, directory: directory, say: say, logger: logger, group: &group)
+                    return try await watch(options, world: world, endpoints: endpoints, local: local, monitoring: monitoring, client: client,
+                                           directory: directory, say: say, logger: logger, group: &group)
                 }
+                monitoring.stop()
                 try await client.shutdown()
                 servers.cancelAll()
                 return summary
             } catch {
+                monitoring.stop()
                 try? await client.shutdown()
                 servers.cancelAll()
                 throw error
@@ -192,11 +207,36 @@ public enum Demo {
         }
     }
 
-    static func watch(_ options: Options, world: SandboxWorld, endpoints: SandboxEndpoints, local: LocalSinks, client: HTTPClient, directory: String,
+    /// Where the demo's latency and error-rate signals come from.
+    enum DemoMonitoring {
+        case prometheus(DemoPrometheus, SandboxTraffic)
+        case fallback(String)
+
+        var prometheusURL: String? {
+            if case .prometheus(let prometheus, _) = self { return prometheus.url }
+            return nil
+        }
+        var traffic: SandboxTraffic? {
+            if case .prometheus(_, let traffic) = self { return traffic }
+            return nil
+        }
+        var sentence: String {
+            switch self {
+            case .prometheus(let prometheus, _): "latency and error rate from a real Prometheus at \(prometheus.url), scraping the sandbox every second"
+            case .fallback(let why): "\(why): latency and error rate fall back to Rewind's probe latencies and pushed events"
+            }
+        }
+        func stop() {
+            if case .prometheus(let prometheus, _) = self { prometheus.stop() }
+        }
+    }
+
+    static func watch(_ options: Options, world: SandboxWorld, endpoints: SandboxEndpoints, local: LocalSinks, monitoring: DemoMonitoring,
+                      client: HTTPClient, directory: String,
                       say: @escaping @Sendable (String) -> Void, logger: Logger, group: inout ThrowingTaskGroup<Void, any Error>) async throws -> Summary {
         do {
             let configPath = "\(directory)/rewind.yaml"
-            let yaml = configuration(endpoints: endpoints, local: local)
+            let yaml = configuration(endpoints: endpoints, local: local, prometheus: monitoring.prometheusURL)
             try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
             let configuration: RewindConfiguration
             switch ConfigLoader.parse(yaml: yaml, path: configPath, environment: local.environment) {
@@ -221,11 +261,13 @@ public enum Demo {
                 logger: logger)
             group.addTask { try await engine.run() }
             let scenario = options.scenario
-            group.addTask { try await application(scenario, world: world, engine: engine, clock: clock) }
+            let traffic = monitoring.traffic
+            group.addTask { try await application(scenario, world: world, engine: engine, traffic: traffic, clock: clock) }
 
             say("Rewind demo · scenario \(options.scenario.rawValue)")
             say("sandbox on loopback: frontend \(endpoints.services["frontend"] ?? "?"), backend \(endpoints.services["backend"] ?? "?"), worker \(endpoints.services["worker"] ?? "?"), platform \(endpoints.platform)")
             say("policy: \(configPath) · state: \(configuration.statePath)")
+            say("signals: \(monitoring.sentence)")
             try await waitForBaseline(engine: engine, clock: clock)
             say("baseline: frontend, backend and worker healthy on v1 (known good)")
 
@@ -239,6 +281,7 @@ public enum Demo {
             say("[+0.000s] deployed \(service) v2: \(options.scenario.story)")
 
             var summary = Summary(scenario: options.scenario.rawValue, rolledBack: false, recovered: false, asExpected: false)
+            summary.signalsFrom = monitoring.prometheusURL == nil ? "probe latencies and pushed events" : "prometheus"
             let deadline = faultAt + (options.scenario.expectsRollback ? .seconds(60) : options.observeFor)
             var longestRun = 0
             var closedIncident: Incident?
@@ -259,7 +302,9 @@ public enum Demo {
                     summary.faultToDetectionS = (at - faultAt).seconds
                     summary.trigger = violation.trigger.rawValue
                     say("\(offset) TRIGGER \(violation.trigger.rawValue) on \(violation.service): \(violation.rule), severity \(violation.severity.rawValue)")
-                    for item in violation.evidence { say("           evidence \(item.at) \(item.check) \(item.result) in \(item.latencyMs) ms") }
+                    for item in violation.evidence {
+                        say("           evidence \(item.at) \(item.check) \(item.result)" + (item.value == nil && violation.alert == nil ? " in \(item.latencyMs) ms" : ""))
+                    }
                 case .decision(let id, let decision):
                     say("\(offset) DECISION\(id.map { " (incident #\($0))" } ?? ""): \(describe(decision))")
                 case .stepStarted(_, let step):
@@ -345,6 +390,23 @@ public enum Demo {
         }
     }
 
+    /// The backend's latency and error-rate signals: PromQL over the sandbox's request metrics when
+    /// Prometheus runs, else Rewind's own probe latencies and the error rate the application pushes.
+    static func backendSignals(prometheus: String?) -> String {
+        guard prometheus != nil else {
+            return """
+                      - { measure: latency_p95, probe: health, window: 6s, interval: 1s, min_samples: 2, recovery: 2s }
+                      - { measure: error_rate, pushed: error_rate, window: 3s, interval: 1s, recovery: 2s, baseline: 1m }
+                """
+        }
+        let latency = #"histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{service="{{service}}"}[5s])))"#
+        let errors = #"(sum(rate(http_requests_total{service="{{service}}",code=~"5.."}[5s])) or vector(0)) / sum(rate(http_requests_total{service="{{service}}"}[5s]))"#
+        return """
+                  - { measure: latency_p95, prometheus: '\(latency)', window: 5s, interval: 1s, recovery: 2s }
+                  - { measure: error_rate, prometheus: '\(errors)', window: 5s, interval: 1s, recovery: 2s, baseline: 1m }
+            """
+    }
+
     static func seconds(_ value: Double?) -> String { value.map { String(format: "%.3f s", $0) } ?? "n/a" }
 
     /// Waits until every check has passed at least once and every signal that compares with a
@@ -367,12 +429,24 @@ public enum Demo {
     /// The demo's applications: every 250 ms each service pushes its error rate and the frontend its
     /// conversion rate, as `POST /api/v1/events` would, with values that depend on the version live.
     /// backend v2 also reports a breach indicator once (the security scenario).
-    static func application(_ scenario: Scenario, world: SandboxWorld, engine: RewindEngine, clock: any RewindClock) async throws {
+    static func application(_ scenario: Scenario, world: SandboxWorld, engine: RewindEngine, traffic: SandboxTraffic?,
+                            clock: any RewindClock) async throws {
         var reportedBreach = false
+        var profile: TrafficProfile?
         while true {
             let now = clock.now
             let backend = world.live(service: "backend")?.id
             let frontend = world.live(service: "frontend")?.id
+            // The backend's request traffic, as Prometheus scrapes it: slow or failing while a bad v2 serves.
+            let wanted: TrafficProfile = switch (scenario, backend) {
+            case (.slow, "be-v2"): .slow("backend")
+            case (.errors, "be-v2"): .failing("backend", errorRatio: 0.12)
+            default: .healthy("backend")
+            }
+            if let traffic, wanted != profile {
+                traffic.set(wanted)
+                profile = wanted
+            }
             engine.receive(pushed: [
                 PushedValue(service: "backend", signal: "error_rate", value: backend == "be-v2" && scenario == .errors ? 0.12 : 0.004, at: now),
                 PushedValue(service: "frontend", signal: "conversion_rate", value: frontend == "fe-v2" ? 0.025 : 0.04, at: now),
@@ -397,7 +471,7 @@ public enum Demo {
         return String(buffer: body)
     }
 
-    static func configuration(endpoints: SandboxEndpoints, local: LocalSinks) -> String {
+    static func configuration(endpoints: SandboxEndpoints, local: LocalSinks, prometheus: String?) -> String {
         func url(_ service: String) -> String { endpoints.services[service] ?? "http://127.0.0.1:1" }
         let platform = endpoints.platform
         func provider() -> String {
@@ -436,6 +510,7 @@ public enum Demo {
             strategies:
               immediate: { timeout: 10s, freeze: 1h }
               fast: { timeout: 10s }
+            \(prometheus.map { "monitoring: { prometheus: { url: \"\($0)\", timeout: 2s } }" } ?? "")
             verification:
               interval: 500ms
               timeout: 2s
@@ -478,8 +553,7 @@ public enum Demo {
                 checks:
                   - { name: health, url: \(url("backend"))/health, severity: critical }
                 signals:
-                  - { measure: latency_p95, probe: health, window: 6s, interval: 1s, min_samples: 2, recovery: 2s }
-                  - { measure: error_rate, pushed: error_rate, window: 3s, interval: 1s, recovery: 2s, baseline: 1m }
+            \(backendSignals(prometheus: prometheus))
             \(provider())
               worker:
                 checks:

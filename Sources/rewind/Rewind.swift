@@ -16,7 +16,7 @@ struct Rewind: AsyncParsableCommand {
         abstract: "Automated rollback: watch, decide, roll back, verify, notify, record.",
         discussion: "Exit codes: 0 ok, 1 failure, 3 deployments frozen (freeze status), 64 usage, 69 unavailable, 78 configuration.",
         subcommands: [Demo.self, Init.self, Config.self, Serve.self, Status.self, History.self, Incidents.self, Rollback.self,
-                      Freeze.self, Unfreeze.self, Deployments.self])
+                      Freeze.self, Unfreeze.self, Deployments.self, Providers.self])
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -335,6 +335,30 @@ extension Rewind {
                         try await $0.recordDeployment(service: service, id: id, version: version, commit: commit, author: author)
                     }
                     print("recorded \(recorded.deployment.service) \(recorded.deployment.label) as live" + (recorded.deployedDuringFreeze ? " (WARNING: deployments are frozen)" : ""))
+                }
+            }
+        }
+    }
+}
+
+extension Rewind {
+    struct Providers: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Work with the configured platforms.", subcommands: [Check.self])
+
+        struct Check: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Test every provider's authentication and permissions with read-only calls (exit 1 when one fails).")
+            @OptionGroup var options: ConfigOption
+            @Option(name: .shortAndLong) var output: OutputFormat = .text
+
+            func run() async throws {
+                try await guarded {
+                    let configuration = try Composition.loadConfiguration(options.config)
+                    let client = HTTPClient(eventLoopGroupProvider: .singleton)
+                    let rows = await ProviderChecks.run(configuration, client: client)
+                    try? await client.shutdown()
+                    print(output == .json ? Rendering.json(rows) : ProviderChecks.render(rows))
+                    if !rows.allSatisfy(\.passed) { throw ExitCode(1) }
                 }
             }
         }

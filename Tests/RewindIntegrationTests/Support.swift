@@ -168,7 +168,7 @@ func withSandbox<T: Sendable>(rollbackDuration: Duration = .milliseconds(200),
 }
 
 /// A policy file for a daemon watching the sandbox, with short intervals.
-func daemonConfig(endpoints: SandboxEndpoints, port: Int, token: String? = nil) -> String {
+func daemonConfig(endpoints: SandboxEndpoints, port: Int, token: String? = nil, extra: String = "") -> String {
     func provider() -> String {
         """
             provider:
@@ -194,6 +194,7 @@ func daemonConfig(endpoints: SandboxEndpoints, port: Int, token: String? = nil) 
         strategies: { immediate: { timeout: 20s, freeze: 1h }, fast: { timeout: 20s } }
         verification: { interval: 300ms, timeout: 1s }
         notifications: { console: true, file: notifications.jsonl }
+        \(extra)
         services:
           backend:
             checks:
