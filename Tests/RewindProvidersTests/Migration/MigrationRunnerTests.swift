@@ -38,7 +38,9 @@ struct MigrationRunnerTests {
         try await Self.withMigrationScript(#"printf '%s\n' "$@" > applied.txt; echo "schema at $1""#) { folder in
             let spec = MigrationSpec(
                 rollback: [
-                    "./migrate.sh", "{{target.version}}", "{{target.id}}", "{{service}}@{{current.id}}",
+                    // Through /bin/sh: executing a file just written can fail with "Text file busy" when a
+                    // concurrent test forks while the file is still open for writing.
+                    "/bin/sh", "./migrate.sh", "{{target.version}}", "{{target.id}}", "{{service}}@{{current.id}}",
                     "#{{incident.id}}",
                 ],
                 workingDirectory: folder.path
@@ -53,7 +55,7 @@ struct MigrationRunnerTests {
             )
             #expect(output.exitCode == 0)
             #expect(output.stdout == "schema at 1.4 stable\n")
-            #expect(output.command == ["./migrate.sh", "1.4 stable", "dpl_1; rm -rf /", "backend@dpl 2", "#12"])
+            #expect(output.command == ["/bin/sh", "./migrate.sh", "1.4 stable", "dpl_1; rm -rf /", "backend@dpl 2", "#12"])
             let applied = try String(contentsOf: folder.appendingPathComponent("applied.txt"), encoding: .utf8)
             #expect(applied == "1.4 stable\ndpl_1; rm -rf /\nbackend@dpl 2\n#12\n")
         }
@@ -79,7 +81,7 @@ struct MigrationRunnerTests {
             """#
         ) { folder in
             let spec = MigrationSpec(
-                rollback: [folder.appendingPathComponent("migrate.sh").path],
+                rollback: ["/bin/sh", folder.appendingPathComponent("migrate.sh").path],
                 environment: ["DATABASE_PASSWORD": ConfigText(secret, isSecret: true)]
             )
             let runner = MigrationRunner(spec: spec, redactor: Redactor(secrets: [secret]))
