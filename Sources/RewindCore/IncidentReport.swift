@@ -24,10 +24,29 @@ public enum IncidentReport {
             lines.append("")
             lines.append("Rule: `\(violation.rule)` fired on \(violation.service) at \(violation.at).")
             lines.append("")
-            lines.append("| time | check | result | latency |")
-            lines.append("|---|---|---|---|")
-            for item in violation.evidence {
-                lines.append("| \(item.at) | \(escape(item.check)) | \(escape(item.result)) | \(item.latencyMs) ms |")
+            if let signal = violation.signal {
+                lines.append("Signal `\(escape(signal.name))` (\(signal.measure.rawValue)): `\(escape(signal.query))`, window \(signal.window.rewindDescription), "
+                    + "threshold \(escape(signal.threshold))" + (signal.baseline.map { ", baseline \(signal.unit.format($0))" } ?? "") + ".")
+                lines.append("")
+                lines.append("| time | signal | value | limit | baseline |")
+                lines.append("|---|---|---|---|---|")
+                for item in violation.evidence {
+                    let value = item.value.map { signal.unit.format($0) } ?? "no data"
+                    let limit = item.threshold.map { signal.unit.format($0) } ?? "-"
+                    let baseline = item.baseline.map { signal.unit.format($0) } ?? "-"
+                    lines.append("| \(item.at) | \(escape(item.check)) | \(value) | \(limit) | \(baseline) |")
+                }
+            } else {
+                if let alert = violation.alert {
+                    lines.append("\(alert.origin == .alertmanager ? "Alertmanager alert" : "Pushed event") `\(escape(alert.name))` (fingerprint \(escape(alert.fingerprint)))"
+                        + (alert.summary.map { ": \(escape($0))" } ?? "") + ".")
+                    lines.append("")
+                }
+                lines.append("| time | check | result | latency |")
+                lines.append("|---|---|---|---|")
+                for item in violation.evidence {
+                    lines.append("| \(item.at) | \(escape(item.check)) | \(escape(item.result)) | \(item.latencyMs) ms |")
+                }
             }
             lines.append("")
         }

@@ -179,7 +179,8 @@ struct IncidentRunner: Sendable {
         }
         let verification = progress.verification.sorted { $0.key < $1.key }.flatMap { service, results in results.map { "\(service): \($0)" } }
         let evidence = incident.violation.map { violation in
-            ["\(violation.rule)"] + violation.evidence.map { "\($0.at.iso8601) \($0.check) \($0.result) (\($0.latencyMs) ms)" }
+            ["\(violation.rule)"] + (violation.signal.map { ["query: \($0.query)"] } ?? [])
+                + violation.evidence.map { $0.value != nil || violation.alert != nil ? "\($0.at.iso8601) \($0.result)" : "\($0.at.iso8601) \($0.check) \($0.result) (\($0.latencyMs) ms)" }
         } ?? (incident.reason.map { ["operator: \($0)"] } ?? [])
         return Notice(
             kind: kind, incidentID: incident.id, services: incident.services, trigger: incident.trigger, severity: incident.severity,

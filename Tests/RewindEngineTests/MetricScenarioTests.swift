@@ -41,6 +41,9 @@ struct MetricScenarioTests {
                 #expect(signal["threshold"] == .string("> 1 s"))
                 let initiated = try #require(h.notifier.incidentNotices.first)
                 #expect(initiated.evidence.contains { $0.contains("latency_p95 2.6 s (> 1 s)") })
+                #expect(initiated.evidence.contains(#"query: latency_p95{service="{{service}}"}"#))
+                let report = IncidentReport.markdown(try #require(try await StateQueries.incident(store: h.sqlite, id: incident.id)).dossier, chartPath: nil)
+                #expect(report.contains("| latency_p95 | 2.6 s | 1 s |"))
 
                 // Health verification, then the performance phase after its 30 s.
                 let verification = try await h.sqlite.timeline(incidentID: incident.id).filter { $0.kind == .verification }.map(\.message)

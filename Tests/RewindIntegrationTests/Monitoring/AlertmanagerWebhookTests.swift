@@ -5,6 +5,10 @@ import RewindSandbox
 import RewindSignals
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension MonitoringTests {
     /// A real Alertmanager (started by `scripts/monitoring/start`) delivering to a test-local webhook receiver on
     /// the port it posts to: the payload is version 4, carries the bearer token from its credentials file, and
@@ -47,6 +51,47 @@ extension MonitoringTests {
                     }
                     try expectDelivery(resolved, status: "resolved", name: name)
                 }
+            }
+        }
+
+        @Test("a real Alertmanager routes a security alert to `rewind serve`, which rolls the suspect backend back")
+        func alertmanagerToTheDaemon() async throws {
+            let alertmanager = try MonitoringEnvironment.alertmanagerURL()
+            let scratch = try Scratch()
+            defer { scratch.cleanUp() }
+            try await withSandbox { world, endpoints in
+                let config = scratch.file("rewind.yaml")
+                let monitoring = """
+                    monitoring:
+                      alertmanager:
+                        token: ${IT_ALERTMANAGER_TOKEN}
+                    """
+                try daemonConfig(endpoints: endpoints, port: MonitoringEnvironment.webhookPort, extra: monitoring)
+                    .write(toFile: config, atomically: true, encoding: .utf8)
+                try await seedKnownGood(statePath: scratch.file("state.db"))
+                setenv("IT_ALERTMANAGER_TOKEN", MonitoringEnvironment.webhookToken, 1)
+                let client = HTTPClient(eventLoopGroupProvider: .singleton)
+                let api = API(client: client, base: "http://127.0.0.1:\(MonitoringEnvironment.webhookPort)")
+                let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"))
+                try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
+                world.deploy(service: "backend", SandboxDeployment(id: "be-v2", version: "v2"))
+                #expect(try await api.call(.POST, "/api/v1/deployments", json: #"{"service":"backend","id":"be-v2","version":"v2"}"#).status == 201)
+
+                let name = "RewindBreach-\(UUID().uuidString.prefix(8))"
+                try await pushAlert(
+                    client, alertmanager,
+                    labels: ["alertname": name, "service": "backend", "category": "security", "severity": "critical"],
+                    startsAt: Date().addingTimeInterval(-5), endsAt: nil)
+                try await eventually("Alertmanager's webhook made the daemon roll backend back", within: 60) {
+                    world.live(service: "backend")?.id == "be-v1"
+                }
+                let shown = try runRewind(["incidents", "show", "1", "--config", config])
+                #expect(shown.stdout.contains(name))
+                #expect(world.rollbackCalls(service: "backend") == 1)
+                #expect(!daemon.output.contains(MonitoringEnvironment.webhookToken), "the webhook token leaked into the log")
+                daemon.kill(SIGTERM)
+                #expect(daemon.waitForExit() == 0)
+                try await client.shutdown()
             }
         }
 
