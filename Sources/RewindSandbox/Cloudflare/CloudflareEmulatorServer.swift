@@ -25,7 +25,7 @@ import ServiceLifecycle
 /// ```
 public struct CloudflareEmulatorServer: Service {
     public let emulator: CloudflareEmulator
-    private let readiness = LoopbackReadiness()
+    private let readiness = ServerReadiness()
     private let logger: Logger
 
     public init(emulator: CloudflareEmulator, logger: Logger? = nil) {

@@ -3,10 +3,9 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
-import Synchronization
 
 // The plumbing shared by the Cloudflare, Unleash and LaunchDarkly emulators: a request as they see it, their
-// answer, injected faults, the middleware that serves them and the readiness of the bound port.
+// answer, injected faults and the middleware that serves them (the bound port's readiness is ``ServerReadiness``).
 
 /// One request as an emulator sees it. Header names are lower-cased.
 struct LoopbackRequest: Sendable {
@@ -100,7 +99,7 @@ struct LoopbackServer: Sendable {
     static let maxBodyBytes = 1 << 20
 
     let emulator: any LoopbackEmulator
-    let readiness: LoopbackReadiness
+    let readiness: ServerReadiness
     let serverName: String
     let logger: Logger
 
@@ -171,61 +170,5 @@ struct LoopbackResponder: RouterMiddleware {
             try await Task.sleep(for: min(.milliseconds(20), until - ContinuousClock.now))
         }
         if !channel.isActive { throw CancellationError() }
-    }
-}
-
-/// The bound port, and whoever waits for it.
-final class LoopbackReadiness: Sendable {
-    private struct State {
-        var port: Int?
-        var stopped = false
-        var waiters: [UInt64: CheckedContinuation<Int?, Never>] = [:]
-        var nextWaiter: UInt64 = 0
-    }
-
-    private let state = Mutex(State())
-
-    func listening(port: Int) {
-        let waiters = state.withLock { state in
-            state.port = port
-            defer { state.waiters.removeAll() }
-            return Array(state.waiters.values)
-        }
-        for waiter in waiters { waiter.resume(returning: port) }
-    }
-
-    func stopped() {
-        let (port, waiters) = state.withLock { state in
-            state.stopped = true
-            defer { state.waiters.removeAll() }
-            return (state.port, Array(state.waiters.values))
-        }
-        for waiter in waiters { waiter.resume(returning: port) }
-    }
-
-    /// The port once the server listens; nil when it stopped first or the caller is cancelled.
-    func port() async -> Int? {
-        let id = state.withLock { state in
-            state.nextWaiter += 1
-            return state.nextWaiter
-        }
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Int?, Never>) in
-                let immediate = state.withLock { state -> Int?? in
-                    if state.port != nil || state.stopped || Task.isCancelled { return .some(state.port) }
-                    state.waiters[id] = continuation
-                    return .none
-                }
-                if let immediate { continuation.resume(returning: immediate) }
-            }
-        } onCancel: {
-            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
-            waiter?.resume(returning: nil)
-        }
-    }
-
-    /// `http://127.0.0.1:<port>`, or "" when the server stopped first.
-    func baseURL() async -> String {
-        await port().map { "http://127.0.0.1:\($0)" } ?? ""
     }
 }

@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// (apple/swift-nio#2813). A graceful shutdown waits for delayed answers: keep injected delays short.
 public struct UnleashEmulatorServer: Service {
     public let emulator: UnleashEmulator
-    private let readiness = LoopbackReadiness()
+    private let readiness = ServerReadiness()
     private let logger: Logger
 
     public init(emulator: UnleashEmulator, logger: Logger? = nil) {
@@ -36,7 +36,7 @@ public struct UnleashEmulatorServer: Service {
 /// Stop it like ``UnleashEmulatorServer``: a graceful shutdown of its `ServiceGroup`.
 public struct LaunchDarklyEmulatorServer: Service {
     public let emulator: LaunchDarklyEmulator
-    private let readiness = LoopbackReadiness()
+    private let readiness = ServerReadiness()
     private let logger: Logger
 
     public init(emulator: LaunchDarklyEmulator, logger: Logger? = nil) {

@@ -4,7 +4,6 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
-import Synchronization
 
 /// An HTTP server on 127.0.0.1 (a free port) serving a ``KubernetesEmulator`` as a Kubernetes API server (plain
 /// HTTP: point the provider's `api_url` at ``endpoint()``).
@@ -28,7 +27,7 @@ public struct KubernetesEmulatorServer: Service {
     static let maxBodyBytes = 1 << 20
 
     public let emulator: KubernetesEmulator
-    private let readiness = KubernetesServerReadiness()
+    private let readiness = ServerReadiness()
     private let logger: Logger
 
     public init(emulator: KubernetesEmulator, logger: Logger? = nil) {
@@ -53,7 +52,7 @@ public struct KubernetesEmulatorServer: Service {
     /// The base URL (`http://127.0.0.1:<port>`) once the server listens; empty when it stopped first or the
     /// calling task is cancelled.
     public func endpoint() async -> String {
-        await readiness.port().map { "http://127.0.0.1:\($0)" } ?? ""
+        await readiness.baseURL()
     }
 
     private func router() -> Router<BasicRequestContext> {
@@ -108,55 +107,5 @@ public struct KubernetesEmulatorServer: Service {
         var logger = Logger(label: "rewind.sandbox.kubernetes")
         logger.logLevel = .critical
         return logger
-    }
-}
-
-/// The bound port, and whoever waits for it.
-private final class KubernetesServerReadiness: Sendable {
-    private struct State {
-        var port: Int?
-        var stopped = false
-        var waiters: [UInt64: CheckedContinuation<Int?, Never>] = [:]
-        var nextWaiter: UInt64 = 0
-    }
-
-    private let state = Mutex(State())
-
-    func listening(port: Int) {
-        let waiters = state.withLock { state in
-            state.port = port
-            defer { state.waiters.removeAll() }
-            return Array(state.waiters.values)
-        }
-        for waiter in waiters { waiter.resume(returning: port) }
-    }
-
-    func stopped() {
-        let (port, waiters) = state.withLock { state in
-            state.stopped = true
-            defer { state.waiters.removeAll() }
-            return (state.port, Array(state.waiters.values))
-        }
-        for waiter in waiters { waiter.resume(returning: port) }
-    }
-
-    func port() async -> Int? {
-        let id = state.withLock { state in
-            state.nextWaiter += 1
-            return state.nextWaiter
-        }
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Int?, Never>) in
-                let immediate = state.withLock { state -> Int?? in
-                    if state.port != nil || state.stopped || Task.isCancelled { return .some(state.port) }
-                    state.waiters[id] = continuation
-                    return .none
-                }
-                if let immediate { continuation.resume(returning: immediate) }
-            }
-        } onCancel: {
-            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
-            waiter?.resume(returning: nil)
-        }
     }
 }

@@ -38,7 +38,7 @@ public struct SandboxMetricsServer: Service {
     /// The synthetic traffic streamed into ``metrics`` while the server runs.
     public let traffic: SandboxTraffic
     private let port: Int
-    private let readiness = MetricsServerReadiness()
+    private let readiness = ServerReadiness()
     private let scrapes = ScrapeLog()
     private let logger: Logger
 
@@ -70,7 +70,7 @@ public struct SandboxMetricsServer: Service {
     /// The base URL (`http://127.0.0.1:<port>`) once the server listens; empty when it stopped first (the port was
     /// taken) or the calling task is cancelled.
     public func endpoint() async -> String {
-        await readiness.port().map { "http://127.0.0.1:\($0)" } ?? ""
+        await readiness.baseURL()
     }
 
     /// How many times `GET /metrics` was answered.
@@ -256,56 +256,6 @@ private struct InfrastructureSettings: Decodable {
     enum CodingKeys: String, CodingKey {
         case cpuRatio = "cpu_ratio"
         case memoryRatio = "memory_ratio"
-    }
-}
-
-/// The bound port, and whoever waits for it.
-private final class MetricsServerReadiness: Sendable {
-    private struct State {
-        var port: Int?
-        var stopped = false
-        var waiters: [UInt64: CheckedContinuation<Int?, Never>] = [:]
-        var nextWaiter: UInt64 = 0
-    }
-
-    private let state = Mutex(State())
-
-    func listening(port: Int) {
-        let waiters = state.withLock { state in
-            state.port = port
-            defer { state.waiters.removeAll() }
-            return Array(state.waiters.values)
-        }
-        for waiter in waiters { waiter.resume(returning: port) }
-    }
-
-    func stopped() {
-        let (port, waiters) = state.withLock { state in
-            state.stopped = true
-            defer { state.waiters.removeAll() }
-            return (state.port, Array(state.waiters.values))
-        }
-        for waiter in waiters { waiter.resume(returning: port) }
-    }
-
-    func port() async -> Int? {
-        let id = state.withLock { state in
-            state.nextWaiter += 1
-            return state.nextWaiter
-        }
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Int?, Never>) in
-                let immediate = state.withLock { state -> Int?? in
-                    if state.port != nil || state.stopped || Task.isCancelled { return .some(state.port) }
-                    state.waiters[id] = continuation
-                    return .none
-                }
-                if let immediate { continuation.resume(returning: immediate) }
-            }
-        } onCancel: {
-            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
-            waiter?.resume(returning: nil)
-        }
     }
 }
 

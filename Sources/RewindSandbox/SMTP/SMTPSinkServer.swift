@@ -1,7 +1,6 @@
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
-import Synchronization
 
 /// A small SMTP server on 127.0.0.1 (a port chosen by the OS) that keeps every message in an
 /// ``SMTPSink``. Plain SMTP only; see ``SMTPSinkSession`` for what it speaks.
@@ -10,7 +9,7 @@ import Synchronization
 /// listening socket and every open connection, and returns. Run a server once.
 public struct SMTPSinkServer: Service {
     public let sink: SMTPSink
-    private let readiness = PortReadiness()
+    private let readiness = ServerReadiness()
 
     public init(sink: SMTPSink) {
         self.sink = sink
@@ -37,7 +36,7 @@ public struct SMTPSinkServer: Service {
 
     /// The port it listens on, once it does; 0 if it stopped (or the caller was cancelled) first.
     public func port() async -> Int {
-        await readiness.port()
+        await readiness.port() ?? 0
     }
 
     private func bind() async throws -> NIOAsyncChannel<NIOAsyncChannel<String, ByteBuffer>, Never> {
@@ -100,56 +99,5 @@ private struct SinkLineDecoder: ByteToMessageDecoder {
         while try decode(context: context, buffer: &buffer) == .continue {}
         buffer.moveReaderIndex(to: buffer.writerIndex)
         return .needMoreData
-    }
-}
-
-/// The bound port, and whoever waits for it.
-private final class PortReadiness: Sendable {
-    private struct State {
-        var port: Int?
-        var stopped = false
-        var waiters: [UInt64: CheckedContinuation<Int, Never>] = [:]
-        var nextWaiter: UInt64 = 0
-    }
-
-    private let state = Mutex(State())
-
-    func listening(port: Int) {
-        let waiters = state.withLock { state in
-            state.port = port
-            defer { state.waiters.removeAll() }
-            return Array(state.waiters.values)
-        }
-        for waiter in waiters { waiter.resume(returning: port) }
-    }
-
-    func stopped() {
-        let (port, waiters) = state.withLock { state in
-            state.stopped = true
-            defer { state.waiters.removeAll() }
-            return (state.port ?? 0, Array(state.waiters.values))
-        }
-        for waiter in waiters { waiter.resume(returning: port) }
-    }
-
-    func port() async -> Int {
-        let id = state.withLock { state in
-            state.nextWaiter += 1
-            return state.nextWaiter
-        }
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Int, Never>) in
-                let immediate = state.withLock { state -> Int? in
-                    if let port = state.port { return port }
-                    if state.stopped || Task.isCancelled { return 0 }
-                    state.waiters[id] = continuation
-                    return nil
-                }
-                if let immediate { continuation.resume(returning: immediate) }
-            }
-        } onCancel: {
-            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
-            waiter?.resume(returning: 0)
-        }
     }
 }
