@@ -45,7 +45,25 @@ public enum StarterConfig {
 
         # After a rollback: check health every 30 seconds with a 10-second timeout, at most 3 attempts;
         # 2 consecutive failures mean the rollback did not fix it, and Rewind escalates (it never loops).
-        verification: { interval: 30s, timeout: 10s, max_attempts: 3, failure_threshold: 2 }
+        verification:
+          interval: 30s
+          timeout: 10s
+          max_attempts: 3
+          failure_threshold: 2
+          # Then, for a service with metric signals, the guide's validation phases:
+          performance: { duration: 5m }   # P95/P99 under their limits, error rate < 1 %, throughput > 90 % of baseline,
+                                          # resources < 80 %; P95 improved > 20 %, error rate halved
+          business: { duration: 15m }     # satisfaction > 90 %, conversion > 95 % of baseline, error rate halved
+
+        # Where metric signals and alerts come from. Uncomment what you have.
+        # monitoring:
+        #   prometheus: { url: http://127.0.0.1:9090, timeout: 10s }
+        #   failure_after: 2m                    # a source failing this long → a "monitoring failure" notice
+        #   alertmanager:                        # Alertmanager's webhook_config: url http://HOST:8786/hooks/alertmanager
+        #     token: ${REWIND_ALERT_TOKEN}       # the bearer token it sends (http_config.authorization)
+        #     service_label: service             # the alert label that names the service
+        #     category_label: category           # performance | throughput | business | infrastructure | security
+        #     severity_label: severity
 
         safety:
           cooldown: 15m                          # a second automatic rollback within 15 minutes escalates instead
@@ -132,6 +150,17 @@ public enum StarterConfig {
                 url: https://frontend.example.com/api/health
                 severity: critical
                 expect_status: 200-299
+            # Metric triggers. `class` picks the guide's latency limits (frontend P95 2s / P99 5s).
+            class: frontend
+            signals:
+              - { measure: latency_p95, probe: health }   # Rewind's own probe latencies, 5-minute window
+              # With Prometheus (monitoring.prometheus above):
+              # - measure: latency_p99
+              #   prometheus: 'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{service="{{service}}"}[5m])))'
+              # - measure: error_rate                     # up > 5 points over its baseline
+              #   prometheus: 'sum(rate(http_requests_total{service="{{service}}",code=~"5.."}[5m])) / sum(rate(http_requests_total{service="{{service}}"}[5m]))'
+              # Business numbers your application pushes to POST /api/v1/events:
+              # - { measure: conversion_rate, pushed: conversion_rate }   # down > 15 % from its 1h baseline
             provider:
               type: command
               rollback: [vercel, rollback, "{{target.id}}", --yes]
@@ -147,6 +176,9 @@ public enum StarterConfig {
               - name: health
                 url: https://api.example.com/health
                 severity: critical
+            class: backend           # P95 1s / P99 3s
+            signals:
+              - { measure: latency_p95, probe: health }
             provider:
               type: command
               rollback: [railway, rollback, --service, backend]
@@ -157,6 +189,9 @@ public enum StarterConfig {
               - name: health
                 url: https://worker.example.com/health
                 severity: non-critical   # a degraded worker is not an outage: the fast strategy applies
+            class: worker
+            # signals:
+            #   - { measure: queue_backlog, command: [redis-cli, llen, task_queue] }   # more than 1000 items
             provider:
               type: command
               rollback: [railway, rollback, --service, worker]

@@ -166,3 +166,18 @@ struct SignalConfigTests {
         #expect(!found.contains { $0.message.contains("hunter2") })
     }
 }
+
+@Suite("rewind init: metric signals")
+struct StarterSignalTests {
+    @Test("the starter policy watches P95 from probe latencies with each class's limit, and writes the validation phases out")
+    func starterSignals() throws {
+        let policy = try #require(parse(StarterConfig.yaml).configuration).policy
+        #expect(policy.service("frontend")?.signals.first?.threshold == .above(2))
+        #expect(policy.service("backend")?.signals.first?.threshold == .above(1))
+        #expect(policy.service("frontend")?.signals.first?.source == .probeLatency(check: "health", quantile: 0.95))
+        #expect(policy.service("worker")?.serviceClass == .worker)
+        #expect(policy.verification.performance.duration == Defaults.performanceValidation)
+        #expect(policy.verification.business.duration == Defaults.businessValidation)
+        #expect(policy.monitoring == MonitoringPolicy())
+    }
+}
