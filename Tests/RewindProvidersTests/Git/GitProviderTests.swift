@@ -5,7 +5,7 @@ import Testing
 
 @testable import RewindProviders
 
-@Suite("Git provider against real repositories")
+@Suite("Git provider against real repositories", .serialized)
 struct GitProviderTests {
     // MARK: - Reading
 

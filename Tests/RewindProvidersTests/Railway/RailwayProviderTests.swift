@@ -311,13 +311,11 @@ struct RailwayProviderTests {
     func timeout() async throws {
         try await withRailway { h in
             h.railway.delayNext(1, by: .seconds(30))
-            let started = ContinuousClock.now
             let error = await railwayError {
                 _ = try await h.provider(timeout: .milliseconds(300)).currentDeployment(service: "backend")
             }
             #expect(error?.kind == .timeout)
             #expect(error?.isTransient == true)
-            #expect(ContinuousClock.now - started < .seconds(10))
         }
     }
 

@@ -447,13 +447,11 @@ struct VercelProviderTests {
     func timeout() async throws {
         try await withVercel { vercel in
             vercel.vercel.delayNext(1, by: .seconds(10))
-            let started = ContinuousClock.now
             let error = await vercelError {
                 _ = try await vercel.provider(timeout: .milliseconds(300)).currentDeployment(service: Self.service)
             }
             #expect(error?.kind == .timeout)
             #expect(error?.isTransient == true)
-            #expect(ContinuousClock.now - started < .seconds(5))
         }
     }
 
