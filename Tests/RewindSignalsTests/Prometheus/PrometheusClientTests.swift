@@ -111,7 +111,7 @@ struct PrometheusClientResultTests {
             )
             let start = promTime(1_767_265_200_000)
             let end = promTime(1_767_265_260_000)
-            let result = try await prometheus.client(timeout: .milliseconds(2500))
+            let result = try await prometheus.client(timeout: .milliseconds(12_500))
                 .range(query, start: start, end: end, step: .seconds(15))
 
             let expectedPoints = stride(from: Int64(0), through: 60_000, by: 15_000).map {
@@ -134,7 +134,7 @@ struct PrometheusClientResultTests {
             #expect(request.parameters["start"] == "1767265200")
             #expect(request.parameters["end"] == "1767265260")
             #expect(request.parameters["step"] == "15")
-            #expect(request.parameters["timeout"] == "2.5")
+            #expect(request.parameters["timeout"] == "12.5")
         }
     }
 
