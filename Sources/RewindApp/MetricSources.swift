@@ -107,10 +107,9 @@ final class CompositeMetricSource: MetricSource {
     func recordProbe(_ observation: Observation) {
         let key = "\(observation.service)/\(observation.check)"
         guard let (window, minSamples) = latencyWindows[key] else { return }
+        // Recorded in place: copying the window out and back would copy its slot histograms.
         latencies.withLock { windows in
-            var latency = windows[key] ?? LatencyWindow(window: window, minSamples: minSamples)
-            latency.record(Double(observation.latencyMs), at: observation.at)
-            windows[key] = latency
+            windows[key, default: LatencyWindow(window: window, minSamples: minSamples)].record(Double(observation.latencyMs), at: observation.at)
         }
     }
 
@@ -118,9 +117,7 @@ final class CompositeMetricSource: MetricSource {
         let key = "\(metric.service)/\(metric.signal)"
         guard let window = valueWindows[key] else { return }
         values.withLock { windows in
-            var values = windows[key] ?? ValueWindow(window: window)
-            values.record(metric.value, at: metric.at)
-            windows[key] = values
+            _ = windows[key, default: ValueWindow(window: window)].record(metric.value, at: metric.at)
         }
     }
 
