@@ -57,33 +57,43 @@ enum WindowBenchmarks {
         }
     }
 
-    /// How the daemon records a probe latency today (`CompositeMetricSource.recordProbe` in RewindApp):
-    /// under a `Mutex<[String: LatencyWindow]>`, the window is copied out of the dictionary, recorded
-    /// into and stored back. While both copies are alive, the ring's storage and the touched slot's
-    /// histogram are shared, so the record copies them first (copy on write).
+    /// Recording a probe latency into the daemon's dictionary of windows (`CompositeMetricSource`
+    /// in RewindApp keeps a `Mutex<[String: LatencyWindow]>`), two ways:
+    /// - in place, `windows[key, default: …].record(…)`, as `recordProbe` does since commit 30644e9;
+    /// - copied out, recorded into and stored back, as it did before: while both copies are alive,
+    ///   the ring's storage and the touched slot's histogram are shared, so the record copies them
+    ///   first (copy on write).
     private static func registerRecordingThroughDictionary() {
-        let latencies = Latencies.slowTail
-        let source = DictionaryOfWindows()
-        let feed = Feed()
-        Benchmark(
-            "LatencyWindow.record, 1 probe/s, copied out of and back into a dictionary",
-            configuration: .init(
-                metrics: [.throughput, .wallClock, .mallocCountTotal],
-                scalingFactor: .kilo,
-                maxDuration: .seconds(3),
-                maxIterations: 1_000_000
-            )
-        ) { benchmark in
-            for _ in benchmark.scaledIterations {
-                let latency = latencies[feed.next]
-                let at = feed.at
-                source.windows.withLock { windows in
-                    var window = windows["backend/health"] ?? LatencyWindow()
-                    window.record(latency, at: at)
-                    windows["backend/health"] = window
+        for inPlace in [true, false] {
+            let latencies = Latencies.slowTail
+            let source = DictionaryOfWindows()
+            let feed = Feed()
+            Benchmark(
+                inPlace
+                    ? "LatencyWindow.record, 1 probe/s, in place in a dictionary"
+                    : "LatencyWindow.record, 1 probe/s, copied out of and back into a dictionary",
+                configuration: .init(
+                    metrics: [.throughput, .wallClock, .mallocCountTotal],
+                    scalingFactor: .kilo,
+                    maxDuration: .seconds(3),
+                    maxIterations: 1_000_000
+                )
+            ) { benchmark in
+                for _ in benchmark.scaledIterations {
+                    let latency = latencies[feed.next]
+                    let at = feed.at
+                    source.windows.withLock { windows in
+                        if inPlace {
+                            windows[DictionaryOfWindows.key, default: LatencyWindow()].record(latency, at: at)
+                        } else {
+                            var window = windows[DictionaryOfWindows.key] ?? LatencyWindow()
+                            window.record(latency, at: at)
+                            windows[DictionaryOfWindows.key] = window
+                        }
+                    }
+                    feed.next &+= 1
+                    feed.at = feed.at + .seconds(1)
                 }
-                feed.next &+= 1
-                feed.at = feed.at + .seconds(1)
             }
         }
     }
@@ -144,7 +154,8 @@ final class Feed {
 
 /// The daemon's windows by `service/check`, as `CompositeMetricSource` keeps them.
 final class DictionaryOfWindows: Sendable {
-    let windows = Mutex<[String: LatencyWindow]>(["backend/health": LatencyWindow()])
+    static let key = "backend/health"
+    let windows = Mutex<[String: LatencyWindow]>([key: LatencyWindow()])
 }
 
 enum FootprintMetric {
