@@ -173,18 +173,22 @@ extension ConfigReader {
         return words.count == elements.count ? words : nil
     }
 
-    /// Any YAML as JSON; strings have `${…}` resolved and their placeholders checked.
-    mutating func json(_ at: Located) -> JSONValue? {
+    /// Any YAML as JSON; strings have `${…}` resolved and their placeholders checked by `check`
+    /// (the provider placeholders unless the caller knows others, such as the flags' `{{flag}}`).
+    mutating func json(
+        _ at: Located,
+        check: (inout ConfigReader, ConfigText, Located) -> Void = { $0.checkPlaceholders($1, at: $2) }
+    ) -> JSONValue? {
         switch at.node {
         case .mapping:
             guard let entries = rawMapping(at) else { return nil }
             var object: [String: JSONValue] = [:]
             for (name, value) in entries {
-                if let converted = json(value) { object[name] = converted }
+                if let converted = json(value, check: check) { object[name] = converted }
             }
             return .object(object)
         case .sequence(let sequence):
-            return .array(sequence.enumerated().compactMap { json(at.element($0.offset, node: $0.element)) })
+            return .array(sequence.enumerated().compactMap { json(at.element($0.offset, node: $0.element), check: check) })
         case .alias:
             report(at, "aliases are not supported here; write the value out")
             return nil
@@ -197,7 +201,7 @@ extension ConfigReader {
             case Tag.Name.float.rawValue: return at.node.float.map(JSONValue.number)
             default:
                 guard let text = resolve(scalar.string, at: at) else { return nil }
-                checkPlaceholders(text, at: at)
+                check(&self, text, at)
                 return .string(text.value)
             }
         }

@@ -167,7 +167,7 @@ extension ConfigReader {
             }
         }
         if let at = fields["headers"] { request.headers = flagHeaders(at) }
-        if let at = fields["body"] { request.body = flagJSON(at) }
+        if let at = fields["body"] { request.body = json(at, check: { $0.checkFlagPlaceholders($1, at: $2) }) }
         if let at = fields["expect"], let elements = list(at) {
             let statuses = elements.compactMap { httpStatus($0) }
             if statuses.count == elements.count { request.expectedStatuses = statuses }
@@ -199,37 +199,6 @@ extension ConfigReader {
         return headers
     }
 
-    /// Any YAML as JSON, strings with `${…}` resolved and their flag placeholders checked.
-    private mutating func flagJSON(_ at: Located) -> JSONValue? {
-        switch at.node {
-        case .mapping:
-            guard let entries = rawMapping(at) else { return nil }
-            var object: [String: JSONValue] = [:]
-            for (name, value) in entries {
-                if let converted = flagJSON(value) { object[name] = converted }
-            }
-            return .object(object)
-        case .sequence(let sequence):
-            return .array(sequence.enumerated().compactMap { flagJSON(at.element($0.offset, node: $0.element)) })
-        case .alias:
-            report(at, "aliases are not supported here; write the value out")
-            return nil
-        case .scalar(let scalar):
-            let isPlain = scalar.style == .plain || scalar.style == .any
-            switch isPlain ? at.node.tag.rawValue : Tag.Name.str.rawValue {
-            case Tag.Name.null.rawValue: return .null
-            case Tag.Name.bool.rawValue: return at.node.bool.map(JSONValue.bool)
-            case Tag.Name.int.rawValue: return at.node.int.map { .number(Double($0)) }
-            case Tag.Name.float.rawValue: return at.node.float.map(JSONValue.number)
-            default:
-                guard let text = resolve(scalar.string, at: at) else { return nil }
-                checkFlagPlaceholders(text, at: at)
-                return .string(text.value)
-            }
-        }
-    }
-
-    /// Reports `{{names}}` other than `{{flag}}`, `{{service}}` and `{{incident.id}}`, and `{{` left open.
     private mutating func checkFlagPlaceholders(_ text: ConfigText, at: Located) {
         let known = HTTPFlagsSpec.placeholders.sorted()
         let knownList = known.map { "{{\($0)}}" }.joined(separator: ", ")
