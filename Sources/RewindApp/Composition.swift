@@ -37,6 +37,40 @@ public enum Composition {
         return (primary, fallback)
     }
 
+    /// What a service's rollback moves besides its platform: traffic (`traffic:`), kill-switch
+    /// flags (`flags:`) and its down-migration (`migration:`).
+    public struct RollbackControls: Sendable {
+        public var traffic: [ServiceName: any TrafficController] = [:]
+        public var flags: [ServiceName: any FeatureSwitch] = [:]
+        public var migrations: [ServiceName: any MigrationRollback] = [:]
+    }
+
+    /// A traffic controller that cannot be built leaves its service without traffic control: the
+    /// error is logged, and the decision of a gradual or canary rollback says it fell back to fast.
+    public static func rollbackControls(for configuration: RewindConfiguration, client: HTTPClient,
+                                        logger: Logger = Logger(label: "rewind")) -> RollbackControls {
+        var controls = RollbackControls()
+        let redactor = configuration.redactor
+        for service in configuration.policy.services {
+            if let spec = service.traffic {
+                do {
+                    controls.traffic[service.name] = try TrafficControllerFactory.make(spec, client: client, redactor: redactor)
+                } catch {
+                    logger.error("traffic control unavailable", metadata: [
+                        "rewind.service": "\(service.name)", "rewind.error": "\(redactor.redact(String(describing: error)))",
+                    ])
+                }
+            }
+            if let spec = service.flags {
+                controls.flags[service.name] = FlagSwitchFactory.make(spec, service: service.name, client: client, redactor: redactor)
+            }
+            if let spec = service.migration {
+                controls.migrations[service.name] = ProviderFactory.makeMigrationRunner(spec, redactor: redactor)
+            }
+        }
+        return controls
+    }
+
     /// One notifier per configured channel (console and file included), under its configured name.
     public static func notifiers(for configuration: RewindConfiguration, client: HTTPClient,
                                  console: (@Sendable (String) -> Void)? = nil) throws -> [any Notifier] {
@@ -65,13 +99,15 @@ public enum Composition {
         pollInterval: Duration = .milliseconds(250), bakeCheckInterval: Duration = .seconds(30), logger: Logger
     ) -> RewindEngine {
         let providers = providers(for: configuration, client: client)
+        let controls = rollbackControls(for: configuration, client: client, logger: logger)
         return RewindEngine(
             EngineDependencies(
                 policy: configuration.policy, store: store, clock: clock, prober: HTTPHealthProber(client: client, clock: clock),
                 providers: providers.primary, fallbacks: providers.fallback, notifiers: notifiers, redactor: configuration.redactor,
                 logger: logger, observer: observer, watch: watch, pollInterval: pollInterval, bakeCheckInterval: bakeCheckInterval,
                 holder: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)",
-                metrics: CompositeMetricSource(policy: configuration.policy, client: client, redactor: configuration.redactor)))
+                metrics: CompositeMetricSource(policy: configuration.policy, client: client, redactor: configuration.redactor),
+                trafficControllers: controls.traffic, featureSwitches: controls.flags, migrations: controls.migrations))
     }
 
     /// True for addresses only this machine can reach.

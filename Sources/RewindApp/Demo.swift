@@ -10,111 +10,15 @@ import RewindSignals
 import RewindStoreSQLite
 import Synchronization
 
-/// `rewind demo`: the whole loop on this machine. A sandbox on loopback runs frontend, backend and
-/// worker with v1 live and known good; a bad v2 is deployed; Rewind detects, decides, rolls back
-/// through the sandbox platform's HTTP API, verifies, notifies and writes the incident report.
+/// `rewind demo`: the whole loop on this machine, on the guide's own setup. A sandbox on loopback runs
+/// frontend (on a Vercel emulator, behind a Cloudflare emulator), backend and worker (on a Railway emulator)
+/// with v1 live and known good; a bad v2 is deployed; Rewind detects, decides, rolls back through the
+/// vendors' APIs, verifies, notifies and writes the incident report.
+///
+/// Files: `Demo.swift` (running and watching), `DemoScenarios.swift` (what goes wrong, the applications'
+/// traffic), `DemoPlatforms.swift` (the emulators and the policy's providers), `DemoSummary.swift` (the
+/// JSON summary), `DemoPrometheus.swift` (a real Prometheus when installed).
 public enum Demo {
-    public enum Scenario: String, CaseIterable, Sendable {
-        /// backend v2's /health answers 500: critical health → immediate rollback.
-        case down
-        /// worker v2's non-critical check answers 503: non-critical health → fast rollback.
-        case degraded
-        /// backend v2 fails twice then passes once, over and over: never 3 in a row → no rollback.
-        case flapping
-        /// backend v2 is good: nothing happens.
-        case healthy
-        /// backend v2 answers in 1.2 s: P95 latency above the backend's 1 s → fast rollback.
-        case slow
-        /// backend v2's traffic fails 12 % of requests (pushed error rate, baseline 0.4 %) → fast rollback.
-        case errors
-        /// frontend v2 converts 2.5 % of visits instead of 4 %: business → gradual asked, fast without traffic control.
-        case business
-        /// backend v2 reports a breach indicator: security → immediate rollback, freeze, security team told.
-        case security
-
-        var service: String {
-            switch self {
-            case .degraded: "worker"
-            case .business: "frontend"
-            default: "backend"
-            }
-        }
-        var behavior: SandboxBehavior {
-            switch self {
-            case .down: .failing(status: 500)
-            case .degraded: .failing(status: 503)
-            case .flapping: .flapping(failures: 2, successes: 1)
-            case .slow: .slow(milliseconds: 1200)
-            case .healthy, .errors, .business, .security: .healthy
-            }
-        }
-        var expectsRollback: Bool { self != .flapping && self != .healthy }
-        var story: String {
-            switch self {
-            case .down: "backend v2 answers /health with HTTP 500 (critical health: 3 consecutive failures within 2m → immediate)"
-            case .degraded: "worker v2 answers its non-critical check with HTTP 503 (5 consecutive within 5m → fast)"
-            case .flapping: "backend v2 fails twice, then passes once, over and over (never 3 consecutive → no rollback)"
-            case .healthy: "backend v2 is healthy (nothing should happen)"
-            case .slow: "backend v2 answers /health in 1.2 s (P95 of probe latency > 1 s, 2 consecutive evaluations → fast)"
-            case .errors: "backend v2 fails 12 % of its requests (error rate up > 5 points over its baseline, 2 consecutive → fast)"
-            case .business: "frontend v2 converts 2.5 % instead of 4 % (conversion drop > 15 %, 3 consecutive → gradual, fast without traffic control)"
-            case .security: "backend v2 reports a breach indicator (security → immediate rollback, deployments frozen, security team told)"
-            }
-        }
-        var deploymentID: String {
-            switch service {
-            case "worker": "wk-v2"
-            case "frontend": "fe-v2"
-            default: "be-v2"
-            }
-        }
-    }
-
-    public struct Summary: Codable, Sendable, Equatable {
-        public var scenario: String
-        /// The trigger that fired, if one did.
-        public var trigger: String?
-        public var rolledBack: Bool
-        public var recovered: Bool
-        public var faultToDetectionS: Double?
-        public var faultToRollbackS: Double?
-        public var faultToRecoveryS: Double?
-        public var incident: Int64?
-        public var report: String?
-        public var asExpected: Bool
-        /// Notifications delivered per channel.
-        public var notifications: [String: Int] = [:]
-        /// Where latency and error rate came from: `prometheus`, or Rewind's probe latencies and pushed events.
-        public var signalsFrom: String = ""
-
-        enum CodingKeys: String, CodingKey {
-            case scenario, trigger, recovered, incident, report
-            case rolledBack = "rolled_back"
-            case faultToDetectionS = "fault_to_detection_s"
-            case faultToRollbackS = "fault_to_rollback_s"
-            case faultToRecoveryS = "fault_to_recovery_s"
-            case asExpected = "as_expected"
-            case notifications
-            case signalsFrom = "signals_from"
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(scenario, forKey: .scenario)
-            try c.encode(trigger, forKey: .trigger)
-            try c.encode(rolledBack, forKey: .rolledBack)
-            try c.encode(recovered, forKey: .recovered)
-            try c.encode(faultToDetectionS, forKey: .faultToDetectionS)
-            try c.encode(faultToRollbackS, forKey: .faultToRollbackS)
-            try c.encode(faultToRecoveryS, forKey: .faultToRecoveryS)
-            try c.encode(incident, forKey: .incident)
-            try c.encode(report, forKey: .report)
-            try c.encode(asExpected, forKey: .asExpected)
-            try c.encode(notifications, forKey: .notifications)
-            try c.encode(signalsFrom, forKey: .signalsFrom)
-        }
-    }
-
     public struct Options: Sendable {
         public var scenario: Scenario
         public var directory: String
@@ -141,30 +45,37 @@ public enum Demo {
         for file in ["state.db", "state.db-wal", "state.db-shm", "notifications.jsonl"] {
             try? FileManager.default.removeItem(atPath: "\(directory)/\(file)")
         }
+        let v1DeployedAt = Date(timeIntervalSinceNow: -7200)
         let world = SandboxWorld(
             services: [
-                "frontend": [SandboxDeployment(id: "fe-v1", version: "v1", createdAt: Date(timeIntervalSinceNow: -7200))],
-                "backend": [SandboxDeployment(id: "be-v1", version: "v1", createdAt: Date(timeIntervalSinceNow: -7200))],
-                "worker": [SandboxDeployment(id: "wk-v1", version: "v1", createdAt: Date(timeIntervalSinceNow: -7200))],
+                "frontend": [SandboxDeployment(id: "fe-v1", version: "v1", createdAt: v1DeployedAt)],
+                "backend": [SandboxDeployment(id: "be-v1", version: "v1", createdAt: v1DeployedAt)],
+                "worker": [SandboxDeployment(id: "wk-v1", version: "v1", createdAt: v1DeployedAt)],
             ],
             live: ["frontend": "fe-v1", "backend": "be-v1", "worker": "wk-v1"])
-        world.rollbackDuration = .milliseconds(300)
+        let platforms = DemoPlatforms(v1DeployedAt: v1DeployedAt)
+        platforms.link(world)
         let sandbox = Sandbox(world: world, logger: Logger(label: "rewind.sandbox", factory: { _ in SwiftLogNoOpLogHandler() }))
         let client = HTTPHealthProber.makeHTTPClient()
-        return try await run(options, world: world, sandbox: sandbox, client: client, directory: directory, say: say, logger: logger)
+        return try await run(options, world: world, sandbox: sandbox, platforms: platforms, client: client, directory: directory,
+                             say: say, logger: logger)
     }
 
-    static func run(_ options: Options, world: SandboxWorld, sandbox: Sandbox, client: HTTPClient, directory: String,
-                    say: @escaping @Sendable (String) -> Void, logger: Logger) async throws -> Summary {
+    static func run(_ options: Options, world: SandboxWorld, sandbox: Sandbox, platforms: DemoPlatforms, client: HTTPClient,
+                    directory: String, say: @escaping @Sendable (String) -> Void, logger: Logger) async throws -> Summary {
         // Stop order matters: the engine first, then the client's pooled connections, then the
         // sandbox's servers, so that no server is cancelled in the middle of a connection.
         try await withThrowingTaskGroup(of: Void.self) { servers in
             servers.addTask { try await sandbox.run() }
+            servers.addTask { try await platforms.vercelServer.run() }
+            servers.addTask { try await platforms.railwayServer.run() }
+            servers.addTask { try await platforms.cloudflareServer.run() }
             let sinks = NotificationSinksServer(sinks: NotificationSinks())
             let mail = SMTPSinkServer(sink: SMTPSink())
             servers.addTask { try await sinks.run() }
             servers.addTask { try await mail.run() }
             let endpoints = await sandbox.endpoints()
+            let vendors = await platforms.endpoints()
             let local = LocalSinks(http: await sinks.endpoint(), smtpPort: await mail.port(), sinks: sinks.sinks, mail: mail.sink)
             // With Prometheus installed, the sandbox's request metrics are scraped by a real one.
             let metricsServer = SandboxMetricsServer()
@@ -177,8 +88,9 @@ public enum Demo {
             do {
                 let summary = try await withThrowingTaskGroup(of: Void.self) { group in
                     defer { group.cancelAll() }
-                    return try await watch(options, world: world, endpoints: endpoints, local: local, monitoring: monitoring, client: client,
-                                           directory: directory, say: say, logger: logger, group: &group)
+                    return try await watch(options, world: world, endpoints: endpoints, platforms: platforms, vendors: vendors, local: local,
+                                           monitoring: monitoring, client: client, directory: directory, say: say, logger: logger,
+                                           group: &group)
                 }
                 monitoring.stop()
                 try await client.shutdown()
@@ -231,15 +143,16 @@ public enum Demo {
         }
     }
 
-    static func watch(_ options: Options, world: SandboxWorld, endpoints: SandboxEndpoints, local: LocalSinks, monitoring: DemoMonitoring,
-                      client: HTTPClient, directory: String,
+    static func watch(_ options: Options, world: SandboxWorld, endpoints: SandboxEndpoints, platforms: DemoPlatforms,
+                      vendors: DemoPlatforms.Endpoints, local: LocalSinks, monitoring: DemoMonitoring, client: HTTPClient, directory: String,
                       say: @escaping @Sendable (String) -> Void, logger: Logger, group: inout ThrowingTaskGroup<Void, any Error>) async throws -> Summary {
         do {
             let configPath = "\(directory)/rewind.yaml"
-            let yaml = configuration(endpoints: endpoints, local: local, prometheus: monitoring.prometheusURL)
+            let yaml = configuration(options.scenario, endpoints: endpoints, vendors: vendors, local: local, prometheus: monitoring.prometheusURL)
             try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
             let configuration: RewindConfiguration
-            switch ConfigLoader.parse(yaml: yaml, path: configPath, environment: local.environment) {
+            let environment = local.environment.merging(platforms.environment) { $1 }
+            switch ConfigLoader.parse(yaml: yaml, path: configPath, environment: environment) {
             case .success(let value): configuration = value
             case .failure(let errors): throw AppError.config(errors.problems.map(\.description).joined(separator: "\n"))
             }
@@ -265,10 +178,11 @@ public enum Demo {
             group.addTask { try await application(scenario, world: world, engine: engine, traffic: traffic, clock: clock) }
 
             say("Rewind demo · scenario \(options.scenario.rawValue)")
-            say("sandbox on loopback: frontend \(endpoints.services["frontend"] ?? "?"), backend \(endpoints.services["backend"] ?? "?"), worker \(endpoints.services["worker"] ?? "?"), platform \(endpoints.platform)")
+            say("sandbox on loopback: frontend \(endpoints.services["frontend"] ?? "?"), backend \(endpoints.services["backend"] ?? "?"), worker \(endpoints.services["worker"] ?? "?")")
+            say("platforms on loopback: Vercel \(vendors.vercel) (frontend), Railway \(vendors.railway) (backend, worker), Cloudflare \(vendors.cloudflare) (in front of frontend: pool \(DemoPlatforms.cloudflarePool), origins stable and new)")
             say("policy: \(configPath) · state: \(configuration.statePath)")
             say("signals: \(monitoring.sentence)")
-            try await waitForBaseline(engine: engine, clock: clock)
+            try await waitForBaseline(engine: engine, policy: configuration.policy, clock: clock)
             say("baseline: frontend, backend and worker healthy on v1 (known good)")
 
             // A fault lands at a random moment of the check schedule, not right after a check.
@@ -276,12 +190,20 @@ public enum Demo {
             let service = options.scenario.service
             let badID = options.scenario.deploymentID
             world.deploy(service: service, SandboxDeployment(id: badID, version: "v2", behavior: options.scenario.behavior))
+            platforms.deploy(service: service, id: badID, newShare: options.scenario.newShare)
             let faultAt = clock.now
             _ = try await engine.recordDeployment(Deployment(service: ServiceName(service), id: badID, version: "v2", deployedAt: faultAt))
             say("[+0.000s] deployed \(service) v2: \(options.scenario.story)")
 
             var summary = Summary(scenario: options.scenario.rawValue, rolledBack: false, recovered: false, asExpected: false)
             summary.signalsFrom = monitoring.prometheusURL == nil ? "probe latencies and pushed events" : "prometheus"
+            summary.platform = DemoPlatforms.platform(of: service)
+            let shareOf = { service == "frontend" ? platforms.frontendNewShare : nil }
+            summary.newVersionShareBefore = shareOf()
+            if let share = summary.newVersionShareBefore {
+                say("[+0.000s] Cloudflare sends \(PlanStep.percent(share)) of frontend's traffic to the new origin (\(badID)), the rest to stable (fe-v1)")
+            }
+            var stepStarts: [String: Double] = [:]
             let deadline = faultAt + (options.scenario.expectsRollback ? .seconds(60) : options.observeFor)
             var longestRun = 0
             var closedIncident: Incident?
@@ -308,11 +230,13 @@ public enum Demo {
                 case .decision(let id, let decision):
                     say("\(offset) DECISION\(id.map { " (incident #\($0))" } ?? ""): \(describe(decision))")
                 case .stepStarted(_, let step):
+                    stepStarts[step.id] = (at - faultAt).seconds
                     say("\(offset) step \(step.id): \(step.service) \(step.from.label) → \(step.to.label), timeout \(step.timeout.rewindDescription)")
                 case .providerCalled(_, let service, let target):
                     summary.faultToRollbackS = (at - faultAt).seconds
                     say("\(offset) platform called: roll back \(service) to \(target)")
                 case .stepFinished(_, let id, let outcome):
+                    summary.steps.append(Summary.Step(id: id, outcome: outcome.summary, startedS: stepStarts[id], finishedS: (at - faultAt).seconds))
                     say("\(offset) step \(id) \(outcome.summary)")
                 case .verificationAttempt(_, let service, _, let passed, let detail):
                     say("\(offset) verify \(service) \(detail) → \(passed ? "healthy" : "unhealthy")")
@@ -339,6 +263,9 @@ public enum Demo {
                 for entry in try await store.outbox(incidentID: incident.id) where entry.status == .sent {
                     summary.notifications[entry.channel, default: 0] += 1
                 }
+                summary.strategy = incident.strategy?.rawValue
+                summary.tasks = try await store.tasks(incidentID: incident.id).map(\.id)
+                summary.steps = stepsWithShares(summary.steps, plan: incident.plan, timeline: try await store.timeline(incidentID: incident.id))
                 if let detail = try await StateQueries.incident(store: store, id: incident.id) {
                     let reportPath = "\(directory)/incident-\(incident.id).md"
                     _ = try Rendering.writeReport(detail, format: .md, path: reportPath)
@@ -346,11 +273,13 @@ public enum Demo {
                 }
             }
             let serving = await identity(of: endpoints.services[service], client: client)
-            let healthy = world.live(service: service).map { $0.behavior == .healthy } ?? false
-            summary.recovered = healthy && (closedIncident.map { $0.status == .completed } ?? true)
-            summary.asExpected = options.scenario.expectsRollback
-                ? summary.rolledBack && summary.recovered
-                : closedIncident == nil && summary.faultToDetectionS == nil
+            summary.newVersionShareAfter = shareOf()
+            let serves = world.serving(service: service)
+            let healthy = !serves.isEmpty && serves.allSatisfy { $0.share == 0 || ($0.deployment.behavior == .healthy && $0.deployment.id != badID) }
+            summary.recovered = options.scenario.expectsRollback
+                ? healthy && closedIncident?.status == .completed
+                : world.live(service: service).map { $0.behavior == .healthy } ?? false
+            summary.asExpected = asExpected(summary, options.scenario, incident: closedIncident)
 
             say("")
             say("Signals at the end")
@@ -365,6 +294,18 @@ public enum Demo {
                 say("  fault → rollback call:     \(seconds(summary.faultToRollbackS))")
                 say("  fault → verified recovery: \(seconds(summary.faultToRecoveryS))")
                 if let trigger = summary.trigger { say("  trigger:                   \(trigger)") }
+                if let strategy = summary.strategy { say("  strategy:                  \(strategy)") }
+                for step in summary.steps {
+                    let shares = step.shareBefore.map { before in
+                        " (new version \(PlanStep.percent(before)) → \(step.shareAfter.map(PlanStep.percent) ?? "?"))"
+                    } ?? ""
+                    say("  step \(step.id): \(step.outcome)\(shares), \(seconds(step.startedS)) → \(seconds(step.finishedS))")
+                }
+                if let before = summary.newVersionShareBefore {
+                    say("  new version's share of traffic: \(PlanStep.percent(before)) at the fault, \(summary.newVersionShareAfter.map(PlanStep.percent) ?? "?") now")
+                }
+                let strategyTasks = summary.tasks.filter { $0.hasSuffix("canary_data") || $0.hasSuffix("learnings") }
+                say("  tasks recorded: \(summary.tasks.count)" + (strategyTasks.isEmpty ? "" : ", among them \(strategyTasks.joined(separator: ", "))"))
             } else if options.scenario == .flapping {
                 say("  no rollback: the longest run of failures was \(longestRun), below the 3 consecutive the critical rule needs; one success resets the count")
             } else {
@@ -396,71 +337,101 @@ public enum Demo {
         guard prometheus != nil else {
             return """
                       - { measure: latency_p95, probe: health, window: 6s, interval: 1s, min_samples: 2, recovery: 2s }
-                      - { measure: error_rate, pushed: error_rate, window: 3s, interval: 1s, recovery: 2s, baseline: 1m }
+                \(errorRateSignal(prometheus: prometheus))
                 """
         }
         let latency = #"histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{service="{{service}}"}[5s])))"#
-        let errors = #"(sum(rate(http_requests_total{service="{{service}}",code=~"5.."}[5s])) or vector(0)) / sum(rate(http_requests_total{service="{{service}}"}[5s]))"#
         return """
                   - { measure: latency_p95, prometheus: '\(latency)', window: 5s, interval: 1s, recovery: 2s }
-                  - { measure: error_rate, prometheus: '\(errors)', window: 5s, interval: 1s, recovery: 2s, baseline: 1m }
+            \(errorRateSignal(prometheus: prometheus))
             """
+    }
+
+    /// A service's error rate: PromQL over its request metrics when Prometheus runs, else what its application pushes.
+    static func errorRateSignal(prometheus: String?) -> String {
+        guard prometheus != nil else {
+            return "      - { measure: error_rate, pushed: error_rate, window: 3s, interval: 1s, recovery: 2s, baseline: 1m }"
+        }
+        let errors = #"(sum(rate(http_requests_total{service="{{service}}",code=~"5.."}[5s])) or vector(0)) / sum(rate(http_requests_total{service="{{service}}"}[5s]))"#
+        return "      - { measure: error_rate, prometheus: '\(errors)', window: 5s, interval: 1s, recovery: 2s, baseline: 1m }"
     }
 
     static func seconds(_ value: Double?) -> String { value.map { String(format: "%.3f s", $0) } ?? "n/a" }
 
+    /// Whether the run went as the policy intends: a rollback (or none) as the scenario expects, and for
+    /// the traffic strategies each step of the guide's plan with the outcome it should have.
+    static func asExpected(_ summary: Summary, _ scenario: Scenario, incident: Incident?) -> Bool {
+        guard scenario.expectsRollback else { return incident == nil && summary.faultToDetectionS == nil }
+        guard summary.rolledBack, summary.recovered else { return false }
+        let succeeded = { (step: String) in summary.outcome(of: step) == StepOutcome.succeeded(viaFallback: false).summary }
+        let shareAfter = { (step: String) in summary.steps.first { $0.id == step }?.shareAfter }
+        switch scenario {
+        case .canary:
+            return summary.strategy == Strategy.canary.rawValue && succeeded("stop-canary-frontend") && shareAfter("stop-canary-frontend") == 0
+                && succeeded("keep-canary-data-frontend") && succeeded("rollback-frontend") && summary.newVersionShareAfter == 0
+                && summary.tasks.contains("investigation.analyze_canary_data") && summary.tasks.contains("documentation.document_learnings")
+        case .gradual:
+            return summary.strategy == Strategy.gradual.rawValue && succeeded("reduce-traffic-frontend")
+                && shareAfter("reduce-traffic-frontend") == 0.5 && summary.outcome(of: "watch-frontend")?.hasPrefix("no improvement") == true
+                && succeeded("route-stable-frontend") && succeeded("rollback-frontend") && summary.newVersionShareAfter == 0
+        default:
+            return true
+        }
+    }
+
+    /// The steps with the traffic shares their traffic moves reported (the `before`/`after` of each move's
+    /// journal entry, which comes before the step's outcome).
+    static func stepsWithShares(_ steps: [Summary.Step], plan: Plan?, timeline: [TimelineEvent]) -> [Summary.Step] {
+        let trafficSteps = Set((plan?.steps ?? []).filter {
+            switch $0.action {
+            case .setTraffic, .reduceTraffic: true
+            default: false
+            }
+        }.map(\.id))
+        let serviceOf = Dictionary((plan?.steps ?? []).map { ($0.id, $0.service.rawValue) }, uniquingKeysWith: { first, _ in first })
+        var pending: [String: (before: Double, after: Double)] = [:]
+        var shares: [String: (before: Double, after: Double)] = [:]
+        for event in timeline {
+            guard case .object(let detail)? = event.detail else { continue }
+            switch event.kind {
+            case .stepAccepted:
+                if case .string(let service)? = detail["service"], case .number(let before)? = detail["before"],
+                    case .number(let after)? = detail["after"]
+                {
+                    pending[service] = (before, after)
+                }
+            case .stepOutcome:
+                guard case .string(let step)? = detail["step"], trafficSteps.contains(step), let service = serviceOf[step] else { continue }
+                shares[step] = pending.removeValue(forKey: service)
+            default:
+                continue
+            }
+        }
+        return steps.map { step in
+            var step = step
+            step.shareBefore = shares[step.id]?.before
+            step.shareAfter = shares[step.id]?.after
+            return step
+        }
+    }
+
     /// Waits until every check has passed at least once and every signal that compares with a
     /// baseline has one.
-    static func waitForBaseline(engine: RewindEngine, clock: any RewindClock) async throws {
+    static func waitForBaseline(engine: RewindEngine, policy: Policy, clock: any RewindClock) async throws {
         let deadline = clock.now + .seconds(20)
+        let checks = policy.services.flatMap(\.checks).count
+        let signalCount = policy.services.flatMap(\.signals).count
         while clock.now < deadline {
             let statuses = engine.checkStatuses
             let signals = engine.signalStatuses
-            if statuses.count == 3, statuses.allSatisfy({ $0.lastResult?.hasPrefix("HTTP 2") == true }),
-                signals.count == 3, signals.allSatisfy({ $0.baseline != nil || !$0.threshold.contains("baseline") })
+            if statuses.count == checks, statuses.allSatisfy({ $0.lastResult?.hasPrefix("HTTP 2") == true }),
+                signals.count == signalCount, signals.allSatisfy({ $0.baseline != nil || !$0.threshold.contains("baseline") })
             {
                 return
             }
             try await clock.sleep(for: .milliseconds(50))
         }
         throw AppError.unavailable("the sandbox services did not become healthy, with their baselines, within 20 s")
-    }
-
-    /// The demo's applications: every 250 ms each service pushes its error rate and the frontend its
-    /// conversion rate, as `POST /api/v1/events` would, with values that depend on the version live.
-    /// backend v2 also reports a breach indicator once (the security scenario).
-    static func application(_ scenario: Scenario, world: SandboxWorld, engine: RewindEngine, traffic: SandboxTraffic?,
-                            clock: any RewindClock) async throws {
-        var reportedBreach = false
-        var profile: TrafficProfile?
-        while true {
-            let now = clock.now
-            let backend = world.live(service: "backend")?.id
-            let frontend = world.live(service: "frontend")?.id
-            // The backend's request traffic, as Prometheus scrapes it: slow or failing while a bad v2 serves.
-            let wanted: TrafficProfile = switch (scenario, backend) {
-            case (.slow, "be-v2"): .slow("backend")
-            case (.errors, "be-v2"): .failing("backend", errorRatio: 0.12)
-            default: .healthy("backend")
-            }
-            if let traffic, wanted != profile {
-                traffic.set(wanted)
-                profile = wanted
-            }
-            engine.receive(pushed: [
-                PushedValue(service: "backend", signal: "error_rate", value: backend == "be-v2" && scenario == .errors ? 0.12 : 0.004, at: now),
-                PushedValue(service: "frontend", signal: "conversion_rate", value: frontend == "fe-v2" ? 0.025 : 0.04, at: now),
-            ])
-            if backend == "be-v2", scenario == .security, !reportedBreach {
-                reportedBreach = true
-                engine.receive(alerts: [
-                    ExternalAlert(origin: .pushed, service: "backend", category: .security, severity: .critical, name: "breach_indicator",
-                                  firing: true, at: now, fingerprint: "pushed/breach_indicator",
-                                  summary: "backend v2 sent customer records to an unknown host")
-                ])
-            }
-            try await clock.sleep(for: .milliseconds(250))
-        }
     }
 
     static func identity(of url: String?, client: HTTPClient) async -> String? {
@@ -471,32 +442,14 @@ public enum Demo {
         return String(buffer: body)
     }
 
-    static func configuration(endpoints: SandboxEndpoints, local: LocalSinks, prometheus: String?) -> String {
+    /// The demo's policy: the guide's rules with short intervals, against the sandbox and the vendor emulators.
+    static func configuration(_ scenario: Scenario, endpoints: SandboxEndpoints, vendors: DemoPlatforms.Endpoints, local: LocalSinks,
+                              prometheus: String?) -> String {
         func url(_ service: String) -> String { endpoints.services[service] ?? "http://127.0.0.1:1" }
-        let platform = endpoints.platform
-        func provider() -> String {
-            """
-                provider:
-                  type: http
-                  rollback:
-                    method: POST
-                    url: \(platform)/v1/services/{{service}}/rollback
-                    body: { deployment: "{{target.id}}" }
-                    expect: [202]
-                  current:
-                    url: \(platform)/v1/services/{{service}}/current
-                    field: id
-                  status:
-                    url: \(platform)/v1/operations/{{operation.id}}
-                    operation_field: id
-                    field: status
-                    succeeded: [succeeded]
-                    failed: [failed]
-                  timeout: 5s
-            """
-        }
+        func provider(_ service: String) -> String { DemoPlatforms.providerYAML(service: service, endpoints: vendors) }
         return """
-            # Written by `rewind demo`: the guide's rules with short intervals, against the local sandbox.
+            # Written by `rewind demo`: the guide's rules with short intervals, against the local sandbox
+            # (frontend on a Vercel emulator behind a Cloudflare emulator, backend and worker on a Railway emulator).
             mode: enforce
             state: state.db
             bake: 1h
@@ -510,6 +463,8 @@ public enum Demo {
             strategies:
               immediate: { timeout: 10s, freeze: 1h }
               fast: { timeout: 10s }
+              gradual: { reduce_by: 50%, watch: 3s, traffic_timeout: 5s }
+              canary: { stop_timeout: 5s, route_timeout: 10s, analysis: 30m }
             \(prometheus.map { "monitoring: { prometheus: { url: \"\($0)\", timeout: 2s } }" } ?? "")
             verification:
               interval: 500ms
@@ -544,9 +499,11 @@ public enum Demo {
                 depends_on: [backend]
                 checks:
                   - { name: health, url: \(url("frontend"))/health, severity: critical }
+            \(scenario.runsCanary ? "    rollout: canary" : "")
                 signals:
                   - { measure: conversion_rate, pushed: conversion_rate, window: 3s, interval: 1s, recovery: 2s, baseline: 1m }
-            \(provider())
+            \(errorRateSignal(prometheus: prometheus))
+            \(provider("frontend"))
               backend:
                 class: backend
                 depends_on: [worker]
@@ -554,11 +511,11 @@ public enum Demo {
                   - { name: health, url: \(url("backend"))/health, severity: critical }
                 signals:
             \(backendSignals(prometheus: prometheus))
-            \(provider())
+            \(provider("backend"))
               worker:
                 checks:
                   - { name: health, url: \(url("worker"))/health, severity: non-critical }
-            \(provider())
+            \(provider("worker"))
 
             """
     }

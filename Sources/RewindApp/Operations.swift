@@ -13,21 +13,28 @@ import RewindStoreSQLite
 /// rollback runs in a one-shot engine on the same state (journal, verification, notifications),
 /// holding the same writer lease, so there is never a side door to the platform.
 extension StateAccess {
-    public func rollback(service: String, to: String?, reason: String, logger: Logger,
+    /// A manual rollback (`rewind rollback`). `force` accepts a target that is not known good and
+    /// skips the verification gates; the incident's journal says so. `console` receives the
+    /// console channel's lines of a one-shot engine (standard output when nil).
+    public func rollback(service: String, to: String?, reason: String, force: Bool = false, logger: Logger,
+                         console: (@Sendable (String) -> Void)? = nil,
                          observer: @escaping @Sendable (EngineEvent) -> Void = { _ in }) async throws -> Incident {
         struct Body: Encodable {
             var service: String
             var to: String?
             var reason: String
+            var force: Bool
             var wait: Bool
         }
         if await daemonIsRunning() {
-            return try await send("/api/v1/rollbacks", method: .POST, body: Body(service: service, to: to, reason: reason, wait: true), timeout: .minutes(30))
+            let body = Body(service: service, to: to, reason: reason, force: force, wait: true)
+            return try await send("/api/v1/rollbacks", method: .POST, body: body, timeout: .minutes(30))
         }
         let store = try Composition.openStore(configuration)
         let engine = Composition.makeEngine(
             configuration: configuration, store: store, client: client,
-            notifiers: try Composition.notifiers(for: configuration, client: client), observer: observer, watch: false, logger: logger)
+            notifiers: try Composition.notifiers(for: configuration, client: client, console: console), observer: observer, watch: false,
+            logger: logger)
         return try await withThrowingTaskGroup(of: Incident?.self) { group in
             group.addTask {
                 try await engine.run()
@@ -35,13 +42,17 @@ extension StateAccess {
             }
             group.addTask {
                 defer { engine.finish() }
-                switch await engine.requestRollback(.init(service: ServiceName(service), to: to, reason: reason)) {
+                switch await engine.requestRollback(.init(service: ServiceName(service), to: to, reason: reason, force: force)) {
                 case .success(let id): return await engine.waitForIncident(id)
                 case .failure(let refusal): throw AppError.other(refusal.message)
                 }
             }
+            // The engine's loops run until cancelled: once the incident is closed, stop them.
             var incident: Incident?
-            for try await result in group where result != nil { incident = result }
+            for try await result in group where result != nil {
+                incident = result
+                group.cancelAll()
+            }
             guard let incident else { throw AppError.other("the rollback did not produce an incident") }
             return incident
         }

@@ -9,7 +9,7 @@ import RewindSignals
 public enum ProviderChecks {
     public struct Row: Codable, Sendable, Equatable {
         public var service: String
-        /// `provider`, `fallback` or `monitoring`.
+        /// `provider`, `fallback`, `traffic`, `flags` or `monitoring`.
         public var role: String
         public var kind: String
         public var checks: [AccessCheck]
@@ -18,6 +18,7 @@ public enum ProviderChecks {
 
     public static func run(_ configuration: RewindConfiguration, client: HTTPClient) async -> [Row] {
         let providers = Composition.providers(for: configuration, client: client)
+        let controls = Composition.rollbackControls(for: configuration, client: client)
         var rows: [Row] = []
         for service in configuration.policy.services {
             for (role, provider) in [("provider", providers.primary[service.name]), ("fallback", providers.fallback[service.name])] {
@@ -30,6 +31,14 @@ public enum ProviderChecks {
                                           detail: "a \(provider.kind) provider has no read-only call to test; run `rewind drill` against a staging environment instead")]
                 }
                 rows.append(Row(service: service.name.rawValue, role: role, kind: provider.kind, checks: checks))
+            }
+            let extras: [(String, String, (any AccessCheckable)?)] = [
+                ("traffic", controls.traffic[service.name]?.kind ?? "", controls.traffic[service.name] as? any AccessCheckable),
+                ("flags", controls.flags[service.name]?.kind ?? "", controls.flags[service.name] as? any AccessCheckable),
+            ]
+            for (role, kind, checkable) in extras {
+                guard let checkable else { continue }
+                rows.append(Row(service: service.name.rawValue, role: role, kind: kind, checks: await checkable.checkAccess(service: service.name)))
             }
         }
         if let source = configuration.policy.monitoring.prometheus {

@@ -141,17 +141,39 @@ extension ConfigReader {
 
     mutating func strategyTimings(_ at: Located) -> StrategyTimings {
         var timings = StrategyTimings()
-        guard let fields = mapping(at, allowed: ["immediate", "fast"]) else { return timings }
-        if let at = fields["immediate"], let immediate = mapping(at, allowed: ["timeout", "freeze"]) {
+        guard let fields = mapping(at, allowed: ["immediate", "fast", "gradual", "canary"]) else { return timings }
+        if let at = fields["immediate"], let immediate = mapping(at, allowed: ["timeout", "freeze", "deadline"]) {
             if let at = immediate["timeout"], let value = duration(at) { timings.immediateTimeout = value }
             if let at = immediate["freeze"], let value = duration(at, allowZero: true) {
                 timings.immediateFreeze = value
             }
+            if let at = immediate["deadline"], let value = duration(at) { timings.immediateDeadline = value }
         }
         if let at = fields["fast"], let fast = mapping(at, allowed: ["timeout"]) {
             if let at = fast["timeout"], let value = duration(at) { timings.fastTimeout = value }
         }
+        if let at = fields["gradual"], let gradual = mapping(at, allowed: ["reduce_by", "watch", "traffic_timeout"]) {
+            if let at = gradual["reduce_by"], let value = fraction(at) { timings.gradualReduction = value }
+            if let at = gradual["watch"], let value = duration(at) { timings.gradualWatch = value }
+            if let at = gradual["traffic_timeout"], let value = duration(at) { timings.trafficTimeout = value }
+        }
+        if let at = fields["canary"], let canary = mapping(at, allowed: ["stop_timeout", "route_timeout", "analysis"]) {
+            if let at = canary["stop_timeout"], let value = duration(at) { timings.trafficTimeout = value }
+            if let at = canary["route_timeout"], let value = duration(at) { timings.canaryRouteTimeout = value }
+            if let at = canary["analysis"], let value = duration(at) { timings.canaryAnalysis = value }
+        }
         return timings
+    }
+
+    /// A share of traffic: `50%` or `0.5`, more than 0 and at most 100 %.
+    mutating func fraction(_ at: Located) -> Double? {
+        guard let text = word(at, expected: "a percentage") else { return nil }
+        let value = text.hasSuffix("%") ? Double(text.dropLast().trimmingCharacters(in: .whitespaces)).map { $0 / 100 } : Double(text)
+        guard let value, value > 0, value <= 1 else {
+            report(at, "'\(text)' is not a share of traffic: write a percentage above 0 and at most 100, e.g. 50%")
+            return nil
+        }
+        return value
     }
 
     mutating func verificationPolicy(_ at: Located) -> VerificationPolicy {

@@ -3,7 +3,10 @@ import RewindCore
 
 /// `services:`: each watched service, its health checks and its dependencies.
 extension ConfigReader {
-    static let serviceKeys = ["depends_on", "rollback_timeout", "checks", "provider", "fallback", "class", "signals"]
+    static let serviceKeys = [
+        "depends_on", "rollback_timeout", "checks", "provider", "fallback", "class", "signals", "traffic", "flags", "migration",
+        "rollout",
+    ]
     static let checkKeys = ["name", "url", "severity", "interval", "timeout", "confirm_interval", "expect_status"]
 
     /// A service's `depends_on` entries, checked once every service name is known.
@@ -72,6 +75,15 @@ extension ConfigReader {
         }
         if let at = fields["signals"] {
             service.signals = signals(at, service: service.name, serviceClass: service.serviceClass, checks: service.checks)
+        }
+        if let at = fields["traffic"] { service.traffic = trafficController(at) }
+        if let at = fields["flags"] { service.flags = featureFlags(at) }
+        if let at = fields["migration"] { service.migration = migration(at) }
+        if let at = fields["rollout"], let value = choice(at, Rollout.allCases.map { ($0.rawValue, $0) }) {
+            service.rollout = value
+            if value == .canary, fields["traffic"] == nil {
+                report(at, "a canary rollout needs traffic control to stop the canary: add traffic: (type: cloudflare, kubernetes, or a flag rollout)")
+            }
         }
         return (service, dependencies, fields["depends_on"])
     }

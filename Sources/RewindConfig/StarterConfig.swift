@@ -39,9 +39,17 @@ public enum StarterConfig {
 
         strategies:
           # Critical failures: roll back every suspect service, 30 seconds each, then freeze deployments 1 hour.
+          # All steps of one immediate incident run under one deadline: by default the longest chain of
+          # step timeouts (frontend → backend → worker); `deadline: 90s` would bound it tighter.
           immediate: { timeout: 30s, freeze: 1h }
           # Non-critical failures: roll back the affected service within 2 minutes.
           fast:      { timeout: 2m }
+          # Business drops (needs traffic: on the service): cut the new version's traffic by 50 %, watch
+          # 10 minutes, and roll back if nothing improves. Without traffic control: fast.
+          gradual:   { reduce_by: 50%, watch: 10m, traffic_timeout: 1m }
+          # Services with `rollout: canary`: stop the canary (1 minute), route traffic to stable (2 minutes),
+          # keep the canary's data; analyzing it is due within 30 minutes, documenting the learnings is required.
+          canary:    { stop_timeout: 1m, route_timeout: 2m, analysis: 30m }
 
         # After a rollback: check health every 30 seconds with a 10-second timeout, at most 3 attempts;
         # 2 consecutive failures mean the rollback did not fix it, and Rewind escalates (it never loops).
@@ -168,6 +176,23 @@ public enum StarterConfig {
             fallback:                # if the rollback fails: promote the known-good deployment instead
               type: command
               rollback: [vercel, promote, "{{target.id}}", --yes]
+            # Or Vercel's API directly: provider: { type: vercel, token: ${VERCEL_TOKEN}, project: frontend }
+            # Traffic control (gradual and canary strategies): Cloudflare weights in front of two origins.
+            # traffic:
+            #   type: cloudflare
+            #   token: ${CLOUDFLARE_API_TOKEN}
+            #   account_id: 0123abcd
+            #   pool: 9f8e7d
+            #   stable_origin: stable
+            #   new_origin: canary
+            # rollout: canary          # new deployments run as canaries beside stable (needs traffic:)
+            # The guide's "disable all features" kill switch, turned off with every rollback of this service:
+            # flags:
+            #   type: unleash
+            #   url: https://unleash.example.com
+            #   token: ${UNLEASH_TOKEN}
+            #   environment: production
+            #   disable: [all_features, gradual_rollout, a_b_testing]
 
           backend:
             depends_on: [worker]
@@ -182,6 +207,11 @@ public enum StarterConfig {
             provider:
               type: command
               rollback: [railway, rollback, --service, backend]
+            # The database: a down-migration run with the rollback (after the app unless before_app: true);
+            # `irreversible: true` marks a migration with no down step (people restore from a backup).
+            # migration:
+            #   rollback: [./bin/migrate, down, --to, "{{target.version}}"]
+            #   environment: { DATABASE_URL: "${DATABASE_URL}" }
 
           worker:
             rollback_timeout: 3m     # the guide: Railway rollback timeout 3 minutes

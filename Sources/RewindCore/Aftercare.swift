@@ -165,7 +165,11 @@ public struct IncidentTask: Sendable, Equatable, Codable {
 public enum PostRollbackWork {
     /// Investigation (2 hours, DevOps), remediation (24 hours, high priority), the documentation
     /// set (required), and the post-mortem (within `postMortemWithin`).
-    public static func tasks(incidentID: Int64, at now: Timestamp, postMortemWithin: Duration) -> [IncidentTask] {
+    ///
+    /// A canary rollback adds the guide's canary work: analyze the canary's data (within
+    /// `canaryAnalysis`) and document the learnings (required).
+    public static func tasks(incidentID: Int64, at now: Timestamp, postMortemWithin: Duration, strategy: Strategy? = nil,
+                             canaryAnalysis: Duration = Defaults.canaryAnalysis) -> [IncidentTask] {
         func group(_ group: IncidentTask.Group, _ names: [String], team: String, due: Duration?) -> [IncidentTask] {
             names.map { name in
                 IncidentTask(
@@ -180,6 +184,10 @@ public enum PostRollbackWork {
             + group(.documentation, ["incident_report", "root_cause_analysis", "action_items", "lessons_learned", "process_improvements"],
                     team: "devops", due: nil)
             + group(.postMortem, ["schedule_post_mortem"], team: "devops", due: postMortemWithin)
+            + (strategy == .canary
+                ? group(.investigation, ["analyze_canary_data"], team: "devops", due: canaryAnalysis)
+                    + group(.documentation, ["document_learnings"], team: "devops", due: nil)
+                : [])
     }
 }
 

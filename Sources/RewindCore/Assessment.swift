@@ -12,12 +12,15 @@ public struct ServiceSnapshot: Sendable, Equatable {
     /// True when Rewind can move this service's traffic (Cloudflare weights, a flag rollout,
     /// a replica ratio): the gradual and canary strategies need it.
     public var hasTrafficControl: Bool
+    /// True when new deployments of this service run as canaries beside stable (`rollout: canary`).
+    public var runsCanaries: Bool
 
     public init(
         name: ServiceName, current: Deployment?, deployments: [Deployment] = [], automaticRollbacks: [Timestamp] = [],
-        inIncident: Bool = false, hasTrafficControl: Bool = false
+        inIncident: Bool = false, hasTrafficControl: Bool = false, runsCanaries: Bool = false
     ) {
         self.hasTrafficControl = hasTrafficControl
+        self.runsCanaries = runsCanaries
         self.name = name
         self.current = current
         self.deployments = deployments
@@ -39,6 +42,14 @@ public enum RollbackTarget {
         deployments
             .filter { $0.id != current.id && $0.trust == .knownGood && $0.deployedAt <= current.deployedAt }
             .max { ($0.deployedAt, $0.knownGoodAt ?? $0.deployedAt) < ($1.deployedAt, $1.knownGoodAt ?? $1.deployedAt) }
+    }
+
+    /// What a forced rollback falls back to when nothing is known good: the newest deployment
+    /// before the current one that is not marked bad.
+    public static func previous(current: Deployment, from deployments: [Deployment]) -> Deployment? {
+        deployments
+            .filter { $0.id != current.id && $0.trust != .bad && $0.deployedAt <= current.deployedAt }
+            .max { $0.deployedAt < $1.deployedAt }
     }
 }
 
@@ -159,15 +170,28 @@ public enum Assessment {
 
     /// The guide's strategy for the violation; gradual and canary need traffic control on the
     /// affected service, and fall back to fast without it (the decision says so).
+    ///
+    /// A service that runs canaries (`rollout: canary`) takes the canary strategy for what would
+    /// otherwise be fast or gradual: the guide's canary triggers are a canary's metrics
+    /// deteriorating and a performance regression. Critical triggers stay immediate.
     static func strategy(for violation: Violation, affected: ServiceSnapshot) -> (Strategy, [String]) {
-        let requested = violation.requestedStrategy
-        guard requested.needsTrafficControl, !affected.hasTrafficControl else { return (requested, []) }
+        var requested = violation.requestedStrategy
+        var notes: [String] = []
+        if affected.runsCanaries, requested == .fast || requested == .gradual {
+            notes.append("\(affected.name) runs its new deployments as canaries: the canary strategy instead of \(requested.rawValue)")
+            requested = .canary
+        }
+        guard requested.needsTrafficControl, !affected.hasTrafficControl else { return (requested, notes) }
         return (.fast, ["\(violation.trigger.rawValue) asks for the \(requested.rawValue) strategy, but \(affected.name) has no traffic control configured (traffic: in its policy): rolling back fast instead"])
     }
 
     /// A manual rollback: a person asked for it, so cooldown and the storm cap do not apply,
     /// but the target rule and the one-incident-per-service rule do.
-    public static func decideManual(service: ServiceName, to requested: String?, services: [ServiceSnapshot]) -> Decision {
+    ///
+    /// `force` (`rewind rollback --force`, the guide's `railway rollback --force`) accepts a target
+    /// that is not known good: without `--to`, the newest deployment before the live one that is
+    /// not marked bad. The plan then skips the verification gates; the journal says so.
+    public static func decideManual(service: ServiceName, to requested: String?, services: [ServiceSnapshot], force: Bool = false) -> Decision {
         guard let snapshot = services.first(where: { $0.name == service }) else {
             return .ignore("\(service) is not a watched service")
         }
@@ -186,7 +210,14 @@ public enum Assessment {
                 skipped: [])
         }
         guard let target = RollbackTarget.select(current: current, from: snapshot.deployments) else {
-            return .escalate(.noKnownGoodTarget, detail: "\(service) has no known-good deployment before \(current.label); name one with --to")
+            if force, let previous = RollbackTarget.previous(current: current, from: snapshot.deployments) {
+                return .rollback(
+                    strategy: .fast,
+                    choices: [RollbackChoice(service: service, from: current, to: previous,
+                                             reason: "forced: \(previous.label) is the newest deployment before \(current.label) not marked bad (it is not known good)")],
+                    skipped: [])
+            }
+            return .escalate(.noKnownGoodTarget, detail: "\(service) has no known-good deployment before \(current.label); name one with --to" + (force ? "" : " or use --force"))
         }
         return .rollback(
             strategy: .fast,

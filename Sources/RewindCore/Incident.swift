@@ -66,6 +66,8 @@ public enum TimelineKind: String, Sendable, Codable, Hashable, CaseIterable {
     case escalation, resumed, closed, acknowledged, task
     /// A monitoring source failed or came back.
     case monitoring
+    /// What a canary showed, kept for analysis when it was stopped.
+    case canaryData = "canary_data"
 }
 
 /// One entry of an incident's timeline.

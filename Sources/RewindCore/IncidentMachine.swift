@@ -8,10 +8,16 @@ public enum StepOutcome: Sendable, Equatable, Codable {
     case failed(String)
     /// Not run, because a step it depends on failed.
     case skipped(String)
+    /// A watch step: the trigger recovered while it watched.
+    case improved(String)
+    /// A watch step: the trigger did not recover; the steps it gates run.
+    case noImprovement(String)
+    /// Not run, because a watch saw improvement: nothing left to do.
+    case notNeeded(String)
 
     public var isSuccess: Bool {
         switch self {
-        case .succeeded, .alreadyLive: true
+        case .succeeded, .alreadyLive, .improved, .noImprovement, .notNeeded: true
         case .failed, .skipped: false
         }
     }
@@ -22,6 +28,9 @@ public enum StepOutcome: Sendable, Equatable, Codable {
         case .alreadyLive: "target already live; nothing called"
         case .failed(let reason): "failed: \(reason)"
         case .skipped(let reason): "skipped: \(reason)"
+        case .improved(let detail): "improved: \(detail)"
+        case .noImprovement(let detail): "no improvement: \(detail)"
+        case .notNeeded(let reason): "not needed: \(reason)"
         }
     }
 }
@@ -62,7 +71,9 @@ public enum IncidentAction: Sendable, Equatable {
 ///            ▼
 ///  all steps and verifications done ──▶ completed (all good) │ failed (notify failed: escalate)
 /// ```
-/// A failed verification never triggers a second rollback.
+/// A failed verification never triggers a second rollback. A step gated on a watch
+/// (`unlessImproved`, the gradual strategy) is not needed when the watch saw improvement, and
+/// runs when it did not, or when the watch could not run.
 public struct IncidentMachine: Sendable, Equatable {
     public enum StepState: Sendable, Equatable {
         case pending, running
@@ -112,7 +123,7 @@ public struct IncidentMachine: Sendable, Equatable {
             verifications[service] = .done(passed: passed)
         }
         var actions: [IncidentAction] = []
-        for step in plan.steps {
+        for step in plan.steps where needsVerification(step) {
             if case .done(let outcome) = steps[step.id], outcome.isSuccess, verifications[step.service] == nil {
                 verifications[step.service] = .running
                 actions.append(.verify(step.service))
@@ -125,17 +136,45 @@ public struct IncidentMachine: Sendable, Equatable {
         guard let state = steps[id], state == .running, let step = plan.steps.first(where: { $0.id == id }) else { return [] }
         steps[id] = .done(result)
         var actions: [IncidentAction] = []
-        if result.isSuccess {
+        if result.isSuccess, needsVerification(step), verifications[step.service] == nil {
             verifications[step.service] = .running
             actions.append(.verify(step.service))
         }
         return actions + advance()
     }
 
+    /// A platform rollback that happened is verified, unless the plan was forced. A rollback that
+    /// a watch made unnecessary is not.
+    private func needsVerification(_ step: PlanStep) -> Bool {
+        guard plan.verify, step.action == .rollback, case .done(let outcome) = steps[step.id] else { return false }
+        if case .notNeeded = outcome { return false }
+        return true
+    }
+
     public mutating func verificationFinished(_ service: ServiceName, passed: Bool) -> [IncidentAction] {
         guard verifications[service] == .running else { return [] }
         verifications[service] = .done(passed: passed)
         return advance()
+    }
+
+    private enum Readiness { case wait, run, finish(StepOutcome) }
+
+    /// Whether a pending step can run: a failed hard dependency skips it; a watch that saw
+    /// improvement makes it unnecessary; otherwise it runs once every dependency, ordering
+    /// predecessor and gating watch has finished.
+    private func readiness(of step: PlanStep) -> Readiness {
+        func outcome(_ id: String) -> StepOutcome? {
+            if case .done(let outcome) = steps[id] { return outcome }
+            return nil
+        }
+        if let failed = step.dependsOn.first(where: { outcome($0).map { !$0.isSuccess } ?? false }) {
+            return .finish(.skipped("\(failed) did not succeed"))
+        }
+        if let watch = step.unlessImproved, let seen = outcome(watch) {
+            if case .improved = seen { return .finish(.notNeeded("\(watch) saw the service improve")) }
+        }
+        let waitsOn = step.dependsOn + step.after + (step.unlessImproved.map { [$0] } ?? [])
+        return waitsOn.allSatisfy({ outcome($0) != nil || steps[$0] == nil }) ? .run : .wait
     }
 
     private mutating func advance() -> [IncidentAction] {
@@ -145,14 +184,13 @@ public struct IncidentMachine: Sendable, Equatable {
         while changed {
             changed = false
             for step in plan.steps where steps[step.id] == .pending {
-                let dependencies = step.dependsOn.compactMap { steps[$0] }
-                if let failed = step.dependsOn.first(where: { id in
-                    if case .done(let outcome) = steps[id] { return !outcome.isSuccess }
-                    return false
-                }) {
-                    steps[step.id] = .done(.skipped("\(failed) did not succeed"))
+                switch readiness(of: step) {
+                case .wait:
+                    continue
+                case .finish(let outcome):
+                    steps[step.id] = .done(outcome)
                     changed = true
-                } else if dependencies.allSatisfy({ if case .done = $0 { return true } else { return false } }) {
+                case .run:
                     steps[step.id] = .running
                     actions.append(.runStep(step))
                 }

@@ -62,6 +62,15 @@ public enum Defaults {
     public static let immediateFreeze = Duration.seconds(3600)
     /// Fast strategy: 2 minutes for the affected service.
     public static let fastTimeout = Duration.seconds(120)
+    /// Gradual strategy: cut the new version's traffic by 50 %, watch 10 minutes, roll back if
+    /// nothing improves.
+    public static let gradualReduction = 0.5
+    public static let gradualWatch = Duration.seconds(600)
+    /// Canary strategy: stop the canary (1 minute), route traffic to stable (2 minutes), analyze
+    /// the canary's data (30 minutes).
+    public static let trafficTimeout = Duration.seconds(60)
+    public static let canaryRouteTimeout = Duration.seconds(120)
+    public static let canaryAnalysis = Duration.seconds(1800)
     /// Verification: every 30 s, 10 s timeout, up to 3 attempts, failed on 2 consecutive failures.
     public static let verificationInterval = Duration.seconds(30)
     public static let verificationTimeout = Duration.seconds(10)
@@ -129,15 +138,37 @@ public struct HealthRules: Sendable, Equatable {
 public struct StrategyTimings: Sendable, Equatable {
     public var immediateTimeout: Duration
     public var immediateFreeze: Duration
+    /// The immediate incident's total deadline over all its steps. Nil: the longest chain of step
+    /// timeouts in the plan (frontend → backend → worker at the guide's 30 s each: 90 s).
+    public var immediateDeadline: Duration?
     public var fastTimeout: Duration
+    /// The fraction of the new version's traffic the gradual strategy takes away (0 < x ≤ 1).
+    public var gradualReduction: Double
+    /// How long the gradual strategy watches for improvement before rolling back.
+    public var gradualWatch: Duration
+    /// How long one traffic move may take (the canary's "stop", the gradual cut).
+    public var trafficTimeout: Duration
+    /// The canary's "route traffic to stable": its platform rollback.
+    public var canaryRouteTimeout: Duration
+    /// When the canary's data must have been analyzed.
+    public var canaryAnalysis: Duration
 
     public init(
         immediateTimeout: Duration = Defaults.immediateTimeout, immediateFreeze: Duration = Defaults.immediateFreeze,
-        fastTimeout: Duration = Defaults.fastTimeout
+        immediateDeadline: Duration? = nil, fastTimeout: Duration = Defaults.fastTimeout,
+        gradualReduction: Double = Defaults.gradualReduction, gradualWatch: Duration = Defaults.gradualWatch,
+        trafficTimeout: Duration = Defaults.trafficTimeout, canaryRouteTimeout: Duration = Defaults.canaryRouteTimeout,
+        canaryAnalysis: Duration = Defaults.canaryAnalysis
     ) {
         self.immediateTimeout = immediateTimeout
         self.immediateFreeze = immediateFreeze
+        self.immediateDeadline = immediateDeadline
         self.fastTimeout = fastTimeout
+        self.gradualReduction = gradualReduction
+        self.gradualWatch = gradualWatch
+        self.trafficTimeout = trafficTimeout
+        self.canaryRouteTimeout = canaryRouteTimeout
+        self.canaryAnalysis = canaryAnalysis
     }
 }
 
@@ -251,12 +282,26 @@ public struct ServicePolicy: Sendable, Equatable {
     public var serviceClass: ServiceClass
     /// Metric signals: performance, throughput, business, infrastructure and security triggers.
     public var signals: [MetricSignalPolicy]
+    /// How Rewind moves this service's traffic between its stable and new version (gradual and
+    /// canary strategies): Cloudflare weights, a flag's percentage rollout, a replica ratio.
+    public var traffic: TrafficSpec?
+    /// The kill switch: flags turned off whenever this service is rolled back.
+    public var flags: FeatureFlagsSpec?
+    /// The down-migration run with this service's rollback, before or after the application.
+    public var migration: MigrationSpec?
+    /// How new deployments reach users: all at once, or as a canary beside stable.
+    public var rollout: Rollout
 
     public init(
         name: ServiceName, dependsOn: [ServiceName] = [], checks: [HealthCheckPolicy] = [],
         provider: ProviderSpec? = nil, fallback: ProviderSpec? = nil, rollbackTimeout: Duration? = nil,
-        serviceClass: ServiceClass = .backend, signals: [MetricSignalPolicy] = []
+        serviceClass: ServiceClass = .backend, signals: [MetricSignalPolicy] = [], traffic: TrafficSpec? = nil,
+        flags: FeatureFlagsSpec? = nil, migration: MigrationSpec? = nil, rollout: Rollout = .standard
     ) {
+        self.traffic = traffic
+        self.flags = flags
+        self.migration = migration
+        self.rollout = rollout
         self.serviceClass = serviceClass
         self.signals = signals
         self.name = name
@@ -266,4 +311,13 @@ public struct ServicePolicy: Sendable, Equatable {
         self.fallback = fallback
         self.rollbackTimeout = rollbackTimeout
     }
+}
+
+/// How a service's new deployments reach users (`rollout:` in a service).
+public enum Rollout: String, Sendable, Equatable, CaseIterable {
+    /// A new deployment takes all traffic at once.
+    case standard
+    /// A new deployment runs as a canary beside stable, behind `traffic:`: a performance or
+    /// business regression takes the canary strategy (stop the canary, route all traffic to stable).
+    case canary
 }

@@ -43,7 +43,9 @@ extension RewindEngine {
         guard incident.status != .observed else { return }
         let now = deps.clock.now
         do {
-            try await deps.store.addTasks(PostRollbackWork.tasks(incidentID: incident.id, at: now, postMortemWithin: deps.policy.escalation.postMortemWithin))
+            try await deps.store.addTasks(PostRollbackWork.tasks(
+                incidentID: incident.id, at: now, postMortemWithin: deps.policy.escalation.postMortemWithin, strategy: incident.strategy,
+                canaryAnalysis: deps.policy.strategies.canaryAnalysis))
             let from = incident.openedAt - .seconds(300)
             let samples = recentObservations(of: Set(incident.services), from: from, to: now)
             try await deps.store.recordSamples(incidentID: incident.id, samples)

@@ -31,6 +31,12 @@ public struct EngineDependencies: Sendable {
     public var metrics: any MetricSource
     /// Services whose traffic Rewind can move (gradual and canary strategies).
     public var trafficControllers: [ServiceName: any TrafficController]
+    /// Kill switches: the flags of a service turned off with its rollback (`flags:`).
+    public var featureSwitches: [ServiceName: any FeatureSwitch]
+    /// Down-migrations run with a service's rollback (`migration:`).
+    public var migrations: [ServiceName: any MigrationRollback]
+    /// How often each service's platform is polled for its deployments (see `DeploymentTracking.swift`).
+    public var trackingInterval: Duration = .seconds(60)
 
     public init(
         policy: Policy, store: any RewindStore, clock: any RewindClock, prober: any HealthProber,
@@ -40,8 +46,11 @@ public struct EngineDependencies: Sendable {
         observer: @escaping @Sendable (EngineEvent) -> Void = { _ in }, watch: Bool = true,
         pollInterval: Duration = .milliseconds(250), bakeCheckInterval: Duration = .seconds(30), holder: String = "rewind",
         outboxInterval: Duration = .seconds(1), metrics: any MetricSource = NoMetricSource(),
-        trafficControllers: [ServiceName: any TrafficController] = [:]
+        trafficControllers: [ServiceName: any TrafficController] = [:], featureSwitches: [ServiceName: any FeatureSwitch] = [:],
+        migrations: [ServiceName: any MigrationRollback] = [:]
     ) {
+        self.featureSwitches = featureSwitches
+        self.migrations = migrations
         self.metrics = metrics
         self.trafficControllers = trafficControllers
         self.outboxInterval = outboxInterval

@@ -64,19 +64,24 @@ struct IncidentRunner: Sendable {
 
     static func verifyID(_ service: ServiceName) -> String { "verify-\(service)" }
 
-    /// Steps the machine skipped (a step they depend on failed) are journaled like any outcome.
+    /// Steps the machine settled without running them (a step they depend on failed, or a watch
+    /// made them unnecessary) are journaled like any outcome.
     private func recordSkipped(_ machine: IncidentMachine, _ progress: inout Progress) async {
         for step in plan.steps where progress.outcomes[step.id] == nil {
-            guard case .done(let outcome) = machine.steps[step.id], case .skipped = outcome else { continue }
+            guard case .done(let outcome) = machine.steps[step.id] else { continue }
+            switch outcome {
+            case .skipped, .notNeeded: break
+            default: continue
+            }
             progress.outcomes[step.id] = outcome
             try? await deps.store.recordStep(StepRecord(incidentID: incident.id, stepID: step.id, state: .done(outcome), at: deps.clock.now))
             try? await engine.append(incident.id, .stepOutcome, "\(step.id): \(outcome.summary)",
-                                     detail: .object(["step": .string(step.id), "success": .bool(false)]))
+                                     detail: .object(["step": .string(step.id), "success": .bool(outcome.isSuccess)]))
             deps.observer(.stepFinished(incidentID: incident.id, stepID: step.id, outcome))
         }
     }
 
-    private var plan: Plan { incident.plan ?? Plan(strategy: .fast, steps: [], freeze: nil) }
+    var plan: Plan { incident.plan ?? Plan(strategy: .fast, steps: [], freeze: nil) }
 
     private func perform(_ action: IncidentAction, machine: IncidentMachine, progress: Progress, journal: [String: StepRecord],
                          group: inout TaskGroup<Event>) async {
@@ -161,12 +166,13 @@ struct IncidentRunner: Sendable {
         var actions: [String] = []
         if let plan = incident.plan {
             for step in plan.steps {
-                let verb = kind == .wouldRollBack ? "would roll back" : "roll back"
-                var line = "\(verb) \(step.service) \(step.from.label) → \(step.to.label) (timeout \(step.timeout.rewindDescription))"
+                var line = "\(step.summary(wouldOnly: kind == .wouldRollBack)) (timeout \(step.timeout.rewindDescription))"
                 if let outcome = progress.outcomes[step.id] { line += ": \(outcome.summary)" }
                 actions.append(line)
             }
             if let freeze = plan.freeze { actions.append("\(kind == .wouldRollBack ? "would freeze" : "freeze") deployments for \(freeze.rewindDescription)") }
+            if let deadline = plan.deadline { actions.append("all steps within \(deadline.rewindDescription)") }
+            if !plan.verify { actions.append("verification skipped: forced by an operator") }
         }
         if kind == .escalated && incident.plan == nil { actions.append("no rollback; people notified") }
         let status: String

@@ -27,16 +27,22 @@ public final class RewindEngine: Service, Sendable {
         case alert(ExternalAlert)
         case monitoringFailed(source: String, since: Timestamp, detail: String)
         case monitoringRecovered(source: String, after: Duration)
+        /// What a deployment tracker learnt from a platform (see `DeploymentTracking.swift`).
+        case tracked(TrackingReport)
     }
 
     public struct ManualRollbackRequest: Sendable {
         public var service: ServiceName
         public var to: String?
         public var reason: String
-        public init(service: ServiceName, to: String?, reason: String) {
+        /// `rewind rollback --force`: a target that is not known good is accepted, and the
+        /// verification gates are skipped; the journal says so.
+        public var force: Bool
+        public init(service: ServiceName, to: String?, reason: String, force: Bool = false) {
             self.service = service
             self.to = to
             self.reason = reason
+            self.force = force
         }
     }
 
@@ -171,6 +177,12 @@ public final class RewindEngine: Service, Sendable {
                         }
                     }
                     group.addTask { await Self.untilShutdown { try await self.bakeTicker() } }
+                    for service in deps.policy.services {
+                        guard let provider = deps.providers[service.name] else { continue }
+                        group.addTask {
+                            await Self.untilShutdown { try await self.trackDeployments(service.name, provider: provider) }
+                        }
+                    }
                 }
                 group.addTask { await Self.untilShutdown { try await self.leaseRenewer() } }
                 group.addTask { await Self.untilShutdown { try await self.dispatcher() } }
@@ -327,8 +339,9 @@ public final class RewindEngine: Service, Sendable {
         case .acknowledge(let id, let by, let reply):
             reply.resume(returning: await acknowledge(id, by: by))
         case .bakeTick:
-            await syncFromPlatforms(skipping: active)
             await promoteBakedDeployments()
+        case .tracked(let report):
+            await applyTracking(report, active: active)
         }
     }
 
@@ -344,7 +357,8 @@ public final class RewindEngine: Service, Sendable {
                     deployments: try await deps.store.deployments(of: service.name),
                     automaticRollbacks: try await deps.store.automaticRollbacks(service: service.name, since: since),
                     inIncident: active.contains(service.name),
-                    hasTrafficControl: deps.trafficControllers[service.name] != nil))
+                    hasTrafficControl: deps.trafficControllers[service.name] != nil,
+                    runsCanaries: service.rollout == .canary))
         }
         return result
     }
@@ -367,7 +381,8 @@ public final class RewindEngine: Service, Sendable {
             let known = deps.policy.services.map(\.name.rawValue).joined(separator: ", ")
             return .failure(EngineRefusal(code: "unknown_service", message: "\(request.service) is not a watched service (known: \(known))"))
         }
-        let decision = Assessment.decideManual(service: request.service, to: request.to, services: try await snapshots(active: active))
+        let decision = Assessment.decideManual(service: request.service, to: request.to, services: try await snapshots(active: active),
+                                               force: request.force)
         switch decision {
         case .ignore(let reason):
             return .failure(EngineRefusal(code: "refused", message: reason))
@@ -375,14 +390,14 @@ public final class RewindEngine: Service, Sendable {
             return .failure(EngineRefusal(code: "no_target", message: detail))
         case .rollback:
             let id = try await open(decision, trigger: .manual, severity: .high, violation: nil, reason: request.reason,
-                                    active: &active, group: &group)
+                                    force: request.force, active: &active, group: &group)
             return id.map { .success($0) } ?? .failure(EngineRefusal(code: "refused", message: "nothing to roll back"))
         }
     }
 
     /// Records the decision as an incident and starts its plan.
     @discardableResult
-    func open(_ decision: Decision, trigger: TriggerKind, severity: Severity, violation: Violation?, reason: String?,
+    func open(_ decision: Decision, trigger: TriggerKind, severity: Severity, violation: Violation?, reason: String?, force: Bool = false,
                       active: inout Set<ServiceName>, group: inout ThrowingDiscardingTaskGroup<any Error>) async throws -> Int64? {
         let now = deps.clock.now
         let affected = violation?.service
@@ -411,7 +426,7 @@ public final class RewindEngine: Service, Sendable {
             await closed(incident)
             return incident.id
         case .rollback(let strategy, let choices, let skipped, let notes):
-            let plan = Planner.plan(strategy: strategy, choices: choices, policy: deps.policy)
+            let plan = Planner.plan(strategy: strategy, choices: choices, policy: deps.policy, verify: !force)
             let services = choices.map(\.service)
             let what = trigger == .manual ? "manual rollback" : (violation.map { "\($0.trigger.rawValue): \($0.rule)" } ?? trigger.rawValue)
             let incident = try await deps.store.createIncident(
@@ -423,6 +438,7 @@ public final class RewindEngine: Service, Sendable {
             var lines = choices.map { "roll back \($0.service) \($0.from.label) → \($0.to.label): \($0.reason)" }
             lines += skipped.map { "left alone: \($0)" }
             lines += notes
+            if force { lines.append("forced by an operator: verification after the rollback is skipped") }
             try await append(
                 incident.id, .decision, "\(strategy.rawValue) rollback of \(services.map(\.rawValue).joined(separator: ", ")); " + lines.joined(separator: "; "),
                 detail: .object([
@@ -430,6 +446,7 @@ public final class RewindEngine: Service, Sendable {
                     "targets": .array(choices.map { .object(["service": .string($0.service.rawValue), "from": .string($0.from.id), "to": .string($0.to.id), "why": .string($0.reason)]) }),
                     "skipped": .array(skipped.map { .string($0) }),
                     "notes": .array(notes.map { .string($0) }),
+                    "forced": .bool(force),
                 ]))
             Counter(label: "rewind_incidents_total", dimensions: [("trigger", trigger.rawValue), ("strategy", strategy.rawValue)]).increment()
             active.formUnion(services)
@@ -485,36 +502,6 @@ public final class RewindEngine: Service, Sendable {
         active.formUnion(incident.services)
         let runner = IncidentRunner(engine: self, incident: incident)
         group.addTask { await runner.run(resume: records) }
-    }
-
-    /// Learns deployments from the providers' own listings: unknown ones are recorded, and a live
-    /// deployment that differs from Rewind's record becomes the live one (a deploy Rewind was not
-    /// told about). Services in an incident are left alone: Rewind itself is changing them.
-    private func syncFromPlatforms(skipping active: Set<ServiceName>) async {
-        let now = deps.clock.now
-        for service in deps.policy.services where !active.contains(service.name) {
-            guard let provider = deps.providers[service.name] else { continue }
-            do {
-                let known = try await deps.store.deployments(of: service.name)
-                for listed in try await provider.listDeployments(service: service.name) where !known.contains(where: { $0.id == listed.id }) {
-                    try await deps.store.recordDeployment(
-                        Deployment(service: service.name, id: listed.id, version: listed.version ?? listed.id, deployedAt: listed.createdAt ?? now),
-                        makeLive: false)
-                }
-                guard let current = try await provider.currentDeployment(service: service.name) else { continue }
-                let live = try await deps.store.liveDeployment(of: service.name)
-                if live?.id != current.id {
-                    let existing = known.first { $0.id == current.id }
-                    try await deps.store.recordDeployment(
-                        existing ?? Deployment(service: service.name, id: current.id, version: current.version ?? current.id, deployedAt: now),
-                        makeLive: true)
-                    liveDeploymentChanged(service.name)
-                    logger.info("learnt the live deployment from the platform", metadata: ["rewind.service": "\(service.name)", "rewind.deployment": "\(current.id)"])
-                }
-            } catch {
-                logger.warning("could not read deployments from the platform", metadata: ["rewind.service": "\(service.name)", "rewind.error": "\(deps.redactor.redact(String(describing: error)))"])
-            }
-        }
     }
 
     private func promoteBakedDeployments() async {

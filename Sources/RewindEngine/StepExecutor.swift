@@ -13,20 +13,52 @@ import RewindPorts
 extension IncidentRunner {
     func execute(_ step: PlanStep, prior: StepRecord?) async -> StepOutcome {
         deps.observer(.stepStarted(incidentID: incident.id, step))
+        let timeout = effectiveTimeout(of: step)
+        let outcome: StepOutcome
+        if timeout <= .zero {
+            outcome = .failed("the incident's deadline of \(plan.deadline?.rewindDescription ?? "-") passed before this step could run")
+        } else {
+            switch step.action {
+            case .rollback: outcome = await rollBackOnPlatform(step, prior: prior, timeout: timeout)
+            case .setTraffic, .reduceTraffic: outcome = await moveTraffic(step, prior: prior, timeout: timeout)
+            case .watch(let durationMs): outcome = await watchForImprovement(step, for: .milliseconds(durationMs), prior: prior)
+            case .disableFlags(let flags): outcome = await disableFlags(flags, step, prior: prior, timeout: timeout)
+            case .migrate: outcome = await migrateDown(step, prior: prior, timeout: timeout)
+            case .preserveCanaryData: outcome = await preserveCanaryData(step)
+            }
+        }
+        // Shutting down, not failing: record nothing, so that the next daemon resumes this step
+        // from its journal.
+        if Task.isCancelled, case .failed = outcome { return outcome }
+        try? await deps.store.recordStep(StepRecord(incidentID: incident.id, stepID: step.id, state: .done(outcome), at: deps.clock.now))
+        try? await engine.append(incident.id, .stepOutcome, "\(step.id): \(outcome.summary)", detail: .object(["step": .string(step.id), "success": .bool(outcome.isSuccess)]))
+        deps.observer(.stepFinished(incidentID: incident.id, stepID: step.id, outcome))
+        return outcome
+    }
+
+    /// The step's own timeout, cut to what is left of the incident's deadline (immediate strategy).
+    private func effectiveTimeout(of step: PlanStep) -> Duration {
+        guard let deadline = plan.deadline else { return step.timeout }
+        return min(step.timeout, incident.openedAt + deadline - deps.clock.now)
+    }
+
+    /// The platform rollback: provider, then fallback; on success the live deployment is recorded.
+    private func rollBackOnPlatform(_ step: PlanStep, prior: StepRecord?, timeout: Duration) async -> StepOutcome {
         var outcome: StepOutcome
         if let provider = deps.providers[step.service] {
-            switch await attempt(provider, step, prior: prior, label: "rollback") {
+            switch await attempt(provider, step, prior: prior, label: "rollback", timeout: timeout) {
             case .success(let alreadyLive):
                 outcome = alreadyLive ? .alreadyLive : .succeeded(viaFallback: false)
             case .failure where Task.isCancelled:
-                // Shutting down, not failing: record nothing, so that the next daemon resumes
-                // this step from its journal.
                 return .failed("interrupted")
             case .failure(let error):
-                let reason = describe(error)
+                var reason = describe(error)
+                if error is DeadlineExceeded, timeout < step.timeout, let deadline = plan.deadline {
+                    reason += " (what was left of the incident's \(deadline.rewindDescription) deadline)"
+                }
                 try? await engine.append(incident.id, .stepAttempt, "\(step.id) via \(provider.kind) failed: \(reason)")
                 if let fallback = deps.fallbacks[step.service] {
-                    switch await attempt(fallback, step, prior: nil, label: "fallback") {
+                    switch await attempt(fallback, step, prior: nil, label: "fallback", timeout: effectiveTimeout(of: step)) {
                     case .success(let alreadyLive):
                         outcome = alreadyLive ? .alreadyLive : .succeeded(viaFallback: true)
                     case .failure(let fallbackError):
@@ -52,18 +84,16 @@ extension IncidentRunner {
                 engine.logFailure("could not record the rollback", error, incident: incident.id)
             }
         }
-        try? await deps.store.recordStep(StepRecord(incidentID: incident.id, stepID: step.id, state: .done(outcome), at: deps.clock.now))
-        try? await engine.append(incident.id, .stepOutcome, "\(step.id): \(outcome.summary)", detail: .object(["step": .string(step.id), "success": .bool(outcome.isSuccess)]))
-        deps.observer(.stepFinished(incidentID: incident.id, stepID: step.id, outcome))
         return outcome
     }
 
     /// One try with one provider, inside the step's deadline. `.success(true)` means the target
     /// was already live and nothing was called.
-    private func attempt(_ provider: any PlatformProvider, _ step: PlanStep, prior: StepRecord?, label: String) async -> Result<Bool, any Error> {
+    private func attempt(_ provider: any PlatformProvider, _ step: PlanStep, prior: StepRecord?, label: String,
+                         timeout: Duration) async -> Result<Bool, any Error> {
         let context = ActionContext(incidentID: incident.id, current: step.from)
         do {
-            let alreadyLive = try await withDeadline(step.timeout, clock: deps.clock) { () async throws -> Bool in
+            let alreadyLive = try await withDeadline(timeout, clock: deps.clock) { () async throws -> Bool in
                 if let prior, case .accepted(let operationID) = prior.state {
                     try await engine.append(incident.id, .resumed, "\(step.id) was accepted before the restart; not calling the platform again")
                     if let operationID {
@@ -73,7 +103,7 @@ extension IncidentRunner {
                 }
                 try await deps.store.recordStep(StepRecord(incidentID: incident.id, stepID: step.id, state: .intent, at: deps.clock.now))
                 try await engine.append(incident.id, .stepIntent, "\(label): roll back \(step.service) \(step.from.label) → \(step.to.label) via \(provider.kind)")
-                if let live = try await retrying({ try await provider.currentDeployment(service: step.service) }), live.id == step.to.id {
+                if let live = try await retrying({ try await provider.currentDeployment(service: step.service) }), live.serves(step.to.id) {
                     try await engine.append(incident.id, .stepAttempt, "\(step.service) already serves \(step.to.label): nothing to call")
                     return true
                 }
@@ -109,7 +139,7 @@ extension IncidentRunner {
     }
 
     /// Retries transient errors only, with full-jitter backoff; waits at least Retry-After.
-    private func retrying<T: Sendable>(_ call: @Sendable () async throws -> T) async throws -> T {
+    func retrying<T: Sendable>(_ call: @Sendable () async throws -> T) async throws -> T {
         var retry = 0
         while true {
             do {
@@ -124,7 +154,7 @@ extension IncidentRunner {
         }
     }
 
-    private func recordOutput(_ output: CapturedOutput) async throws {
+    func recordOutput(_ output: CapturedOutput) async throws {
         try await engine.append(
             incident.id, .output, "\(output.command.first ?? "command") exited with status \(output.exitCode)",
             detail: .object([

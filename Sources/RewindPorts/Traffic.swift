@@ -28,6 +28,16 @@ public protocol FeatureSwitch: Sendable {
     func disable(flag: String) async throws
 }
 
+// MARK: - Database migrations
+
+/// Runs a service's down-migration (`migration:`) as a step of its rollback. An irreversible
+/// migration throws ``ProviderError`` `.unsupported` without running anything.
+public protocol MigrationRollback: Sendable {
+    /// What people read in a plan: "migration `./migrate`", "irreversible migration".
+    var description: String { get }
+    func rollBack(service: ServiceName, from current: Deployment?, to target: Deployment, context: ActionContext) async throws -> CapturedOutput
+}
+
 // MARK: - Access checks
 
 /// One read-only check of credentials or permissions (`rewind providers check`).

@@ -38,6 +38,9 @@ public struct SandboxDeployment: Sendable, Equatable {
 /// Rollback operations finish on the real clock: each records a deadline when it is accepted, and
 /// every read (a status request, a service request, ``live(service:)``) first settles the
 /// operations whose deadline has passed. No background timer runs.
+///
+/// A service linked to a vendor emulator (``link(service:to:)``) is live on whatever that emulator says,
+/// and one behind a load balancer (``route(service:through:)``) splits its requests as the balancer says.
 public final class SandboxWorld: Sendable {
     private let state: Mutex<WorldState>
     /// When set, every platform API call needs `Authorization: Bearer <token>`.
@@ -83,12 +86,52 @@ public final class SandboxWorld: Sendable {
         }
     }
 
-    /// The deployment serving traffic now.
+    /// The deployment serving traffic now: the platform's live one (a linked service's emulator says which).
     public func live(service: String) -> SandboxDeployment? {
-        state.withLock { state in
+        let reading = reading(service: service)
+        return state.withLock { state in
             state.settle(now: .now)
-            return state.liveDeployment(of: service)
+            return state.liveDeployment(of: service, reading)
         }
+    }
+
+    // MARK: Vendor emulators
+
+    /// From now on the service's live deployment is the one `link` names (a Vercel project's production,
+    /// a Railway service's live deployment), instead of the world's own record. Deploy on the emulator
+    /// too: ``deploy(service:_:)`` still says how a deployment behaves.
+    public func link(service: String, to link: SandboxPlatformLink) {
+        state.withLock { $0.links[service] = link }
+    }
+
+    /// Puts a load balancer in front of the service: requests (health checks included) go to the split's
+    /// stable deployment or to the live one, in the split's current shares, spread evenly (a share of 0.2
+    /// sends every fifth request to the live deployment).
+    public func route(service: String, through split: SandboxTrafficSplit) {
+        state.withLock { $0.splits[service] = split }
+    }
+
+    /// The deployments serving the service's requests now, with their shares (one at 1 without a split).
+    public func serving(service: String) -> [SandboxShare] {
+        let reading = reading(service: service)
+        return state.withLock { state in
+            state.settle(now: .now)
+            return state.shares(of: service, reading)
+        }
+    }
+
+    /// Asks the service's link and split, outside the world's lock (they take the emulators' locks).
+    private func reading(service: String) -> LinkReading {
+        let (link, split) = state.withLock { ($0.links[service], $0.splits[service]) }
+        var reading = LinkReading()
+        if let link {
+            reading.linked = true
+            reading.liveID = link.liveDeploymentID()
+        }
+        if let split, let share = split.newShare() {
+            reading.split = (split.stableDeploymentID, min(1, max(0, share)))
+        }
+        return reading
     }
 
     /// How many rollback requests the platform API accepted for the service.
@@ -139,11 +182,13 @@ enum RollbackRefusal: Error, Equatable {
 }
 
 extension SandboxWorld {
-    /// The live deployment and how it answers this health request (advances a flapping pattern).
+    /// The deployment this health request reaches (the live one, or per the split) and how it answers
+    /// (advances a flapping pattern).
     func answerHealthCheck(service: String) -> (SandboxDeployment, HealthAnswer)? {
-        state.withLock { state in
+        let reading = reading(service: service)
+        return state.withLock { state in
             state.settle(now: .now)
-            guard let deployment = state.liveDeployment(of: service) else { return nil }
+            guard let deployment = state.routeRequest(of: service, reading) else { return nil }
             return (deployment, state.nextHealthAnswer(service: service, deployment: deployment))
         }
     }
@@ -213,10 +258,40 @@ struct WorldState {
     var injectedPlatformFailures: InjectedFailures?
     var rollbacksToFail = 0
     var healthRequests: [HealthKey: Int] = [:]
+    var links: [String: SandboxPlatformLink] = [:]
+    var splits: [String: SandboxTrafficSplit] = [:]
+    /// Per split service: the fraction of a request owed to the live deployment (even spreading).
+    var owedToLive: [String: Double] = [:]
 
-    func liveDeployment(of service: String) -> SandboxDeployment? {
-        guard let id = live[service] else { return nil }
+    func liveDeployment(of service: String, _ reading: LinkReading = LinkReading()) -> SandboxDeployment? {
+        guard let id = reading.linked ? reading.liveID : live[service] else { return nil }
         return deployments[service]?.first { $0.id == id }
+    }
+
+    /// The stable deployment and the live one in the split's shares; the live one alone without a split.
+    func shares(of service: String, _ reading: LinkReading) -> [SandboxShare] {
+        let live = liveDeployment(of: service, reading)
+        guard let split = reading.split, split.stableID != live?.id,
+            let stable = deployments[service]?.first(where: { $0.id == split.stableID })
+        else { return live.map { [SandboxShare(deployment: $0, share: 1)] } ?? [] }
+        guard let live else { return [SandboxShare(deployment: stable, share: 1)] }
+        return [
+            SandboxShare(deployment: stable, share: 1 - split.newShare),
+            SandboxShare(deployment: live, share: split.newShare),
+        ]
+    }
+
+    /// The deployment one request reaches: the live one's share of requests, spread evenly.
+    mutating func routeRequest(of service: String, _ reading: LinkReading) -> SandboxDeployment? {
+        let shares = shares(of: service, reading)
+        guard shares.count == 2 else { return shares.first?.deployment }
+        let owed = owedToLive[service, default: 0] + shares[1].share
+        guard owed >= 1 - 1e-9 else {
+            owedToLive[service] = owed
+            return shares[0].deployment
+        }
+        owedToLive[service] = owed - 1
+        return shares[1].deployment
     }
 
     mutating func nextHealthAnswer(service: String, deployment: SandboxDeployment) -> HealthAnswer {

@@ -152,7 +152,9 @@ public struct APIServer: Sendable {
             case .rejected(let response): return response
             }
             guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty else { return problem(.badRequest, "reason is required") }
-            switch await engine.requestRollback(.init(service: ServiceName(body.service), to: body.to, reason: body.reason)) {
+            let rollback = RewindEngine.ManualRollbackRequest(
+                service: ServiceName(body.service), to: body.to, reason: body.reason, force: body.force ?? false)
+            switch await engine.requestRollback(rollback) {
             case .success(let id):
                 if body.wait == true {
                     return json(await engine.waitForIncident(id), status: .ok)
@@ -227,6 +229,9 @@ struct RollbackBody: Decodable {
     var service: String
     var to: String?
     var reason: String
+    /// `rewind rollback --force`: accept a target that is not known good and skip verification
+    /// (journaled). A JSON boolean; anything else is a 400 naming the field.
+    var force: Bool?
     var wait: Bool?
 }
 

@@ -16,7 +16,7 @@ struct Rewind: AsyncParsableCommand {
         abstract: "Automated rollback: watch, decide, roll back, verify, notify, record.",
         discussion: "Exit codes: 0 ok, 1 failure, 3 deployments frozen (freeze status), 64 usage, 69 unavailable, 78 configuration.",
         subcommands: [Demo.self, Init.self, Config.self, Serve.self, Status.self, History.self, Incidents.self, Rollback.self,
-                      Freeze.self, Unfreeze.self, Deployments.self, Providers.self])
+                      Drill.self, Freeze.self, Unfreeze.self, Deployments.self, Providers.self])
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -69,7 +69,7 @@ extension Rewind {
     struct Demo: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Run the whole loop against a local sandbox on loopback.")
 
-        @Option(help: "down, degraded, flapping or healthy.")
+        @Option(help: "\(RewindApp.Demo.Scenario.allCases.map(\.rawValue).joined(separator: ", ")).")
         var scenario: String = RewindApp.Demo.Scenario.down.rawValue
 
         @Option(name: .shortAndLong, help: "text or json.")
@@ -254,15 +254,51 @@ extension Rewind {
         @Argument var service: String
         @Option(help: "A deployment id or version; default: the newest known-good one.") var to: String?
         @Option(help: "Why: recorded in the incident and sent in notifications.") var reason: String
+        @Flag(help: "Skip the verification gates and accept a target that is not known good (still journaled).")
+        var force = false
 
         func run() async throws {
             bootstrapLogging(default: .warning)
             try await guarded {
                 let incident = try await withAccess(options) { access in
-                    try await access.rollback(service: service, to: to, reason: reason, logger: Logger(label: "rewind.cli"))
+                    try await access.rollback(service: service, to: to, reason: reason, force: force, logger: Logger(label: "rewind.cli"))
                 }
-                print(output == .json ? Rendering.json(incident) : "incident #\(incident.id) \(incident.status.rawValue): \(incident.summary)")
+                let skipped = incident.plan?.verify == false ? " (forced: verification skipped)" : ""
+                print(output == .json ? Rendering.json(incident) : "incident #\(incident.id) \(incident.status.rawValue)\(skipped): \(incident.summary)")
                 if incident.status != .completed { throw ExitCode(1) }
+            }
+        }
+    }
+
+    struct Drill: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rehearse a rollback end to end and time each step (exit 1 on a finding).",
+            discussion: """
+                By default nothing changes anywhere: read-only provider checks, the live deployment and the listing, \
+                the target an automatic rollback would pick, each plan step's read-only counterpart, one probe per \
+                health check, and the channels an incident would reach. --execute (for a staging policy) really rolls \
+                the service back and forward again through the engine, as two manual incidents with reason "drill".
+                """)
+        @OptionGroup var options: ConfigOption
+        @Option(name: .shortAndLong) var output: OutputFormat = .text
+        @Argument var service: String
+        @Flag(help: "Really roll back, verify, and roll forward to the deployment that was live (staging).") var execute = false
+
+        func run() async throws {
+            bootstrapLogging(default: .error)
+            try await guarded {
+                let client = HTTPClient(eventLoopGroupProvider: .singleton)
+                let report: DrillReport
+                do {
+                    report = try await RewindApp.Drill.run(configPath: options.config, service: service, execute: execute, client: client,
+                                                           logger: Logger(label: "rewind.drill"))
+                    try? await client.shutdown()
+                } catch {
+                    try? await client.shutdown()
+                    throw error
+                }
+                print(output == .json ? Rendering.json(report) : report.text())
+                if report.exitCode != 0 { throw ExitCode(report.exitCode) }
             }
         }
     }

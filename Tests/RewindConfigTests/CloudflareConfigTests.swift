@@ -196,7 +196,8 @@ struct CloudflareConfigTests {
         let wrongType = try Self.read("type: cloudflair\n")
         #expect(
             wrongType.problems == [
-                "1 services.frontend.traffic.type: 'cloudflair' is not one of 'cloudflare'; did you mean 'cloudflare'?"
+                "1 services.frontend.traffic.type: 'cloudflair' is not one of 'cloudflare', 'kubernetes' or 'flagd'; "
+                    + "did you mean 'cloudflare'?"
             ])
         let missing = try Self.read("type: cloudflare\nstable_pool: blue\nnew_pool: green\n")
         #expect(
@@ -216,6 +217,10 @@ struct CloudflareConfigTests {
                     + "purge"
             ])
         let noType = try Self.read("token: x\n")
-        #expect(noType.problems == ["1 services.frontend.traffic: missing required key 'type'; use type: cloudflare"])
+        #expect(
+            noType.problems == [
+                "1 services.frontend.traffic: missing required key 'type'; use one of 'cloudflare', 'kubernetes' or "
+                    + "'flagd'"
+            ])
     }
 }

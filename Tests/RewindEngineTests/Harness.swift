@@ -72,6 +72,13 @@ final class EventLog: Sendable {
     }
 }
 
+/// What a rollback moves besides the platform: traffic, kill-switch flags, migrations.
+struct Controls: Sendable {
+    var traffic: [ServiceName: any TrafficController] = [:]
+    var flags: [ServiceName: any FeatureSwitch] = [:]
+    var migrations: [ServiceName: any MigrationRollback] = [:]
+}
+
 /// One scenario's world: a manual clock, a fake platform, a real SQLite store in a fresh temporary
 /// file, a collecting notification channel and the engine's event log.
 struct Harness: Sendable {
@@ -129,13 +136,19 @@ struct Harness: Sendable {
     func makeEngine(
         policy: Policy = Fixture.policy(), fallback: Bool = false, notifiers extra: [any Notifier] = [],
         bakeCheckInterval: Duration = .seconds(30), watch: Bool = true, holder: String = "rewind",
-        metrics: (any MetricSource)? = nil
+        metrics: (any MetricSource)? = nil, controls: Controls = Controls()
     ) -> RewindEngine {
         var providers: [ServiceName: any PlatformProvider] = [:]
         var fallbacks: [ServiceName: any PlatformProvider] = [:]
-        for service in policy.services {
+        var policy = policy
+        for index in policy.services.indices {
+            let service = policy.services[index]
             providers[service.name] = FakePlatform(world)
-            if fallback { fallbacks[service.name] = FakePlatform(world, kind: FakePlatform.fallback) }
+            if fallback {
+                fallbacks[service.name] = FakePlatform(world, kind: FakePlatform.fallback)
+                // As the composition root does: the policy names the fallback the engine gets.
+                policy.services[index].fallback = policy.services[index].fallback ?? .command(CommandProviderSpec(rollback: ["fallback"]))
+            }
         }
         let events = events
         return RewindEngine(
@@ -145,17 +158,19 @@ struct Harness: Sendable {
                 notifiers: [notifier] + extra,
                 logger: Logger(label: "rewind.engine", factory: { _ in SwiftLogNoOpLogHandler() }),
                 random: { 0.5 }, observer: { events.record($0) }, watch: watch,
-                bakeCheckInterval: bakeCheckInterval, holder: holder, metrics: metrics ?? NoMetricSource()))
+                bakeCheckInterval: bakeCheckInterval, holder: holder, metrics: metrics ?? NoMetricSource(),
+                trafficControllers: controls.traffic, featureSwitches: controls.flags, migrations: controls.migrations))
     }
 
     /// Starts an engine over this world in a task group, runs `body`, then cancels the engine.
     func run(
         policy: Policy = Fixture.policy(), fallback: Bool = false, notifiers extra: [any Notifier] = [],
-        bakeCheckInterval: Duration = .seconds(30), metrics: (any MetricSource)? = nil,
+        bakeCheckInterval: Duration = .seconds(30), metrics: (any MetricSource)? = nil, controls: Controls = Controls(),
         _ body: (EngineRun) async throws -> Void
     ) async throws {
         let engine = makeEngine(
-            policy: policy, fallback: fallback, notifiers: extra, bakeCheckInterval: bakeCheckInterval, metrics: metrics)
+            policy: policy, fallback: fallback, notifiers: extra, bakeCheckInterval: bakeCheckInterval, metrics: metrics,
+            controls: controls)
         let checks = policy.services.reduce(0) { $0 + $1.checks.count + $1.signals.count }
         let run = EngineRun(engine: engine, harness: self, baseline: checks + 2)
         try await withThrowingTaskGroup(of: Void.self) { group in

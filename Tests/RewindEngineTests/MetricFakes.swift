@@ -34,12 +34,31 @@ final class FakeMetrics: MetricSource {
     var evaluations: Int { state.withLock { $0.evaluations } }
     var pushed: [PushedValue] { state.withLock { $0.pushed } }
 
+    /// Traffic split between a stable and a new deployment: while the new one is live, a signal
+    /// reads the blend of both values by the new version's share, as a request-weighted metric would.
+    struct Split: Sendable {
+        var traffic: FakeTraffic
+        var stable: String
+    }
+
+    private let splits = Mutex<[ServiceName: Split]>([:])
+
+    func split(_ service: ServiceName, _ split: Split) {
+        splits.withLock { $0[service] = split }
+    }
+
     func evaluate(_ signal: MetricSignalPolicy, service: ServiceName, at now: Timestamp) async -> MetricEvaluation {
         let live = world.live(service)
+        let split = splits.withLock { $0[service] }
+        let share = split?.traffic.share ?? 1
         let outcome: MetricEvaluation.Outcome = state.withLock { state in
             state.evaluations += 1
             if let down = state.down { return .error(down) }
-            guard let live, let value = state.values["\(service)/\(signal.name)"]?[live] else { return .noData("empty result") }
+            let values = state.values["\(service)/\(signal.name)"] ?? [:]
+            guard let live, let value = values[live] else { return .noData("empty result") }
+            if let split, split.stable != live, let stable = values[split.stable] {
+                return .value(share * value + (1 - share) * stable, samples: 10)
+            }
             return .value(value, samples: 10)
         }
         return MetricEvaluation(service: service, signal: signal.name, at: now, outcome: outcome, query: signal.source.summary)

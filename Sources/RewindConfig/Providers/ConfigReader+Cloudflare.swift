@@ -1,8 +1,8 @@
 import RewindCore
 
-/// `traffic:` of a service: how Rewind moves traffic off a new version (`type: cloudflare`).
+/// `traffic:` of a service: how Rewind moves traffic off a new version (`type: cloudflare | kubernetes | flagd`).
 extension ConfigReader {
-    static let trafficTypes = ["cloudflare"]
+    static let trafficTypes = ["cloudflare", "kubernetes", "flagd"]
     static let cloudflareKeys = [
         "type", "token", "account_id", "zone_id", "pool", "stable_origin", "new_origin", "stable_pool", "new_pool",
         "purge", "api_url", "timeout",
@@ -12,11 +12,19 @@ extension ConfigReader {
     mutating func trafficController(_ at: Located) -> TrafficSpec? {
         guard let entries = rawMapping(at) else { return nil }
         guard let typeAt = entries.first(where: { $0.name == "type" })?.value else {
-            report(at, "missing required key 'type'; use type: cloudflare")
+            report(at, "missing required key 'type'; use one of \(Suggestion.list(Self.trafficTypes))")
             return nil
         }
-        guard choice(typeAt, Self.trafficTypes.map { ($0, $0) }) != nil else { return nil }
-        return cloudflareTraffic(at).map(TrafficSpec.cloudflare)
+        if case .scalar(let written) = typeAt.node, Self.undocumentedRolloutTypes.contains(written.string) {
+            reportUndocumentedRollout(typeAt, type: written.string)
+            return nil
+        }
+        switch choice(typeAt, Self.trafficTypes.map { ($0, $0) }) {
+        case "cloudflare": return cloudflareTraffic(at).map(TrafficSpec.cloudflare)
+        case "kubernetes": return kubernetesTraffic(at).map(TrafficSpec.kubernetes)
+        case "flagd": return flagRollout(at).map(TrafficSpec.flagRollout)
+        default: return nil
+        }
     }
 
     /// `traffic: {type: cloudflare, …}`. Every problem is reported; the spec comes back only when there was none.

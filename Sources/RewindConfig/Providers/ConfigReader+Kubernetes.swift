@@ -50,7 +50,9 @@ extension ConfigReader {
 
     // MARK: - Connection
 
-    private mutating func kubernetesCluster(_ fields: Fields) -> KubernetesClusterSpec? {
+    /// The cluster connection keys (`kubeconfig`, `context`, `in_cluster`, `api_url`, `token`, `ca_file`,
+    /// `insecure_skip_tls_verify`); shared with `traffic: {type: kubernetes}`.
+    mutating func kubernetesCluster(_ fields: Fields) -> KubernetesClusterSpec? {
         let apiURL = fields["api_url"].flatMap { httpURL($0) }.map { Self.kubernetesTrimmedURL($0.value) }
         let token = fields["token"].flatMap { kubernetesToken($0) }
         let caFile = fields["ca_file"].flatMap { kubernetesCAFile($0) }
@@ -135,7 +137,7 @@ extension ConfigReader {
     }
 
     /// A namespace (DNS-1123 label) or an object name (DNS-1123 subdomain).
-    private mutating func kubernetesName(_ at: Located, what: String, allowDots: Bool) -> String? {
+    mutating func kubernetesName(_ at: Located, what: String, allowDots: Bool) -> String? {
         guard let text = text(at) else { return nil }
         let value = text.value
         let maxLength = allowDots ? 253 : 63

@@ -28,8 +28,8 @@ import RewindPorts
 public struct KubernetesProvider: PlatformProvider, AccessCheckable {
     static let operationPrefix = "generation-"
 
-    private let spec: KubernetesProviderSpec
-    private let api: KubernetesAPI
+    let spec: KubernetesProviderSpec
+    let api: KubernetesAPI
 
     /// - Parameter environment: where `in_cluster` finds `KUBERNETES_SERVICE_HOST` and `KUBERNETES_SERVICE_PORT`.
     public init(
@@ -45,7 +45,7 @@ public struct KubernetesProvider: PlatformProvider, AccessCheckable {
 
     public var kind: String { "kubernetes" }
 
-    private var deploymentLabel: String { "\(spec.namespace)/\(spec.deployment)" }
+    var deploymentLabel: String { "\(spec.namespace)/\(spec.deployment)" }
 
     public func listDeployments(service: ServiceName) async throws -> [PlatformDeployment] {
         let (_, history) = try await readHistory(service: service, purpose: "list the revisions of \(deploymentLabel)")
@@ -289,6 +289,11 @@ public struct KubernetesProvider: PlatformProvider, AccessCheckable {
         -> (KubeDeployment, [KubeReplicaSet])
     {
         let deployment = try await readDeployment(service: service, purpose: purpose)
+        return (deployment, try await history(of: deployment, service: service, purpose: purpose))
+    }
+
+    /// The Deployment's ReplicaSets (§4.2 step 2), newest revision first.
+    func history(of deployment: KubeDeployment, service: ServiceName, purpose: String) async throws -> [KubeReplicaSet] {
         guard let selector = deployment.spec.selector?.queryValue, !selector.isEmpty else {
             throw ProviderError(
                 .badResponse, "could not \(purpose) for \(service): the Deployment has no spec.selector"
@@ -307,7 +312,7 @@ public struct KubernetesProvider: PlatformProvider, AccessCheckable {
             token = page.metadata?.continue.flatMap { $0.isEmpty ? nil : $0 }
             if token == nil { break }
         }
-        return (deployment, KubernetesRollout.history(of: deployment, among: replicaSets))
+        return KubernetesRollout.history(of: deployment, among: replicaSets)
     }
 
     /// A bound on `continue` pages (500 ReplicaSets each), against a server that never stops paging.

@@ -51,10 +51,14 @@ public struct KubernetesReplicaTraffic: TrafficController {
     }
 
     public func setNewVersionShare(_ share: Double, service: ServiceName) async throws {
-        let purpose = "set the canary share of \(namespace)/\(canary) to \(Int((share * 100).rounded()))%"
         guard share.isFinite, (0...1).contains(share) else {
-            throw ProviderError(.rejected, "could not \(purpose) for \(service): a share is between 0 and 1")
+            throw ProviderError(
+                .rejected,
+                "could not set the canary share of \(namespace)/\(canary) to \(share) for \(service): a share is "
+                    + "between 0 and 1"
+            )
         }
+        let purpose = "set the canary share of \(namespace)/\(canary) to \(Int((share * 100).rounded()))%"
         let replicas = try await readReplicas(service: service, purpose: purpose)
         let total = replicas.stable + replicas.canary
         let canaryReplicas = min(total, Int((share * Double(total) + 1e-9).rounded(.down)))

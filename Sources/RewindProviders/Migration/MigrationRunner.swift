@@ -9,7 +9,7 @@ import RewindPorts
 /// `{{target.version}}`, `{{current.id}}` and `{{incident.id}}` are filled inside single arguments.
 /// Whether it runs before or after the application's rollback is `runsBeforeApp` (the engine orders
 /// the steps).
-public struct MigrationRunner: Sendable, CustomStringConvertible {
+public struct MigrationRunner: MigrationRollback, CustomStringConvertible {
     private let spec: MigrationSpec
     private let redactor: Redactor
 

@@ -41,33 +41,13 @@ public struct RailwayProvider: PlatformProvider, AccessCheckable {
     // MARK: Reading
 
     public func listDeployments(service: ServiceName) async throws -> [PlatformDeployment] {
-        let purpose = RailwayAPI.Purpose(
-            action: "list the deployments",
-            service: service,
-            notFound: notFound(service: service)
-        )
-        let serviceID = try api.serviceID(service, purpose: purpose)
-        var listed: [PlatformDeployment] = []
-        var cursor: String?
-        for _ in 0..<Self.maxPages {
-            let page = try await deployments(serviceID: serviceID, first: pageSize, after: cursor, purpose)
-            for edge in page.edges where !listed.contains(where: { $0.id == edge.node.id }) {
-                listed.append(edge.node.platformDeployment)
-            }
-            guard page.pageInfo?.hasNextPage == true, let next = page.pageInfo?.endCursor, next != cursor else { break }
-            cursor = next
-        }
-        return listed
+        try await listAll(service: service).deployments
     }
 
+    /// The live deployment; `restores` names the deployment it brings back when Railway created it by a
+    /// rollback or redeploy (see `RailwayProvider+Incremental.swift`).
     public func currentDeployment(service: ServiceName) async throws -> PlatformDeployment? {
-        let purpose = RailwayAPI.Purpose(
-            action: "read the live deployment",
-            service: service,
-            notFound: notFound(service: service)
-        )
-        let serviceID = try api.serviceID(service, purpose: purpose)
-        return try await instance(serviceID: serviceID, purpose).live?.platformDeployment
+        try await live(service: service)
     }
 
     // MARK: Rolling back
@@ -235,7 +215,7 @@ public struct RailwayProvider: PlatformProvider, AccessCheckable {
 
     // MARK: Calls
 
-    private func deployments(
+    func deployments(
         serviceID: String,
         first: Int,
         after: String?,
@@ -254,7 +234,7 @@ public struct RailwayProvider: PlatformProvider, AccessCheckable {
         return try await api.perform(.deployments, variables: variables, as: RailwayConnection.self, purpose)
     }
 
-    private func instance(serviceID: String, _ purpose: RailwayAPI.Purpose) async throws -> RailwayServiceInstance {
+    func instance(serviceID: String, _ purpose: RailwayAPI.Purpose) async throws -> RailwayServiceInstance {
         let variables: [String: JSONValue] = [
             "environmentId": .string(spec.environmentID), "serviceId": .string(serviceID),
         ]
@@ -267,7 +247,7 @@ public struct RailwayProvider: PlatformProvider, AccessCheckable {
 
     // MARK: Helpers
 
-    private func notFound(service: ServiceName) -> String {
+    func notFound(service: ServiceName) -> String {
         "Railway does not know the service or environment of \(service) (environment \(spec.environmentID), "
             + "service \(spec.railwayServiceID(for: service) ?? "?")): check environment_id and service_id"
     }

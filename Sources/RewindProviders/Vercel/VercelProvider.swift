@@ -49,32 +49,7 @@ public struct VercelProvider: PlatformProvider, AccessCheckable {
     // MARK: - Reading
 
     public func listDeployments(service: ServiceName) async throws -> [PlatformDeployment] {
-        let purpose = VercelAPI.Purpose(
-            action: "list the deployments of Vercel project \(spec.project)",
-            service: service,
-            notFound: "Vercel does not know project \(spec.project) in \(api.scope)"
-        )
-        var found: [PlatformDeployment] = []
-        var seen: Set<String> = []
-        var until: Int64?
-        for _ in 0..<Self.maxListPages {
-            var query = [
-                ("projectId", spec.project), ("target", spec.target), ("state", "READY"),
-                ("limit", String(Self.listPageSize)),
-            ]
-            if let until { query.append(("until", String(until))) }
-            let request = try api.request("GET", ["v6", "deployments"], query: query)
-            let page = try await api.fetch(VercelDeploymentPage.self, request, purpose)
-            for deployment in page.deployments where deployment.isReady && deployment.target == spec.target {
-                if let listed = deployment.platformDeployment, seen.insert(listed.id).inserted { found.append(listed) }
-            }
-            // Stop on the last page, and on a cursor that does not move back in time.
-            guard let next = page.pagination?.next, until.map({ next < $0 }) ?? true else { break }
-            until = next
-        }
-        return found.sorted {
-            ($0.createdAt ?? .init(millisecondsSinceEpoch: 0)) > ($1.createdAt ?? .init(millisecondsSinceEpoch: 0))
-        }
+        try await listReady(service: service, since: nil)
     }
 
     public func currentDeployment(service: ServiceName) async throws -> PlatformDeployment? {

@@ -160,6 +160,18 @@ public final class CloudflareEmulator: Sendable, LoopbackEmulator {
         state.withLock { $0.pools[account]?[pool]?.healthy = healthy }
     }
 
+    /// Sets the weights of a pool's origins by name (others unchanged), as a deploy pipeline shifting
+    /// traffic would. Unknown pools and origins are ignored.
+    public func setOriginWeights(account: String, pool: String, _ weights: [String: Double]) {
+        state.withLock { state in
+            guard var current = state.pools[account]?[pool] else { return }
+            for index in current.origins.indices {
+                if let weight = weights[current.origins[index].name] { current.origins[index].weight = weight }
+            }
+            state.pools[account]?[pool] = current
+        }
+    }
+
     // MARK: - Faults
 
     /// The next `count` requests answer `status` with an error envelope (429s with rate-limit headers).

@@ -6,7 +6,8 @@ import Synchronization
 /// faults to inject, and everything it received. Thread-safe.
 ///
 /// What it answers, as the public API does:
-/// - queries `deployments` (cursor pagination, `status: { in, notIn }`), `deployment`, `serviceInstance`
+/// - queries `deployments` (Relay cursor pagination, `first`/`after` and `last`/`before`;
+///   `status: { in, notIn }`), `deployment`, `serviceInstance`
 ///   (`latestDeployment`, `activeDeployments`), `variables`; mutations `deploymentRollback` (`Boolean!`),
 ///   `deploymentRedeploy`, `deploymentRestart`, `variableUpsert`. Anything else is a validation error (HTTP
 ///   400), as is a selection set on a `Boolean!` field or a missing required argument;
@@ -45,6 +46,9 @@ public final class RailwayEmulator: Sendable {
         public var upcoming: [String]
         /// The service variables it was deployed with; a rollback to it restores them.
         public var variables: [String: String]
+        /// For a deployment the emulator created (rollback, redeploy, variable change): the deployment whose
+        /// build it runs, followed back to one that was deployed, not created. Nil for deployments added.
+        public var sourceID: String? = nil
 
         public var commitHash: String? { meta["commitHash"]?.string }
         /// `rollback` or `redeploy` for the deployments the emulator created.
@@ -189,6 +193,29 @@ public final class RailwayEmulator: Sendable {
             )
             state.deployments.append(deployment)
             return deployment
+        }
+    }
+
+    /// A deployment made outside Rewind (`railway up`): it goes live at once, and the deployment it
+    /// replaces becomes `REMOVED`, as on Railway.
+    @discardableResult
+    public func deploy(
+        id: String,
+        projectID: String,
+        environmentID: String,
+        serviceID: String,
+        createdAt: Date = Date(),
+        commitHash: String? = nil
+    ) -> Deployment {
+        let added = addDeployment(
+            id: id, projectID: projectID, environmentID: environmentID, serviceID: serviceID, status: "DEPLOYING",
+            createdAt: createdAt, commitHash: commitHash
+        )
+        return state.withLock { state in
+            guard let index = state.deployments.lastIndex(where: { $0.id == id }) else { return added }
+            state.deployments[index].upcoming = ["SUCCESS"]
+            Self.advance(&state, index)
+            return state.deployments[index]
         }
     }
 

@@ -146,21 +146,36 @@ struct RailwayResolver {
             matching = matching.filter { !excluded.contains($0.status) }
         }
         matching = RailwayEmulator.newestFirst(matching)
+        // Relay cursor pagination: `after`/`before` bound the list, then `first` keeps its head and `last` its
+        // tail. Newest first, so `before: <cursor>` asks for the deployments newer than that one.
         var start = 0
+        var end = matching.count
         if let after = arguments["after"]?.string {
             guard let index = matching.firstIndex(where: { Self.cursor($0) == after }) else {
                 throw FieldError(message: "Invalid cursor")
             }
             start = index + 1
         }
-        let first = arguments["first"]?.int ?? matching.count
-        guard first >= 0 else { throw FieldError(message: "`first` must not be negative") }
-        let page = Array(matching[start..<min(matching.count, start + first)])
+        if let before = arguments["before"]?.string {
+            guard let index = matching.firstIndex(where: { Self.cursor($0) == before }) else {
+                throw FieldError(message: "Invalid cursor")
+            }
+            end = max(start, index)
+        }
+        if let first = arguments["first"]?.int {
+            guard first >= 0 else { throw FieldError(message: "`first` must not be negative") }
+            end = min(end, start + first)
+        }
+        if let last = arguments["last"]?.int {
+            guard last >= 0 else { throw FieldError(message: "`last` must not be negative") }
+            start = max(start, end - last)
+        }
+        let page = Array(matching[start..<end])
         let edges = page.map { RailwayJSON.object(["cursor": .string(Self.cursor($0)), "node": Self.json($0)]) }
         return [
             "edges": .array(edges),
             "pageInfo": [
-                "hasNextPage": .bool(start + page.count < matching.count), "hasPreviousPage": .bool(start > 0),
+                "hasNextPage": .bool(end < matching.count), "hasPreviousPage": .bool(start > 0),
                 "startCursor": page.first.map { .string(Self.cursor($0)) } ?? .null,
                 "endCursor": page.last.map { .string(Self.cursor($0)) } ?? .null,
             ],
@@ -312,7 +327,8 @@ struct RailwayResolver {
             canRedeploy: true,
             meta: .object(meta),
             upcoming: progression,
-            variables: variables
+            variables: variables,
+            sourceID: source.sourceID ?? source.id
         )
         state.deployments.append(deployment)
         RailwayEmulator.advance(&state, state.deployments.count - 1)

@@ -1,0 +1,250 @@
+import RewindCore
+import RewindEngine
+import RewindPorts
+import Testing
+
+/// The gradual and canary strategies, kill-switch flags, migrations, the immediate deadline and
+/// forced rollbacks, run by the engine on the manual clock over real SQLite.
+@Suite("Engine: gradual, canary, flags, migrations, deadline, force", .timeLimit(.minutes(1)))
+struct StrategyScenarioTests {
+    static let backend = Fixture.backend
+    static let v2 = Fixture.id(Fixture.backend, "v2")
+
+    /// backend with a conversion signal (a business trigger asks for gradual) over a 5-minute
+    /// rolling baseline; the gradual watch lasts a minute.
+    static func conversionPolicy() -> Policy {
+        var conversion = Fixture.signal(.conversionRate)
+        conversion.baseline = .rolling(.seconds(300))
+        var policy = Fixture.metricPolicy([conversion])
+        policy.verification.business.enabled = false
+        policy.strategies.gradualWatch = .seconds(60)
+        return policy
+    }
+
+    static func outcome(_ states: [StepRecord.State]) -> StepOutcome? {
+        if case .done(let outcome)? = states.last { outcome } else { nil }
+    }
+
+    @Test("gradual: the new version's share is cut to 50 %, a minute of watching shows no improvement, all traffic goes to stable and it is rolled back")
+    func gradualWithoutImprovement() async throws {
+        try await Harness.with { h in
+            let (v1, _) = try await h.seedKnownGood()
+            let metrics = FakeMetrics(world: h.world)
+            let traffic = FakeTraffic(share: 1)
+            metrics.split(Self.backend, .init(traffic: traffic, stable: v1.id))
+            metrics.set(Self.backend, "conversion_rate", whileLive: v1.id, 0.04)
+            // At half the traffic the blend is 0.03: still 25 % under the baseline.
+            metrics.set(Self.backend, "conversion_rate", whileLive: Self.v2, 0.02)
+            try await h.run(policy: Self.conversionPolicy(), metrics: metrics, controls: Controls(traffic: [Self.backend: traffic])) { run in
+                try await run.advance(by: .seconds(300))
+                try await run.deploy(Self.backend, "v2", health: .healthy)
+                let incident = try await run.untilClosed()
+
+                let stored = try #require(try await h.sqlite.incident(id: incident.id))
+                #expect(stored.strategy == .gradual)
+                #expect(stored.status == .completed)
+                #expect(traffic.sets == [0.5, 0])
+                #expect(h.world.rollbackCalls.map(\.target) == [v1.id])
+                #expect(try await h.journal(incident.id, step: "reduce-traffic-backend")
+                    == [.intent, .accepted(operationID: "share:0.5"), .done(.succeeded(viaFallback: false))])
+                guard case .noImprovement(let why)? = Self.outcome(try await h.journal(incident.id, step: "watch-backend")) else {
+                    Issue.record("the watch should have seen no improvement")
+                    return
+                }
+                #expect(why.contains("conversion_rate still violates"))
+                // The rollback waited out the whole watch.
+                let call = try #require(h.world.rollbackCalls.first)
+                #expect(call.at - incident.openedAt >= .seconds(60))
+                #expect(try await h.liveID(Self.backend) == v1.id)
+                let initiated = try #require(h.notifier.incidentNotices.first)
+                #expect(initiated.actions.first?.hasPrefix("cut traffic to backend's new version v2") == true)
+            }
+        }
+    }
+
+    @Test("gradual: cutting the share brings the metric back within its threshold → no rollback; the new version keeps half the traffic")
+    func gradualContained() async throws {
+        try await Harness.with { h in
+            let (v1, _) = try await h.seedKnownGood()
+            let metrics = FakeMetrics(world: h.world)
+            let traffic = FakeTraffic(share: 1)
+            metrics.split(Self.backend, .init(traffic: traffic, stable: v1.id))
+            metrics.set(Self.backend, "conversion_rate", whileLive: v1.id, 0.04)
+            // 17.5 % under the baseline at full traffic, 8.75 % at half: within the 15 % threshold.
+            metrics.set(Self.backend, "conversion_rate", whileLive: Self.v2, 0.033)
+            try await h.run(policy: Self.conversionPolicy(), metrics: metrics, controls: Controls(traffic: [Self.backend: traffic])) { run in
+                try await run.advance(by: .seconds(300))
+                try await run.deploy(Self.backend, "v2", health: .healthy)
+                let incident = try await run.untilClosed()
+
+                #expect(incident.status == .completed)
+                #expect(traffic.sets == [0.5])
+                #expect(h.world.rollbackCount() == 0)
+                #expect(try await h.liveID(Self.backend) == Self.v2)
+                guard case .improved? = Self.outcome(try await h.journal(incident.id, step: "watch-backend")) else {
+                    Issue.record("the watch should have seen the signal recover")
+                    return
+                }
+                #expect(try await h.journal(incident.id, step: "rollback-backend") == [.done(.notNeeded("watch-backend saw the service improve"))])
+                #expect(try await h.journal(incident.id, step: "verify-backend").isEmpty)
+            }
+        }
+    }
+
+    @Test("canary: a regressing canary is stopped, its data kept, stable restored by a rollback, and the canary work recorded")
+    func canary() async throws {
+        try await Harness.with { h in
+            let (v1, _) = try await h.seedKnownGood()
+            let metrics = FakeMetrics(world: h.world)
+            let traffic = FakeTraffic(share: 0.2)
+            metrics.split(Self.backend, .init(traffic: traffic, stable: v1.id))
+            metrics.set(Self.backend, "latency_p95", whileLive: v1.id, 0.3)
+            metrics.set(Self.backend, "latency_p95", whileLive: Self.v2, 6.0)  // 1.44 s blended at 20 %
+            var policy = Fixture.metricPolicy([Fixture.signal(.latencyP95)])
+            policy.services[0].rollout = .canary
+            try await h.run(policy: policy, metrics: metrics, controls: Controls(traffic: [Self.backend: traffic])) { run in
+                try await run.deploy(Self.backend, "v2", health: .healthy)
+                let incident = try await run.untilClosed()
+
+                let stored = try #require(try await h.sqlite.incident(id: incident.id))
+                #expect(stored.strategy == .canary)
+                #expect(stored.status == .completed)
+                #expect(traffic.sets == [0])
+                #expect(h.world.rollbackCalls.map(\.target) == [v1.id])
+                let timeline = try await h.sqlite.timeline(incidentID: incident.id)
+                #expect(timeline.first { $0.kind == .decision }?.message.contains("runs its new deployments as canaries") == true)
+                let kept = try #require(timeline.first { $0.kind == .canaryData })
+                #expect(kept.message.contains("canary data (v2 (backend-v2))"))
+                guard case .object(let detail)? = kept.detail, case .array(let signals)? = detail["signals"] else {
+                    Issue.record("the canary's signals were not kept")
+                    return
+                }
+                #expect(signals.count == 1)
+                // The canary was stopped before stable was restored.
+                let stopped = try #require(timeline.firstIndex { $0.kind == .stepOutcome && $0.message.hasPrefix("stop-canary-backend") })
+                let restored = try #require(timeline.firstIndex { $0.kind == .stepIntent && $0.message.contains("roll back backend") })
+                #expect(stopped < restored)
+                let tasks = try await h.sqlite.tasks(incidentID: incident.id).map(\.id)
+                #expect(tasks.contains("investigation.analyze_canary_data"))
+                #expect(tasks.contains("documentation.document_learnings"))
+            }
+        }
+    }
+
+    @Test("kill-switch flags are turned off (those still on) and a down-migration runs after the application is back")
+    func flagsAndMigration() async throws {
+        try await Harness.with { h in
+            let (v1, _) = try await h.seedKnownGood()
+            let flags = FakeFlags(["all_features": true, "a_b_testing": false])
+            let migration = FakeMigration(world: h.world)
+            var policy = Fixture.policy()
+            policy.services[0].flags = FeatureFlagsSpec(backend: .flagd(FlagdFlagsSpec(path: "/unused")), disable: ["all_features", "a_b_testing"])
+            policy.services[0].migration = MigrationSpec(rollback: ["./migrate", "down"])
+            let controls = Controls(flags: [Self.backend: flags], migrations: [Self.backend: migration])
+            try await h.run(policy: policy, controls: controls) { run in
+                try await run.deploy(Self.backend, "v2", health: .failing(status: 500))
+                let incident = try await run.untilClosed()
+
+                #expect(incident.status == .completed)
+                #expect(flags.disableCalls == ["all_features"])
+                #expect(!flags.isOn("all_features"))
+                #expect(migration.calls.map(\.target) == [v1.id])
+                #expect(migration.calls.first?.liveDuring == v1.id)
+                let output = try await h.sqlite.timeline(incidentID: incident.id).filter { $0.kind == .output }
+                #expect(output.contains { $0.message.hasPrefix("./migrate exited with status 0") })
+            }
+        }
+    }
+
+    @Test("an irreversible migration that must run before the app fails at once; the app is not rolled back onto a schema it cannot use")
+    func irreversibleMigration() async throws {
+        try await Harness.with { h in
+            try await h.seedKnownGood()
+            var policy = Fixture.policy()
+            policy.services[0].migration = MigrationSpec(rollback: [], beforeApp: true, irreversible: true)
+            let controls = Controls(migrations: [Self.backend: FakeMigration(world: h.world, irreversible: true)])
+            try await h.run(policy: policy, controls: controls) { run in
+                try await run.deploy(Self.backend, "v2", health: .failing(status: 500))
+                let incident = try await run.untilClosed()
+
+                #expect(incident.status == .failed)
+                #expect(h.world.rollbackCount() == 0)
+                #expect(try await h.escalationReasons(incident.id).contains("rollback_failed"))
+                #expect(try await h.journal(incident.id, step: "rollback-backend") == [.done(.skipped("migrate-backend did not succeed"))])
+                #expect(h.notifier.incidentNotices.last?.error?.contains("restore from backup") == true)
+            }
+        }
+    }
+
+    @Test("immediate: the incident's total deadline cuts a hanging rollback short and skips what depends on it")
+    func immediateDeadline() async throws {
+        try await Harness.with { h in
+            try await h.seedKnownGood()
+            h.world.setRollbackBehaviour(.neverFinishes)
+            var policy = Fixture.policy(workerDependsOnBackend: true)
+            policy.strategies.immediateDeadline = .seconds(5)
+            try await h.run(policy: policy) { run in
+                try await h.deploySuspect(Fixture.worker, "v2", health: .healthy)
+                try await run.deploy(Self.backend, "v2", health: .failing(status: 500))
+                let incident = try await run.untilClosed()
+
+                #expect(incident.status == .failed)
+                let closed = try #require(incident.closedAt)
+                #expect(closed - incident.openedAt < .seconds(30))
+                guard case .failed(let why)? = Self.outcome(try await h.journal(incident.id, step: "rollback-worker")) else {
+                    Issue.record("the worker's rollback should have failed at the deadline")
+                    return
+                }
+                #expect(why.contains("timeout") || why.contains("deadline"), "\(why)")
+                #expect(try await h.journal(incident.id, step: "rollback-backend") == [.done(.skipped("rollback-worker did not succeed"))])
+            }
+        }
+    }
+
+    @Test("--force: the rollback runs, nothing is verified, and the journal says it was forced")
+    func forcedRollback() async throws {
+        try await Harness.with { h in
+            let (v1, _) = try await h.seedKnownGood()
+            // v1 would fail its verification: a forced rollback does not look.
+            h.world.setHealth(v1.id, .failing(status: 503))
+            try await h.deploySuspect(Self.backend, "v2", health: .healthy)
+            try await h.run { run in
+                let id = try await run.engine.requestRollback(.init(service: Self.backend, to: nil, reason: "drain", force: true)).get()
+                let incident = try await run.untilClosed()
+                #expect(incident.id == id)
+                #expect(incident.status == .completed)
+                #expect(h.world.rollbackCalls.map(\.target) == [v1.id])
+                #expect(try await h.journal(id, step: "verify-backend").isEmpty)
+                let decision = try #require(try await h.sqlite.timeline(incidentID: id).first { $0.kind == .decision })
+                #expect(decision.message.contains("forced by an operator"))
+                #expect(h.notifier.incidentNotices.first?.actions.contains("verification skipped: forced by an operator") == true)
+            }
+        }
+    }
+
+    @Test("a restart after the traffic cut was journaled sets the journaled share again, never half of it")
+    func gradualResumesJournaledShare() async throws {
+        try await Harness.with { h in
+            let (v1, _) = try await h.seedKnownGood()
+            let v2 = try await h.deploySuspect(Self.backend, "v2", health: .healthy)
+            let traffic = FakeTraffic(share: 0.5)  // the daemon died right after setting it
+            var policy = Fixture.policy()
+            policy.strategies.gradualWatch = .seconds(30)
+            let plan = Planner.plan(
+                strategy: .gradual, choices: [RollbackChoice(service: Self.backend, from: v2, to: v1, reason: "test")], policy: policy)
+            let incident = try await h.sqlite.createIncident(
+                Incident(id: 0, openedAt: h.clock.now, services: [Self.backend], trigger: .business, severity: .high, strategy: .gradual,
+                         status: .open, summary: "backend: business", plan: plan))
+            for state in [StepRecord.State.intent, .accepted(operationID: "share:0.5")] {
+                try await h.sqlite.recordStep(StepRecord(incidentID: incident.id, stepID: "reduce-traffic-backend", state: state, at: h.clock.now))
+            }
+            try await h.run(policy: policy, controls: Controls(traffic: [Self.backend: traffic])) { run in
+                let closed = try await run.untilClosed()
+                #expect(closed.id == incident.id)
+                #expect(traffic.sets == [0])  // no second cut to 25 %; then all to stable after the watch
+                #expect(try await h.journal(incident.id, step: "reduce-traffic-backend").last == .done(.alreadyLive))
+                #expect(h.world.rollbackCalls.map(\.target) == [v1.id])
+            }
+        }
+    }
+}
