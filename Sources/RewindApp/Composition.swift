@@ -100,14 +100,15 @@ public enum Composition {
     ) -> RewindEngine {
         let providers = providers(for: configuration, client: client)
         let controls = rollbackControls(for: configuration, client: client, logger: logger)
-        return RewindEngine(
-            EngineDependencies(
-                policy: configuration.policy, store: store, clock: clock, prober: HTTPHealthProber(client: client, clock: clock),
-                providers: providers.primary, fallbacks: providers.fallback, notifiers: notifiers, redactor: configuration.redactor,
-                logger: logger, observer: observer, watch: watch, pollInterval: pollInterval, bakeCheckInterval: bakeCheckInterval,
-                holder: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)",
-                metrics: CompositeMetricSource(policy: configuration.policy, client: client, redactor: configuration.redactor),
-                trafficControllers: controls.traffic, featureSwitches: controls.flags, migrations: controls.migrations))
+        var dependencies = EngineDependencies(
+            policy: configuration.policy, store: store, clock: clock, prober: HTTPHealthProber(client: client, clock: clock),
+            providers: providers.primary, fallbacks: providers.fallback, notifiers: notifiers, redactor: configuration.redactor,
+            logger: logger, observer: observer, watch: watch, pollInterval: pollInterval, bakeCheckInterval: bakeCheckInterval,
+            holder: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)",
+            metrics: CompositeMetricSource(policy: configuration.policy, client: client, redactor: configuration.redactor),
+            trafficControllers: controls.traffic, featureSwitches: controls.flags, migrations: controls.migrations)
+        dependencies.trackingInterval = configuration.policy.trackingInterval
+        return RewindEngine(dependencies)
     }
 
     /// True for addresses only this machine can reach.

@@ -4,7 +4,7 @@ import RewindCore
 extension ConfigReader {
     static let topLevelKeys = [
         "mode", "state", "server", "bake", "health", "strategies", "verification", "safety", "retry",
-        "notifications", "escalation", "monitoring", "services",
+        "notifications", "escalation", "monitoring", "services", "tracking",
     ]
 
     mutating func configuration(_ root: Located, sourcePath: String) -> RewindConfiguration {
@@ -21,6 +21,11 @@ extension ConfigReader {
         if let at = fields["state"], let path = filePath(at) { statePath = path }
         if let at = fields["server"] { server = serverSettings(at) }
         if let at = fields["bake"], let bake = duration(at, allowZero: true) { policy.bake = bake }
+        if let at = fields["tracking"], let tracking = mapping(at, allowed: ["interval"]),
+            let at = tracking["interval"], let interval = duration(at)
+        {
+            policy.trackingInterval = interval
+        }
         let healthDefaults: CheckDefaults
         if let at = fields["health"] {
             (policy.health, healthDefaults) = healthRules(at)

@@ -141,6 +141,11 @@ public enum StarterConfig {
           post_mortem_within: 24h                # a post-mortem is scheduled within 24 hours
           slow_rollback_after: 5m                # a rollback still running after 5 minutes counts as slow
 
+        # Rewind learns deployments from each provider's listing (incrementally where the API allows:
+        # Vercel `since`, Railway cursors, Kubernetes resourceVersion) and from POST /api/v1/deployments.
+        tracking:
+          interval: 60s
+
         # The watched services, in the guide's layout: frontend on Vercel calls backend on Railway,
         # which hands work to a worker on Railway. A service is rolled back before the services it
         # depends on, so that no live version calls an API its dependency no longer has.

@@ -54,10 +54,16 @@ public enum IncidentReport {
             lines.append("## Plan")
             lines.append("")
             for step in plan.steps {
-                let after = step.dependsOn.isEmpty ? "" : " after \(step.dependsOn.joined(separator: ", "))"
-                lines.append("- `\(step.id)`: \(step.service) \(step.from.label) → \(step.to.label), timeout \(step.timeout.rewindDescription)\(after)")
+                var order: [String] = []
+                if !step.dependsOn.isEmpty { order.append("after \(step.dependsOn.joined(separator: ", "))") }
+                if !step.after.isEmpty { order.append("once \(step.after.joined(separator: ", ")) finished") }
+                if let watch = step.unlessImproved { order.append("unless \(watch) saw improvement") }
+                let when = order.isEmpty ? "" : " (\(order.joined(separator: "; ")))"
+                lines.append("- `\(step.id)`: \(step.summary()), timeout \(step.timeout.rewindDescription)\(when)")
             }
             if let freeze = plan.freeze { lines.append("- freeze deployments for \(freeze.rewindDescription)") }
+            if let deadline = plan.deadline { lines.append("- every step within \(deadline.rewindDescription) of the incident opening") }
+            if !plan.verify { lines.append("- verification skipped: forced by an operator") }
             lines.append("")
         }
         lines.append("## Timeline")

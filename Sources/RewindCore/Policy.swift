@@ -17,6 +17,8 @@ public struct Policy: Sendable, Equatable {
     public var escalation: EscalationPolicy
     /// Where metric signals and alerts come from (Prometheus, Alertmanager, pushed events).
     public var monitoring: MonitoringPolicy
+    /// How often each provider's deployment listing is polled (`tracking.interval`).
+    public var trackingInterval: Duration = Defaults.trackingInterval
 
     public init(
         mode: Mode = .enforce, services: [ServicePolicy] = [], health: HealthRules = .init(),
@@ -86,6 +88,9 @@ public enum Defaults {
     public static let retryAttempts = 3
     public static let retryBaseDelay = Duration.milliseconds(500)
     public static let retryMaxDelay = Duration.seconds(5)
+    /// Deployments are learnt from each provider's listing this often (incrementally where the
+    /// API allows). Railway's free plan allows 100 requests an hour: a poll costs about two.
+    public static let trackingInterval = Duration.seconds(60)
     /// The API listens here unless `server.listen` says otherwise.
     public static let listenHost = "127.0.0.1"
     public static let listenPort = 8786

@@ -63,10 +63,10 @@ struct IncidentReportTests {
 
     @Test("plan steps are listed with targets, timeouts, order and the freeze")
     func planSteps() {
-        #expect(Self.lines.contains("- `rollback-frontend`: frontend v2 (frontend-v2) → v1 (frontend-v1), timeout 30s"))
+        #expect(Self.lines.contains("- `rollback-frontend`: roll back frontend v2 (frontend-v2) → v1 (frontend-v1), timeout 30s"))
         #expect(
             Self.lines.contains(
-                "- `rollback-backend`: backend v2 (backend-v2) → v1 (backend-v1), timeout 3m after rollback-frontend"))
+                "- `rollback-backend`: roll back backend v2 (backend-v2) → v1 (backend-v1), timeout 3m (after rollback-frontend)"))
         #expect(Self.lines.contains("- freeze deployments for 1h"))
     }
 

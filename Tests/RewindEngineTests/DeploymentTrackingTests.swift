@@ -213,26 +213,7 @@ struct DeploymentTrackingTests {
             logger: Logger(label: "rewind.engine", factory: { _ in SwiftLogNoOpLogHandler() }),
             random: { 0.5 }, observer: { events.record($0) })
         deps.trackingInterval = interval
-        let engine = RewindEngine(deps)
-        let checks = policy.services.reduce(0) { $0 + $1.checks.count + $1.signals.count }
-        let run = EngineRun(engine: engine, harness: h, baseline: checks + 2)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do {
-                    try await engine.run()
-                    run.stopped("run() returned")
-                } catch {
-                    run.stopped("run() threw \(error)")
-                }
-            }
-            do {
-                try await body(run)
-            } catch {
-                group.cancelAll()
-                throw error
-            }
-            group.cancelAll()
-        }
+        try await h.run(RewindEngine(deps), policy: policy, body)
     }
 }
 

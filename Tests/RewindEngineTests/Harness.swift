@@ -171,6 +171,11 @@ struct Harness: Sendable {
         let engine = makeEngine(
             policy: policy, fallback: fallback, notifiers: extra, bakeCheckInterval: bakeCheckInterval, metrics: metrics,
             controls: controls)
+        try await run(engine, policy: policy, body)
+    }
+
+    /// Runs an engine built elsewhere over this world, as ``run(policy:fallback:notifiers:bakeCheckInterval:metrics:controls:_:)`` does.
+    func run(_ engine: RewindEngine, policy: Policy, _ body: (EngineRun) async throws -> Void) async throws {
         let checks = policy.services.reduce(0) { $0 + $1.checks.count + $1.signals.count }
         let run = EngineRun(engine: engine, harness: self, baseline: checks + 2)
         try await withThrowingTaskGroup(of: Void.self) { group in

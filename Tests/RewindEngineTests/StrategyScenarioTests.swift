@@ -25,69 +25,65 @@ struct StrategyScenarioTests {
         if case .done(let outcome)? = states.last { outcome } else { nil }
     }
 
-    @Test("gradual: the new version's share is cut to 50 %, a minute of watching shows no improvement, all traffic goes to stable and it is rolled back")
-    func gradualWithoutImprovement() async throws {
+    /// backend v1 converts 4 %; v2, deployed after five minutes of baseline with all the traffic,
+    /// converts `newConversion`. Runs `body` once the incident has closed.
+    static func gradual(
+        newConversion: Double, _ body: @escaping (Harness, Incident, Deployment, FakeTraffic) async throws -> Void
+    ) async throws {
         try await Harness.with { h in
             let (v1, _) = try await h.seedKnownGood()
             let metrics = FakeMetrics(world: h.world)
             let traffic = FakeTraffic(share: 1)
             metrics.split(Self.backend, .init(traffic: traffic, stable: v1.id))
             metrics.set(Self.backend, "conversion_rate", whileLive: v1.id, 0.04)
-            // At half the traffic the blend is 0.03: still 25 % under the baseline.
-            metrics.set(Self.backend, "conversion_rate", whileLive: Self.v2, 0.02)
+            metrics.set(Self.backend, "conversion_rate", whileLive: Self.v2, newConversion)
             try await h.run(policy: Self.conversionPolicy(), metrics: metrics, controls: Controls(traffic: [Self.backend: traffic])) { run in
                 try await run.advance(by: .seconds(300))
                 try await run.deploy(Self.backend, "v2", health: .healthy)
-                let incident = try await run.untilClosed()
-
-                let stored = try #require(try await h.sqlite.incident(id: incident.id))
-                #expect(stored.strategy == .gradual)
-                #expect(stored.status == .completed)
-                #expect(traffic.sets == [0.5, 0])
-                #expect(h.world.rollbackCalls.map(\.target) == [v1.id])
-                #expect(try await h.journal(incident.id, step: "reduce-traffic-backend")
-                    == [.intent, .accepted(operationID: "share:0.5"), .done(.succeeded(viaFallback: false))])
-                guard case .noImprovement(let why)? = Self.outcome(try await h.journal(incident.id, step: "watch-backend")) else {
-                    Issue.record("the watch should have seen no improvement")
-                    return
-                }
-                #expect(why.contains("conversion_rate still violates"))
-                // The rollback waited out the whole watch.
-                let call = try #require(h.world.rollbackCalls.first)
-                #expect(call.at - incident.openedAt >= .seconds(60))
-                #expect(try await h.liveID(Self.backend) == v1.id)
-                let initiated = try #require(h.notifier.incidentNotices.first)
-                #expect(initiated.actions.first?.hasPrefix("cut traffic to backend's new version v2") == true)
+                try await body(h, try await run.untilClosed(), v1, traffic)
             }
+        }
+    }
+
+    @Test("gradual: the new version's share is cut to 50 %, a minute of watching shows no improvement, all traffic goes to stable and it is rolled back")
+    func gradualWithoutImprovement() async throws {
+        // At half the traffic the blend is 0.03: still 25 % under the baseline.
+        try await Self.gradual(newConversion: 0.02) { h, incident, v1, traffic in
+            let stored = try #require(try await h.sqlite.incident(id: incident.id))
+            #expect(stored.strategy == .gradual)
+            #expect(stored.status == .completed)
+            #expect(traffic.sets == [0.5, 0])
+            #expect(h.world.rollbackCalls.map(\.target) == [v1.id])
+            #expect(try await h.journal(incident.id, step: "reduce-traffic-backend")
+                == [.intent, .accepted(operationID: "share:0.5"), .done(.succeeded(viaFallback: false))])
+            guard case .noImprovement(let why)? = Self.outcome(try await h.journal(incident.id, step: "watch-backend")) else {
+                Issue.record("the watch should have seen no improvement")
+                return
+            }
+            #expect(why.contains("conversion_rate still violates"))
+            // The rollback waited out the whole watch.
+            let call = try #require(h.world.rollbackCalls.first)
+            #expect(call.at - incident.openedAt >= .seconds(60))
+            #expect(try await h.liveID(Self.backend) == v1.id)
+            let initiated = try #require(h.notifier.incidentNotices.first)
+            #expect(initiated.actions.first?.hasPrefix("cut traffic to backend's new version v2") == true)
         }
     }
 
     @Test("gradual: cutting the share brings the metric back within its threshold → no rollback; the new version keeps half the traffic")
     func gradualContained() async throws {
-        try await Harness.with { h in
-            let (v1, _) = try await h.seedKnownGood()
-            let metrics = FakeMetrics(world: h.world)
-            let traffic = FakeTraffic(share: 1)
-            metrics.split(Self.backend, .init(traffic: traffic, stable: v1.id))
-            metrics.set(Self.backend, "conversion_rate", whileLive: v1.id, 0.04)
-            // 17.5 % under the baseline at full traffic, 8.75 % at half: within the 15 % threshold.
-            metrics.set(Self.backend, "conversion_rate", whileLive: Self.v2, 0.033)
-            try await h.run(policy: Self.conversionPolicy(), metrics: metrics, controls: Controls(traffic: [Self.backend: traffic])) { run in
-                try await run.advance(by: .seconds(300))
-                try await run.deploy(Self.backend, "v2", health: .healthy)
-                let incident = try await run.untilClosed()
-
-                #expect(incident.status == .completed)
-                #expect(traffic.sets == [0.5])
-                #expect(h.world.rollbackCount() == 0)
-                #expect(try await h.liveID(Self.backend) == Self.v2)
-                guard case .improved? = Self.outcome(try await h.journal(incident.id, step: "watch-backend")) else {
-                    Issue.record("the watch should have seen the signal recover")
-                    return
-                }
-                #expect(try await h.journal(incident.id, step: "rollback-backend") == [.done(.notNeeded("watch-backend saw the service improve"))])
-                #expect(try await h.journal(incident.id, step: "verify-backend").isEmpty)
+        // 17.5 % under the baseline at full traffic, 8.75 % at half: within the 15 % threshold.
+        try await Self.gradual(newConversion: 0.033) { h, incident, _, traffic in
+            #expect(incident.status == .completed)
+            #expect(traffic.sets == [0.5])
+            #expect(h.world.rollbackCount() == 0)
+            #expect(try await h.liveID(Self.backend) == Self.v2)
+            guard case .improved? = Self.outcome(try await h.journal(incident.id, step: "watch-backend")) else {
+                Issue.record("the watch should have seen the signal recover")
+                return
             }
+            #expect(try await h.journal(incident.id, step: "rollback-backend") == [.done(.notNeeded("watch-backend saw the service improve"))])
+            #expect(try await h.journal(incident.id, step: "verify-backend").isEmpty)
         }
     }
 
