@@ -204,7 +204,7 @@ public enum Demo {
                 say("[+0.000s] Cloudflare sends \(PlanStep.percent(share)) of frontend's traffic to the new origin (\(badID)), the rest to stable (fe-v1)")
             }
             var stepStarts: [String: Double] = [:]
-            let deadline = faultAt + (options.scenario.expectsRollback ? .seconds(60) : options.observeFor)
+            let deadline = faultAt + (options.scenario.expectsIncident ? .seconds(60) : options.observeFor)
             var longestRun = 0
             var closedIncident: Incident?
             group.addTask {
@@ -246,7 +246,7 @@ public enum Demo {
                     closedIncident = incident
                     say("\(offset) incident #\(incident.id) \(incident.status.rawValue)")
                     if incident.status == .completed { summary.faultToRecoveryS = (at - faultAt).seconds }
-                    if options.scenario.expectsRollback { sink.yield((clock.now, nil)) }
+                    if options.scenario.expectsIncident { sink.yield((clock.now, nil)) }
                 case .deploymentKnownGood(let deployment):
                     say("\(offset) \(deployment.service) \(deployment.label) is now known good")
                 }
@@ -276,9 +276,15 @@ public enum Demo {
             summary.newVersionShareAfter = shareOf()
             let serves = world.serving(service: service)
             let healthy = !serves.isEmpty && serves.allSatisfy { $0.share == 0 || ($0.deployment.behavior == .healthy && $0.deployment.id != badID) }
-            summary.recovered = options.scenario.expectsRollback
-                ? healthy && closedIncident?.status == .completed
-                : world.live(service: service).map { $0.behavior == .healthy } ?? false
+            switch options.scenario {
+            case .business:
+                // Contained: the new version keeps its reduced share, and the metric is back within its limit.
+                summary.recovered = closedIncident?.status == .completed && summary.outcome(of: "watch-\(service)")?.hasPrefix("improved") == true
+            case let scenario where scenario.expectsRollback:
+                summary.recovered = healthy && closedIncident?.status == .completed
+            default:
+                summary.recovered = world.live(service: service).map { $0.behavior == .healthy } ?? false
+            }
             summary.asExpected = asExpected(summary, options.scenario, incident: closedIncident)
 
             say("")
@@ -289,7 +295,7 @@ public enum Demo {
             say("")
             say("Summary")
             say("  \(service) now serves: \(serving ?? "no answer")")
-            if options.scenario.expectsRollback {
+            if options.scenario.expectsIncident {
                 say("  fault → detection:         \(seconds(summary.faultToDetectionS))")
                 say("  fault → rollback call:     \(seconds(summary.faultToRollbackS))")
                 say("  fault → verified recovery: \(seconds(summary.faultToRecoveryS))")
@@ -361,10 +367,16 @@ public enum Demo {
     /// Whether the run went as the policy intends: a rollback (or none) as the scenario expects, and for
     /// the traffic strategies each step of the guide's plan with the outcome it should have.
     static func asExpected(_ summary: Summary, _ scenario: Scenario, incident: Incident?) -> Bool {
-        guard scenario.expectsRollback else { return incident == nil && summary.faultToDetectionS == nil }
-        guard summary.rolledBack, summary.recovered else { return false }
+        guard scenario.expectsIncident else { return incident == nil && summary.faultToDetectionS == nil }
         let succeeded = { (step: String) in summary.outcome(of: step) == StepOutcome.succeeded(viaFallback: false).summary }
         let shareAfter = { (step: String) in summary.steps.first { $0.id == step }?.shareAfter }
+        if scenario == .business {
+            return summary.strategy == Strategy.gradual.rawValue && succeeded("reduce-traffic-frontend")
+                && shareAfter("reduce-traffic-frontend") == 0.5 && summary.outcome(of: "watch-frontend")?.hasPrefix("improved") == true
+                && summary.outcome(of: "rollback-frontend")?.hasPrefix("not needed") == true && !summary.rolledBack
+                && summary.recovered && summary.newVersionShareAfter == 0.5
+        }
+        guard summary.rolledBack, summary.recovered else { return false }
         switch scenario {
         case .canary:
             return summary.strategy == Strategy.canary.rawValue && succeeded("stop-canary-frontend") && shareAfter("stop-canary-frontend") == 0
@@ -463,7 +475,7 @@ public enum Demo {
             strategies:
               immediate: { timeout: 10s, freeze: 1h }
               fast: { timeout: 10s }
-              gradual: { reduce_by: 50%, watch: 3s, traffic_timeout: 5s }
+              gradual: { reduce_by: 50%, watch: 6s, traffic_timeout: 5s }
               canary: { stop_timeout: 5s, route_timeout: 10s, analysis: 30m }
             \(prometheus.map { "monitoring: { prometheus: { url: \"\($0)\", timeout: 2s } }" } ?? "")
             verification:

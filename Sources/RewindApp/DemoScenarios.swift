@@ -45,7 +45,10 @@ extension Demo {
             }
         }
 
-        var expectsRollback: Bool { self != .flapping && self != .healthy }
+        /// An incident is expected: every scenario but flapping and healthy.
+        var expectsIncident: Bool { self != .flapping && self != .healthy }
+        /// The platform is rolled back: business is contained by the traffic cut instead.
+        var expectsRollback: Bool { expectsIncident && self != .business }
 
         /// frontend runs its new deployments as canaries (`rollout: canary`).
         var runsCanary: Bool { self == .canary }
@@ -79,7 +82,7 @@ extension Demo {
             case .slow: "backend v2 answers /health in 1.2 s (P95 of probe latency > 1 s, 2 consecutive evaluations → fast)"
             case .errors: "backend v2 fails 12 % of its requests (error rate up > 5 points over its baseline, 2 consecutive → fast)"
             case .business:
-                "frontend v2 converts 2.5 % instead of 4 % (conversion drop > 15 %, 3 consecutive → gradual: cut its traffic, watch, roll back)"
+                "frontend v2 (all of the traffic) converts 3.1 % instead of 4 % (−22 %, 3 consecutive → gradual); at half the traffic 3.55 % (−11 %, within 15 %): the watch sees the improvement, nothing is rolled back, v2 keeps 50 % for people to decide"
             case .security: "backend v2 reports a breach indicator (security → immediate rollback, deployments frozen, security team told)"
             case .canary:
                 "frontend v2 is a canary with 20 % of the traffic (Cloudflare 80/20) and fails half its requests (error rate up > 5 points → canary)"
@@ -97,7 +100,8 @@ extension Demo {
             case .slow: return RequestBehavior(slow: true)
             case .errors: return RequestBehavior(errorRatio: 0.12)
             case .canary: return RequestBehavior(errorRatio: 0.5)
-            case .business, .gradual: return RequestBehavior(conversion: 0.025)
+            case .business: return RequestBehavior(conversion: 0.031)
+            case .gradual: return RequestBehavior(conversion: 0.025)
             case .down, .degraded, .flapping, .healthy, .security: return RequestBehavior()
             }
         }

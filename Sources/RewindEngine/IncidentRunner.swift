@@ -178,7 +178,10 @@ struct IncidentRunner: Sendable {
         let status: String
         switch kind {
         case .initiated: status = "rolling back"
-        case .completed: status = "completed and verified"
+        case .completed:
+            let contained = progress.outcomes.values.contains { if case .improved = $0 { true } else { false } }
+            status = contained ? "contained: the traffic cut brought the service back; nothing rolled back, the new version keeps its reduced share"
+                : plan.verify ? "completed and verified" : "completed; verification skipped (forced)"
         case .failed: status = "failed; manual intervention needed"
         case .escalated: status = "escalated"
         case .wouldRollBack: status = "observe mode: nothing done"

@@ -84,6 +84,7 @@ struct StrategyScenarioTests {
             }
             #expect(try await h.journal(incident.id, step: "rollback-backend") == [.done(.notNeeded("watch-backend saw the service improve"))])
             #expect(try await h.journal(incident.id, step: "verify-backend").isEmpty)
+            #expect(h.notifier.incidentNotices.last?.status.hasPrefix("contained") == true)
         }
     }
 
