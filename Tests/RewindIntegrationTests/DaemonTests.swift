@@ -21,6 +21,8 @@ struct DaemonTests {
             try daemonConfig(endpoints: endpoints, port: port).write(toFile: scratch.file("rewind.yaml"), atomically: true, encoding: .utf8)
             try await seedKnownGood(statePath: scratch.file("state.db"))
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            // However the test ends: a client dropped without shutdown stops the whole test process.
+            defer { client.shutdown { _ in } }
             let api = API(client: client, base: "http://127.0.0.1:\(port)")
 
             var daemon = try DaemonProcess(config: scratch.file("rewind.yaml"), log: scratch.file("daemon-1.log"))
@@ -71,6 +73,8 @@ struct DaemonTests {
             try await seedKnownGood(statePath: scratch.file("state.db"))
             setenv("IT_TOKEN", "it-secret-token-1234", 1)
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            // However the test ends: a client dropped without shutdown stops the whole test process.
+            defer { client.shutdown { _ in } }
             var api = API(client: client, base: "http://127.0.0.1:\(port)")
             let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"))
             try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }

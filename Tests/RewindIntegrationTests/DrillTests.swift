@@ -145,6 +145,8 @@ struct DrillTests {
             try await store.recordDeployment(Deployment(service: "backend", id: "be-v2", version: "v2", deployedAt: now), makeLive: true)
 
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            // However the test ends: a client dropped without shutdown stops the whole test process.
+            defer { client.shutdown { _ in } }
             let api = API(client: client, base: "http://127.0.0.1:\(port)")
             let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"))
             try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }

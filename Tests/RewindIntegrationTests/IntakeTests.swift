@@ -37,6 +37,8 @@ struct IntakeTests {
             setenv("IT_TOKEN", "it-secret-token-1234", 1)
             setenv("IT_ALERT_TOKEN", "it-alert-token-5678", 1)
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            // However the test ends: a client dropped without shutdown stops the whole test process.
+            defer { client.shutdown { _ in } }
             var api = API(client: client, base: "http://127.0.0.1:\(port)")
             let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"))
             try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }

@@ -71,6 +71,8 @@ extension MonitoringTests {
                 try await seedKnownGood(statePath: scratch.file("state.db"))
                 setenv("IT_ALERTMANAGER_TOKEN", MonitoringEnvironment.webhookToken, 1)
                 let client = HTTPClient(eventLoopGroupProvider: .singleton)
+                // However the test ends: a client dropped without shutdown stops the whole test process.
+                defer { client.shutdown { _ in } }
                 let api = API(client: client, base: "http://127.0.0.1:\(MonitoringEnvironment.webhookPort)")
                 let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"))
                 try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
