@@ -16,14 +16,6 @@ public enum StepAction: Sendable, Equatable, Codable {
     /// Keep the canary's data for analysis: its signals, evidence and deployment are recorded on
     /// the incident, and "analyze canary data" is due within this window.
     case preserveCanaryData(windowMs: Int64)
-
-    /// True for steps that change what a platform serves or routes.
-    public var changesPlatform: Bool {
-        switch self {
-        case .watch, .preserveCanaryData: false
-        case .rollback, .setTraffic, .reduceTraffic, .disableFlags, .migrate: true
-        }
-    }
 }
 
 /// One step of a rollback plan.
