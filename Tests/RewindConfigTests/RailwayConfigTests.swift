@@ -232,3 +232,82 @@ struct RailwayConfigTests {
         #expect(found.first?.message.contains("set RAILWAY_TOKEN") == true)
     }
 }
+
+/// `mode: variables` (configuration rollback).
+extension RailwayConfigTests {
+    typealias C = RailwayConfigTests
+    static let base = "type: railway\ntoken: ${RAILWAY_TOKEN}\nproject_id: p-11\nenvironment_id: e-22\nservice_id: s-33"
+
+    @Test("mode: variables as the fallback of a git configuration rollback; secret values stay redacted")
+    func variablesFallback() throws {
+        let yaml = """
+            services:
+              backend:
+                checks: [{ name: health, url: "https://api.example.com/health" }]
+                provider:
+                  type: git
+                  working_copy: /srv/config
+                fallback:
+                  type: railway
+                  mode: variables
+                  token: ${RAILWAY_TOKEN}
+                  project_id: p-11
+                  environment_id: e-22
+                  service_id: s-33
+                  variables:
+                    DATABASE_URL: ${STABLE_DB_URL}
+                    FEATURE_CHECKOUT_V2: "false"
+
+            """
+        var environment = C.environment
+        environment["STABLE_DB_URL"] = "postgres://stable-db-secret/app"
+        let result = parse(yaml, environment: environment)
+        #expect(result.problems.isEmpty, "\(result.problems)")
+        let service = try #require(result.configuration?.policy.services.first)
+        guard case .railway(let fallback)? = service.fallback else {
+            Issue.record("expected a railway fallback, got \(String(describing: service.fallback))")
+            return
+        }
+        #expect(fallback.mode == .variables)
+        #expect(
+            fallback.variables == [
+                "DATABASE_URL": ConfigText("postgres://stable-db-secret/app", isSecret: true),
+                "FEATURE_CHECKOUT_V2": ConfigText("false"),
+            ]
+        )
+        #expect(fallback.variables["DATABASE_URL"]?.description == "<redacted>")
+        #expect(service.provider?.kind == "git")
+    }
+
+    @Test("mode: variables requires a non-empty variables: mapping with valid names")
+    func variablesRequired() {
+        let missing = problems(C.yaml(Self.base + "\nmode: variables"), environment: C.environment)
+        #expect(missing.count == 1, "\(missing)")
+        #expect(missing.first?.path == "services.backend.provider")
+        #expect(missing.first?.message.contains("missing required key 'variables'") == true)
+
+        let empty = problems(C.yaml(Self.base + "\nmode: variables\nvariables: {}"), environment: C.environment)
+        #expect(empty.count == 1, "\(empty)")
+        #expect(empty.first?.path == "services.backend.provider.variables")
+        #expect(empty.first?.message.contains("at least one variable") == true)
+
+        let badName = problems(
+            C.yaml(Self.base + "\nmode: variables\nvariables: { \"BAD-NAME\": x, GOOD: y }"),
+            environment: C.environment
+        )
+        #expect(badName.count == 1, "\(badName)")
+        #expect(badName.first?.message.contains("'BAD-NAME' is not a valid environment variable name") == true)
+    }
+
+    @Test("variables: without mode: variables is a problem with a hint")
+    func variablesWithoutMode() {
+        let found = problems(
+            C.yaml(Self.base + "\nmode: redeploy\nvariables: { DATABASE_URL: \"${RAILWAY_PROJECT_ID}\" }"),
+            environment: C.environment
+        )
+        #expect(found.count == 1, "\(found)")
+        #expect(found.first?.path == "services.backend.provider.variables")
+        #expect(found.first?.message.contains("add mode: variables") == true)
+        #expect(found.first?.message.contains("p-from-env") == false)
+    }
+}

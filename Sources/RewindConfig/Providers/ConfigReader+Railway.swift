@@ -5,7 +5,7 @@ import RewindCore
 extension ConfigReader {
     static let railwayKeys = [
         "type", "token", "token_type", "project_id", "environment_id", "service_id", "services", "api_url", "timeout",
-        "mode",
+        "mode", "variables",
     ]
     static let railwayTokenKinds: [(word: String, value: RailwayProviderSpec.TokenKind)] = [
         ("account", .account), ("workspace", .account), ("team", .account), ("project", .project),
@@ -41,8 +41,41 @@ extension ConfigReader {
         if let at = fields["api_url"], let url = httpURL(at) { spec.apiURL = url.value }
         if let at = fields["timeout"], let timeout = duration(at) { spec.timeout = timeout }
         let modes = RailwayProviderSpec.Mode.allCases.map { ($0.rawValue, $0) }
-        if let at = fields["mode"], let mode = choice(at, modes) { spec.mode = mode }
+        var modeRead = true
+        if let at = fields["mode"] {
+            if let mode = choice(at, modes) { spec.mode = mode } else { modeRead = false }
+        }
+        // With a misspelt mode (reported already) whether `variables:` belongs is unknown.
+        if modeRead { railwayVariables(into: &spec, fields: fields) }
         return problems.count == problemsBefore ? spec : nil
+    }
+
+    /// `variables:` (the stable values `mode: variables` sets back): required, non-empty and with valid
+    /// names in that mode, refused in the others. Values are never shown in a problem.
+    private mutating func railwayVariables(into spec: inout RailwayProviderSpec, fields: Fields) {
+        guard let at = fields["variables"] else {
+            if spec.mode == .variables {
+                report(
+                    fields.owner,
+                    "missing required key 'variables'; mode: variables sets them back, "
+                        + "e.g. variables: { DATABASE_URL: ${STABLE_DB_URL} }"
+                )
+            }
+            return
+        }
+        guard spec.mode == .variables else {
+            report(
+                at,
+                "variables: is only used with mode: variables (configuration rollback); add mode: variables "
+                    + "or remove variables:"
+            )
+            return
+        }
+        let variables = environmentVariables(at)
+        if case .mapping(let mapping) = at.node, mapping.isEmpty {
+            report(at, "name at least one variable to set back, e.g. variables: { DATABASE_URL: ${STABLE_DB_URL} }")
+        }
+        spec.variables = variables
     }
 
     /// The token: it must come from `${NAME}` or `${file:…}`; an inline one is refused without being shown.

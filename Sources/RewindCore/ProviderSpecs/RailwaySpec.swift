@@ -18,6 +18,22 @@
 ///   environment_id: 9a2e…
 ///   service_id: 4b7d…
 /// ```
+///
+/// Configuration rollback (the guide's `railway variables set … --key DATABASE_URL --value $STABLE_DB_URL`),
+/// typically the `fallback:` of a `type: git` rollback:
+///
+/// ```yaml
+/// fallback:
+///   type: railway
+///   mode: variables
+///   token: ${RAILWAY_TOKEN}
+///   project_id: 1f6c…
+///   environment_id: 9a2e…
+///   service_id: 4b7d…
+///   variables:                   # the stable values to set back
+///     DATABASE_URL: ${STABLE_DB_URL}
+///     FEATURE_CHECKOUT_V2: "false"
+/// ```
 public struct RailwayProviderSpec: Sendable, Equatable {
     /// Which header carries the token.
     public enum TokenKind: String, Sendable, Equatable, CaseIterable {
@@ -44,6 +60,9 @@ public struct RailwayProviderSpec: Sendable, Equatable {
         /// `deploymentRedeploy`: a new deployment of the target's code with today's variables. The
         /// fallback when a rollback is refused.
         case redeploy
+        /// `variableUpsert` of each variable in `variables` whose value differs; Railway redeploys the
+        /// service with them. Configuration rollback.
+        case variables
     }
 
     public static let defaultAPIURL = "https://backboard.railway.com/graphql/v2"
@@ -67,6 +86,9 @@ public struct RailwayProviderSpec: Sendable, Equatable {
     /// The deadline of each request.
     public var timeout: Duration
     public var mode: Mode
+    /// `mode: variables`: the stable value of each variable, set back on a rollback. Values may be
+    /// secrets (`${ENV}`, `${file:…}`): never shown.
+    public var variables: [String: ConfigText]
 
     public init(
         token: ConfigText,
@@ -78,7 +100,8 @@ public struct RailwayProviderSpec: Sendable, Equatable {
         serviceIDs: [ServiceName: String] = [:],
         apiURL: String = RailwayProviderSpec.defaultAPIURL,
         timeout: Duration = RailwayProviderSpec.defaultTimeout,
-        mode: Mode = .rollback
+        mode: Mode = .rollback,
+        variables: [String: ConfigText] = [:]
     ) {
         self.token = token
         self.tokenSource = tokenSource
@@ -90,6 +113,7 @@ public struct RailwayProviderSpec: Sendable, Equatable {
         self.apiURL = apiURL
         self.timeout = timeout
         self.mode = mode
+        self.variables = variables
     }
 
     /// The Railway service id of `service`: its entry in `serviceIDs`, else `serviceID`.

@@ -12,6 +12,9 @@ import RewindPorts
 ///   deployment already restores it (in flight or live), nothing is called. Otherwise `deploymentRollback`
 ///   (`mode: rollback`, refused up front when the target has `canRollback: false`) or `deploymentRedeploy`
 ///   (`mode: redeploy`, the fallback). Either creates a new deployment, whose id is the operation id.
+///   `mode: variables` (configuration rollback) instead re-reads the service's variables and upserts each
+///   one of `spec.variables` that differs (Railway redeploys with them); finished at once, nothing sent when
+///   all match. Values never appear in an error or a log: only names.
 /// - `status`: that deployment's status: `SUCCESS`/`SLEEPING` succeeded, `FAILED`/`CRASHED` failed,
 ///   `REMOVING`/`REMOVED`/`SKIPPED` failed (replaced), anything else in progress.
 ///
@@ -33,7 +36,13 @@ public struct RailwayProvider: PlatformProvider, AccessCheckable {
 
     public init(spec: RailwayProviderSpec, client: HTTPClient, redactor: Redactor) {
         self.spec = spec
-        api = RailwayAPI(spec: spec, client: client, redactor: redactor)
+        // The stable values that are secrets are redacted too, should Railway ever echo one.
+        let secretValues = spec.variables.values.filter(\.isSecret).map(\.value)
+        api = RailwayAPI(
+            spec: spec,
+            client: client,
+            redactor: Redactor(secrets: redactor.secrets + secretValues)
+        )
     }
 
     public var kind: String { "railway" }
@@ -57,6 +66,7 @@ public struct RailwayProvider: PlatformProvider, AccessCheckable {
         to target: Deployment,
         context: ActionContext
     ) async throws -> RollbackOperation {
+        if spec.mode == .variables { return try await restoreVariables(service: service) }
         let verb = spec.mode == .rollback ? "roll back to" : "redeploy"
         let purpose = RailwayAPI.Purpose(
             action: "\(verb) \(target.label)",
@@ -86,7 +96,16 @@ public struct RailwayProvider: PlatformProvider, AccessCheckable {
             return try await rollBack(to: source, serviceID: serviceID, previous: before.latestDeployment, purpose)
         case .redeploy:
             return try await redeploy(source, purpose)
+        case .variables:
+            return try await restoreVariables(service: service)
         }
+    }
+
+    /// `mode: variables`: the stable values set back (see ``RailwayVariables/restore(_:service:)``).
+    private func restoreVariables(service: ServiceName) async throws -> RollbackOperation {
+        let stable = spec.variables.mapValues(\.value)
+        try await RailwayVariables(spec: spec, api: api).restore(stable, service: service)
+        return RollbackOperation(finished: true)
     }
 
     private func rollBack(

@@ -25,6 +25,11 @@ public struct RailwayVariables: Sendable {
         api = RailwayAPI(spec: spec, client: client, redactor: redactor)
     }
 
+    init(spec: RailwayProviderSpec, api: RailwayAPI) {
+        self.spec = spec
+        self.api = api
+    }
+
     /// The service's variables (name → unrendered value), shared ones included as Railway resolves them
     /// for the service.
     public func variables(service: ServiceName) async throws -> [String: String] {
@@ -60,5 +65,24 @@ public struct RailwayVariables: Sendable {
         ])
         let accepted = try await api.perform(.variableUpsert, variables: ["input": input], as: Bool.self, purpose)
         guard accepted else { throw api.failure(purpose).error(.rejected, "Railway answered false to variableUpsert") }
+    }
+
+    /// Sets back every variable of `stable` whose value on the service differs (`mode: variables`) and
+    /// returns their names, sorted; nothing is sent when all match. The differing variables but the last are
+    /// staged (`skipDeploys: true`) and the last is sent with `skipDeploys: false`, so Railway redeploys the
+    /// service once, with all of them. A retry after a failure re-reads and sends only what still differs.
+    @discardableResult
+    public func restore(_ stable: [String: String], service: ServiceName) async throws -> [String] {
+        let current = try await variables(service: service)
+        let differing = stable.keys.sorted().filter { current[$0] != stable[$0] }
+        for (index, name) in differing.enumerated() {
+            try await setVariable(
+                name: name,
+                value: stable[name] ?? "",
+                service: service,
+                redeploy: index == differing.count - 1
+            )
+        }
+        return differing
     }
 }
