@@ -75,9 +75,9 @@ public struct PlanStep: Sendable, Equatable, Codable, Identifiable {
         }
     }
 
+    /// A share of traffic as people read it ("50 %"), as every ratio is shown.
     public static func percent(_ fraction: Double) -> String {
-        let value = (fraction * 1000).rounded() / 10
-        return value == value.rounded() ? "\(Int(value)) %" : "\(value) %"
+        MetricUnit.ratio.format(fraction)
     }
 
     enum CodingKeys: String, CodingKey { case id, service, from, to, action, timeoutMs, dependsOn, after, unlessImproved }
