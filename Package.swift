@@ -3,7 +3,11 @@ import PackageDescription
 
 // Targets and their allowed dependencies follow ../shared/DESIGN.md ("Modules").
 // `scripts/check-architecture` verifies this manifest keeps them.
-let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+/// Every target, tests included: `any` spelled out, and a member is visible only where its module is imported
+/// (so no file leans on an import another file of the target happens to make).
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("MemberImportVisibility"),
+]
 
 let package = Package(
     name: "rewind",
@@ -15,9 +19,12 @@ let package = Package(
         .library(name: "RewindConfig", targets: ["RewindConfig"]),
         .library(name: "RewindPorts", targets: ["RewindPorts"]),
         .library(name: "RewindEngine", targets: ["RewindEngine"]),
+        // The sandbox and the test kit are products only for the benchmarks package (../Benchmarks).
         .library(name: "RewindSandbox", targets: ["RewindSandbox"]),
+        .library(name: "RewindTestSupport", targets: ["RewindTestSupport"]),
         .library(name: "RewindSignals", targets: ["RewindSignals"]),
         .library(name: "RewindStoreSQLite", targets: ["RewindStoreSQLite"]),
+        .library(name: "RewindStorePostgres", targets: ["RewindStorePostgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -34,12 +41,20 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.20.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         .target(name: "RewindCore", swiftSettings: strict),
+        // How Rewind reaches each vendor (platforms, traffic, flags, migrations, notification channels):
+        // the contract between RewindConfig, which builds these specs from YAML, and the adapters.
+        .target(name: "RewindSpecs", dependencies: ["RewindCore"], swiftSettings: strict),
         .target(
             name: "RewindConfig",
-            dependencies: ["RewindCore", .product(name: "Yams", package: "Yams")],
+            dependencies: ["RewindCore", "RewindSpecs", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         .target(
@@ -48,29 +63,47 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "RewindProcess",
+            dependencies: [
+                "RewindPorts", .product(name: "Subprocess", package: "swift-subprocess"),
+                // Subprocess speaks swift-system's types (file paths, errno, descriptors).
+                .product(name: "SystemPackage", package: "swift-system"),
+                "RewindCore",
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "RewindSignals",
             dependencies: [
-                "RewindPorts",
+                "RewindPorts", "RewindProcess",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 // Probe latencies are held in HDR histograms for sliding P95/P99 windows.
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                "RewindCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
         .target(
             name: "RewindProviders",
             dependencies: [
-                "RewindPorts",
+                "RewindPorts", "RewindSpecs", "RewindProcess",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 // A Kubernetes API server is trusted through its own cluster CA.
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                "RewindCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
         .target(
             name: "RewindNotify",
             dependencies: [
-                "RewindPorts",
+                "RewindPorts", "RewindSpecs",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 // SMTP speaks raw TCP (STARTTLS included); webhooks are signed with HMAC-SHA256.
@@ -79,12 +112,25 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                "RewindCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
         .target(
             name: "RewindStoreSQLite",
-            dependencies: ["RewindPorts", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["RewindPorts", .product(name: "GRDB", package: "GRDB.swift"), "RewindCore"],
+            swiftSettings: strict
+        ),
+        // The same ports on PostgreSQL, for replicas sharing one database.
+        .target(
+            name: "RewindStorePostgres",
+            dependencies: [
+                "RewindPorts", "RewindCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -93,6 +139,7 @@ let package = Package(
                 "RewindCore", "RewindPorts",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -104,6 +151,13 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 // Alertmanager webhooks may be signed with HMAC-SHA256.
                 .product(name: "Crypto", package: "swift-crypto"),
+                "RewindCore",
+                "RewindPorts",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ],
             swiftSettings: strict
         ),
@@ -117,61 +171,164 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 // Sandbox services expose a latency histogram and request counters for a real Prometheus.
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "RewindTestSupport",
+            dependencies: [
+                "RewindSandbox",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                // The harnesses run loopback servers in a ServiceGroup and talk to them with an HTTP client.
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // The Kubernetes emulator can serve HTTPS that requires a client certificate (mutual TLS).
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
         .target(
             name: "RewindApp",
             dependencies: [
-                "RewindCore", "RewindConfig", "RewindPorts", "RewindSignals", "RewindProviders",
-                "RewindNotify", "RewindStoreSQLite", "RewindEngine", "RewindServer", "RewindSandbox",
+                "RewindCore", "RewindSpecs", "RewindConfig", "RewindPorts", "RewindSignals", "RewindProviders",
+                "RewindNotify", "RewindStoreSQLite", "RewindStorePostgres", "RewindEngine", "RewindServer",
+                "RewindSandbox",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "rewind",
-            dependencies: ["RewindApp", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "RewindApp", .product(name: "ArgumentParser", package: "swift-argument-parser"), "RewindConfig",
+                "RewindCore", "RewindServer", "RewindSignals",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
+        // The loopback world `scripts/kill-campaign` and `scripts/overload` run a real daemon against (test tooling:
+        // no product depends on it, and it is not a product).
+        .executableTarget(
+            name: "rewind-campaign-world",
+            dependencies: [
+                "RewindSandbox", "RewindCore", "RewindStoreSQLite",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "RewindPorts",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/CampaignWorld",
             swiftSettings: strict
         ),
         .testTarget(name: "RewindCoreTests", dependencies: ["RewindCore"]),
-        .testTarget(name: "RewindConfigTests", dependencies: ["RewindConfig"]),
-        .testTarget(name: "RewindStoreTests", dependencies: ["RewindStoreSQLite"]),
+        .testTarget(name: "RewindSpecsTests", dependencies: ["RewindSpecs", "RewindCore"]),
+        .testTarget(
+            name: "RewindConfigTests",
+            dependencies: ["RewindConfig", "RewindSpecs", "RewindCore", .product(name: "Yams", package: "Yams")]),
+        .testTarget(
+            name: "RewindStoreTests",
+            // GRDB: the migration tests write a state file as an older Rewind did.
+            dependencies: [
+                "RewindStoreSQLite", "RewindStorePostgres", "RewindPorts", "RewindCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                // PostgresNIO: the PostgreSQL tests create and drop a schema per test, and cut connections.
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "RewindProcessTests", dependencies: ["RewindProcess", "RewindCore"]),
         .testTarget(
             name: "RewindProvidersTests",
             dependencies: [
-                "RewindProviders", "RewindSandbox",
+                "RewindProviders", "RewindSpecs", "RewindProcess", "RewindSandbox", "RewindTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "RewindCore",
+                "RewindPorts",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .testTarget(
             name: "RewindNotifyTests",
             dependencies: [
-                "RewindNotify", "RewindSandbox",
+                "RewindNotify", "RewindSpecs", "RewindSandbox", "RewindTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "RewindCore",
+                "RewindPorts",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(
             name: "RewindSignalsTests",
             dependencies: [
-                "RewindSignals", "RewindNotify", "RewindSandbox", "RewindProviders",
+                "RewindSignals", "RewindSandbox", "RewindTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                "RewindCore",
+                "RewindPorts",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "RewindEngineTests", dependencies: ["RewindEngine", "RewindStoreSQLite", "RewindPorts"]),
+        .testTarget(
+            name: "RewindEngineTests",
+            dependencies: [
+                "RewindEngine", "RewindStoreSQLite", "RewindPorts",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                "RewindCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "RewindIntegrationTests",
             dependencies: [
-                "RewindApp", "RewindSandbox", "RewindSignals", "RewindProviders",
+                "RewindApp", "RewindSandbox", "RewindTestSupport", "RewindSignals", "RewindProviders",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "RewindConfig",
+                "RewindCore",
+                "RewindEngine",
+                "RewindPorts",
+                "RewindServer",
+                "RewindSpecs",
+                "RewindStorePostgres",
+                "RewindStoreSQLite",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
     ]
 )
+
+for target in package.targets where target.swiftSettings == nil {
+    target.swiftSettings = strict
+}

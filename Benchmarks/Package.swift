@@ -55,6 +55,8 @@ let package = Package(
                 .product(name: "RewindCore", package: "rewind"),
                 .product(name: "RewindSandbox", package: "rewind"),
                 .product(name: "RewindSignals", package: "rewind"),
+                // The Prometheus emulator is test kit, not part of the sandbox the demo runs.
+                .product(name: "RewindTestSupport", package: "rewind"),
             ],
             path: "Benchmarks/Signals",
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")],

@@ -8,6 +8,8 @@ import RewindNotify
 import RewindPorts
 import RewindProviders
 import RewindSignals
+import RewindSpecs
+import RewindStorePostgres
 import RewindStoreSQLite
 
 /// The composition root: configuration in, wired adapters out. The only place that knows every
@@ -21,17 +23,31 @@ public enum Composition {
         }
     }
 
-    public static func providers(for configuration: RewindConfiguration, client: HTTPClient)
+    /// Reads the file once and parses those bytes: the configuration, and the SHA-256 of what it was read from.
+    public static func readConfiguration(
+        _ path: String, environment: [String: String]
+    ) throws -> (configuration: RewindConfiguration, sha256: String) {
+        let text = try ConfigLoader.read(path: path)
+        let configuration = try ConfigLoader.parse(yaml: text, path: path, environment: environment).get()
+        return (configuration, PolicyReloader.sha256(text))
+    }
+
+    public static func providers(
+        for configuration: RewindConfiguration, client: HTTPClient
+    )
         -> (primary: [ServiceName: any PlatformProvider], fallback: [ServiceName: any PlatformProvider])
     {
         var primary: [ServiceName: any PlatformProvider] = [:]
         var fallback: [ServiceName: any PlatformProvider] = [:]
         for service in configuration.policy.services {
-            if let spec = service.provider {
-                primary[service.name] = ProviderFactory.make(spec, service: service.name, client: client, redactor: configuration.redactor)
+            let specs = configuration.platforms[service.name]
+            if let spec = specs?.provider {
+                primary[service.name] = ProviderFactory.make(
+                    spec, service: service.name, client: client, redactor: configuration.redactor)
             }
-            if let spec = service.fallback {
-                fallback[service.name] = ProviderFactory.make(spec, service: service.name, client: client, redactor: configuration.redactor)
+            if let spec = specs?.fallback {
+                fallback[service.name] = ProviderFactory.make(
+                    spec, service: service.name, client: client, redactor: configuration.redactor)
             }
         }
         return (primary, fallback)
@@ -47,24 +63,32 @@ public enum Composition {
 
     /// A traffic controller that cannot be built leaves its service without traffic control: the
     /// error is logged, and the decision of a gradual or canary rollback says it fell back to fast.
-    public static func rollbackControls(for configuration: RewindConfiguration, client: HTTPClient,
-                                        logger: Logger = Logger(label: "rewind")) -> RollbackControls {
+    public static func rollbackControls(
+        for configuration: RewindConfiguration, client: HTTPClient,
+        logger: Logger = Logger(label: "rewind")
+    ) -> RollbackControls {
         var controls = RollbackControls()
         let redactor = configuration.redactor
         for service in configuration.policy.services {
-            if let spec = service.traffic {
+            let specs = configuration.platforms[service.name]
+            if let spec = specs?.traffic {
                 do {
-                    controls.traffic[service.name] = try TrafficControllerFactory.make(spec, client: client, redactor: redactor)
+                    controls.traffic[service.name] = try TrafficControllerFactory.make(
+                        spec, client: client, redactor: redactor)
                 } catch {
-                    logger.error("traffic control unavailable", metadata: [
-                        "rewind.service": "\(service.name)", "rewind.error": "\(redactor.redact(String(describing: error)))",
-                    ])
+                    logger.error(
+                        "traffic control unavailable",
+                        metadata: [
+                            "rewind.service": "\(service.name)",
+                            "rewind.error": "\(redactor.redact(String(describing: error)))",
+                        ])
                 }
             }
-            if let spec = service.flags {
-                controls.flags[service.name] = FlagSwitchFactory.make(spec, service: service.name, client: client, redactor: redactor)
+            if let spec = specs?.flags {
+                controls.flags[service.name] = FlagSwitchFactory.make(
+                    spec, service: service.name, client: client, redactor: redactor)
             }
-            if let spec = service.migration {
+            if let spec = specs?.migration {
                 controls.migrations[service.name] = ProviderFactory.makeMigrationRunner(spec, redactor: redactor)
             }
         }
@@ -72,43 +96,91 @@ public enum Composition {
     }
 
     /// One notifier per configured channel (console and file included), under its configured name.
-    public static func notifiers(for configuration: RewindConfiguration, client: HTTPClient,
-                                 console: (@Sendable (String) -> Void)? = nil) throws -> [any Notifier] {
-        let policy = configuration.policy.notifications
+    public static func notifiers(
+        for configuration: RewindConfiguration, client: HTTPClient,
+        console: (@Sendable (String) -> Void)? = nil
+    ) throws -> [any Notifier] {
+        let timeout = configuration.policy.notifications.timeout
         do {
-            return try policy.channels.map {
-                try ChannelFactory.make($0, client: client, redactor: configuration.redactor, console: console, timeout: policy.timeout)
+            return try configuration.channels.map {
+                try ChannelFactory.make(
+                    $0, client: client, redactor: configuration.redactor, console: console, timeout: timeout)
             }
         } catch {
             throw AppError.config("\(configuration.sourcePath): notifications: \(error)")
         }
     }
 
-    public static func openStore(_ configuration: RewindConfiguration) throws -> SQLiteStore {
+    /// The store `state:` names: the SQLite file (created when missing), or the PostgreSQL
+    /// database (`state: postgresql://…`), its schema brought up to date.
+    public static func openStore(
+        _ configuration: RewindConfiguration, logger: Logger? = nil
+    ) async throws -> any RewindStore {
+        guard let url = configuration.stateDatabaseURL else {
+            do {
+                return try SQLiteStore(path: configuration.statePath)
+            } catch {
+                throw AppError.unavailable("cannot open the state database \(configuration.statePath): \(error)")
+            }
+        }
         do {
-            return try SQLiteStore(path: configuration.statePath)
+            let settings = try PostgresSettings(url: url)
+            if let logger { return try await PostgresStore.open(settings, logger: logger) }
+            return try await PostgresStore.open(settings)
         } catch {
-            throw AppError.unavailable("cannot open the state database \(configuration.statePath): \(error)")
+            throw AppError.unavailable(
+                "cannot open the state database \(configuration.stateDescription): "
+                    + configuration.redactor.redact(String(describing: error)))
         }
     }
 
     /// An engine wired to real adapters.
     public static func makeEngine(
-        configuration: RewindConfiguration, store: any RewindStore, client: HTTPClient, clock: any RewindClock = SystemClock(),
+        configuration: RewindConfiguration, store: any RewindStore, client: HTTPClient,
+        clock: any RewindClock = SystemClock(),
+        notifiers: [any Notifier], observer: @escaping @Sendable (EngineEvent) -> Void = { _ in }, watch: Bool = true,
+        pollInterval: Duration = .milliseconds(250), bakeCheckInterval: Duration = .seconds(30), logger: Logger,
+        metrics: RewindMetrics = RewindMetrics()
+    ) -> RewindEngine {
+        var dependencies = engineDependencies(
+            configuration: configuration, store: store, client: client, clock: clock, notifiers: notifiers,
+            observer: observer, watch: watch, pollInterval: pollInterval, bakeCheckInterval: bakeCheckInterval,
+            logger: logger)
+        dependencies.rewindMetrics = metrics
+        return RewindEngine(dependencies)
+    }
+
+    /// What an engine is built from (or a running one reloads, ``PolicyReloader``), wired to real adapters.
+    public static func engineDependencies(
+        configuration: RewindConfiguration, store: any RewindStore, client: HTTPClient,
+        clock: any RewindClock = SystemClock(),
         notifiers: [any Notifier], observer: @escaping @Sendable (EngineEvent) -> Void = { _ in }, watch: Bool = true,
         pollInterval: Duration = .milliseconds(250), bakeCheckInterval: Duration = .seconds(30), logger: Logger
-    ) -> RewindEngine {
+    ) -> EngineDependencies {
         let providers = providers(for: configuration, client: client)
         let controls = rollbackControls(for: configuration, client: client, logger: logger)
         var dependencies = EngineDependencies(
-            policy: configuration.policy, store: store, clock: clock, prober: HTTPHealthProber(client: client, clock: clock),
-            providers: providers.primary, fallbacks: providers.fallback, notifiers: notifiers, redactor: configuration.redactor,
-            logger: logger, observer: observer, watch: watch, pollInterval: pollInterval, bakeCheckInterval: bakeCheckInterval,
-            holder: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)",
-            metrics: CompositeMetricSource(policy: configuration.policy, client: client, redactor: configuration.redactor),
+            policy: configuration.policy, store: store, clock: clock,
+            prober: HTTPHealthProber(client: client, clock: clock),
+            providers: providers.primary, fallbacks: providers.fallback, notifiers: notifiers,
+            redactor: configuration.redactor,
+            logger: logger, observer: observer, watch: watch, pollInterval: pollInterval,
+            bakeCheckInterval: bakeCheckInterval,
+            holder: instanceID(),
+            metricSource: CompositeMetricSource(
+                policy: configuration.policy, client: client, redactor: configuration.redactor),
             trafficControllers: controls.traffic, featureSwitches: controls.flags, migrations: controls.migrations)
         dependencies.trackingInterval = configuration.policy.trackingInterval
-        return RewindEngine(dependencies)
+        // Replicas share a PostgreSQL state: one leads, the others stand by (README, "Running several replicas").
+        dependencies.lease = configuration.stateDatabaseURL == nil ? .singleWriter : .replicas
+        return dependencies
+    }
+
+    /// This process's id in the writer lease: the host and process for people, and a random part so
+    /// that two containers that are both PID 1 on hosts of the same name never share one.
+    static func instanceID() -> String {
+        let random = UUID().uuidString.prefix(8).lowercased()
+        return "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(random)"
     }
 
     /// True for addresses only this machine can reach.

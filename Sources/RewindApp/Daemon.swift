@@ -9,30 +9,63 @@ import RewindPorts
 import RewindServer
 import RewindSignals
 import ServiceLifecycle
+import UnixSignals
 
-/// `rewind serve`: the engine and the API in one ServiceGroup, until SIGTERM or SIGINT.
+/// `rewind serve`: the engine and the API in one ServiceGroup, until SIGTERM or SIGINT; SIGHUP
+/// reloads the configuration file (``PolicyReloader``).
 public enum Daemon {
     public static func serve(configPath: String, registry: PrometheusCollectorRegistry, logger: Logger) async throws {
-        let configuration = try Composition.loadConfiguration(configPath)
-        let token = configuration.server.token?.value
-        guard token != nil || Composition.isLoopback(configuration.server.host) else {
-            throw AppError.config(
-                "\(configPath): server.listen is \(configuration.server.host), which other machines can reach, and no server.token is set; set server.token: ${REWIND_API_TOKEN} or listen on 127.0.0.1")
+        let read: (configuration: RewindConfiguration, sha256: String)
+        do {
+            read = try Composition.readConfiguration(configPath, environment: ProcessInfo.processInfo.environment)
+        } catch let errors as ConfigErrors {
+            throw AppError.config(errors.problems.map(\.description).joined(separator: "\n"))
         }
-        let store = try Composition.openStore(configuration)
+        let configuration = read.configuration
+        let server = configuration.server
+        guard !server.tokens.isEmpty || Composition.isLoopback(server.host) else {
+            throw AppError.config(
+                "\(configPath): server.listen is \(configuration.server.host), which other machines can reach, and no server.token is set; set server.token: ${REWIND_API_TOKEN} or listen on 127.0.0.1"
+            )
+        }
+        let store = try await Composition.openStore(configuration, logger: logger)
         let client = HTTPHealthProber.makeHTTPClient()
         let clock = SystemClock()
         let engine = Composition.makeEngine(
             configuration: configuration, store: store, client: client, clock: clock,
-            notifiers: try Composition.notifiers(for: configuration, client: client), logger: logger)
-        let api = APIServer(engine: engine, store: store, policy: configuration.policy, token: token, registry: registry, clock: clock,
-                            redactor: configuration.redactor)
+            notifiers: try Composition.notifiers(for: configuration, client: client), logger: logger,
+            metrics: RewindMetrics(factory: PrometheusMetricsFactory(registry: registry)))
+        let loadedAt = clock.now
+        engine.note(config: ConfigStatus(source: configuration.sourcePath, sha256: read.sha256, loadedAt: loadedAt))
+        engine.metrics.configLoaded(at: loadedAt)
+        // Trapped before the API answers: from then on a SIGHUP reloads instead of ending the process.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let reloader = PolicyReloader(
+            path: configPath, started: configuration, engine: engine, store: store, client: client, clock: clock,
+            logger: logger)
+        let access = APIAccess(tokens: server.tokens, listenHost: server.host, allowedHosts: server.allowedHosts)
+        let api = APIServer(
+            engine: engine, store: store, access: access,
+            limits: .init(idleTimeout: server.idleTimeout, maxConnections: server.maxConnections), registry: registry,
+            clock: clock)
         let app = api.makeApplication(host: configuration.server.host, port: configuration.server.port) { port in
-            logger.notice("rewind is serving", metadata: ["rewind.listen": "\(configuration.server.host):\(port)", "rewind.state": "\(configuration.statePath)", "rewind.mode": "\(configuration.policy.mode.rawValue)"])
+            logger.notice(
+                "rewind is serving",
+                metadata: [
+                    "rewind.listen": "\(configuration.server.host):\(port)",
+                    "rewind.state": "\(configuration.stateDescription)",
+                    "rewind.mode": "\(configuration.policy.mode.rawValue)",
+                ])
         }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: engine), .init(service: app)],
+                services: [
+                    .init(service: engine), .init(service: app),
+                    // Last: the first to stop on shutdown, so no reload starts while the engine drains.
+                    .init(
+                        service: ReloadOnHangup(signals: hangups, reloader: reloader),
+                        successTerminationBehavior: .ignore),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         do {

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import NIOCore
 import RewindConfig
 import RewindCore
 import RewindEngine
@@ -27,7 +28,10 @@ public enum Demo {
         /// How long the no-rollback scenarios are watched.
         public var observeFor: Duration
 
-        public init(scenario: Scenario = .down, directory: String = ".rewind/demo", live: Bool = true, observeFor: Duration = .seconds(8)) {
+        public init(
+            scenario: Scenario = .down, directory: String = ".rewind/demo", live: Bool = true,
+            observeFor: Duration = .seconds(8)
+        ) {
             self.scenario = scenario
             self.directory = directory
             self.live = live
@@ -55,14 +59,18 @@ public enum Demo {
             live: ["frontend": "fe-v1", "backend": "be-v1", "worker": "wk-v1"])
         let platforms = DemoPlatforms(v1DeployedAt: v1DeployedAt)
         platforms.link(world)
-        let sandbox = Sandbox(world: world, logger: Logger(label: "rewind.sandbox", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let sandbox = Sandbox(
+            world: world, logger: Logger(label: "rewind.sandbox", factory: { _ in SwiftLogNoOpLogHandler() }))
         let client = HTTPHealthProber.makeHTTPClient()
-        return try await run(options, world: world, sandbox: sandbox, platforms: platforms, client: client, directory: directory,
-                             say: say, logger: logger)
+        return try await run(
+            options, world: world, sandbox: sandbox, platforms: platforms, client: client, directory: directory,
+            say: say, logger: logger)
     }
 
-    static func run(_ options: Options, world: SandboxWorld, sandbox: Sandbox, platforms: DemoPlatforms, client: HTTPClient,
-                    directory: String, say: @escaping @Sendable (String) -> Void, logger: Logger) async throws -> Summary {
+    static func run(
+        _ options: Options, world: SandboxWorld, sandbox: Sandbox, platforms: DemoPlatforms, client: HTTPClient,
+        directory: String, say: @escaping @Sendable (String) -> Void, logger: Logger
+    ) async throws -> Summary {
         // Stop order matters: the engine first, then the client's pooled connections, then the
         // sandbox's servers, so that no server is cancelled in the middle of a connection.
         try await withThrowingTaskGroup(of: Void.self) { servers in
@@ -76,21 +84,26 @@ public enum Demo {
             servers.addTask { try await mail.run() }
             let endpoints = await sandbox.endpoints()
             let vendors = await platforms.endpoints()
-            let local = LocalSinks(http: await sinks.endpoint(), smtpPort: await mail.port(), sinks: sinks.sinks, mail: mail.sink)
+            let local = LocalSinks(
+                http: await sinks.endpoint(), smtpPort: await mail.port(), sinks: sinks.sinks, mail: mail.sink)
             // With Prometheus installed, the sandbox's request metrics are scraped by a real one.
             let metricsServer = SandboxMetricsServer()
             servers.addTask { try await metricsServer.run() }
             let monitoring: DemoMonitoring
-            switch await DemoPrometheus.start(scraping: await metricsServer.endpoint(), directory: directory, client: client) {
+            switch await DemoPrometheus.start(
+                scraping: await metricsServer.endpoint(), directory: directory, client: client)
+            {
             case .success(let prometheus): monitoring = .prometheus(prometheus, metricsServer.traffic)
             case .failure(let unavailable): monitoring = .fallback(unavailable.reason)
             }
             do {
                 let summary = try await withThrowingTaskGroup(of: Void.self) { group in
                     defer { group.cancelAll() }
-                    return try await watch(options, world: world, endpoints: endpoints, platforms: platforms, vendors: vendors, local: local,
-                                           monitoring: monitoring, client: client, directory: directory, say: say, logger: logger,
-                                           group: &group)
+                    return try await watch(
+                        options, world: world, endpoints: endpoints, platforms: platforms, vendors: vendors,
+                        local: local,
+                        monitoring: monitoring, client: client, directory: directory, say: say, logger: logger,
+                        group: &group)
                 }
                 monitoring.stop()
                 try await client.shutdown()
@@ -114,8 +127,11 @@ public enum Demo {
 
         /// The channel URLs are credentials, so the policy reads them from the environment.
         var environment: [String: String] {
-            ["DEMO_SLACK_CRITICAL_URL": "\(http)/slack/webhook/alerts-critical", "DEMO_SLACK_HIGH_URL": "\(http)/slack/webhook/alerts-high",
-             "DEMO_PAGERDUTY_KEY": "0123456789abcdef0123456789abcdef"]
+            [
+                "DEMO_SLACK_CRITICAL_URL": "\(http)/slack/webhook/alerts-critical",
+                "DEMO_SLACK_HIGH_URL": "\(http)/slack/webhook/alerts-high",
+                "DEMO_PAGERDUTY_KEY": "0123456789abcdef0123456789abcdef",
+            ]
         }
     }
 
@@ -134,8 +150,10 @@ public enum Demo {
         }
         var sentence: String {
             switch self {
-            case .prometheus(let prometheus, _): "latency and error rate from a real Prometheus at \(prometheus.url), scraping the sandbox every second"
-            case .fallback(let why): "\(why): latency and error rate fall back to Rewind's probe latencies and pushed events"
+            case .prometheus(let prometheus, _):
+                "latency and error rate from a real Prometheus at \(prometheus.url), scraping the sandbox every second"
+            case .fallback(let why):
+                "\(why): latency and error rate fall back to Rewind's probe latencies and pushed events"
             }
         }
         func stop() {
@@ -143,12 +161,17 @@ public enum Demo {
         }
     }
 
-    static func watch(_ options: Options, world: SandboxWorld, endpoints: SandboxEndpoints, platforms: DemoPlatforms,
-                      vendors: DemoPlatforms.Endpoints, local: LocalSinks, monitoring: DemoMonitoring, client: HTTPClient, directory: String,
-                      say: @escaping @Sendable (String) -> Void, logger: Logger, group: inout ThrowingTaskGroup<Void, any Error>) async throws -> Summary {
+    static func watch(
+        _ options: Options, world: SandboxWorld, endpoints: SandboxEndpoints, platforms: DemoPlatforms,
+        vendors: DemoPlatforms.Endpoints, local: LocalSinks, monitoring: DemoMonitoring, client: HTTPClient,
+        directory: String,
+        say: @escaping @Sendable (String) -> Void, logger: Logger, group: inout ThrowingTaskGroup<Void, any Error>
+    ) async throws -> Summary {
         do {
             let configPath = "\(directory)/rewind.yaml"
-            let yaml = configuration(options.scenario, endpoints: endpoints, vendors: vendors, local: local, prometheus: monitoring.prometheusURL)
+            let yaml = configuration(
+                options.scenario, endpoints: endpoints, vendors: vendors, local: local,
+                prometheus: monitoring.prometheusURL)
             try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
             let configuration: RewindConfiguration
             let environment = local.environment.merging(platforms.environment) { $1 }
@@ -161,25 +184,35 @@ public enum Demo {
             let seededAt = clock.now
             for (service, id) in [("frontend", "fe-v1"), ("backend", "be-v1"), ("worker", "wk-v1")] {
                 try await store.recordDeployment(
-                    Deployment(service: ServiceName(service), id: id, version: "v1", deployedAt: seededAt - .seconds(7200), trust: .knownGood,
-                               knownGoodAt: seededAt - .seconds(3600)),
+                    Deployment(
+                        service: ServiceName(service), id: id, version: "v1", deployedAt: seededAt - .seconds(7200),
+                        trust: .knownGood,
+                        knownGoodAt: seededAt - .seconds(3600)),
                     makeLive: true)
             }
             // nil marks the end of the observation window.
             let (events, sink) = AsyncStream.makeStream(of: (Timestamp, EngineEvent?).self, bufferingPolicy: .unbounded)
             let engine = Composition.makeEngine(
                 configuration: configuration, store: store, client: client, clock: clock,
-                notifiers: try Composition.notifiers(for: configuration, client: client, console: { say("    notify " + $0) }),
-                observer: { sink.yield((clock.now, $0)) }, pollInterval: .milliseconds(100), bakeCheckInterval: .seconds(60),
+                notifiers: try Composition.notifiers(
+                    for: configuration, client: client, console: { say("    notify " + $0) }),
+                observer: { sink.yield((clock.now, $0)) }, pollInterval: .milliseconds(100),
+                bakeCheckInterval: .seconds(60),
                 logger: logger)
             group.addTask { try await engine.run() }
             let scenario = options.scenario
             let traffic = monitoring.traffic
-            group.addTask { try await application(scenario, world: world, engine: engine, traffic: traffic, clock: clock) }
+            group.addTask {
+                try await application(scenario, world: world, engine: engine, traffic: traffic, clock: clock)
+            }
 
             say("Rewind demo · scenario \(options.scenario.rawValue)")
-            say("sandbox on loopback: frontend \(endpoints.services["frontend"] ?? "?"), backend \(endpoints.services["backend"] ?? "?"), worker \(endpoints.services["worker"] ?? "?")")
-            say("platforms on loopback: Vercel \(vendors.vercel) (frontend), Railway \(vendors.railway) (backend, worker), Cloudflare \(vendors.cloudflare) (in front of frontend: pool \(DemoPlatforms.cloudflarePool), origins stable and new)")
+            say(
+                "sandbox on loopback: frontend \(endpoints.services["frontend"] ?? "?"), backend \(endpoints.services["backend"] ?? "?"), worker \(endpoints.services["worker"] ?? "?")"
+            )
+            say(
+                "platforms on loopback: Vercel \(vendors.vercel) (frontend), Railway \(vendors.railway) (backend, worker), Cloudflare \(vendors.cloudflare) (in front of frontend: pool \(DemoPlatforms.cloudflarePool), origins stable and new)"
+            )
             say("policy: \(configPath) · state: \(configuration.statePath)")
             say("signals: \(monitoring.sentence)")
             try await waitForBaseline(engine: engine, policy: configuration.policy, clock: clock)
@@ -189,19 +222,24 @@ public enum Demo {
             try await clock.sleep(for: .milliseconds(Int64.random(in: 0..<1000)))
             let service = options.scenario.service
             let badID = options.scenario.deploymentID
-            world.deploy(service: service, SandboxDeployment(id: badID, version: "v2", behavior: options.scenario.behavior))
+            world.deploy(
+                service: service, SandboxDeployment(id: badID, version: "v2", behavior: options.scenario.behavior))
             platforms.deploy(service: service, id: badID, newShare: options.scenario.newShare)
             let faultAt = clock.now
-            _ = try await engine.recordDeployment(Deployment(service: ServiceName(service), id: badID, version: "v2", deployedAt: faultAt))
+            _ = try await engine.recordDeployment(
+                Deployment(service: ServiceName(service), id: badID, version: "v2", deployedAt: faultAt))
             say("[+0.000s] deployed \(service) v2: \(options.scenario.story)")
 
-            var summary = Summary(scenario: options.scenario.rawValue, rolledBack: false, recovered: false, asExpected: false)
+            var summary = Summary(
+                scenario: options.scenario.rawValue, rolledBack: false, recovered: false, asExpected: false)
             summary.signalsFrom = monitoring.prometheusURL == nil ? "probe latencies and pushed events" : "prometheus"
             summary.platform = DemoPlatforms.platform(of: service)
             let shareOf = { service == "frontend" ? platforms.frontendNewShare : nil }
             summary.newVersionShareBefore = shareOf()
             if let share = summary.newVersionShareBefore {
-                say("[+0.000s] Cloudflare sends \(PlanStep.percent(share)) of frontend's traffic to the new origin (\(badID)), the rest to stable (fe-v1)")
+                say(
+                    "[+0.000s] Cloudflare sends \(PlanStep.percent(share)) of frontend's traffic to the new origin (\(badID)), the rest to stable (fe-v1)"
+                )
             }
             var stepStarts: [String: Double] = [:]
             let deadline = faultAt + (options.scenario.expectsIncident ? .seconds(60) : options.observeFor)
@@ -217,31 +255,46 @@ public enum Demo {
                 switch event {
                 case .checkFailed(let observation, let count, let of):
                     longestRun = max(longestRun, count)
-                    say("\(offset) \(observation.service)/\(observation.check) failed: \(observation.result.summary) (\(count) of \(of) consecutive)")
+                    say(
+                        "\(offset) \(observation.service)/\(observation.check) failed: \(observation.result.summary) (\(count) of \(of) consecutive)"
+                    )
                 case .checkRecovered(let service, let check):
                     say("\(offset) \(service)/\(check) recovered")
                 case .violation(let violation):
                     summary.faultToDetectionS = (at - faultAt).seconds
                     summary.trigger = violation.trigger.rawValue
-                    say("\(offset) TRIGGER \(violation.trigger.rawValue) on \(violation.service): \(violation.rule), severity \(violation.severity.rawValue)")
+                    say(
+                        "\(offset) TRIGGER \(violation.trigger.rawValue) on \(violation.service): \(violation.rule), severity \(violation.severity.rawValue)"
+                    )
                     for item in violation.evidence {
-                        say("           evidence \(item.at) \(item.check) \(item.result)" + (item.value == nil && violation.alert == nil ? " in \(item.latencyMs) ms" : ""))
+                        say(
+                            "           evidence \(item.at) \(item.check) \(item.result)"
+                                + (item.value == nil && violation.alert == nil ? " in \(item.latencyMs) ms" : ""))
                     }
                 case .decision(let id, let decision):
                     say("\(offset) DECISION\(id.map { " (incident #\($0))" } ?? ""): \(describe(decision))")
                 case .stepStarted(_, let step):
                     stepStarts[step.id] = (at - faultAt).seconds
-                    say("\(offset) step \(step.id): \(step.service) \(step.from.label) → \(step.to.label), timeout \(step.timeout.rewindDescription)")
+                    say(
+                        "\(offset) step \(step.id): \(step.service) \(step.from.label) → \(step.to.label), timeout \(step.timeout.rewindDescription)"
+                    )
                 case .providerCalled(_, let service, let target):
                     summary.faultToRollbackS = (at - faultAt).seconds
                     say("\(offset) platform called: roll back \(service) to \(target)")
                 case .stepFinished(_, let id, let outcome):
-                    summary.steps.append(Summary.Step(id: id, outcome: outcome.summary, startedS: stepStarts[id], finishedS: (at - faultAt).seconds))
+                    summary.steps.append(
+                        Summary.Step(
+                            id: id, outcome: outcome.summary, startedS: stepStarts[id],
+                            finishedS: (at - faultAt).seconds))
                     say("\(offset) step \(id) \(outcome.summary)")
                 case .verificationAttempt(_, let service, _, let passed, let detail):
                     say("\(offset) verify \(service) \(detail) → \(passed ? "healthy" : "unhealthy")")
                 case .notified(_, let channel, let kind, let delivered):
-                    if channel != "console" { say("\(offset) notification \(kind.rawValue) → \(channel): \(delivered ? "delivered" : "FAILED")") }
+                    if channel != "console" {
+                        say(
+                            "\(offset) notification \(kind.rawValue) → \(channel): \(delivered ? "delivered" : "FAILED")"
+                        )
+                    }
                 case .incidentClosed(let incident):
                     closedIncident = incident
                     say("\(offset) incident #\(incident.id) \(incident.status.rawValue)")
@@ -257,7 +310,9 @@ public enum Demo {
                 summary.rolledBack = summary.faultToRollbackS != nil
                 // Let the outbox finish what the incident sent before counting and reporting.
                 let settle = clock.now + .seconds(3)
-                while clock.now < settle, try await store.outbox(incidentID: incident.id).contains(where: { $0.status == .pending }) {
+                while clock.now < settle,
+                    try await store.outbox(incidentID: incident.id).contains(where: { $0.status == .pending })
+                {
                     try await clock.sleep(for: .milliseconds(50))
                 }
                 for entry in try await store.outbox(incidentID: incident.id) where entry.status == .sent {
@@ -265,7 +320,8 @@ public enum Demo {
                 }
                 summary.strategy = incident.strategy?.rawValue
                 summary.tasks = try await store.tasks(incidentID: incident.id).map(\.id)
-                summary.steps = stepsWithShares(summary.steps, plan: incident.plan, timeline: try await store.timeline(incidentID: incident.id))
+                summary.steps = stepsWithShares(
+                    summary.steps, plan: incident.plan, timeline: try await store.timeline(incidentID: incident.id))
                 if let detail = try await StateQueries.incident(store: store, id: incident.id) {
                     let reportPath = "\(directory)/incident-\(incident.id).md"
                     _ = try Rendering.writeReport(detail, format: .md, path: reportPath)
@@ -275,11 +331,17 @@ public enum Demo {
             let serving = await identity(of: endpoints.services[service], client: client)
             summary.newVersionShareAfter = shareOf()
             let serves = world.serving(service: service)
-            let healthy = !serves.isEmpty && serves.allSatisfy { $0.share == 0 || ($0.deployment.behavior == .healthy && $0.deployment.id != badID) }
+            let healthy =
+                !serves.isEmpty
+                && serves.allSatisfy {
+                    $0.share == 0 || ($0.deployment.behavior == .healthy && $0.deployment.id != badID)
+                }
             switch options.scenario {
             case .business:
                 // Contained: the new version keeps its reduced share, and the metric is back within its limit.
-                summary.recovered = closedIncident?.status == .completed && summary.outcome(of: "watch-\(service)")?.hasPrefix("improved") == true
+                summary.recovered =
+                    closedIncident?.status == .completed
+                    && summary.outcome(of: "watch-\(service)")?.hasPrefix("improved") == true
             case let scenario where scenario.expectsRollback:
                 summary.recovered = healthy && closedIncident?.status == .completed
             default:
@@ -290,7 +352,9 @@ public enum Demo {
             say("")
             say("Signals at the end")
             for signal in engine.signalStatuses {
-                say("  \(signal.service)/\(signal.signal): last \(signal.lastValue ?? "-")\(signal.baseline.map { ", baseline \($0)" } ?? "")\(signal.firing ? ", FIRING" : "")\(signal.inconclusive.map { " (\($0))" } ?? "")")
+                say(
+                    "  \(signal.service)/\(signal.signal): last \(signal.lastValue ?? "-")\(signal.baseline.map { ", baseline \($0)" } ?? "")\(signal.firing ? ", FIRING" : "")\(signal.inconclusive.map { " (\($0))" } ?? "")"
+                )
             }
             say("")
             say("Summary")
@@ -302,25 +366,50 @@ public enum Demo {
                 if let trigger = summary.trigger { say("  trigger:                   \(trigger)") }
                 if let strategy = summary.strategy { say("  strategy:                  \(strategy)") }
                 for step in summary.steps {
-                    let shares = step.shareBefore.map { before in
-                        " (new version \(PlanStep.percent(before)) → \(step.shareAfter.map(PlanStep.percent) ?? "?"))"
-                    } ?? ""
-                    say("  step \(step.id): \(step.outcome)\(shares), \(seconds(step.startedS)) → \(seconds(step.finishedS))")
+                    let shares =
+                        step.shareBefore.map { before in
+                            " (new version \(PlanStep.percent(before)) → \(step.shareAfter.map(PlanStep.percent) ?? "?"))"
+                        } ?? ""
+                    say(
+                        "  step \(step.id): \(step.outcome)\(shares), \(seconds(step.startedS)) → \(seconds(step.finishedS))"
+                    )
                 }
                 if let before = summary.newVersionShareBefore {
-                    say("  new version's share of traffic: \(PlanStep.percent(before)) at the fault, \(summary.newVersionShareAfter.map(PlanStep.percent) ?? "?") now")
+                    say(
+                        "  new version's share of traffic: \(PlanStep.percent(before)) at the fault, \(summary.newVersionShareAfter.map(PlanStep.percent) ?? "?") now"
+                    )
                 }
-                let strategyTasks = summary.tasks.filter { $0.hasSuffix("canary_data") || $0.hasSuffix("learnings") }
-                say("  tasks recorded: \(summary.tasks.count)" + (strategyTasks.isEmpty ? "" : ", among them \(strategyTasks.joined(separator: ", "))"))
+                let strategyTasks = summary.tasks.filter {
+                    $0.hasSuffix("canary_data") || $0.hasSuffix("learnings") || $0 == PostRollbackWork.promoteOrRollBack
+                }
+                say(
+                    "  tasks recorded: \(summary.tasks.count)"
+                        + (strategyTasks.isEmpty ? "" : ", among them \(strategyTasks.joined(separator: ", "))"))
+                if summary.tasks.contains(PostRollbackWork.promoteOrRollBack) {
+                    say(
+                        "  the new version keeps its reduced share until a person decides: rewind promote \(service), or rewind rollback \(service)"
+                    )
+                }
             } else if options.scenario == .flapping {
-                say("  no rollback: the longest run of failures was \(longestRun), below the 3 consecutive the critical rule needs; one success resets the count")
+                say(
+                    "  no rollback: the longest run of failures was \(longestRun), below the 3 consecutive the critical rule needs; one success resets the count"
+                )
             } else {
-                say("  no rollback: every check passed for \(options.observeFor.rewindDescription); backend v2 stays suspect until its bake period (\(configuration.policy.bake.rewindDescription)) passes")
+                say(
+                    "  no rollback: every check passed for \(options.observeFor.rewindDescription); backend v2 stays suspect until its bake period (\(configuration.policy.bake.rewindDescription)) passes"
+                )
             }
             say("  incident: \(summary.incident.map { "#\($0)" } ?? "none")")
             say("  report:   \(summary.report ?? "none")")
-            say("  notifications delivered: " + (summary.notifications.isEmpty ? "none" : summary.notifications.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
-            say("  local sinks received: Slack \(local.sinks.accepted(.slackWebhook).count), PagerDuty \(local.sinks.accepted(.pagerDuty).count) (alert \(local.sinks.pagerDutyAlerts.first?.state.rawValue ?? "none")), email \(local.mail.messages.count)")
+            say(
+                "  notifications delivered: "
+                    + (summary.notifications.isEmpty
+                        ? "none"
+                        : summary.notifications.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(
+                            separator: ", ")))
+            say(
+                "  local sinks received: Slack \(local.sinks.accepted(.slackWebhook).count), PagerDuty \(local.sinks.accepted(.pagerDuty).count) (alert \(local.sinks.pagerDutyAlerts.first?.state.rawValue ?? "none")), email \(local.mail.messages.count)"
+            )
             say("  notifications (JSON lines): \(configuration.notifications.file ?? "off")")
             say(summary.asExpected ? "  outcome: as the policy intends" : "  outcome: NOT as expected")
             return summary
@@ -330,8 +419,10 @@ public enum Demo {
     static func describe(_ decision: Decision) -> String {
         switch decision {
         case .rollback(let strategy, let choices, let skipped, let notes):
-            let targets = choices.map { "\($0.service) \($0.from.label) → \($0.to.label) (\($0.reason))" }.joined(separator: "; ")
-            return "\(strategy.rawValue) rollback: \(targets)" + (skipped.isEmpty ? "" : "; left alone: \(skipped.joined(separator: "; "))")
+            let targets = choices.map { "\($0.service) \($0.from.label) → \($0.to.label) (\($0.reason))" }.joined(
+                separator: "; ")
+            return "\(strategy.rawValue) rollback: \(targets)"
+                + (skipped.isEmpty ? "" : "; left alone: \(skipped.joined(separator: "; "))")
         case .escalate(let reason, let detail): return "no rollback, escalate (\(reason.rawValue)): \(detail)"
         case .ignore(let reason): return "nothing to do: \(reason)"
         }
@@ -346,7 +437,8 @@ public enum Demo {
                 \(errorRateSignal(prometheus: prometheus))
                 """
         }
-        let latency = #"histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{service="{{service}}"}[5s])))"#
+        let latency =
+            #"histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{service="{{service}}"}[5s])))"#
         return """
                   - { measure: latency_p95, prometheus: '\(latency)', window: 5s, interval: 1s, recovery: 2s }
             \(errorRateSignal(prometheus: prometheus))
@@ -356,10 +448,13 @@ public enum Demo {
     /// A service's error rate: PromQL over its request metrics when Prometheus runs, else what its application pushes.
     static func errorRateSignal(prometheus: String?) -> String {
         guard prometheus != nil else {
-            return "      - { measure: error_rate, pushed: error_rate, window: 3s, interval: 1s, recovery: 2s, baseline: 1m }"
+            return
+                "      - { measure: error_rate, pushed: error_rate, window: 3s, interval: 1s, recovery: 2s, baseline: 1m }"
         }
-        let errors = #"(sum(rate(http_requests_total{service="{{service}}",code=~"5.."}[5s])) or vector(0)) / sum(rate(http_requests_total{service="{{service}}"}[5s]))"#
-        return "      - { measure: error_rate, prometheus: '\(errors)', window: 5s, interval: 1s, recovery: 2s, baseline: 1m }"
+        let errors =
+            #"(sum(rate(http_requests_total{service="{{service}}",code=~"5.."}[5s])) or vector(0)) / sum(rate(http_requests_total{service="{{service}}"}[5s]))"#
+        return
+            "      - { measure: error_rate, prometheus: '\(errors)', window: 5s, interval: 1s, recovery: 2s, baseline: 1m }"
     }
 
     static func seconds(_ value: Double?) -> String { value.map { String(format: "%.3f s", $0) } ?? "n/a" }
@@ -368,24 +463,32 @@ public enum Demo {
     /// the traffic strategies each step of the guide's plan with the outcome it should have.
     static func asExpected(_ summary: Summary, _ scenario: Scenario, incident: Incident?) -> Bool {
         guard scenario.expectsIncident else { return incident == nil && summary.faultToDetectionS == nil }
-        let succeeded = { (step: String) in summary.outcome(of: step) == StepOutcome.succeeded(viaFallback: false).summary }
+        let succeeded = { (step: String) in
+            summary.outcome(of: step) == StepOutcome.succeeded(viaFallback: false).summary
+        }
         let shareAfter = { (step: String) in summary.steps.first { $0.id == step }?.shareAfter }
         if scenario == .business {
             return summary.strategy == Strategy.gradual.rawValue && succeeded("reduce-traffic-frontend")
-                && shareAfter("reduce-traffic-frontend") == 0.5 && summary.outcome(of: "watch-frontend")?.hasPrefix("improved") == true
+                && shareAfter("reduce-traffic-frontend") == 0.5
+                && summary.outcome(of: "watch-frontend")?.hasPrefix("improved") == true
                 && summary.outcome(of: "rollback-frontend")?.hasPrefix("not needed") == true && !summary.rolledBack
                 && summary.recovered && summary.newVersionShareAfter == 0.5
         }
         guard summary.rolledBack, summary.recovered else { return false }
         switch scenario {
         case .canary:
-            return summary.strategy == Strategy.canary.rawValue && succeeded("stop-canary-frontend") && shareAfter("stop-canary-frontend") == 0
-                && succeeded("keep-canary-data-frontend") && succeeded("rollback-frontend") && summary.newVersionShareAfter == 0
-                && summary.tasks.contains("investigation.analyze_canary_data") && summary.tasks.contains("documentation.document_learnings")
+            return summary.strategy == Strategy.canary.rawValue && succeeded("stop-canary-frontend")
+                && shareAfter("stop-canary-frontend") == 0
+                && succeeded("keep-canary-data-frontend") && succeeded("rollback-frontend")
+                && summary.newVersionShareAfter == 0
+                && summary.tasks.contains("investigation.analyze_canary_data")
+                && summary.tasks.contains("documentation.document_learnings")
         case .gradual:
             return summary.strategy == Strategy.gradual.rawValue && succeeded("reduce-traffic-frontend")
-                && shareAfter("reduce-traffic-frontend") == 0.5 && summary.outcome(of: "watch-frontend")?.hasPrefix("no improvement") == true
-                && succeeded("route-stable-frontend") && succeeded("rollback-frontend") && summary.newVersionShareAfter == 0
+                && shareAfter("reduce-traffic-frontend") == 0.5
+                && summary.outcome(of: "watch-frontend")?.hasPrefix("no improvement") == true
+                && succeeded("route-stable-frontend") && succeeded("rollback-frontend")
+                && summary.newVersionShareAfter == 0
         default:
             return true
         }
@@ -394,13 +497,15 @@ public enum Demo {
     /// The steps with the traffic shares their traffic moves reported (the `before`/`after` of each move's
     /// journal entry, which comes before the step's outcome).
     static func stepsWithShares(_ steps: [Summary.Step], plan: Plan?, timeline: [TimelineEvent]) -> [Summary.Step] {
-        let trafficSteps = Set((plan?.steps ?? []).filter {
-            switch $0.action {
-            case .setTraffic, .reduceTraffic: true
-            default: false
-            }
-        }.map(\.id))
-        let serviceOf = Dictionary((plan?.steps ?? []).map { ($0.id, $0.service.rawValue) }, uniquingKeysWith: { first, _ in first })
+        let trafficSteps = Set(
+            (plan?.steps ?? []).filter {
+                switch $0.action {
+                case .setTraffic, .reduceTraffic: true
+                default: false
+                }
+            }.map(\.id))
+        let serviceOf = Dictionary(
+            (plan?.steps ?? []).map { ($0.id, $0.service.rawValue) }, uniquingKeysWith: { first, _ in first })
         var pending: [String: (before: Double, after: Double)] = [:]
         var shares: [String: (before: Double, after: Double)] = [:]
         for event in timeline {
@@ -413,7 +518,9 @@ public enum Demo {
                     pending[service] = (before, after)
                 }
             case .stepOutcome:
-                guard case .string(let step)? = detail["step"], trafficSteps.contains(step), let service = serviceOf[step] else { continue }
+                guard case .string(let step)? = detail["step"], trafficSteps.contains(step),
+                    let service = serviceOf[step]
+                else { continue }
                 shares[step] = pending.removeValue(forKey: service)
             default:
                 continue
@@ -437,7 +544,8 @@ public enum Demo {
             let statuses = engine.checkStatuses
             let signals = engine.signalStatuses
             if statuses.count == checks, statuses.allSatisfy({ $0.lastResult?.hasPrefix("HTTP 2") == true }),
-                signals.count == signalCount, signals.allSatisfy({ $0.baseline != nil || !$0.threshold.contains("baseline") })
+                signals.count == signalCount,
+                signals.allSatisfy({ $0.baseline != nil || !$0.threshold.contains("baseline") })
             {
                 return
             }
@@ -455,8 +563,10 @@ public enum Demo {
     }
 
     /// The demo's policy: the guide's rules with short intervals, against the sandbox and the vendor emulators.
-    static func configuration(_ scenario: Scenario, endpoints: SandboxEndpoints, vendors: DemoPlatforms.Endpoints, local: LocalSinks,
-                              prometheus: String?) -> String {
+    static func configuration(
+        _ scenario: Scenario, endpoints: SandboxEndpoints, vendors: DemoPlatforms.Endpoints, local: LocalSinks,
+        prometheus: String?
+    ) -> String {
         func url(_ service: String) -> String { endpoints.services[service] ?? "http://127.0.0.1:1" }
         func provider(_ service: String) -> String { DemoPlatforms.providerYAML(service: service, endpoints: vendors) }
         return """
@@ -475,7 +585,7 @@ public enum Demo {
             strategies:
               immediate: { timeout: 10s, freeze: 1h }
               fast: { timeout: 10s }
-              gradual: { reduce_by: 50%, watch: 6s, traffic_timeout: 5s }
+              gradual: { reduce_by: 50%, watch: 6s, watch_interval: 1s, traffic_timeout: 5s }
               canary: { stop_timeout: 5s, route_timeout: 10s, analysis: 30m }
             \(prometheus.map { "monitoring: { prometheus: { url: \"\($0)\", timeout: 2s } }" } ?? "")
             verification:

@@ -50,13 +50,15 @@ struct DemoPlatforms: Sendable {
 
         vercel.addToken(tokens.vercel)
         vercel.addProject(id: "prj_rewinddemo", name: Self.vercelProject)
-        vercel.addDeployment(Self.vercelDeployment("fe-v1", version: "v1", at: v1DeployedAt), project: Self.vercelProject,
-                             makeProduction: true)
+        vercel.addDeployment(
+            Self.vercelDeployment("fe-v1", version: "v1", at: v1DeployedAt), project: Self.vercelProject,
+            makeProduction: true)
 
         railway.addAccountToken(tokens.railway)
         for (service, serviceID) in Self.railwayServices.sorted(by: { $0.key < $1.key }) {
             railway.addDeployment(
-                id: "\(Self.prefix(service))-v1", projectID: Self.railwayProject, environmentID: Self.railwayEnvironment,
+                id: "\(Self.prefix(service))-v1", projectID: Self.railwayProject,
+                environmentID: Self.railwayEnvironment,
                 serviceID: serviceID, createdAt: v1DeployedAt, commitHash: "v1")
         }
 
@@ -66,18 +68,23 @@ struct DemoPlatforms: Sendable {
             CloudflareEmulatedPool(
                 id: Self.cloudflarePool, name: "frontend",
                 origins: [
-                    CloudflareEmulatedOrigin(name: "stable", address: "fe-v1-\(Self.vercelProject).vercel.app", weight: 1),
+                    CloudflareEmulatedOrigin(
+                        name: "stable", address: "fe-v1-\(Self.vercelProject).vercel.app", weight: 1),
                     CloudflareEmulatedOrigin(name: "new", address: "\(Self.vercelProject).vercel.app", weight: 0),
                 ]))
     }
 
     func endpoints() async -> Endpoints {
-        Endpoints(vercel: await vercelServer.endpoint(), railway: await railwayServer.graphQLURL(),
-                  cloudflare: await cloudflareServer.apiURL())
+        Endpoints(
+            vercel: await vercelServer.endpoint(), railway: await railwayServer.graphQLURL(),
+            cloudflare: await cloudflareServer.apiURL())
     }
 
     var environment: [String: String] {
-        ["DEMO_VERCEL_TOKEN": tokens.vercel, "DEMO_RAILWAY_TOKEN": tokens.railway, "DEMO_CLOUDFLARE_TOKEN": tokens.cloudflare]
+        [
+            "DEMO_VERCEL_TOKEN": tokens.vercel, "DEMO_RAILWAY_TOKEN": tokens.railway,
+            "DEMO_CLOUDFLARE_TOKEN": tokens.cloudflare,
+        ]
     }
 
     /// Makes the world's services live on what the emulators serve, with Cloudflare in front of frontend.
@@ -88,8 +95,9 @@ struct DemoPlatforms: Sendable {
         }
         world.route(
             service: "frontend",
-            through: .cloudflare(cloudflare, account: Self.cloudflareAccount, pool: Self.cloudflarePool, stableOrigin: "stable",
-                                 newOrigin: "new", stableDeploymentID: Self.stableFrontend))
+            through: .cloudflare(
+                cloudflare, account: Self.cloudflareAccount, pool: Self.cloudflarePool, stableOrigin: "stable",
+                newOrigin: "new", stableDeploymentID: Self.stableFrontend))
     }
 
     /// Deploys v2 of `service` the way its platform does: a Vercel production deployment (with the new origin
@@ -97,15 +105,18 @@ struct DemoPlatforms: Sendable {
     func deploy(service: String, id: String, newShare: Double?) {
         switch service {
         case "frontend":
-            vercel.addDeployment(Self.vercelDeployment(id, version: "v2", at: Date()), project: Self.vercelProject, makeProduction: true)
+            vercel.addDeployment(
+                Self.vercelDeployment(id, version: "v2", at: Date()), project: Self.vercelProject, makeProduction: true)
             if let newShare {
-                cloudflare.setOriginWeights(account: Self.cloudflareAccount, pool: Self.cloudflarePool,
-                                            ["stable": Self.weight(1 - newShare), "new": Self.weight(newShare)])
+                cloudflare.setOriginWeights(
+                    account: Self.cloudflareAccount, pool: Self.cloudflarePool,
+                    ["stable": Self.weight(1 - newShare), "new": Self.weight(newShare)])
             }
         default:
             guard let serviceID = Self.railwayServices[service] else { return }
-            railway.deploy(id: id, projectID: Self.railwayProject, environmentID: Self.railwayEnvironment, serviceID: serviceID,
-                           commitHash: "v2")
+            railway.deploy(
+                id: id, projectID: Self.railwayProject, environmentID: Self.railwayEnvironment, serviceID: serviceID,
+                commitHash: "v2")
         }
     }
 
@@ -159,7 +170,8 @@ struct DemoPlatforms: Sendable {
     }
 
     private static func vercelDeployment(_ id: String, version: String, at date: Date) -> VercelEmulatedDeployment {
-        VercelEmulatedDeployment(id: id, createdAt: Int64(date.timeIntervalSince1970 * 1000), meta: ["githubCommitSha": version])
+        VercelEmulatedDeployment(
+            id: id, createdAt: Int64(date.timeIntervalSince1970 * 1000), meta: ["githubCommitSha": version])
     }
 
     /// Cloudflare's 0.01 steps.

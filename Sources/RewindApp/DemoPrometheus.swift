@@ -2,11 +2,8 @@ import AsyncHTTPClient
 import Foundation
 import RewindCore
 import RewindPorts
+import RewindSandbox
 import RewindSignals
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A real Prometheus for `rewind demo`, when one is installed: it scrapes the sandbox's request
 /// metrics every second, and the demo's latency and error-rate signals query it.
@@ -16,11 +13,16 @@ struct DemoPrometheus {
 
     /// Starts `prometheus` on a free loopback port; nil (with the reason) when it is not installed
     /// or does not become ready within 20 s.
-    static func start(scraping metrics: String, directory: String, client: HTTPClient) async -> Result<DemoPrometheus, DemoPrometheusUnavailable> {
-        guard let binary = ["/usr/bin/prometheus", "/usr/local/bin/prometheus", "/opt/prometheus/prometheus"]
-            .first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+    static func start(
+        scraping metrics: String, directory: String, client: HTTPClient
+    ) async -> Result<DemoPrometheus, DemoPrometheusUnavailable> {
+        guard
+            let binary = ["/usr/bin/prometheus", "/usr/local/bin/prometheus", "/opt/prometheus/prometheus"]
+                .first(where: { FileManager.default.isExecutableFile(atPath: $0) })
         else { return .failure(.init(reason: "Prometheus is not installed")) }
-        guard let port = freeLoopbackPort(), let target = URL(string: metrics), let host = target.host, let targetPort = target.port else {
+        guard let port = try? freeLoopbackPort(), let target = URL(string: metrics), let host = target.host,
+            let targetPort = target.port
+        else {
             return .failure(.init(reason: "no free port for Prometheus"))
         }
         let folder = "\(directory)/prometheus"
@@ -40,11 +42,14 @@ struct DemoPrometheus {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = [
-            "--config.file=\(folder)/prometheus.yml", "--storage.tsdb.path=\(folder)/data", "--web.listen-address=127.0.0.1:\(port)",
+            "--config.file=\(folder)/prometheus.yml", "--storage.tsdb.path=\(folder)/data",
+            "--web.listen-address=127.0.0.1:\(port)",
             "--log.level=warn",
         ]
-        let log = FileHandle(forWritingAtPath: "\(folder)/prometheus.log")
-            ?? (FileManager.default.createFile(atPath: "\(folder)/prometheus.log", contents: nil) ? FileHandle(forWritingAtPath: "\(folder)/prometheus.log") : nil)
+        let log =
+            FileHandle(forWritingAtPath: "\(folder)/prometheus.log")
+            ?? (FileManager.default.createFile(atPath: "\(folder)/prometheus.log", contents: nil)
+                ? FileHandle(forWritingAtPath: "\(folder)/prometheus.log") : nil)
         process.standardOutput = log
         process.standardError = log
         do { try process.run() } catch { return .failure(.init(reason: "could not start \(binary): \(error)")) }
@@ -64,21 +69,6 @@ struct DemoPrometheus {
         guard process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
-    }
-
-    private static func freeLoopbackPort() -> Int? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        return bound ? Int(UInt16(bigEndian: address.sin_port)) : nil
     }
 }
 

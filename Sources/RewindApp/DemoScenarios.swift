@@ -75,15 +75,20 @@ extension Demo {
 
         var story: String {
             switch self {
-            case .down: "backend v2 answers /health with HTTP 500 (critical health: 3 consecutive failures within 2m → immediate)"
+            case .down:
+                "backend v2 answers /health with HTTP 500 (critical health: 3 consecutive failures within 2m → immediate)"
             case .degraded: "worker v2 answers its non-critical check with HTTP 503 (5 consecutive within 5m → fast)"
-            case .flapping: "backend v2 fails twice, then passes once, over and over (never 3 consecutive → no rollback)"
+            case .flapping:
+                "backend v2 fails twice, then passes once, over and over (never 3 consecutive → no rollback)"
             case .healthy: "backend v2 is healthy (nothing should happen)"
-            case .slow: "backend v2 answers /health in 1.2 s (P95 of probe latency > 1 s, 2 consecutive evaluations → fast)"
-            case .errors: "backend v2 fails 12 % of its requests (error rate up > 5 points over its baseline, 2 consecutive → fast)"
+            case .slow:
+                "backend v2 answers /health in 1.2 s (P95 of probe latency > 1 s, 2 consecutive evaluations → fast)"
+            case .errors:
+                "backend v2 fails 12 % of its requests (error rate up > 5 points over its baseline, 2 consecutive → fast)"
             case .business:
                 "frontend v2 (all of the traffic) converts 3.1 % instead of 4 % (−22 %, 3 consecutive → gradual); at half the traffic 3.55 % (−11 %, within 15 %): the watch sees the improvement, nothing is rolled back, v2 keeps 50 % for people to decide"
-            case .security: "backend v2 reports a breach indicator (security → immediate rollback, deployments frozen, security team told)"
+            case .security:
+                "backend v2 reports a breach indicator (security → immediate rollback, deployments frozen, security team told)"
             case .canary:
                 "frontend v2 is a canary with 20 % of the traffic (Cloudflare 80/20) and fails half its requests (error rate up > 5 points → canary)"
             case .gradual:
@@ -136,33 +141,40 @@ extension Demo {
     /// conversion rate, as `POST /api/v1/events` would, and (with Prometheus) their request traffic is
     /// streamed for scraping, with values mixed from the deployments serving and their shares.
     /// backend v2 also reports a breach indicator once (the security scenario).
-    static func application(_ scenario: Scenario, world: SandboxWorld, engine: RewindEngine, traffic: SandboxTraffic?,
-                            clock: any RewindClock) async throws {
+    static func application(
+        _ scenario: Scenario, world: SandboxWorld, engine: RewindEngine, traffic: SandboxTraffic?,
+        clock: any RewindClock
+    ) async throws {
         var reportedBreach = false
         var profiles: [String: TrafficProfile] = [:]
         while true {
             let now = clock.now
             var pushed: [PushedValue] = []
             for service in ["frontend", "backend"] {
-                let mix = RequestMix(parts: world.serving(service: service).map { ($0.share, scenario.requests(of: $0.deployment.id)) })
+                let mix = RequestMix(
+                    parts: world.serving(service: service).map { ($0.share, scenario.requests(of: $0.deployment.id)) })
                 if let traffic, profiles[service] != mix.profile(service) {
                     traffic.set(mix.profile(service))
                     profiles[service] = mix.profile(service)
                 }
                 // What an application reports also counts the odd failure every service has (0.4 %).
                 let errorRate = max(Self.usualErrorRate, mix.errorRatio)
-                pushed.append(PushedValue(service: ServiceName(service), signal: "error_rate", value: errorRate, at: now))
+                pushed.append(
+                    PushedValue(service: ServiceName(service), signal: "error_rate", value: errorRate, at: now))
                 if service == "frontend" {
-                    pushed.append(PushedValue(service: "frontend", signal: "conversion_rate", value: mix.conversion, at: now))
+                    pushed.append(
+                        PushedValue(service: "frontend", signal: "conversion_rate", value: mix.conversion, at: now))
                 }
             }
             engine.receive(pushed: pushed)
             if world.live(service: "backend")?.id == "be-v2", scenario == .security, !reportedBreach {
                 reportedBreach = true
                 engine.receive(alerts: [
-                    ExternalAlert(origin: .pushed, service: "backend", category: .security, severity: .critical, name: "breach_indicator",
-                                  firing: true, at: now, fingerprint: "pushed/breach_indicator",
-                                  summary: "backend v2 sent customer records to an unknown host")
+                    ExternalAlert(
+                        origin: .pushed, service: "backend", category: .security, severity: .critical,
+                        name: "breach_indicator",
+                        firing: true, at: now, fingerprint: "pushed/breach_indicator",
+                        summary: "backend v2 sent customer records to an unknown host")
                 ])
             }
             try await clock.sleep(for: .milliseconds(250))

@@ -5,6 +5,7 @@ import RewindConfig
 import RewindCore
 import RewindPorts
 import RewindSignals
+import RewindSpecs
 import RewindStoreSQLite
 
 /// `rewind drill SERVICE`: rehearses a rollback end to end and times every step — the guide's
@@ -22,11 +23,14 @@ import RewindStoreSQLite
 public enum Drill {
     /// Runs the drill. Throws ``AppError`` `usage` for a service the policy does not name; an
     /// invalid policy is reported (`configInvalid`, exit 78), not thrown.
-    public static func run(configPath: String, service: String, execute: Bool, client: HTTPClient, logger: Logger) async throws
+    public static func run(
+        configPath: String, service: String, execute: Bool, client: HTTPClient, logger: Logger
+    ) async throws
         -> DrillReport
     {
         var report = DrillReport(service: service, mode: execute ? .execute : .observe, configPath: configPath)
-        guard let rehearsal = try await observe(configPath: configPath, service: service, client: client, into: &report) else {
+        guard let rehearsal = try await observe(configPath: configPath, service: service, client: client, into: &report)
+        else {
             return report
         }
         if execute {
@@ -46,7 +50,9 @@ public enum Drill {
         var target: Deployment?
     }
 
-    static func observe(configPath: String, service name: String, client: HTTPClient, into report: inout DrillReport) async throws
+    static func observe(
+        configPath: String, service name: String, client: HTTPClient, into report: inout DrillReport
+    ) async throws
         -> Rehearsal?
     {
         // 1. The policy.
@@ -55,7 +61,8 @@ public enum Drill {
         switch loaded {
         case .failure(let error):
             let problems = ((error as? AppError)?.message ?? "\(error)").split(separator: "\n").map(String.init)
-            report.append("load and validate the policy", durationMs: loadMs, problems.map { .init("policy", .finding, $0) })
+            report.append(
+                "load and validate the policy", durationMs: loadMs, problems.map { .init("policy", .finding, $0) })
             report.configInvalid = true
             return nil
         case .success(let value):
@@ -68,7 +75,9 @@ public enum Drill {
         }
         let count = configuration.policy.services.count
         var configChecks: [DrillReport.Check] = [
-            .init("policy", .ok, "valid: \(count) service\(count == 1 ? "" : "s"), mode \(configuration.policy.mode.rawValue)")
+            .init(
+                "policy", .ok,
+                "valid: \(count) service\(count == 1 ? "" : "s"), mode \(configuration.policy.mode.rawValue)")
         ]
         if configuration.policy.mode == .observe {
             configChecks.append(.init("mode", .note, "observe: the daemon decides and records, but acts on nothing"))
@@ -98,8 +107,9 @@ public enum Drill {
         // 8. Who would hear of it.
         let (channels, channelMs) = await timed { world.notificationReach() }
         report.append("notification channels", durationMs: channelMs, channels)
-        return Rehearsal(configuration: configuration, service: service, recordedLive: world.recordedLive, live: world.live,
-                         target: world.target)
+        return Rehearsal(
+            configuration: configuration, service: service, recordedLive: world.recordedLive, live: world.live,
+            target: world.target)
     }
 
     /// Runs `body` and returns how long it took, in milliseconds.
@@ -151,21 +161,30 @@ struct ObservedWorld: Sendable {
 
     func accessChecks() async -> [DrillReport.Check] {
         guard let primary else {
-            return [.init("provider", .finding, "\(service) has no provider: a rollback has nothing to call (provider: in its policy)")]
+            return [
+                .init(
+                    "provider", .finding,
+                    "\(service) has no provider: a rollback has nothing to call (provider: in its policy)")
+            ]
         }
         var checks: [DrillReport.Check] = []
         for (role, provider) in [("provider", primary), ("fallback", fallback)] {
             guard let provider else { continue }
             checks += await access(of: provider, role: "\(role) \(provider.kind)")
         }
-        if let traffic = controls.traffic[service] { checks += await access(of: traffic, role: "traffic \(traffic.kind)") }
+        if let traffic = controls.traffic[service] {
+            checks += await access(of: traffic, role: "traffic \(traffic.kind)")
+        }
         if let flags = controls.flags[service] { checks += await access(of: flags, role: "flags \(flags.kind)") }
         return checks
     }
 
     private func access(of adapter: Any, role: String) async -> [DrillReport.Check] {
         guard let checkable = adapter as? any AccessCheckable else {
-            return [.init(role, .note, "has no read-only call to test its credentials; --execute against staging tests them")]
+            return [
+                .init(
+                    role, .note, "has no read-only call to test its credentials; --execute against staging tests them")
+            ]
         }
         var checks: [DrillReport.Check] = []
         let (results, ms) = await Drill.timed { await checkable.checkAccess(service: service) }
@@ -195,16 +214,25 @@ struct ObservedWorld: Sendable {
             let restores = current.restores.map { ", which restores \($0)" } ?? ""
             checks.append(.init("\(primary.kind) serves", .ok, "\(label(current))\(restores)", durationMs: ms))
         case .success(nil):
-            checks.append(.init("\(primary.kind) serves", .note, "the platform cannot tell; a rollback trusts Rewind's record", durationMs: ms))
+            checks.append(
+                .init(
+                    "\(primary.kind) serves", .note, "the platform cannot tell; a rollback trusts Rewind's record",
+                    durationMs: ms))
         case .failure(let error):
-            checks.append(.init("\(primary.kind) serves", .finding, "could not read the live deployment: \(describe(error))", durationMs: ms))
+            checks.append(
+                .init(
+                    "\(primary.kind) serves", .finding, "could not read the live deployment: \(describe(error))",
+                    durationMs: ms))
         }
         let servedID = platformLive.map { current in
             current.restores.flatMap { id in recorded.contains { $0.id == id } ? id : nil } ?? current.id
         }
         switch (recordedLive, servedID) {
         case (let record?, let served?) where record.id != served:
-            checks.append(.init("Rewind's record", .note, "says \(record.label) is live; the daemon's deployment tracking would switch it to \(served)"))
+            checks.append(
+                .init(
+                    "Rewind's record", .note,
+                    "says \(record.label) is live; the daemon's deployment tracking would switch it to \(served)"))
         case (let record?, _):
             checks.append(.init("Rewind's record", .ok, "\(record.label) is live, \(record.trust.rawValue)"))
         case (nil, _):
@@ -221,12 +249,24 @@ struct ObservedWorld: Sendable {
         case .success(let deployments):
             listed = deployments
             if deployments.isEmpty {
-                return [.init("\(primary.kind) lists", .note, "nothing (this provider cannot list); Rewind's record is used", durationMs: ms)]
+                return [
+                    .init(
+                        "\(primary.kind) lists", .note, "nothing (this provider cannot list); Rewind's record is used",
+                        durationMs: ms)
+                ]
             }
             let newest = deployments.prefix(5).map(label).joined(separator: ", ")
-            return [.init("\(primary.kind) lists", .ok, "\(deployments.count) deployments, newest first: \(newest)\(deployments.count > 5 ? ", …" : "")", durationMs: ms)]
+            return [
+                .init(
+                    "\(primary.kind) lists", .ok,
+                    "\(deployments.count) deployments, newest first: \(newest)\(deployments.count > 5 ? ", …" : "")",
+                    durationMs: ms)
+            ]
         case .failure(let error):
-            return [.init("\(primary.kind) lists", .finding, "could not list deployments: \(describe(error))", durationMs: ms)]
+            return [
+                .init(
+                    "\(primary.kind) lists", .finding, "could not list deployments: \(describe(error))", durationMs: ms)
+            ]
         }
     }
 
@@ -234,35 +274,58 @@ struct ObservedWorld: Sendable {
     /// record, plus what the listing adds (as suspect) — then ``RollbackTarget/select``.
     mutating func pickTarget() async -> [DrillReport.Check] {
         var known = recorded
-        for deployment in listed ?? [] where deployment.restores == nil && !known.contains(where: { $0.id == deployment.id }) {
-            known.append(Deployment(service: service, id: deployment.id, version: deployment.version ?? deployment.id,
-                                    deployedAt: deployment.createdAt ?? Timestamp(millisecondsSinceEpoch: 0)))
+        for deployment in listed ?? []
+        where deployment.restores == nil && !known.contains(where: { $0.id == deployment.id }) {
+            known.append(
+                Deployment(
+                    service: service, id: deployment.id, version: deployment.version ?? deployment.id,
+                    deployedAt: deployment.createdAt ?? Timestamp(millisecondsSinceEpoch: 0)))
         }
         if let current = platformLive {
             let servedID = current.restores.flatMap { id in known.contains { $0.id == id } ? id : nil } ?? current.id
-            live = known.first { $0.id == servedID }
-                ?? Deployment(service: service, id: current.id, version: current.version ?? current.id,
-                              deployedAt: current.createdAt ?? Timestamp(millisecondsSinceEpoch: Int64.max / 2))
+            live =
+                known.first { $0.id == servedID }
+                ?? Deployment(
+                    service: service, id: current.id, version: current.version ?? current.id,
+                    deployedAt: current.createdAt ?? Timestamp(millisecondsSinceEpoch: Int64.max / 2))
         } else {
             live = recordedLive
         }
         guard let live else {
-            return [.init("target", .finding, "no live deployment of \(service) is known: a trigger would be escalated, not rolled back; record one (rewind deployments record) or let the daemon learn it from the platform")]
+            return [
+                .init(
+                    "target", .finding,
+                    "no live deployment of \(service) is known: a trigger would be escalated, not rolled back; record one (rewind deployments record) or let the daemon learn it from the platform"
+                )
+            ]
         }
         var checks: [DrillReport.Check] = []
         let good = known.filter { $0.trust == .knownGood }.count
-        checks.append(.init("known deployments", .ok, "\(known.count), \(good) known good; live \(live.label) is \(live.trust.rawValue)"))
+        checks.append(
+            .init(
+                "known deployments", .ok,
+                "\(known.count), \(good) known good; live \(live.label) is \(live.trust.rawValue)"))
         if let chosen = RollbackTarget.select(current: live, from: known) {
             target = chosen
             let since = chosen.knownGoodAt.map { " (known good since \($0))" } ?? ""
-            checks.append(.init("target", .ok, "\(chosen.label): the newest known-good deployment before \(live.label)\(since)"))
+            checks.append(
+                .init("target", .ok, "\(chosen.label): the newest known-good deployment before \(live.label)\(since)"))
             if live.trust == .knownGood {
-                checks.append(.init("note", .note, "\(live.label) is itself known good: a trigger now would be escalated as not caused by a deployment; this is the rollback it would get once suspect"))
+                checks.append(
+                    .init(
+                        "note", .note,
+                        "\(live.label) is itself known good: a trigger now would be escalated as not caused by a deployment; this is the rollback it would get once suspect"
+                    ))
             }
         } else {
-            let forced = RollbackTarget.previous(current: live, from: known)
+            let forced =
+                RollbackTarget.previous(current: live, from: known)
                 .map { "; `rewind rollback \(service) --force` would go to \($0.label), unverified" } ?? ""
-            checks.append(.init("target", .finding, "no known-good deployment of \(service) before \(live.label): an automatic rollback would escalate instead (a deployment becomes known good after \(configuration.policy.bake.rewindDescription) live without a trigger)\(forced)"))
+            checks.append(
+                .init(
+                    "target", .finding,
+                    "no known-good deployment of \(service) before \(live.label): an automatic rollback would escalate instead (a deployment becomes known good after \(configuration.policy.bake.rewindDescription) live without a trigger)\(forced)"
+                ))
         }
         return checks
     }
@@ -281,17 +344,28 @@ struct ObservedWorld: Sendable {
         let choice = RollbackChoice(service: service, from: live, to: to, reason: "drill")
         let plan = Planner.plan(strategy: strategy, choices: [choice], policy: configuration.policy)
         var checks: [DrillReport.Check] = []
-        if strategy == .fast, policy.traffic != nil, controls.traffic[service] == nil {
-            checks.append(.init("traffic", .note, "traffic: \(policy.traffic?.kind ?? "") is configured but no controller is wired for it: gradual and canary triggers roll back fast"))
+        if strategy == .fast, let traffic = configuration.platforms[service]?.traffic, controls.traffic[service] == nil
+        {
+            checks.append(
+                .init(
+                    "traffic", .note,
+                    "traffic: \(traffic.kind) is configured but no controller is wired for it: gradual and canary triggers roll back fast"
+                ))
         }
         for step in plan.steps {
             let name = "\(step.id) (timeout \(step.timeout.rewindDescription))"
             let (check, ms) = await Drill.timed { await counterpart(of: step) }
-            checks.append(.init(name, check.status, "\(step.summary(wouldOnly: true)) — \(check.detail)", durationMs: check.timed ? ms : nil))
+            checks.append(
+                .init(
+                    name, check.status, "\(step.summary(wouldOnly: true)) — \(check.detail)",
+                    durationMs: check.timed ? ms : nil))
         }
-        checks.append(.init("verification", .note, plan.verify
-            ? "health checks until recovered, then the enabled validation phases"
-            : "skipped"))
+        checks.append(
+            .init(
+                "verification", .note,
+                plan.verify
+                    ? "health checks until recovered, then the enabled validation phases"
+                    : "skipped"))
         return checks
     }
 
@@ -304,30 +378,43 @@ struct ObservedWorld: Sendable {
     private func counterpart(of step: PlanStep) async -> Counterpart {
         switch step.action {
         case .rollback:
-            guard target != nil else { return Counterpart(status: .note, detail: "no target (see above)", timed: false) }
+            guard target != nil else {
+                return Counterpart(status: .note, detail: "no target (see above)", timed: false)
+            }
             guard let primary else { return Counterpart(status: .finding, detail: "no provider", timed: false) }
             let fallbackNote = fallback.map { "; fallback \($0.kind)" } ?? "; no fallback"
             guard let listed, !listed.isEmpty else {
                 return Counterpart(status: .ok, detail: "via \(primary.kind)\(fallbackNote)", timed: false)
             }
             if listed.contains(where: { $0.serves(step.to.id) }) {
-                return Counterpart(status: .ok, detail: "\(primary.kind) still lists \(step.to.label)\(fallbackNote)", timed: false)
+                return Counterpart(
+                    status: .ok, detail: "\(primary.kind) still lists \(step.to.label)\(fallbackNote)", timed: false)
             }
-            return Counterpart(status: .finding, detail: "\(primary.kind) no longer lists \(step.to.label): the platform would refuse the rollback", timed: false)
+            return Counterpart(
+                status: .finding,
+                detail: "\(primary.kind) no longer lists \(step.to.label): the platform would refuse the rollback",
+                timed: false)
         case .setTraffic, .reduceTraffic:
             guard let traffic = controls.traffic[service] else {
                 return Counterpart(status: .finding, detail: "no traffic controller for \(service)", timed: false)
             }
             switch await reading({ try await traffic.newVersionShare(service: service) }) {
             case .success(let share):
-                let target: Double = switch step.action {
-                case .setTraffic(let wanted): min(max(wanted, 0), 1)
-                case .reduceTraffic(let fraction): min(max(share * (1 - fraction), 0), 1)
-                default: share
-                }
-                return Counterpart(status: .ok, detail: "\(traffic.kind) gives the new version \(PlanStep.percent(share)) now; the step would set \(PlanStep.percent(target))")
+                let target: Double =
+                    switch step.action {
+                    case .setTraffic(let wanted): min(max(wanted, 0), 1)
+                    case .reduceTraffic(let fraction): min(max(share * (1 - fraction), 0), 1)
+                    default: share
+                    }
+                return Counterpart(
+                    status: .ok,
+                    detail:
+                        "\(traffic.kind) gives the new version \(PlanStep.percent(share)) now; the step would set \(PlanStep.percent(target))"
+                )
             case .failure(let error):
-                return Counterpart(status: .finding, detail: "could not read the traffic share from \(traffic.kind): \(describe(error))")
+                return Counterpart(
+                    status: .finding,
+                    detail: "could not read the traffic share from \(traffic.kind): \(describe(error))")
             }
         case .watch:
             return Counterpart(status: .note, detail: "no call: waits for the trigger to recover", timed: false)
@@ -344,19 +431,29 @@ struct ObservedWorld: Sendable {
                 }
             }
             if !failures.isEmpty {
-                return Counterpart(status: .finding, detail: "\(switcher.kind) could not read " + failures.joined(separator: "; "))
+                return Counterpart(
+                    status: .finding, detail: "\(switcher.kind) could not read " + failures.joined(separator: "; "))
             }
             return Counterpart(status: .ok, detail: "\(switcher.kind): " + states.joined(separator: ", "))
         case .migrate(let irreversible):
-            guard let migration = policy.migration else {
+            guard let migration = configuration.platforms[service]?.migration else {
                 return Counterpart(status: .finding, detail: "no migration configured", timed: false)
             }
             if irreversible {
-                return Counterpart(status: .finding, detail: "irreversible: the step fails at once and the database must be restored from a backup", timed: false)
+                return Counterpart(
+                    status: .finding,
+                    detail: "irreversible: the step fails at once and the database must be restored from a backup",
+                    timed: false)
             }
             return Self.checkExecutable(migration)
         case .preserveCanaryData:
-            return Counterpart(status: .note, detail: "no call: records the canary's evidence and signals on the incident", timed: false)
+            return Counterpart(
+                status: .note, detail: "no call: records the canary's evidence and signals on the incident",
+                timed: false)
+        case .purgeCache:
+            return Counterpart(
+                status: .note,
+                detail: "purges the CDN cache after the rollback (traffic.purge); a drill purges nothing", timed: false)
         }
     }
 
@@ -372,15 +469,23 @@ struct ObservedWorld: Sendable {
             let base = migration.workingDirectory ?? files.currentDirectoryPath
             candidates = [program.hasPrefix("/") ? program : base + "/" + program]
         } else {
-            candidates = (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":").map { "\($0)/\(program)" }
+            candidates = (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":").map {
+                "\($0)/\(program)"
+            }
         }
         for path in candidates {
             var isDirectory: ObjCBool = false
-            if files.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue, files.isExecutableFile(atPath: path) {
+            if files.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                files.isExecutableFile(atPath: path)
+            {
                 return Counterpart(status: .ok, detail: "\(program) is executable (\(path)); not run")
             }
         }
-        return Counterpart(status: .finding, detail: "\(program) is not an executable file\(program.contains("/") ? "" : " on PATH"): the down-migration could not start")
+        return Counterpart(
+            status: .finding,
+            detail:
+                "\(program) is not an executable file\(program.contains("/") ? "" : " on PATH"): the down-migration could not start"
+        )
     }
 
     // MARK: Verification and notifications
@@ -396,9 +501,15 @@ struct ObservedWorld: Sendable {
             probed.timeout = configuration.policy.verification.timeout
             let (probe, ms) = await Drill.timed { await prober.check(probed) }
             let url = Redactor.safeURL(check.url)
-            checks.append(probe.result.isSuccess
-                ? .init(check.name, .ok, "\(url): \(probe.result.summary) in \(probe.latencyMs) ms (\(check.severity.rawValue))", durationMs: ms)
-                : .init(check.name, .finding, "\(url): \(probe.result.summary): verification would fail unless it recovers", durationMs: ms))
+            checks.append(
+                probe.result.isSuccess
+                    ? .init(
+                        check.name, .ok,
+                        "\(url): \(probe.result.summary) in \(probe.latencyMs) ms (\(check.severity.rawValue))",
+                        durationMs: ms)
+                    : .init(
+                        check.name, .finding,
+                        "\(url): \(probe.result.summary): verification would fail unless it recovers", durationMs: ms))
         }
         return checks
     }
@@ -414,15 +525,21 @@ struct ObservedWorld: Sendable {
             checks.append(.init("channels", .finding, (error as? AppError)?.message ?? "\(error)"))
         }
         for kind in [NoticeKind.initiated, .completed, .failed, .escalated] {
-            let reached = notifications.channels(for: kind)
+            let routed = notifications.channelNames(for: kind)
+            let reached = configuration.channels.filter { routed.contains($0.name) }
             let names = reached.map { "\($0.name) (\($0.kind.type))" }.joined(separator: ", ")
             if reached.isEmpty {
-                checks.append(.init(kind.rawValue, kind == .failed || kind == .escalated ? .finding : .note, "reaches no channel (notifications.routes)"))
+                checks.append(
+                    .init(
+                        kind.rawValue, kind == .failed || kind == .escalated ? .finding : .note,
+                        "reaches no channel (notifications.routes)"))
             } else {
                 checks.append(.init(kind.rawValue, .ok, names))
             }
         }
-        let oncall = notifications.channels(for: Audience.oncall).map { $0.map(\.name).joined(separator: ", ") } ?? "every channel (no audience configured)"
+        let oncall =
+            notifications.channelNames(for: Audience.oncall).map { $0.joined(separator: ", ") }
+            ?? "every channel (no audience configured)"
         checks.append(.init("escalation to oncall", .note, oncall.isEmpty ? "no channel" : oncall))
         return checks
     }
@@ -432,7 +549,10 @@ struct ObservedWorld: Sendable {
     /// The state database, opened only if it exists (the drill never creates one).
     private func openStateReadOnly(_ checks: inout [DrillReport.Check]) -> SQLiteStore? {
         guard FileManager.default.fileExists(atPath: configuration.statePath) else {
-            checks.append(.init("state", .note, "no state at \(configuration.statePath) yet: Rewind knows no known-good deployment"))
+            checks.append(
+                .init(
+                    "state", .note, "no state at \(configuration.statePath) yet: Rewind knows no known-good deployment")
+            )
             return nil
         }
         do {

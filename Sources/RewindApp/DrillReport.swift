@@ -79,7 +79,9 @@ public struct DrillReport: Sendable, Codable, Equatable {
         return findings.isEmpty ? 0 : 1
     }
 
-    enum CodingKeys: String, CodingKey { case service, mode, configPath, steps, incidents, configInvalid, findings, totalMs }
+    enum CodingKeys: String, CodingKey {
+        case service, mode, configPath, steps, incidents, configInvalid, findings, totalMs
+    }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -116,30 +118,39 @@ public struct DrillReport: Sendable, Codable, Equatable {
 extension DrillReport {
     /// The text report: one block per step (its duration, then what it looked at), then the findings.
     public func text() -> String {
-        var lines = ["Rollback drill of \(service) (\(mode == .observe ? "observe: nothing is changed" : "execute: rolls back, then forward")) · \(configPath)", ""]
+        var lines = [
+            "Rollback drill of \(service) (\(mode == .observe ? "observe: nothing is changed" : "execute: rolls back, then forward")) · \(configPath)",
+            "",
+        ]
         let width = steps.map(\.name.count).max() ?? 0
         for step in steps {
             let padding = String(repeating: " ", count: max(0, width - step.name.count))
             lines.append("\(step.hasFinding ? "✗" : "✓") \(step.name)\(padding)  \(Self.format(ms: step.durationMs))")
             for check in step.checks {
-                let mark = switch check.status {
-                case .ok: "✓"
-                case .finding: "✗"
-                case .note: "·"
-                }
+                let mark =
+                    switch check.status {
+                    case .ok: "✓"
+                    case .finding: "✗"
+                    case .note: "·"
+                    }
                 let took = check.durationMs.map { " (\(Self.format(ms: $0)))" } ?? ""
                 lines.append("    \(mark) \(check.name): \(check.detail)\(took)")
             }
         }
         lines.append("")
-        lines.append("Total \(Self.format(ms: totalMs))" + (incidents.isEmpty ? "" : " · incidents " + incidents.map { "#\($0)" }.joined(separator: ", ")))
+        lines.append(
+            "Total \(Self.format(ms: totalMs))"
+                + (incidents.isEmpty ? "" : " · incidents " + incidents.map { "#\($0)" }.joined(separator: ", ")))
         let found = findings
         if found.isEmpty {
-            lines.append(mode == .observe
-                ? "No findings: a rollback of \(service) has what it needs. Rehearse it for real on staging with --execute."
-                : "No findings: \(service) was rolled back and forward again.")
+            lines.append(
+                mode == .observe
+                    ? "No findings: a rollback of \(service) has what it needs. Rehearse it for real on staging with --execute."
+                    : "No findings: \(service) was rolled back and forward again.")
         } else {
-            lines.append("Findings (\(found.count)) — a real rollback of \(service) would fail or go unverified until they are fixed:")
+            lines.append(
+                "Findings (\(found.count)) — a real rollback of \(service) would fail or go unverified until they are fixed:"
+            )
             lines += found.map { "  - \($0)" }
         }
         return lines.joined(separator: "\n")

@@ -6,11 +6,81 @@ import Yams
 ///
 /// The YAML is composed into nodes (not decoded with Codable) so that each problem names the line of
 /// the offending key or value and its dotted path. `${NAME}` and `${file:…}` references are resolved
-/// from `environment` and from files; every resolved value is a secret: it lands in the configuration's
-/// ``Redactor`` and never in a problem message.
+/// from `environment` and from files; a resolved value that is a secret (see ``Secrecy``) lands in the
+/// configuration's ``Redactor`` and never in a problem message.
 public enum ConfigLoader {
     /// Reads and parses the file at `path`. Throws ``ConfigErrors``, also when the file cannot be read.
     public static func load(path: String, environment: [String: String]) throws -> RewindConfiguration {
+        try parse(yaml: try text(of: path), path: path, environment: environment).get()
+    }
+
+    /// What `rewind config validate` reports: the configuration, and with `skippingAbsentSecrets` the values
+    /// it could not check because their secret is absent here (a variable not set, a `${file:…}` that does
+    /// not exist or cannot be read). Everything else is validated as ``load(path:environment:)`` does.
+    /// The configuration holds placeholders for unchecked values: check with it, never run it.
+    public static func validate(
+        path: String,
+        environment: [String: String],
+        skippingAbsentSecrets: Bool
+    ) throws -> ConfigValidation {
+        try parse(
+            yaml: try text(of: path), path: path, environment: environment, skippingAbsentSecrets: skippingAbsentSecrets
+        ).get()
+    }
+
+    /// Parses `yaml` as if read from `path`: relative paths in it resolve against `path`'s folder.
+    public static func parse(
+        yaml: String,
+        path: String,
+        environment: [String: String]
+    )
+        -> Result<RewindConfiguration, ConfigErrors>
+    {
+        parse(yaml: yaml, path: path, environment: environment, skippingAbsentSecrets: false).map(\.configuration)
+    }
+
+    /// ``parse(yaml:path:environment:)``, optionally noting absent secrets instead of reporting them.
+    public static func parse(
+        yaml: String,
+        path: String,
+        environment: [String: String],
+        skippingAbsentSecrets: Bool
+    )
+        -> Result<ConfigValidation, ConfigErrors>
+    {
+        let sourcePath = URL(fileURLWithPath: path).standardizedFileURL.path
+        let folder = URL(fileURLWithPath: sourcePath).deletingLastPathComponent().path
+        var reader = ConfigReader(
+            file: path, folder: folder, environment: environment, skipsAbsentSecrets: skippingAbsentSecrets)
+        let root: Node
+        do {
+            guard let composed = try Yams.compose(yaml: yaml) else {
+                return .failure(emptyFile(path))
+            }
+            root = composed
+        } catch {
+            return .failure(ConfigErrors(problems: [syntaxProblem(error, file: path)]))
+        }
+        let located = Located(node: root, path: "", line: root.mark?.line ?? 1)
+        var configuration = reader.configuration(located, sourcePath: sourcePath)
+        let warnings = redacted(reader.warnings, by: configuration.redactor)
+        let problems = reader.checkedProblems
+        guard problems.isEmpty else {
+            return .failure(ConfigErrors(problems: redacted(problems, by: configuration.redactor), warnings: warnings))
+        }
+        configuration.warnings = warnings
+        return .success(ConfigValidation(configuration: configuration, notChecked: reader.notChecked))
+    }
+
+    /// The text of the configuration file, or a problem saying why there is none.
+    /// The text of the file at `path`, as ``load(path:environment:)`` reads it; throws ``ConfigErrors``
+    /// naming why it cannot be read. With ``parse(yaml:path:environment:)``, one read gives both the
+    /// configuration and the bytes it came from (`rewind serve` hashes them on SIGHUP).
+    public static func read(path: String) throws -> String {
+        try text(of: path)
+    }
+
+    private static func text(of path: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
             var isFolder: ObjCBool = false
             let message =
@@ -28,35 +98,7 @@ public enum ConfigLoader {
                 ConfigProblem(file: path, line: 0, path: "", message: "the file is not UTF-8 text")
             ])
         }
-        return try parse(yaml: yaml, path: path, environment: environment).get()
-    }
-
-    /// Parses `yaml` as if read from `path`: relative paths in it resolve against `path`'s folder.
-    public static func parse(
-        yaml: String,
-        path: String,
-        environment: [String: String]
-    )
-        -> Result<RewindConfiguration, ConfigErrors>
-    {
-        let sourcePath = URL(fileURLWithPath: path).standardizedFileURL.path
-        let folder = URL(fileURLWithPath: sourcePath).deletingLastPathComponent().path
-        var reader = ConfigReader(file: path, folder: folder, environment: environment)
-        let root: Node
-        do {
-            guard let composed = try Yams.compose(yaml: yaml) else {
-                return .failure(emptyFile(path))
-            }
-            root = composed
-        } catch {
-            return .failure(ConfigErrors(problems: [syntaxProblem(error, file: path)]))
-        }
-        let located = Located(node: root, path: "", line: root.mark?.line ?? 1)
-        let configuration = reader.configuration(located, sourcePath: sourcePath)
-        guard reader.problems.isEmpty else {
-            return .failure(ConfigErrors(problems: redacted(reader.problems, by: configuration.redactor)))
-        }
-        return .success(configuration)
+        return yaml
     }
 
     private static func emptyFile(_ path: String) -> ConfigErrors {
@@ -73,8 +115,8 @@ public enum ConfigLoader {
     /// One problem for YAML that does not parse, at the parser's line.
     static func syntaxProblem(_ error: any Error, file: String) -> ConfigProblem {
         func problem(_ mark: Mark, _ context: YamlError.Context?, _ text: String) -> ConfigProblem {
-            let while_ = context.map { "\($0.text): " } ?? ""
-            return ConfigProblem(file: file, line: mark.line, path: "", message: "invalid YAML: \(while_)\(text)")
+            let parsing = context.map { "\($0.text): " } ?? ""
+            return ConfigProblem(file: file, line: mark.line, path: "", message: "invalid YAML: \(parsing)\(text)")
         }
         guard let yamlError = error as? YamlError else {
             return ConfigProblem(file: file, line: 0, path: "", message: "invalid YAML")
@@ -108,4 +150,12 @@ public enum ConfigLoader {
                 return problem
             }
     }
+}
+
+/// A configuration checked by `rewind config validate`, with the values left unchecked.
+public struct ConfigValidation: Sendable {
+    /// The configuration; with values not checked, it holds placeholders for them (do not run it).
+    public var configuration: RewindConfiguration
+    /// One note per value whose secret was absent, as `FILE:LINE: path: not checked: …`.
+    public var notChecked: [ConfigProblem]
 }

@@ -1,4 +1,6 @@
 import RewindCore
+import RewindSpecs
+import Yams
 
 /// The channel types of `notifications.channels`, with the keys each one takes besides `type` and `templates`.
 enum ChannelType: String, CaseIterable {
@@ -29,6 +31,9 @@ enum ChannelType: String, CaseIterable {
 
 /// `notifications.channels`: one named channel per entry, credentials only from `${…}`.
 extension ConfigReader {
+    /// The keys a channel of `type` takes.
+    static func channelKeys(_ type: ChannelType) -> [String] { ["type"] + type.keys + ["templates"] }
+
     /// The valid channels, and the name of every channel written (valid or not), so that a route naming a
     /// channel with a problem does not report a second one.
     mutating func channels(_ at: Located) -> (channels: [ChannelSpec], declared: [String]) {
@@ -58,7 +63,7 @@ extension ConfigReader {
             return nil
         }
         guard let type = choice(typeAt, ChannelType.allCases.map { ($0.rawValue, $0) }) else { return nil }
-        guard let fields = mapping(at, allowed: ["type"] + type.keys + ["templates"]) else { return nil }
+        guard let fields = mapping(at, allowed: Self.channelKeys(type)) else { return nil }
         let templates = fields["templates"].map { self.templates($0) } ?? [:]
         let kind: ChannelKind? =
             switch type {
@@ -157,13 +162,13 @@ extension ConfigReader {
         spec.port = Self.defaultPort(spec.security)
         if let at = fields["port"], let port = port(at) { spec.port = port }
         let passwordVariable = variable(channel, "PASSWORD")
-        if let at = fields["username"] { spec.username = text(at) }
+        if let at = fields["username"] { spec.username = text(at, secret: "SMTP username") }
         if let at = fields["password"] {
             spec.password = credential(at, what: "SMTP password", variable: passwordVariable)
         }
         checkLogin(fields, security: spec.security, host: host, passwordVariable: passwordVariable)
         if let at = fields["ca_file"] { spec.caFile = filePath(at) }
-        if let at = fields["timeout"], let timeout = duration(at) { spec.timeout = timeout }
+        if let at = fields["timeout"], let timeout = duration(at, .timeout) { spec.timeout = timeout }
         return problems.count == problemsBefore ? spec : nil
     }
 
@@ -253,7 +258,7 @@ extension ConfigReader {
     /// A credential: it must come from `${NAME}` or `${file:…}`. An inline value is refused without being shown,
     /// with the variable to use instead.
     mutating func credential(_ at: Located, what: String, variable: String) -> ConfigText? {
-        guard let value = text(at) else { return nil }
+        guard let value = text(at, secret: what) else { return nil }
         guard value.isSecret else {
             let key = at.path.split(separator: ".").last.map(String.init) ?? "value"
             report(

@@ -1,32 +1,46 @@
 import RewindCore
+import RewindSpecs
+import Yams
 
 /// `notifications:` (channels, routes, audiences, delivery) and `escalation:`.
 extension ConfigReader {
     static let notificationKeys = ["console", "file", "timeout", "retry", "channels", "routes", "audiences"]
     static let escalationKeys = ["immediate", "delayed", "post_mortem_within", "slow_rollback_after"]
+    static let routeRuleKeys = ["when", "to"]
+    static let routeConditionKeys = ["event", "strategy", "severity"]
     /// Channel names taken by the channels that need no account; `notifications.console` and `.file` set them.
     static let builtInChannelNames = ["console", "file"]
 
-    /// The console and file settings as they were, plus the whole notification policy. The console and file
-    /// channels, when on, come first in `channels` under their own names, so that routes can name them.
-    mutating func notifications(_ at: Located) -> (NotificationSettings, NotificationPolicy) {
+    /// The console and file settings as they were, the whole notification policy, and how each of its channels
+    /// is reached. The console and file channels, when on, come first under their own names, so that routes
+    /// can name them.
+    mutating func notifications(_ at: Located) -> (NotificationSettings, NotificationPolicy, [ChannelSpec]) {
         var settings = NotificationSettings()
         var policy = NotificationPolicy()
-        guard let fields = mapping(at, allowed: Self.notificationKeys) else { return (settings, policy) }
+        guard let fields = mapping(at, allowed: Self.notificationKeys) else {
+            return (settings, policy, Self.builtInChannels(settings))
+        }
         if let at = fields["console"], let value = bool(at) { settings.console = value }
         if let at = fields["file"], !at.isNull { settings.file = filePath(at) }
-        if let at = fields["timeout"], let value = duration(at) { policy.timeout = value }
-        if let at = fields["retry"] { policy.retry = retryPolicy(at, base: policy.retry, minimumAttempts: 1) }
-        policy.channels = Self.builtInChannels(settings)
-        var known = policy.channels.map(\.name)
+        if let at = fields["timeout"], let value = duration(at, .timeout) { policy.timeout = value }
+        if let at = fields["retry"] {
+            policy.retry = retryPolicy(at, base: policy.retry, attempts: CountBounds.deliveryAttempts)
+        }
+        var specs = Self.builtInChannels(settings)
+        var known = specs.map(\.name)
         if let at = fields["channels"] {
             let (channels, declared) = self.channels(at)
-            policy.channels += channels
+            specs += channels
             known += declared
         }
+        policy.channelNames = specs.map(\.name)
         if let at = fields["routes"] {
-            policy.routes = keyed(at, by: NoticeKind.allCases, what: "event") { reader, at in
-                reader.channelNames(at, known: known, settings: settings)
+            if case .sequence = at.node {
+                policy.rules = routeRules(at, known: known, settings: settings)
+            } else {
+                policy.routes = keyed(at, by: NoticeKind.allCases, what: "event") { reader, at in
+                    reader.channelNames(at, known: known, settings: settings)
+                }
             }
         }
         if let at = fields["audiences"] {
@@ -34,7 +48,7 @@ extension ConfigReader {
                 reader.channelNames(at, known: known, settings: settings)
             }
         }
-        return (settings, policy)
+        return (settings, policy, specs)
     }
 
     static func builtInChannels(_ settings: NotificationSettings) -> [ChannelSpec] {
@@ -69,6 +83,35 @@ extension ConfigReader {
             if let read = read(&self, value) { result[key] = read }
         }
         return result
+    }
+
+    /// `routes:` written as a list of rules: `- when: {event: initiated, strategy: immediate, severity: critical}`
+    /// and `to: [channels]`. Each condition may be left out; a rule without `when` matches everything.
+    mutating func routeRules(_ at: Located, known: [String], settings: NotificationSettings) -> [RouteRule] {
+        guard let elements = list(at) else { return [] }
+        var rules: [RouteRule] = []
+        for element in elements {
+            guard let fields = mapping(element, allowed: Self.routeRuleKeys) else { continue }
+            var rule = RouteRule(to: [])
+            if let when = fields["when"], let conditions = mapping(when, allowed: Self.routeConditionKeys) {
+                if let at = conditions["event"] {
+                    rule.event = choice(at, NoticeKind.allCases.map { ($0.rawValue, $0) })
+                }
+                if let at = conditions["strategy"] {
+                    rule.strategy = choice(at, Strategy.allCases.map { ($0.rawValue, $0) })
+                }
+                if let at = conditions["severity"] {
+                    rule.severity = choice(at, Severity.allCases.map { ($0.rawValue, $0) })
+                }
+            }
+            guard let to = fields["to"] else {
+                report(element, "a route needs to: [channels]")
+                continue
+            }
+            rule.to = channelNames(to, known: known, settings: settings) ?? []
+            rules.append(rule)
+        }
+        return rules
     }
 
     /// A list of channel names, each one defined in this file and listed once. An empty list is allowed:
@@ -118,13 +161,13 @@ extension ConfigReader {
         guard let fields = mapping(at, allowed: Self.escalationKeys) else { return policy }
         if let at = fields["immediate"] { policy.immediate = audienceDelays(at) }
         if let at = fields["delayed"] { policy.delayed = audienceDelays(at) }
-        if let at = fields["post_mortem_within"], let value = duration(at) { policy.postMortemWithin = value }
-        if let at = fields["slow_rollback_after"], let value = duration(at) { policy.slowRollbackAfter = value }
+        if let at = fields["post_mortem_within"], let value = duration(at, .due) { policy.postMortemWithin = value }
+        if let at = fields["slow_rollback_after"], let value = duration(at, .watch) { policy.slowRollbackAfter = value }
         return policy
     }
 
     /// `{ oncall: 0s, management: 5m }`: how long after the incident opens each audience hears of it.
     private mutating func audienceDelays(_ at: Located) -> [Audience: Duration] {
-        keyed(at, by: Audience.allCases, what: "audience") { reader, at in reader.duration(at, allowZero: true) }
+        keyed(at, by: Audience.allCases, what: "audience") { reader, at in reader.duration(at, .delay) }
     }
 }

@@ -1,30 +1,65 @@
+import Foundation
 import RewindCore
+import RewindSpecs
 
 /// The top level of `rewind.yaml` and its policy-wide sections.
 extension ConfigReader {
     static let topLevelKeys = [
         "mode", "state", "server", "bake", "health", "strategies", "verification", "safety", "retry",
-        "notifications", "escalation", "monitoring", "services", "tracking",
+        "notifications", "escalation", "monitoring", "services", "tracking", "freeze",
+        "retention",
     ]
+    static let trackingKeys = ["interval"]
+    static let freezeKeys = ["enforce"]
+    static let serverKeys = ["listen", "token", "tokens", "allowed_hosts", "idle_timeout", "max_connections"]
+    static let apiTokenKeys = ["name", "token", "scopes"]
+    static let healthKeys = ["critical", "non_critical", "recovery", "interval", "timeout", "confirm_interval"]
+    /// `health.critical` and `health.non_critical` count `failures`, `health.recovery` counts `successes`.
+    static func consecutiveRuleKeys(counting countKey: String) -> [String] { [countKey, "within"] }
+    static let strategyKeys = ["immediate", "fast", "gradual", "canary"]
+    static let immediateKeys = ["timeout", "freeze", "deadline"]
+    static let fastKeys = ["timeout"]
+    static let gradualKeys = ["reduce_by", "watch", "watch_interval", "traffic_timeout"]
+    static let canaryKeys = ["stop_timeout", "route_timeout", "analysis"]
+    static let verificationKeys = [
+        "interval", "timeout", "max_attempts", "failure_threshold", "performance", "business",
+    ]
+    static let safetyKeys = ["cooldown", "max_automatic_rollbacks_per_hour"]
+    static let retentionKeys = ["closed_incidents", "deployments_per_service", "interval"]
+    static let retryKeys = ["attempts", "base_delay", "max_delay"]
 
     mutating func configuration(_ root: Located, sourcePath: String) -> RewindConfiguration {
         var policy = Policy()
         var statePath = absolutePath("rewind.db")
         var server = ServerSettings()
         var notifications = NotificationSettings()
+        var channels = Self.builtInChannels(notifications)
+        var platforms: [ServiceName: PlatformSpecs] = [:]
         guard let fields = mapping(root, allowed: Self.topLevelKeys) else {
             return RewindConfiguration(policy: policy, statePath: statePath, sourcePath: sourcePath)
         }
         if let at = fields["mode"], let mode = choice(at, Mode.allCases.map { ($0.rawValue, $0) }) {
             policy.mode = mode
         }
-        if let at = fields["state"], let path = filePath(at) { statePath = path }
+        var stateDatabaseURL: String?
+        if let at = fields["state"], let written = word(at, expected: "a file path or a postgresql:// URL") {
+            if StateDatabaseURL.isDatabaseURL(written) {
+                stateDatabaseURL = databaseURL(written, at: at)
+            } else if let path = filePath(at) {
+                statePath = path
+            }
+        }
         if let at = fields["server"] { server = serverSettings(at) }
-        if let at = fields["bake"], let bake = duration(at, allowZero: true) { policy.bake = bake }
-        if let at = fields["tracking"], let tracking = mapping(at, allowed: ["interval"]),
-            let at = tracking["interval"], let interval = duration(at)
+        if let at = fields["bake"], let bake = duration(at, .delay) { policy.bake = bake }
+        if let at = fields["tracking"], let tracking = mapping(at, allowed: Self.trackingKeys),
+            let at = tracking["interval"], let interval = duration(at, .pollInterval)
         {
             policy.trackingInterval = interval
+        }
+        if let at = fields["freeze"], let freeze = mapping(at, allowed: Self.freezeKeys), let at = freeze["enforce"],
+            let enforcement = choice(at, FreezeEnforcement.allCases.map { ($0.rawValue, $0) })
+        {
+            policy.freezeEnforcement = enforcement
         }
         let healthDefaults: CheckDefaults
         if let at = fields["health"] {
@@ -35,28 +70,76 @@ extension ConfigReader {
         if let at = fields["strategies"] { policy.strategies = strategyTimings(at) }
         if let at = fields["verification"] { policy.verification = verificationPolicy(at) }
         if let at = fields["safety"] { policy.safety = safetyLimits(at) }
+        if let at = fields["retention"] { policy.retention = retention(at) }
         if let at = fields["retry"] { policy.retry = retryPolicy(at) }
-        if let at = fields["notifications"] { (notifications, policy.notifications) = self.notifications(at) }
+        if let at = fields["notifications"] { (notifications, policy.notifications, channels) = self.notifications(at) }
         if let at = fields["escalation"] { policy.escalation = escalationPolicy(at) }
         if let at = fields["monitoring"] { policy.monitoring = monitoringPolicy(at) }
         if let at = require(fields, "services", hint: "list the services to watch under 'services:'") {
-            policy.services = services(at, checkDefaults: healthDefaults)
+            (policy.services, platforms) = services(at, checkDefaults: healthDefaults)
+            checkGradualWatch(policy, at: fields["strategies"] ?? at)
         }
-        return RewindConfiguration(
+        var configuration = RewindConfiguration(
             policy: policy,
             statePath: statePath,
             server: server,
             notifications: notifications,
+            channels: channels,
+            platforms: platforms,
             redactor: Redactor(secrets: secrets),
             sourcePath: sourcePath
         )
+        configuration.stateDatabaseURL = stateDatabaseURL
+        return configuration
+    }
+
+    /// `state: postgresql://…`: the URL with `${…}` resolved, every reference in it a secret (it
+    /// carries the password). A password written in the file itself is refused.
+    mutating func databaseURL(_ written: String, at: Located) -> String? {
+        if Secrecy.hasURLPassword(written), !StateDatabaseURL.userInfo(of: written).contains("${") {
+            report(
+                at,
+                "the database password is written in the file; write it as ${REWIND_DB_PASSWORD} "
+                    + "(postgresql://user:${REWIND_DB_PASSWORD}@host:5432/rewind) or ${file:/path/to/password}")
+            return nil
+        }
+        guard let resolved = resolve(written, at: at, secret: "database password") else { return nil }
+        if let problem = StateDatabaseURL.problem(resolved.value) {
+            report(at, problem)
+            return nil
+        }
+        return resolved.value
+    }
+
+    /// A gradual watch must be able to see improvement: the trigger's signal, evaluated every
+    /// `watch_interval`, needs its `consecutive` healthy evaluations within the watch.
+    mutating func checkGradualWatch(_ policy: Policy, at: Located) {
+        let timings = policy.strategies
+        for service in policy.services where service.hasTrafficControl {
+            for signal in service.signals where signal.requestedStrategy == .gradual {
+                guard
+                    !GradualWatch.canSeeImprovement(
+                        signal, watch: timings.gradualWatch, interval: timings.gradualWatchInterval)
+                else {
+                    continue
+                }
+                let needed = GradualWatch.evaluationsNeeded(signal)
+                report(
+                    at,
+                    "strategies.gradual: a \(timings.gradualWatch.rewindDescription) watch evaluating every "
+                        + "\(timings.gradualWatchInterval.rewindDescription) can never see \(service.name)'s \(signal.name) improve "
+                        + "(\(needed) healthy evaluations needed): make watch at least "
+                        + "\((timings.gradualWatchInterval * needed).rewindDescription) or watch_interval at most "
+                        + "\((timings.gradualWatch / needed).rewindDescription)")
+            }
+        }
     }
 
     // MARK: - server
 
     mutating func serverSettings(_ at: Located) -> ServerSettings {
         var settings = ServerSettings()
-        guard let fields = mapping(at, allowed: ["listen", "token"]) else { return settings }
+        guard let fields = mapping(at, allowed: Self.serverKeys) else { return settings }
         if let at = fields["listen"],
             let text = word(at, expected: "host:port like \(Defaults.listenHost):\(Defaults.listenPort)")
         {
@@ -70,16 +153,97 @@ extension ConfigReader {
                 )
             }
         }
-        if let at = fields["token"], let token = text(at) {
-            if !token.isSecret {
-                report(at, "put the token in an environment variable or a file: token: ${REWIND_API_TOKEN}")
-            } else if token.value.isEmpty {
-                report(at, "the token is empty; set it to a long random value")
-            } else {
-                settings.token = token
+        if let at = fields["token"], let token = apiSecret(at, hint: "token: ${REWIND_API_TOKEN}") {
+            settings.tokens.append(APIToken(name: APIToken.defaultName, token: token, scopes: Set(APIScope.allCases)))
+        }
+        if let at = fields["tokens"] { settings.tokens += apiTokens(at, after: settings.tokens) }
+        if let at = fields["allowed_hosts"], let hosts = list(at) {
+            for host in hosts {
+                guard let name = word(host, expected: "a host name like rewind.example.com") else { continue }
+                if name.isEmpty || name.contains(where: { $0 == "/" || $0 == " " || $0 == ":" || $0 == "@" }) {
+                    report(
+                        host,
+                        "'\(name)' is not a host name: write the name alone, without scheme, port or path (rewind.example.com)"
+                    )
+                } else {
+                    settings.allowedHosts.append(name.lowercased())
+                }
             }
         }
+        if let at = fields["idle_timeout"], let timeout = duration(at, .idleConnection) {
+            settings.idleTimeout = timeout
+        }
+        if let at = fields["max_connections"], let limit = count(at, CountBounds.connections) {
+            settings.maxConnections = limit
+        }
         return settings
+    }
+
+    /// A token value: a non-empty secret from `${…}`.
+    private mutating func apiSecret(_ at: Located, hint: String) -> ConfigText? {
+        guard let token = text(at, secret: "API token") else { return nil }
+        if !token.isSecret {
+            report(at, "put the token in an environment variable or a file: \(hint)")
+            return nil
+        }
+        if token.value.isEmpty {
+            report(at, "the token is empty; set it to a long random value")
+            return nil
+        }
+        return token
+    }
+
+    /// `server.tokens`: `{name, token, scopes}` each; names unique (`default` is `server.token`'s), a
+    /// secret never shared by two names (the actor would be ambiguous), at least one scope.
+    private mutating func apiTokens(_ at: Located, after earlier: [APIToken]) -> [APIToken] {
+        guard let entries = list(at) else { return [] }
+        var tokens: [APIToken] = []
+        let scopeWords = APIScope.allCases.map { ($0.rawValue, $0) }
+        for entry in entries {
+            guard let fields = mapping(entry, allowed: Self.apiTokenKeys) else { continue }
+            var name: String?
+            if let at = require(
+                fields, "name", hint: "name the token; changes made with it are recorded with this name"),
+                let written = self.name(at)
+            {
+                if !APIToken.isValidName(written) {
+                    report(at, "'\(written)' is not a token name: use letters, digits, '.', '_' or '-' (at most 64)")
+                } else if (earlier + tokens).contains(where: { $0.name == written }) {
+                    report(
+                        at,
+                        written == APIToken.defaultName
+                            ? "'default' is the name of server.token; choose another name"
+                            : "another token is already named '\(written)'; names must be unique")
+                } else {
+                    name = written
+                }
+            }
+            let secret = require(fields, "token", hint: "token: ${REWIND_CI_TOKEN}")
+                .flatMap { apiSecret($0, hint: "token: ${REWIND_CI_TOKEN}") }
+            var scopes: Set<APIScope> = []
+            if let at = require(
+                fields, "scopes", hint: "scopes: [\(APIScope.allCases.map(\.rawValue).joined(separator: ", "))]")
+            {
+                if let words = list(at) {
+                    for word in words { if let scope = choice(word, scopeWords) { scopes.insert(scope) } }
+                    if words.isEmpty {
+                        report(
+                            at,
+                            "give the token at least one scope: \(APIScope.allCases.map(\.rawValue).joined(separator: ", "))"
+                        )
+                    }
+                }
+            }
+            if let secret, let tokenAt = fields["token"],
+                (earlier + tokens).contains(where: { $0.token.value == secret.value })
+            {
+                report(tokenAt, "the same secret is given to two token names; give each name its own secret")
+                continue
+            }
+            guard let name, let secret, !scopes.isEmpty else { continue }
+            tokens.append(APIToken(name: name, token: secret, scopes: scopes))
+        }
+        return tokens
     }
 
     /// `host:port`, `[::1]:8786`; port 0 asks the system for a free port.
@@ -116,8 +280,7 @@ extension ConfigReader {
     mutating func healthRules(_ at: Located) -> (HealthRules, CheckDefaults) {
         var rules = HealthRules()
         var checks = CheckDefaults()
-        let allowed = ["critical", "non_critical", "recovery", "interval", "timeout", "confirm_interval"]
-        guard let fields = mapping(at, allowed: allowed) else { return (rules, checks) }
+        guard let fields = mapping(at, allowed: Self.healthKeys) else { return (rules, checks) }
         if let at = fields["critical"] {
             rules.critical = consecutiveRule(at, countKey: "failures", base: rules.critical)
         }
@@ -127,18 +290,18 @@ extension ConfigReader {
         if let at = fields["recovery"] {
             rules.recovery = consecutiveRule(at, countKey: "successes", base: rules.recovery)
         }
-        if let at = fields["interval"], let value = duration(at) { checks.interval = value }
-        if let at = fields["timeout"], let value = duration(at) { checks.timeout = value }
-        if let at = fields["confirm_interval"], let value = duration(at) { checks.confirmInterval = value }
+        if let at = fields["interval"], let value = duration(at, .interval) { checks.interval = value }
+        if let at = fields["timeout"], let value = duration(at, .timeout) { checks.timeout = value }
+        if let at = fields["confirm_interval"], let value = duration(at, .interval) { checks.confirmInterval = value }
         return (rules, checks)
     }
 
     /// `{ failures: 3, within: 2m }` over the defaults in `base`.
     mutating func consecutiveRule(_ at: Located, countKey: String, base: ConsecutiveRule) -> ConsecutiveRule {
         var rule = base
-        guard let fields = mapping(at, allowed: [countKey, "within"]) else { return rule }
-        if let at = fields[countKey], let value = count(at) { rule.count = value }
-        if let at = fields["within"], let value = duration(at) { rule.within = value }
+        guard let fields = mapping(at, allowed: Self.consecutiveRuleKeys(counting: countKey)) else { return rule }
+        if let at = fields[countKey], let value = count(at, CountBounds.consecutive) { rule.count = value }
+        if let at = fields["within"], let value = duration(at, .window) { rule.within = value }
         return rule
     }
 
@@ -146,26 +309,35 @@ extension ConfigReader {
 
     mutating func strategyTimings(_ at: Located) -> StrategyTimings {
         var timings = StrategyTimings()
-        guard let fields = mapping(at, allowed: ["immediate", "fast", "gradual", "canary"]) else { return timings }
-        if let at = fields["immediate"], let immediate = mapping(at, allowed: ["timeout", "freeze", "deadline"]) {
-            if let at = immediate["timeout"], let value = duration(at) { timings.immediateTimeout = value }
-            if let at = immediate["freeze"], let value = duration(at, allowZero: true) {
+        guard let fields = mapping(at, allowed: Self.strategyKeys) else { return timings }
+        if let at = fields["immediate"], let immediate = mapping(at, allowed: Self.immediateKeys) {
+            if let at = immediate["timeout"], let value = duration(at, .timeout) { timings.immediateTimeout = value }
+            if let at = immediate["freeze"], let value = duration(at, .delay) {
                 timings.immediateFreeze = value
             }
-            if let at = immediate["deadline"], let value = duration(at) { timings.immediateDeadline = value }
+            if let at = immediate["deadline"], let value = duration(at, .deadline) { timings.immediateDeadline = value }
         }
-        if let at = fields["fast"], let fast = mapping(at, allowed: ["timeout"]) {
-            if let at = fast["timeout"], let value = duration(at) { timings.fastTimeout = value }
+        if let at = fields["fast"], let fast = mapping(at, allowed: Self.fastKeys) {
+            if let at = fast["timeout"], let value = duration(at, .timeout) { timings.fastTimeout = value }
         }
-        if let at = fields["gradual"], let gradual = mapping(at, allowed: ["reduce_by", "watch", "traffic_timeout"]) {
+        if let at = fields["gradual"],
+            let gradual = mapping(at, allowed: Self.gradualKeys)
+        {
             if let at = gradual["reduce_by"], let value = fraction(at) { timings.gradualReduction = value }
-            if let at = gradual["watch"], let value = duration(at) { timings.gradualWatch = value }
-            if let at = gradual["traffic_timeout"], let value = duration(at) { timings.trafficTimeout = value }
+            if let at = gradual["watch"], let value = duration(at, .watch) { timings.gradualWatch = value }
+            if let at = gradual["watch_interval"], let value = duration(at, .interval) {
+                timings.gradualWatchInterval = value
+            }
+            if let at = gradual["traffic_timeout"], let value = duration(at, .timeout) {
+                timings.trafficTimeout = value
+            }
         }
-        if let at = fields["canary"], let canary = mapping(at, allowed: ["stop_timeout", "route_timeout", "analysis"]) {
-            if let at = canary["stop_timeout"], let value = duration(at) { timings.trafficTimeout = value }
-            if let at = canary["route_timeout"], let value = duration(at) { timings.canaryRouteTimeout = value }
-            if let at = canary["analysis"], let value = duration(at) { timings.canaryAnalysis = value }
+        if let at = fields["canary"], let canary = mapping(at, allowed: Self.canaryKeys) {
+            if let at = canary["stop_timeout"], let value = duration(at, .timeout) { timings.trafficTimeout = value }
+            if let at = canary["route_timeout"], let value = duration(at, .timeout) {
+                timings.canaryRouteTimeout = value
+            }
+            if let at = canary["analysis"], let value = duration(at, .due) { timings.canaryAnalysis = value }
         }
         return timings
     }
@@ -173,7 +345,9 @@ extension ConfigReader {
     /// A share of traffic: `50%` or `0.5`, more than 0 and at most 100 %.
     mutating func fraction(_ at: Located) -> Double? {
         guard let text = word(at, expected: "a percentage") else { return nil }
-        let value = text.hasSuffix("%") ? Double(text.dropLast().trimmingCharacters(in: .whitespaces)).map { $0 / 100 } : Double(text)
+        let value =
+            text.hasSuffix("%")
+            ? Double(text.dropLast().trimmingCharacters(in: .whitespaces)).map { $0 / 100 } : Double(text)
         guard let value, value > 0, value <= 1 else {
             report(at, "'\(text)' is not a share of traffic: write a percentage above 0 and at most 100, e.g. 50%")
             return nil
@@ -183,14 +357,17 @@ extension ConfigReader {
 
     mutating func verificationPolicy(_ at: Located) -> VerificationPolicy {
         var policy = VerificationPolicy()
-        let allowed = ["interval", "timeout", "max_attempts", "failure_threshold", "performance", "business"]
-        guard let fields = mapping(at, allowed: allowed) else { return policy }
+        guard let fields = mapping(at, allowed: Self.verificationKeys) else { return policy }
         if let at = fields["performance"] { policy.performance = validationPhase(at, default: policy.performance) }
         if let at = fields["business"] { policy.business = validationPhase(at, default: policy.business) }
-        if let at = fields["interval"], let value = duration(at) { policy.interval = value }
-        if let at = fields["timeout"], let value = duration(at) { policy.timeout = value }
-        if let at = fields["max_attempts"], let value = count(at) { policy.maxAttempts = value }
-        if let at = fields["failure_threshold"], let value = count(at) { policy.failureThreshold = value }
+        if let at = fields["interval"], let value = duration(at, .interval) { policy.interval = value }
+        if let at = fields["timeout"], let value = duration(at, .timeout) { policy.timeout = value }
+        if let at = fields["max_attempts"], let value = count(at, CountBounds.verificationAttempts) {
+            policy.maxAttempts = value
+        }
+        if let at = fields["failure_threshold"], let value = count(at, CountBounds.verificationAttempts) {
+            policy.failureThreshold = value
+        }
         if policy.failureThreshold > policy.maxAttempts, let at = fields["failure_threshold"] ?? fields["max_attempts"]
         {
             report(
@@ -204,26 +381,42 @@ extension ConfigReader {
 
     mutating func safetyLimits(_ at: Located) -> SafetyLimits {
         var limits = SafetyLimits()
-        guard let fields = mapping(at, allowed: ["cooldown", "max_automatic_rollbacks_per_hour"]) else { return limits }
-        if let at = fields["cooldown"], let value = duration(at, allowZero: true) { limits.cooldown = value }
-        if let at = fields["max_automatic_rollbacks_per_hour"], let value = count(at) {
+        guard let fields = mapping(at, allowed: Self.safetyKeys) else { return limits }
+        if let at = fields["cooldown"], let value = duration(at, .delay) { limits.cooldown = value }
+        if let at = fields["max_automatic_rollbacks_per_hour"], let value = count(at, CountBounds.rollbacksPerHour) {
             limits.maxAutomaticRollbacksPerHour = value
         }
         return limits
     }
 
+    mutating func retention(_ at: Located) -> RetentionPolicy {
+        var retention = RetentionPolicy()
+        guard let fields = mapping(at, allowed: Self.retentionKeys) else {
+            return retention
+        }
+        if let at = fields["closed_incidents"], let value = duration(at, .retainedFor) {
+            retention.closedIncidents = value
+        }
+        if let at = fields["deployments_per_service"], let value = count(at, CountBounds.retainedDeployments) {
+            retention.deploymentsPerService = value
+        }
+        if let at = fields["interval"], let value = duration(at, .pruneInterval) { retention.interval = value }
+        return retention
+    }
+
     /// Retries over the defaults in `base`. For platform calls `attempts` counts retries after the first call,
-    /// so 0 (never retry) is allowed; for notifications it counts every delivery attempt, so at least 1.
+    /// so 0 (never retry) is allowed; for notifications it counts every delivery attempt, so at least 1
+    /// (``CountBounds``).
     mutating func retryPolicy(
         _ at: Located,
         base: RetryPolicy = RetryPolicy(),
-        minimumAttempts: Int = 0
+        attempts: ClosedRange<Int> = CountBounds.platformRetries
     ) -> RetryPolicy {
         var policy = base
-        guard let fields = mapping(at, allowed: ["attempts", "base_delay", "max_delay"]) else { return policy }
-        if let at = fields["attempts"], let value = count(at, minimum: minimumAttempts) { policy.attempts = value }
-        if let at = fields["base_delay"], let value = duration(at) { policy.baseDelay = value }
-        if let at = fields["max_delay"], let value = duration(at) { policy.maxDelay = value }
+        guard let fields = mapping(at, allowed: Self.retryKeys) else { return policy }
+        if let at = fields["attempts"], let value = count(at, attempts) { policy.attempts = value }
+        if let at = fields["base_delay"], let value = duration(at, .retryDelay) { policy.baseDelay = value }
+        if let at = fields["max_delay"], let value = duration(at, .retryDelay) { policy.maxDelay = value }
         if policy.baseDelay > policy.maxDelay, let at = fields["base_delay"] ?? fields["max_delay"] {
             report(
                 at,

@@ -1,18 +1,25 @@
 import RewindCore
+import RewindSpecs
 import Yams
 
-/// `provider:` and `fallback:`: how a service is rolled back (`type: command` or `type: http`).
+/// `provider:` and `fallback:`: how a service is rolled back. The `command` and `http` types are read
+/// here; `git`, `railway`, `kubernetes` and `vercel` in their own files under Providers/.
 extension ConfigReader {
     static let providerTypes = ["command", "http", "git", "railway", "vercel", "kubernetes"]
-    static let commandKeys = ["type", "rollback", "current", "env", "timeout", "working_directory"]
+    /// Says which provider types exist, for a service that names none.
+    static var providerTypeHint: String { "a provider of type \(Suggestion.list(providerTypes))" }
+    static let commandKeys = ["type", "rollback", "current", "env", "timeout", "working_directory", "idempotent"]
     static let httpKeys = ["type", "rollback", "current", "status", "timeout"]
     static let requestKeys = ["method", "url", "headers", "body", "expect"]
+    /// What `current:` and `status:` of an http provider read besides the request.
+    static let currentExtraKeys = ["field"]
+    static let statusExtraKeys = ["operation_field", "field", "succeeded", "failed"]
     static let httpMethods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
     mutating func provider(_ at: Located) -> ProviderSpec? {
         guard let entries = rawMapping(at) else { return nil }
         guard let typeEntry = entries.first(where: { $0.name == "type" })?.value else {
-            report(at, "missing required key 'type'; use type: command or type: http")
+            report(at, "missing required key 'type'; use one of \(Suggestion.list(Self.providerTypes))")
             return nil
         }
         guard let type = choice(typeEntry, Self.providerTypes.map { ($0, $0) }) else { return nil }
@@ -35,12 +42,14 @@ extension ConfigReader {
         var spec = CommandProviderSpec(rollback: rollback ?? [])
         if let at = fields["current"] { spec.current = argumentVector(at) }
         if let at = fields["env"] { spec.environment = environmentVariables(at) }
-        if let at = fields["timeout"] { spec.timeout = duration(at) }
+        if let at = fields["timeout"] { spec.timeout = duration(at, .timeout) }
         if let at = fields["working_directory"] { spec.workingDirectory = filePath(at) }
+        if let at = fields["idempotent"] { spec.idempotent = bool(at) ?? false }
         return rollback == nil ? nil : spec
     }
 
-    /// A command as a list of arguments, never a shell line.
+    /// A command as a list of arguments, never a shell line. An argument holding a secret (`${…}`) is a
+    /// warning: a command line is visible to every user of the machine (`ps`), an environment is not.
     mutating func argumentVector(_ at: Located) -> [String]? {
         if case .scalar = at.node, !at.isNull {
             report(at, "write the command as a list of arguments, e.g. [vercel, rollback, \"{{target.id}}\", --yes]")
@@ -59,6 +68,7 @@ extension ConfigReader {
                 continue
             }
             checkPlaceholders(argument, at: element)
+            if argument.isSecret { warnSecretArgument(element) }
             arguments.append(argument.value)
         }
         if complete, arguments[0].isEmpty {
@@ -66,6 +76,27 @@ extension ConfigReader {
             return nil
         }
         return complete ? arguments : nil
+    }
+
+    /// The warning for an argument that holds `${…}`, naming the references (never their values).
+    private mutating func warnSecretArgument(_ at: Located) {
+        guard case .scalar(let scalar) = at.node, case .success(let parts) = Interpolation.parts(of: scalar.string)
+        else { return }
+        let references = parts.compactMap { part -> String? in
+            switch part {
+            case .environment(let name): "${\(name)}"
+            case .file(let path): "${file:\(path)}"
+            case .literal: nil
+            }
+        }
+        let named = references.joined(separator: ", ")
+        let variable =
+            parts.lazy.compactMap { if case .environment(let name) = $0 { name } else { nil } }.first ?? "SECRET"
+        warn(
+            at,
+            "this argument holds a secret (\(named)): a command line shows in `ps` to every user of the machine; "
+                + "pass it in env: instead (env: { \(variable): \"${\(variable)}\" }) and let the program read it from there"
+        )
     }
 
     mutating func environmentVariables(_ at: Located) -> [String: ConfigText] {
@@ -76,7 +107,7 @@ extension ConfigReader {
                 report(value, "'\(name)' is not a valid environment variable name: use letters, digits and _")
                 continue
             }
-            if let text = text(value) { variables[name] = text }
+            if let text = text(value, secret: "value of \(name)") { variables[name] = text }
         }
         return variables
     }
@@ -88,14 +119,15 @@ extension ConfigReader {
         let rollbackAt = require(fields, "rollback", hint: "the request that starts a rollback, with at least a url")
         let rollback = rollbackAt.flatMap { request($0, extraKeys: [], defaultMethod: "POST")?.request }
         var spec = HTTPProviderSpec(rollback: rollback ?? HTTPRequestSpec(url: ""))
-        if let at = fields["current"], let current = request(at, extraKeys: ["field"], defaultMethod: "GET") {
+        if let at = fields["current"], let current = request(at, extraKeys: Self.currentExtraKeys, defaultMethod: "GET")
+        {
             spec.current = current.request
             if let at = current.fields["field"], let value = name(at) { spec.currentField = value }
         }
         if let at = fields["status"],
             let status = request(
                 at,
-                extraKeys: ["operation_field", "field", "succeeded", "failed"],
+                extraKeys: Self.statusExtraKeys,
                 defaultMethod: "GET"
             )
         {
@@ -111,7 +143,7 @@ extension ConfigReader {
             }
             if let at = status.fields["failed"], let values = words(at) { spec.failedValues = values }
         }
-        if let at = fields["timeout"] { spec.timeout = duration(at) }
+        if let at = fields["timeout"] { spec.timeout = duration(at, .timeout) }
         return rollback == nil ? nil : spec
     }
 
@@ -158,7 +190,7 @@ extension ConfigReader {
                 report(value, "'\(name)' is not a valid header name")
                 continue
             }
-            if let text = text(value) {
+            if let text = text(value, secret: "\(name) header") {
                 checkPlaceholders(text, at: value)
                 headers[name] = text
             }
@@ -188,7 +220,8 @@ extension ConfigReader {
             }
             return .object(object)
         case .sequence(let sequence):
-            return .array(sequence.enumerated().compactMap { json(at.element($0.offset, node: $0.element), check: check) })
+            return .array(
+                sequence.enumerated().compactMap { json(at.element($0.offset, node: $0.element), check: check) })
         case .alias:
             report(at, "aliases are not supported here; write the value out")
             return nil
@@ -197,8 +230,13 @@ extension ConfigReader {
             switch isPlain ? at.node.tag.rawValue : Tag.Name.str.rawValue {
             case Tag.Name.null.rawValue: return .null
             case Tag.Name.bool.rawValue: return at.node.bool.map(JSONValue.bool)
-            case Tag.Name.int.rawValue: return at.node.int.map { .number(Double($0)) }
-            case Tag.Name.float.rawValue: return at.node.float.map(JSONValue.number)
+            case Tag.Name.int.rawValue, Tag.Name.float.rawValue:
+                let isInteger = at.node.tag.rawValue == Tag.Name.int.rawValue
+                guard let number = isInteger ? at.node.int.map(Double.init) : at.node.float, number.isFinite else {
+                    report(at, "\(at.shape) is not a number JSON can carry: write a finite number, or quote it as text")
+                    return nil
+                }
+                return .number(number)
             default:
                 guard let text = resolve(scalar.string, at: at) else { return nil }
                 check(&self, text, at)

@@ -1,10 +1,12 @@
 import Foundation
 import RewindCore
+import RewindSpecs
 
 /// `services:`: each watched service, its health checks and its dependencies.
 extension ConfigReader {
     static let serviceKeys = [
-        "depends_on", "rollback_timeout", "checks", "provider", "fallback", "class", "signals", "traffic", "flags", "migration",
+        "depends_on", "rollback_timeout", "checks", "provider", "fallback", "class", "signals", "traffic", "flags",
+        "migration",
         "rollout",
     ]
     static let checkKeys = ["name", "url", "severity", "interval", "timeout", "confirm_interval", "expect_status"]
@@ -15,20 +17,27 @@ extension ConfigReader {
         let at: Located
     }
 
-    mutating func services(_ at: Located, checkDefaults: CheckDefaults) -> [ServicePolicy] {
-        guard let entries = rawMapping(at) else { return [] }
+    /// Each service's policy, and how its platform, traffic, flags and migration are reached.
+    mutating func services(
+        _ at: Located, checkDefaults: CheckDefaults
+    )
+        -> ([ServicePolicy], [ServiceName: PlatformSpecs])
+    {
+        guard let entries = rawMapping(at) else { return ([], [:]) }
         guard !entries.isEmpty else {
             report(at, "list at least one service to watch, e.g. backend: with checks and a provider")
-            return []
+            return ([], [:])
         }
         var services: [ServicePolicy] = []
+        var platforms: [ServiceName: PlatformSpecs] = [:]
         var dependencies: [(service: Int, dependency: Dependency)] = []
         var dependsOnLines: [ServiceName: Located] = [:]
         for (name, value) in entries {
-            let (service, dependsOn, dependsOnAt) = service(name, value, checkDefaults: checkDefaults)
+            let (service, specs, dependsOn, dependsOnAt) = service(name, value, checkDefaults: checkDefaults)
             dependencies += dependsOn.map { (services.count, $0) }
             dependsOnLines[service.name] = dependsOnAt
             services.append(service)
+            platforms[service.name] = specs
         }
         resolve(dependencies, into: &services)
         if let cycle = Planner.dependencyCycle(in: services), let first = cycle.first {
@@ -38,22 +47,23 @@ extension ConfigReader {
                 "dependency cycle \(chain); a service cannot depend on itself, directly or through others"
             )
         }
-        return services
+        return (services, platforms)
     }
 
-    /// One service; its `depends_on` names are returned unchecked, with where they were written.
+    /// One service and its specs; its `depends_on` names are returned unchecked, with where they were written.
     private mutating func service(
         _ name: String,
         _ at: Located,
         checkDefaults: CheckDefaults
     )
-        -> (ServicePolicy, [Dependency], dependsOnAt: Located?)
+        -> (ServicePolicy, PlatformSpecs, [Dependency], dependsOnAt: Located?)
     {
         if !Self.isServiceName(name) {
             report(at, "'\(name)' is not a valid service name: use letters, digits, '-' and '_'")
         }
         var service = ServicePolicy(name: ServiceName(name))
-        guard let fields = mapping(at, allowed: Self.serviceKeys) else { return (service, [], nil) }
+        var platforms = PlatformSpecs()
+        guard let fields = mapping(at, allowed: Self.serviceKeys) else { return (service, platforms, [], nil) }
         var dependencies: [Dependency] = []
         if let at = fields["depends_on"], let entries = list(at) {
             for entry in entries {
@@ -62,30 +72,35 @@ extension ConfigReader {
                 }
             }
         }
-        if let at = fields["rollback_timeout"] { service.rollbackTimeout = duration(at) }
+        if let at = fields["rollback_timeout"] { service.rollbackTimeout = duration(at, .timeout) }
         if let at = require(fields, "checks", hint: "add at least one health check with a name and a url") {
             service.checks = checks(at, defaults: checkDefaults)
         }
-        if let at = require(fields, "provider", hint: "say how to roll back: type: command or type: http") {
-            service.provider = provider(at)
+        if let at = require(fields, "provider", hint: "say how to roll back: \(Self.providerTypeHint)") {
+            platforms.provider = provider(at)
         }
-        if let at = fields["fallback"] { service.fallback = provider(at) }
+        if let at = fields["fallback"] { platforms.fallback = provider(at) }
         if let at = fields["class"], let value = choice(at, ServiceClass.allCases.map { ($0.rawValue, $0) }) {
             service.serviceClass = value
         }
         if let at = fields["signals"] {
-            service.signals = signals(at, service: service.name, serviceClass: service.serviceClass, checks: service.checks)
+            service.signals = signals(
+                at, service: service.name, serviceClass: service.serviceClass, checks: service.checks)
         }
-        if let at = fields["traffic"] { service.traffic = trafficController(at) }
-        if let at = fields["flags"] { service.flags = featureFlags(at) }
-        if let at = fields["migration"] { service.migration = migration(at) }
+        if let at = fields["traffic"] { platforms.traffic = trafficController(at) }
+        if let at = fields["flags"] { platforms.flags = featureFlags(at) }
+        if let at = fields["migration"] { platforms.migration = migration(at) }
+        service.adopt(platforms)
         if let at = fields["rollout"], let value = choice(at, Rollout.allCases.map { ($0.rawValue, $0) }) {
             service.rollout = value
             if value == .canary, fields["traffic"] == nil {
-                report(at, "a canary rollout needs traffic control to stop the canary: add traffic: (type: cloudflare, kubernetes, or a flag rollout)")
+                report(
+                    at,
+                    "a canary rollout needs traffic control to stop the canary: add traffic: (type: cloudflare, kubernetes, or a flag rollout)"
+                )
             }
         }
-        return (service, dependencies, fields["depends_on"])
+        return (service, platforms, dependencies, fields["depends_on"])
     }
 
     /// Fills `dependsOn` with the names that exist; unknown names are problems with a did-you-mean.
@@ -158,9 +173,9 @@ extension ConfigReader {
         if let at = fields["severity"], let value = choice(at, CheckSeverity.allCases.map { ($0.rawValue, $0) }) {
             check.severity = value
         }
-        if let at = fields["interval"], let value = duration(at) { check.interval = value }
-        if let at = fields["timeout"], let value = duration(at) { check.timeout = value }
-        if let at = fields["confirm_interval"], let value = duration(at) { check.confirmInterval = value }
+        if let at = fields["interval"], let value = duration(at, .interval) { check.interval = value }
+        if let at = fields["timeout"], let value = duration(at, .timeout) { check.timeout = value }
+        if let at = fields["confirm_interval"], let value = duration(at, .interval) { check.confirmInterval = value }
         if let at = fields["expect_status"], let value = statusRange(at) { check.expectedStatuses = value }
         return name == nil ? nil : check
     }

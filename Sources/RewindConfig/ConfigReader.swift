@@ -63,14 +63,32 @@ struct ConfigReader {
     /// Absolute folder of the configuration file: relative paths start here.
     let folder: String
     let environment: [String: String]
+    /// With `config validate --skip-secrets`: a variable that is not set, or a `${file:…}` that does not
+    /// exist or cannot be read, is noted in ``notChecked`` instead of being a problem.
+    let skipsAbsentSecrets: Bool
     private(set) var problems: [ConfigProblem] = []
-    /// Every value resolved from `${…}`, for the Redactor.
+    /// Worth fixing, but the file is used as it is.
+    private(set) var warnings: [ConfigProblem] = []
+    /// Every secret value resolved from `${…}` (see ``Secrecy``), for the Redactor.
     private(set) var secrets: [String] = []
+    /// The values left unchecked because a secret was absent (only when ``skipsAbsentSecrets``).
+    private(set) var notChecked: [ConfigProblem] = []
+    /// For each path whose value was not checked, the number of problems reported before its value was read:
+    /// problems at that path from then on are about a placeholder, not about what the file says.
+    private(set) var uncheckedSince: [String: Int] = [:]
 
-    init(file: String, folder: String, environment: [String: String]) {
+    init(file: String, folder: String, environment: [String: String], skipsAbsentSecrets: Bool = false) {
         self.file = file
         self.folder = folder
         self.environment = environment
+        self.skipsAbsentSecrets = skipsAbsentSecrets
+    }
+
+    /// The problems, less those about values that were not checked.
+    var checkedProblems: [ConfigProblem] {
+        problems.enumerated().filter { index, problem in
+            uncheckedSince[problem.path].map { index < $0 } ?? true
+        }.map(\.element)
     }
 
     mutating func report(_ at: Located, _ message: String) {
@@ -79,6 +97,11 @@ struct ConfigReader {
 
     mutating func report(line: Int, path: String, _ message: String) {
         problems.append(ConfigProblem(file: file, line: line, path: path, message: message))
+    }
+
+    /// A warning: reported by `rewind config validate`, the file stays valid.
+    mutating func warn(_ at: Located, _ message: String) {
+        warnings.append(ConfigProblem(file: file, line: at.line, path: at.path, message: message, severity: .warning))
     }
 
     // MARK: - Collections
@@ -153,25 +176,25 @@ struct ConfigReader {
         return scalar.string
     }
 
-    /// A duration such as `30s`, `2m`, `1h`, `1h30m` or `250ms`. Zero is accepted only when `allowZero`.
-    mutating func duration(_ at: Located, allowZero: Bool = false) -> Duration? {
+    /// A duration such as `30s`, `2m`, `1h`, `1h30m` or `250ms`, inside `bounds` (see ``DurationBounds``).
+    mutating func duration(_ at: Located, _ bounds: DurationBounds) -> Duration? {
         guard let text = word(at, expected: "a duration like 30s") else { return nil }
         guard let duration = Duration.parseRewind(text) else {
             report(at, "invalid duration '\(text)': use \(Duration.acceptedForms)")
             return nil
         }
-        if duration == .zero && !allowZero {
-            report(at, "must be longer than 0s")
+        guard bounds.contains(duration) else {
+            report(at, bounds.problem(got: text))
             return nil
         }
         return duration
     }
 
-    /// A whole number of at least `minimum` (counts of failures, attempts, rollbacks).
-    mutating func count(_ at: Located, minimum: Int = 1) -> Int? {
-        let expected = "a whole number ≥ \(minimum)"
+    /// A whole number inside `range` (counts of failures, attempts, rollbacks; sizes).
+    mutating func count(_ at: Located, _ range: ClosedRange<Int>) -> Int? {
+        let expected = "a whole number from \(range.lowerBound) to \(range.upperBound)"
         guard let text = word(at, expected: expected) else { return nil }
-        guard let value = Int(text), value >= minimum else {
+        guard let value = Int(text), range.contains(value) else {
             report(at, "expected \(expected), got \(at.shape)")
             return nil
         }
@@ -210,62 +233,90 @@ struct ConfigReader {
     }
 
     /// Free text with `${NAME}` and `${file:…}` resolved. Numbers and booleans are taken as written.
-    mutating func text(_ at: Located) -> ConfigText? {
+    /// `secret` names what the key holds when it holds a credential (see ``Secrecy``), e.g. "bot token".
+    mutating func text(_ at: Located, secret: String? = nil) -> ConfigText? {
         guard let written = word(at, expected: "text") else { return nil }
-        return resolve(written, at: at)
+        return resolve(written, at: at, secret: secret)
     }
 
-    /// Resolves the references in `written`; each missing variable or unreadable file is a problem.
-    mutating func resolve(_ written: String, at: Located) -> ConfigText? {
-        let parts: [Interpolation.Part]
-        switch Interpolation.parts(of: written) {
+    /// Resolves the references in `written`; each missing variable or unreadable file is a problem (or, when
+    /// absent secrets are skipped, a note that the value was not checked).
+    ///
+    /// The value is a secret (``ConfigText/isSecret``, and in the ``Redactor``) by the rules of ``Secrecy``:
+    /// `secret` (what the key holds, when it holds a credential) makes every reference in it one.
+    mutating func resolve(_ written: String, at: Located, secret: String? = nil) -> ConfigText? {
+        let parts: [(part: Interpolation.Part, marked: Bool)]
+        switch Interpolation.markedParts(of: written) {
         case .success(let found): parts = found
         case .failure(let error):
             report(at, error.message)
             return nil
         }
+        let purpose = secret.map { " (the \($0))" } ?? ""
         var value = ""
-        var isSecret = false
+        var resolved: [(value: String, secret: Bool)] = []
+        // Where the value came from (variable names, `file:` paths), never the values: for messages.
+        var sources: [String] = []
         var complete = true
-        for part in parts {
+        var unchecked = false
+        for (part, marked) in parts {
+            let found: String?
+            let name: String
+            let absent: String
             switch part {
             case .literal(let literal):
                 value += literal
-            case .environment(let name):
-                guard let resolved = environment[name] else {
-                    report(at, "environment variable \(name) is not set; export it or use ${file:/path/to/file}")
-                    complete = false
-                    continue
+                continue
+            case .environment(let variable):
+                found = environment[variable]
+                name = variable
+                absent = "environment variable \(variable)\(purpose) is not set"
+                if found == nil, !skipsAbsentSecrets {
+                    report(at, "\(absent); export it or use ${file:/path/to/file}")
                 }
-                value += resolved
-                remember(resolved)
-                isSecret = true
+                sources.append(variable)
             case .file(let path):
                 let absolute = absolutePath(path)
-                guard let resolved = Self.readSecretFile(absolute) else {
-                    report(at, "cannot read \(absolute) for ${file:…}; check that the file exists and is readable")
-                    complete = false
-                    continue
+                name = Secrecy.fileName(absolute)
+                switch SecretFile.contents(of: absolute) {
+                case .success(let text):
+                    found = text
+                    absent = ""
+                case .failure(let problem):
+                    found = nil
+                    absent = "\(absolute)\(purpose) for ${file:…} cannot be read"
+                    if !(skipsAbsentSecrets && problem.isAbsent) {
+                        report(at, problem.message(absolute))
+                        complete = false
+                        continue
+                    }
                 }
-                value += resolved
-                remember(resolved)
-                isSecret = true
+                sources.append("file:\(path)")
             }
+            guard let found else {
+                if skipsAbsentSecrets {
+                    notChecked.append(
+                        ConfigProblem(file: file, line: at.line, path: at.path, message: "not checked: \(absent)"))
+                    unchecked = true
+                    value += Self.uncheckedPlaceholder
+                } else {
+                    complete = false
+                }
+                continue
+            }
+            value += found
+            resolved.append((found, secret != nil || marked || Secrecy.namesCredential(name)))
         }
-        return complete ? ConfigText(value, isSecret: isSecret) : nil
+        guard complete else { return nil }
+        if unchecked, uncheckedSince[at.path] == nil { uncheckedSince[at.path] = problems.count }
+        let isCredentialURL = !resolved.isEmpty && Secrecy.isCredentialURL(value)
+        let secretValues = resolved.filter { $0.secret || isCredentialURL }.map(\.value)
+        secrets += secretValues.filter { !$0.isEmpty }
+        return ConfigText(value, isSecret: !secretValues.isEmpty || (unchecked && secret != nil), sources: sources)
     }
 
-    private mutating func remember(_ secret: String) {
-        if !secret.isEmpty { secrets.append(secret) }
-    }
-
-    private static func readSecretFile(_ path: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-        else { return nil }
-        var trimmed = Substring(text)
-        while let last = trimmed.last, last == "\n" || last == "\r" || last == "\r\n" { trimmed = trimmed.dropLast() }
-        return String(trimmed)
-    }
+    /// What stands for a value `--skip-secrets` did not read: non-empty, so that the checks of the rest go on.
+    static let uncheckedPlaceholder = "unchecked"
 
     /// `text` in a message: quoted when it is plain, described when it holds a secret.
     static func shown(_ text: ConfigText) -> String {

@@ -1,4 +1,5 @@
-/// The `${NAME}` and `${file:/path}` references a configuration string may hold.
+/// The `${NAME}` and `${file:/path}` references a configuration string may hold, each optionally marked
+/// `${secret:NAME}` / `${secret:file:/path}` to be treated as a secret wherever it is used.
 ///
 /// `$${` writes a literal `${`. Anything else with a `$` is literal text, so `$HOME` in an argument
 /// stays `$HOME`: commands never go through a shell.
@@ -12,8 +13,14 @@ enum Interpolation {
     }
 
     /// Splits `text` into literal text and references, or returns a message saying what is malformed.
+    /// A `${secret:…}` mark is dropped; ``markedParts(of:)`` keeps it.
     static func parts(of text: String) -> Result<[Part], InterpolationError> {
-        var parts: [Part] = []
+        markedParts(of: text).map { $0.map(\.part) }
+    }
+
+    /// Splits `text` like ``parts(of:)``, telling for each part whether it was written `${secret:…}`.
+    static func markedParts(of text: String) -> Result<[(part: Part, marked: Bool)], InterpolationError> {
+        var parts: [(part: Part, marked: Bool)] = []
         var literal = ""
         var rest = Substring(text)
         while let dollar = rest.firstIndex(of: "$") {
@@ -31,25 +38,30 @@ enum Interpolation {
             }
             let inside = afterDollar.dropFirst()
             guard let close = inside.firstIndex(of: "}") else { return .failure(.unclosed) }
-            let reference = String(inside[..<close])
+            var reference = Substring(inside[..<close])
             rest = inside[inside.index(after: close)...]
             if !literal.isEmpty {
-                parts.append(.literal(literal))
+                parts.append((.literal(literal), false))
                 literal = ""
             }
+            let marked = reference.hasPrefix(secretMark)
+            if marked { reference = reference.dropFirst(secretMark.count) }
             if reference.hasPrefix("file:") {
                 let path = String(reference.dropFirst("file:".count))
                 guard !path.isEmpty else { return .failure(.emptyFilePath) }
-                parts.append(.file(path))
+                parts.append((.file(path), marked))
             } else {
-                guard isVariableName(reference) else { return .failure(.invalidName(reference)) }
-                parts.append(.environment(reference))
+                guard isVariableName(String(reference)) else { return .failure(.invalidName(String(reference))) }
+                parts.append((.environment(String(reference)), marked))
             }
         }
         literal += rest
-        if !literal.isEmpty { parts.append(.literal(literal)) }
+        if !literal.isEmpty { parts.append((.literal(literal), false)) }
         return .success(parts)
     }
+
+    /// `${secret:NAME}`, `${secret:file:/path}`.
+    static let secretMark = "secret:"
 
     static func isVariableName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, first == "_" || isASCIILetter(first) else { return false }
@@ -73,7 +85,8 @@ enum InterpolationError: Error, Equatable {
         case .emptyFilePath:
             "${file:} needs a path, e.g. ${file:/run/secrets/rewind-token}"
         case .invalidName(let name):
-            "'${\(name)}' is not a valid reference: write ${NAME} (letters, digits, _) or ${file:/path}"
+            "'${\(name)}' is not a valid reference: write ${NAME} (letters, digits, _) or ${file:/path}, "
+                + "marked ${secret:NAME} to keep it out of every message"
         }
     }
 }

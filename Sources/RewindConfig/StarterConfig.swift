@@ -1,15 +1,55 @@
+import Foundation
+
 /// What `rewind init` prints: a complete, commented `rewind.yaml` with the rollback guide's three
-/// services and every default written out. It parses with no environment at all; a test keeps its
-/// numbers equal to RewindCore's ``Defaults``.
+/// services, its notification channels and routing, and every default written out. It needs the
+/// channels' credentials (``variables``) from the environment, and validates without them with
+/// `rewind config validate --skip-secrets`; a test keeps its numbers equal to RewindCore's ``Defaults``.
 public enum StarterConfig {
+    /// The environment variables the starter reads, each with what it is for.
+    public static let variables: [(name: String, purpose: String)] = [
+        ("SLACK_BOT_TOKEN", "the Slack bot token that posts to #alerts-critical and #alerts-high"),
+        ("PAGERDUTY_ROUTING_KEY", "the PagerDuty Events API v2 integration key (P1 pages)"),
+        ("SMTP_USERNAME", "the SMTP login of the on-call, devops and management email"),
+        ("SMTP_PASSWORD", "the SMTP password of that login"),
+    ]
+
+    /// The starter with `server.token` read from `tokenFile` (`${file:…}`; a relative path is
+    /// relative to the configuration file), for `rewind init`, which writes that file.
+    public static func yaml(tokenFile: String) -> String {
+        yaml.replacingOccurrences(
+            of: tokenLines,
+            with: """
+                  # Every API call but /healthz, /readyz and /metrics needs this bearer token. `rewind init`
+                  # wrote it (32 random bytes, hex, mode 0600); the CLI reads it through this file too. Scoped
+                  # tokens (read, events, operate) for CI and applications: server.tokens, see the README.
+                  token: ${file:\(tokenFile)}
+
+                """)
+    }
+
+    static let tokenLines = """
+          # Every API call but /healthz, /readyz and /metrics needs a bearer token once one is set (and
+          # listening beyond loopback needs one). Keep it out of this file: put it in an environment
+          # variable or a file, then uncomment one of these lines. `rewind init` writes such a file.
+          # token: ${REWIND_API_TOKEN}
+          # token: ${file:/run/secrets/rewind-api-token}
+
+        """
+
     public static let yaml: String = """
+        # yaml-language-server: $schema=rewind.schema.json
         # rewind.yaml: what Rewind watches, when it rolls back, and how.
+        # Editors check it as you type with: rewind config schema > rewind.schema.json (beside this file)
         # Check it with:   rewind config validate rewind.yaml
+        #   (in CI, without the secrets: rewind config validate --skip-secrets rewind.yaml)
+        # It reads SLACK_BOT_TOKEN, PAGERDUTY_ROUTING_KEY, SMTP_USERNAME and SMTP_PASSWORD (see notifications).
         # Run it with:     rewind serve --config rewind.yaml
         #
         # Durations are written 30s, 2m, 1h, 1h30m or 250ms. Relative paths are relative to this file.
-        # Any text value may read a secret: ${NAME} (an environment variable) or ${file:/path/to/file}.
-        # Secrets are never printed; Rewind redacts them from logs, output and notifications.
+        # Any text value may read ${NAME} (an environment variable) or ${file:/path/to/file}. Values of
+        # credential keys (tokens, passwords, keys, webhook URLs, headers, env:), of variables named like
+        # one (…TOKEN, …PASSWORD, …SECRET, …API_KEY) and URLs with credentials are secrets: never printed,
+        # redacted from logs, output and notifications. Mark any other one ${secret:NAME}.
 
         # enforce: decide, roll back, verify, notify.
         # observe: decide and record everything, act on nothing ("would roll back"). Good for onboarding.
@@ -20,8 +60,9 @@ public enum StarterConfig {
 
         server:
           listen: 127.0.0.1:8786      # the API, dashboard, webhooks and /metrics
-          # API calls that change anything (freeze, manual rollback) need a bearer token. Keep it out of
-          # this file: put it in an environment variable or a file, then uncomment one of these lines.
+          # Every API call but /healthz, /readyz and /metrics needs a bearer token once one is set (and
+          # listening beyond loopback needs one). Keep it out of this file: put it in an environment
+          # variable or a file, then uncomment one of these lines. `rewind init` writes such a file.
           # token: ${REWIND_API_TOKEN}
           # token: ${file:/run/secrets/rewind-api-token}
 
@@ -77,6 +118,10 @@ public enum StarterConfig {
           cooldown: 15m                          # a second automatic rollback within 15 minutes escalates instead
           max_automatic_rollbacks_per_hour: 3    # at most 3 automatic rollbacks per service per hour
 
+        # What is kept: closed incidents 90 days after closing, the 50 newest deployments per service (and
+        # the live one with its rollback targets); the daemon prunes every hour.
+        retention: { closed_incidents: 2160h, deployments_per_service: 50, interval: 1h }
+
         # Transient platform errors are retried 3 times, with jittered backoff from 500ms up to 5s.
         retry: { attempts: 3, base_delay: 500ms, max_delay: 5s }
 
@@ -86,52 +131,63 @@ public enum StarterConfig {
           timeout: 10s                           # one delivery attempt may take this long
           retry: { attempts: 5, base_delay: 1s, max_delay: 1m }   # then it is reported as failed
           #
-          # The guide's channels. Uncomment, replace the example addresses, and export the variables
-          # they name before `rewind serve`: credentials are never written in this file.
-          # channels:
-          #   slack-critical: { type: slack_chat, token: "${SLACK_BOT_TOKEN}", channel: "#alerts-critical" }
-          #   slack-high:     { type: slack_chat, token: "${SLACK_BOT_TOKEN}", channel: "#alerts-high" }
-          #   pagerduty:      { type: pagerduty, routing_key: "${PAGERDUTY_ROUTING_KEY}" }   # P1
-          #   oncall-email:
-          #     type: email
-          #     host: smtp.example.com
-          #     security: starttls                 # port 587; tls uses 465
-          #     username: "${SMTP_USERNAME}"
-          #     password: "${SMTP_PASSWORD}"
-          #     from: rewind@example.com
-          #     to: [oncall@example.com]
-          #   devops-email:
-          #     type: email
-          #     host: smtp.example.com
-          #     username: "${SMTP_USERNAME}"
-          #     password: "${SMTP_PASSWORD}"
-          #     from: rewind@example.com
-          #     to: [devops@example.com]
-          #   management-email:
-          #     type: email
-          #     host: smtp.example.com
-          #     username: "${SMTP_USERNAME}"
-          #     password: "${SMTP_PASSWORD}"
-          #     from: rewind@example.com
-          #     to: [management@example.com]
-          #   Other types: slack_webhook (url), teams (url), opsgenie (api_key), webhook (url, secret).
-          #   Any channel may replace a message with a Mustache template: templates: { failed: "…" }.
+          # The guide's channels. Replace the example addresses, and give Rewind the variables they
+          # name before `rewind serve` (credentials are never written in this file; `${file:/path}`
+          # reads one from a file instead). `rewind config validate --skip-secrets` checks the rest
+          # without them, e.g. in CI; without that flag it names every variable that is not set.
+          channels:
+            slack-critical: { type: slack_chat, token: "${SLACK_BOT_TOKEN}", channel: "#alerts-critical" }
+            slack-high:     { type: slack_chat, token: "${SLACK_BOT_TOKEN}", channel: "#alerts-high" }
+            pagerduty:      { type: pagerduty, routing_key: "${PAGERDUTY_ROUTING_KEY}" }   # P1 for critical
+            oncall-email:
+              type: email
+              host: smtp.example.com
+              security: starttls                 # port 587; tls uses 465
+              username: "${SMTP_USERNAME}"
+              password: "${SMTP_PASSWORD}"
+              from: rewind@example.com
+              to: [oncall@example.com]
+            devops-email:
+              type: email
+              host: smtp.example.com
+              username: "${SMTP_USERNAME}"
+              password: "${SMTP_PASSWORD}"
+              from: rewind@example.com
+              to: [devops@example.com]
+            management-email:
+              type: email
+              host: smtp.example.com
+              username: "${SMTP_USERNAME}"
+              password: "${SMTP_PASSWORD}"
+              from: rewind@example.com
+              to: [management@example.com]
+            # Other types: slack_webhook (url), teams (url), opsgenie (api_key), webhook (url, secret).
+            # Any channel may replace a message with a Mustache template: templates: { failed: "…" }.
           #
-          # Which channels hear each event. An event left out goes to every channel.
-          # routes:
-          #   initiated: [console, slack-critical, oncall-email, pagerduty]
-          #   completed: [console, slack-high, devops-email, pagerduty]   # PagerDuty: resolves the incident
-          #   failed:    [console, slack-critical, oncall-email, pagerduty]
-          #   escalated: [console, slack-critical, oncall-email, pagerduty]
-          #   would_roll_back: [console, slack-high]                      # observe mode pages nobody
+          # Who hears what: a notice goes to the channels of every rule it matches (a condition left
+          # out matches anything); a notice no rule matches goes to every channel.
+          routes:
+            # An immediate rollback (a critical failure) pages on-call: #alerts-critical, on-call email, PagerDuty P1.
+            - { when: { event: initiated, strategy: immediate }, to: [console, slack-critical, oncall-email, pagerduty] }
+            # A fast, gradual or canary rollback tells devops at high priority.
+            - { when: { event: initiated, strategy: fast },    to: [console, slack-high, devops-email] }
+            - { when: { event: initiated, strategy: gradual }, to: [console, slack-high, devops-email] }
+            - { when: { event: initiated, strategy: canary },  to: [console, slack-high, devops-email] }
+            # Completed: #alerts-high and the devops email (PagerDuty hears it too, to resolve its incident).
+            - { when: { event: completed }, to: [console, slack-high, devops-email, pagerduty] }
+            # Failed, or nothing to roll back: the critical channels and PagerDuty.
+            - { when: { event: failed },    to: [console, slack-critical, oncall-email, pagerduty] }
+            - { when: { event: escalated }, to: [console, slack-critical, oncall-email, pagerduty] }
+            # Observe mode pages nobody.
+            - { when: { event: would_roll_back }, to: [console, slack-high] }
           #
           # Who each escalation below reaches.
-          # audiences:
-          #   oncall:     [pagerduty, oncall-email]
-          #   management: [management-email]
-          #   devops:     [devops-email, slack-high]
-          #   product:    [slack-high]
-          #   security:   [slack-critical, oncall-email]
+          audiences:
+            oncall:     [pagerduty, oncall-email]
+            management: [management-email]
+            devops:     [devops-email, slack-high]
+            product:    [slack-high]
+            security:   [slack-critical, oncall-email]
 
         escalation:
           # Immediate (rollback failed, security breach, critical service down): on-call now, management in 5 minutes.
@@ -139,7 +195,7 @@ public enum StarterConfig {
           # Delayed (slow rollback, performance still bad, high business impact): devops in 15, product in 30 minutes.
           delayed:   { devops: 15m, product: 30m }
           post_mortem_within: 24h                # a post-mortem is scheduled within 24 hours
-          slow_rollback_after: 5m                # a rollback still running after 5 minutes counts as slow
+          slow_rollback_after: 5m                # delayed pages (from detection) never before this; only a rollback still rolling back is paged
 
         # Rewind learns deployments from each provider's listing (incrementally where the API allows:
         # Vercel `since`, Railway cursors, Kubernetes resourceVersion) and from POST /api/v1/deployments.
@@ -150,10 +206,11 @@ public enum StarterConfig {
         # which hands work to a worker on Railway. A service is rolled back before the services it
         # depends on, so that no live version calls an API its dependency no longer has.
         #
-        # The platform CLIs read their own credentials from the environment Rewind runs in
-        # (VERCEL_TOKEN for vercel, RAILWAY_TOKEN for railway): export them before `rewind serve`.
-        # Commands are argument lists, never shell lines. Placeholders: {{service}}, {{target.id}},
-        # {{target.version}}, {{current.id}}, {{incident.id}}.
+        # Commands run with a minimal environment (PATH, HOME, USER, LANG, LC_*, TZ, TMPDIR), never all of
+        # Rewind's: a CLI finds the login it keeps under HOME (`vercel login`, `railway login`), and a token
+        # is passed by name with env:, e.g. env: { VERCEL_TOKEN: "${VERCEL_TOKEN}" } (never as an argument:
+        # arguments show in `ps`). Commands are argument lists, never shell lines. Placeholders: {{service}},
+        # {{target.id}}, {{target.version}}, {{current.id}}, {{incident.id}}.
         services:
           frontend:
             depends_on: [backend]
@@ -177,6 +234,7 @@ public enum StarterConfig {
             provider:
               type: command
               rollback: [vercel, rollback, "{{target.id}}", --yes]
+              # env: { VERCEL_TOKEN: "${VERCEL_TOKEN}" }   # unless `vercel login` was run as Rewind's user
               # current: [...]       # optional: a command that prints the live deployment id
             fallback:                # if the rollback fails: promote the known-good deployment instead
               type: command
@@ -216,7 +274,7 @@ public enum StarterConfig {
             # `irreversible: true` marks a migration with no down step (people restore from a backup).
             # migration:
             #   rollback: [./bin/migrate, down, --to, "{{target.version}}"]
-            #   environment: { DATABASE_URL: "${DATABASE_URL}" }
+            #   env: { DATABASE_URL: "${DATABASE_URL}" }
 
           worker:
             rollback_timeout: 3m     # the guide: Railway rollback timeout 3 minutes

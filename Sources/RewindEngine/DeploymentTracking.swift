@@ -1,5 +1,4 @@
 import Logging
-import Metrics
 import RewindCore
 import RewindPorts
 import Synchronization
@@ -13,7 +12,7 @@ import Synchronization
 // the supervisor stays the only writer of deployments, so a slow or hanging platform never blocks a
 // decision.
 //
-// The supervisor (``RewindEngine/applyTracking(_:active:)``):
+// The supervisor (``Supervisor``, for a `.tracked` event):
 // - records deployments it did not know (suspect, not live). Re-recording never lowers trust: known-good
 //   marks live in the store and survive restarts and re-listings (`DeploymentRecordMerge`);
 // - maps a live deployment that *restores* an older one (Railway rolls back by creating a new deployment)
@@ -25,24 +24,11 @@ import Synchronization
 //   changing it), and not from a reading that is stale: one taken before a live change went through the
 //   supervisor, or before an incident of the service ended.
 //
+// A listed deployment whose id breaks `DeploymentIdentifier`'s rule is not recorded (a warning says which).
+//
 // Failures are logged with the provider's message (redacted), counted in `rewind_tracking_errors_total
 // {service}`, and after ``DeploymentTracker/failuresBeforeWarning`` consecutive ones reported once as a
 // monitoring warning (log and `rewind status`). Never a rollback, never an incident.
-
-/// What one poll of a platform learnt, for the supervisor.
-struct TrackingReport: Sendable {
-    var service: ServiceName
-    /// The platform's kind (`vercel`, `railway`, …), for logs.
-    var platform: String
-    /// Deployments listed by this poll: new ones since the cursor, or all of them.
-    var listed: [PlatformDeployment]
-    /// The live deployment; nil when the platform cannot tell.
-    var live: PlatformDeployment?
-    /// When the poll started, and the service's live generation then: a reading older than a live
-    /// change made through the supervisor is not applied.
-    var readAt: Timestamp
-    var generation: Int
-}
 
 /// Consecutive failures of one service's tracking: a warning once after `threshold` of them, a notice when
 /// it answers again. A value owned by its tracker task.
@@ -126,34 +112,47 @@ struct DeploymentTracker: Sendable {
     }
 }
 
-extension RewindEngine {
-    /// Polls `service`'s platform every `trackingInterval`, forever; the first poll at once.
-    func trackDeployments(_ service: ServiceName, provider: any PlatformProvider) async throws {
+/// Polls one service's platform every `interval`, forever (the first poll at once), and sends what
+/// each poll learnt to the supervisor.
+struct TrackingService: Sendable {
+    let service: ServiceName
+    let provider: any PlatformProvider
+    let interval: Duration
+    let clock: any RewindClock
+    let board: StatusBoard
+    let inbox: Mailbox<SupervisorCommand>
+    let redactor: Redactor
+    let metrics: RewindMetrics
+    let logger: Logger
+
+    func run() async throws {
         let box = TrackerBox(DeploymentTracker(service: service, provider: provider))
         var health = TrackingHealth(threshold: DeploymentTracker.failuresBeforeWarning)
         let source = "\(provider.kind) deployments of \(service)"
-        let deadline = min(DeploymentTracker.deadline, deps.trackingInterval)
+        let deadline = min(DeploymentTracker.deadline, interval)
         while true {
-            let readAt = deps.clock.now
-            let generation = generations.withLock { $0[service, default: 0] }
+            let readAt = clock.now
+            let generation = board.generation(of: service)
             do {
-                let (listed, live) = try await withDeadline(deadline, clock: deps.clock) { try await box.poll() }
-                continuationYield(
-                    .tracked(
-                        TrackingReport(
-                            service: service, platform: provider.kind, listed: listed, live: live, readAt: readAt,
-                            generation: generation)))
+                let (polled, polledLive) = try await withDeadline(deadline, clock: clock) { try await box.poll() }
+                let (listed, live) = usable(polled, live: polledLive)
+                inbox.send(
+                    .event(
+                        .tracked(
+                            TrackingReport(
+                                service: service, platform: provider.kind, listed: listed, live: live, readAt: readAt,
+                                generation: generation))))
                 if case .recovered(let failures) = health.succeeded() {
                     logger.notice(
                         "deployment tracking answers again",
                         metadata: ["rewind.service": "\(service)", "rewind.failures": "\(failures)"])
-                    updateTrackingStatus(source, ok: true, at: deps.clock.now, detail: "")
+                    board.trackingHealth(source, ok: true, at: clock.now, detail: "")
                 }
             } catch  where Task.isCancelled {
                 throw CancellationError()
             } catch {
-                let detail = deps.redactor.redact((error as? any RewindError)?.message ?? String(describing: error))
-                Counter(label: "rewind_tracking_errors_total", dimensions: [("service", service.rawValue)]).increment()
+                let detail = redactor.redact((error as? any RewindError)?.message ?? String(describing: error))
+                metrics.trackingFailed(service)
                 let event = health.failed(at: readAt)
                 logger.warning(
                     "could not read deployments from the platform",
@@ -169,95 +168,44 @@ extension RewindEngine {
                             "rewind.service": "\(service)", "rewind.platform": "\(provider.kind)",
                             "rewind.since": "\(since)", "rewind.failures": "\(count)", "rewind.error": "\(detail)",
                         ])
-                    updateTrackingStatus(
+                    board.trackingHealth(
                         source, ok: false, at: since, detail: "\(count) polls failed in a row: \(detail)")
                 } else if health.reported {
-                    updateTrackingStatus(source, ok: false, at: readAt, detail: detail)
+                    board.trackingHealth(source, ok: false, at: readAt, detail: detail)
                 }
             }
-            try await deps.clock.sleep(for: deps.trackingInterval)
+            try await clock.sleep(for: interval)
         }
     }
+}
 
-    /// Shows a failing (or recovered) platform listing among the monitoring sources of `rewind status`.
-    private func updateTrackingStatus(_ source: String, ok: Bool, at: Timestamp, detail: String) {
-        monitoring.withLock { sources in
-            var health = sources[source] ?? MonitoringHealth(source: source, after: .zero)
-            _ = health.observe(ok: ok, at: at, detail: detail)
-            sources[source] = health
+extension TrackingService {
+    /// What a poll learnt minus the deployments whose id breaks ``DeploymentIdentifier``'s rule (a
+    /// provider would later put that id into a command line or a URL): each is skipped with a warning.
+    func usable(
+        _ listed: [PlatformDeployment], live: PlatformDeployment?
+    ) -> ([PlatformDeployment], PlatformDeployment?) {
+        var refused: [(id: String, problem: String)] = []
+        let kept = listed.filter { deployment in
+            guard let problem = DeploymentIdentifier.problem(deployment.id) else { return true }
+            refused.append((deployment.id, problem))
+            return false
         }
-    }
-
-    /// Applies what a poll learnt (supervisor only): records unknown deployments, and switches the live one
-    /// when the platform's differs — not for a service in an incident, nor from a stale reading.
-    func applyTracking(_ report: TrackingReport, active: Set<ServiceName>) async {
-        let service = report.service
-        let now = deps.clock.now
-        do {
-            var known = try await deps.store.deployments(of: service)
-            var learnt: [String] = []
-            for listed in report.listed where listed.restores == nil && !known.contains(where: { $0.id == listed.id }) {
-                let deployment = Self.deployment(service, listed, deployedAt: listed.createdAt ?? now)
-                try await deps.store.recordDeployment(deployment, makeLive: false)
-                known.append(deployment)
-                learnt.append(listed.id)
-            }
-            if !learnt.isEmpty {
-                logger.info(
-                    "learnt deployments from the platform",
-                    metadata: [
-                        "rewind.service": "\(service)", "rewind.platform": "\(report.platform)",
-                        "rewind.count": "\(learnt.count)",
-                        "rewind.deployments": "\(learnt.prefix(5).joined(separator: ", "))",
-                    ])
-            }
-            guard let platformLive = report.live else { return }
-            // A deployment that restores an older one serves that one (Railway's rollbacks).
-            let servedID =
-                platformLive.restores.flatMap { id in known.contains { $0.id == id } ? id : nil } ?? platformLive.id
-            let live = try await deps.store.liveDeployment(of: service)
-            guard live?.id != servedID else { return }
-            guard try await readingIsCurrent(report, active: active) else {
-                logger.debug(
-                    "not switching the live deployment from a platform reading taken before Rewind changed it",
-                    metadata: ["rewind.service": "\(service)", "rewind.deployment": "\(servedID)"])
-                return
-            }
-            let existing = known.first { $0.id == servedID }
-            try await deps.store.recordDeployment(
-                existing ?? Self.deployment(service, platformLive, deployedAt: now), makeLive: true)
-            liveDeploymentChanged(service)
-            var metadata: Logger.Metadata = [
-                "rewind.service": "\(service)", "rewind.deployment": "\(servedID)",
-                "rewind.previous": "\(live?.id ?? "-")",
-            ]
-            if servedID != platformLive.id { metadata["rewind.restored_by"] = "\(platformLive.id)" }
-            logger.info("learnt the live deployment from the platform", metadata: metadata)
-        } catch {
+        var usableLive = live
+        if let id = live?.id, let problem = DeploymentIdentifier.problem(id) {
+            if !refused.contains(where: { $0.id == id }) { refused.append((id, problem)) }
+            usableLive = nil
+        }
+        for (id, problem) in refused {
             logger.warning(
-                "could not record deployments learnt from the platform",
+                "a deployment listed by the platform is not recorded: its id breaks the deployment id rule",
                 metadata: [
-                    "rewind.service": "\(service)",
-                    "rewind.error": "\(deps.redactor.redact(String(describing: error)))",
+                    "rewind.service": "\(service)", "rewind.platform": "\(provider.kind)",
+                    "rewind.deployment": "\(redactor.redact(String(id.prefix(80))).debugDescription)",
+                    "rewind.error": "the id \(problem): \(DeploymentIdentifier.rule)",
                 ])
         }
-    }
-
-    /// False when the service is in an incident, or the reading predates a live change made through the
-    /// supervisor (a recorded deploy, an earlier switch) or the end of one of the service's incidents.
-    private func readingIsCurrent(_ report: TrackingReport, active: Set<ServiceName>) async throws -> Bool {
-        guard !active.contains(report.service) else { return false }
-        guard generations.withLock({ $0[report.service, default: 0] }) == report.generation else { return false }
-        let recent = try await deps.store.incidents(limit: 20)
-        return !recent.contains { incident in
-            incident.services.contains(report.service) && (incident.closedAt.map { $0 >= report.readAt } ?? true)
-        }
-    }
-
-    private static func deployment(_ service: ServiceName, _ listed: PlatformDeployment, deployedAt: Timestamp)
-        -> Deployment
-    {
-        Deployment(service: service, id: listed.id, version: listed.version ?? listed.id, deployedAt: deployedAt)
+        return (kept, usableLive)
     }
 }
 

@@ -23,12 +23,12 @@ public struct EngineDependencies: Sendable {
     public var pollInterval: Duration
     /// How often suspect deployments are checked against their bake period.
     public var bakeCheckInterval: Duration
-    /// Identifies this process in the writer lease.
+    /// Identifies this instance in the writer lease; unique among instances sharing a state.
     public var holder: String
     /// How often the outbox and the escalation timers are looked at.
     public var outboxInterval: Duration
     /// Evaluates metric signals (Prometheus, probe latencies, pushed values, command probes).
-    public var metrics: any MetricSource
+    public var metricSource: any MetricSource
     /// Services whose traffic Rewind can move (gradual and canary strategies).
     public var trafficControllers: [ServiceName: any TrafficController]
     /// Kill switches: the flags of a service turned off with its rollback (`flags:`).
@@ -37,21 +37,29 @@ public struct EngineDependencies: Sendable {
     public var migrations: [ServiceName: any MigrationRollback]
     /// How often each service's platform is polled for its deployments (see `DeploymentTracking.swift`).
     public var trackingInterval: Duration = .seconds(60)
+    /// Where the engine's own metrics go (`rewind_…_total`); the composition root passes the
+    /// process's registry, tests a `TestMetrics`.
+    public var rewindMetrics = RewindMetrics()
+    /// How the writer lease is held, and whether an instance that finds it held waits as a standby.
+    public var lease = LeaseTiming.singleWriter
 
     public init(
         policy: Policy, store: any RewindStore, clock: any RewindClock, prober: any HealthProber,
         providers: [ServiceName: any PlatformProvider], fallbacks: [ServiceName: any PlatformProvider] = [:],
-        notifiers: [any Notifier] = [], redactor: Redactor = Redactor(), logger: Logger = Logger(label: "rewind.engine"),
+        notifiers: [any Notifier] = [], redactor: Redactor = Redactor(),
+        logger: Logger = Logger(label: "rewind.engine"),
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         observer: @escaping @Sendable (EngineEvent) -> Void = { _ in }, watch: Bool = true,
-        pollInterval: Duration = .milliseconds(250), bakeCheckInterval: Duration = .seconds(30), holder: String = "rewind",
-        outboxInterval: Duration = .seconds(1), metrics: any MetricSource = NoMetricSource(),
-        trafficControllers: [ServiceName: any TrafficController] = [:], featureSwitches: [ServiceName: any FeatureSwitch] = [:],
+        pollInterval: Duration = .milliseconds(250), bakeCheckInterval: Duration = .seconds(30),
+        holder: String = "rewind",
+        outboxInterval: Duration = .seconds(1), metricSource: any MetricSource = NoMetricSource(),
+        trafficControllers: [ServiceName: any TrafficController] = [:],
+        featureSwitches: [ServiceName: any FeatureSwitch] = [:],
         migrations: [ServiceName: any MigrationRollback] = [:]
     ) {
         self.featureSwitches = featureSwitches
         self.migrations = migrations
-        self.metrics = metrics
+        self.metricSource = metricSource
         self.trafficControllers = trafficControllers
         self.outboxInterval = outboxInterval
         self.policy = policy
@@ -69,5 +77,22 @@ public struct EngineDependencies: Sendable {
         self.pollInterval = pollInterval
         self.bakeCheckInterval = bakeCheckInterval
         self.holder = holder
+    }
+
+    /// Takes from `reloaded` what a reloaded policy changes (``RewindEngine/reload(_:)``): the
+    /// policy, the platforms and what a rollback moves besides them, the channels, the metric
+    /// source, the redactor and the tracking interval. The store, the clock, the lease holder, the
+    /// logger, the observer and the engine's own intervals stay: they belong to the running process.
+    public mutating func adopt(_ reloaded: EngineDependencies) {
+        policy = reloaded.policy
+        providers = reloaded.providers
+        fallbacks = reloaded.fallbacks
+        notifiers = reloaded.notifiers
+        redactor = reloaded.redactor
+        metricSource = reloaded.metricSource
+        trafficControllers = reloaded.trafficControllers
+        featureSwitches = reloaded.featureSwitches
+        migrations = reloaded.migrations
+        trackingInterval = reloaded.trackingInterval
     }
 }

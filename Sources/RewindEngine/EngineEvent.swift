@@ -25,14 +25,3 @@ public struct EngineRefusal: RewindError, Equatable {
         self.message = message
     }
 }
-
-/// Health of one check, for `rewind status`.
-public struct CheckStatus: Sendable, Equatable, Codable {
-    public var service: ServiceName
-    public var check: String
-    public var severity: CheckSeverity
-    public var lastResult: String?
-    public var lastAt: Timestamp?
-    public var consecutiveFailures: Int
-    public var firing: Bool
-}

@@ -31,45 +31,61 @@ public struct StatusReport: Sendable, Codable, Equatable {
     /// Monitoring sources and whether they answer (Prometheus, probe commands).
     public var monitoring: [MonitoringStatus] = []
     public var generatedAt: Timestamp
+    /// Whether the daemon that answered holds the writer lease and acts (nil without a daemon).
+    public var leader: Bool?
+    /// The answering daemon's instance id in the writer lease.
+    public var instance: String?
+    /// The writer lease's epoch while the answering daemon leads.
+    public var epoch: Int64?
+    /// On a standby: the instance that leads.
+    public var leaderInstance: String?
+    /// The daemon's configuration file and its last reload (nil when read from the database).
+    public var config: ConfigStatus? = nil
 
     enum CodingKeys: String, CodingKey {
-        case mode, daemon, services, openIncidents = "open_incidents", freeze, channels, monitoring, generatedAt = "generated_at"
+        case mode, daemon, services
+        case openIncidents = "open_incidents"
+        case freeze, channels, monitoring
+        case generatedAt = "generated_at"
+        case leader, instance, epoch, config
+        case leaderInstance = "leader_instance"
     }
-}
 
-/// One incident with everything recorded about it, for `rewind incidents show` and its report.
-public struct IncidentDetail: Sendable, Codable, Equatable {
-    public var incident: Incident
-    public var timeline: [TimelineEvent]
-    public var steps: [StepRecord]
-    public var tasks: [IncidentTask]
-    public var escalations: [EscalationTimer]
-    public var notifications: [OutboxEntry]
-    public var samples: [Observation]
-
-    public var dossier: IncidentDossier {
-        IncidentDossier(incident: incident, timeline: timeline, tasks: tasks, escalations: escalations,
-                        notifications: notifications, samples: samples)
+    /// The report with the answering daemon's place among the replicas.
+    public func answered(by health: EngineHealth) -> StatusReport {
+        var report = self
+        report.leader = health.leader
+        report.instance = health.instance
+        report.epoch = health.epoch
+        report.leaderInstance = health.leaderInstance
+        return report
     }
 }
 
 /// Read-only views over the store, shared by the API and the CLI's offline path.
 public enum StateQueries {
     public static func status(
-        store: any RewindStore, policy: Policy, checks: [CheckStatus], signals: [SignalStatus] = [], monitoring: [MonitoringStatus] = [],
-        daemon: Bool, now: Timestamp
+        store: any RewindStore, policy: Policy, checks: [CheckStatus], signals: [SignalStatus] = [],
+        monitoring: [MonitoringStatus] = [],
+        daemon: Bool, now: Timestamp, config: ConfigStatus? = nil
     ) async throws -> StatusReport {
         var rows: [StatusReport.ServiceRow] = []
         for service in policy.services {
             let deployments = try await store.deployments(of: service.name)
             let live = try await store.liveDeployment(of: service.name)
             let knownGood = deployments.filter { $0.trust == .knownGood }.max { $0.deployedAt < $1.deployedAt }
-            rows.append(.init(service: service.name, live: live, knownGood: knownGood, checks: checks.filter { $0.service == service.name },
-                              signals: signals.filter { $0.service == service.name }))
+            rows.append(
+                .init(
+                    service: service.name, live: live, knownGood: knownGood,
+                    checks: checks.filter { $0.service == service.name },
+                    signals: signals.filter { $0.service == service.name }))
         }
         let freeze = try await store.currentFreeze().flatMap { $0.isActive(at: now) ? $0 : nil }
-        return StatusReport(mode: policy.mode, daemon: daemon, services: rows, openIncidents: try await store.openIncidents(), freeze: freeze,
-                            channels: channelHealth(try await store.recentOutbox(limit: 500)), monitoring: monitoring, generatedAt: now)
+        return StatusReport(
+            mode: policy.mode, daemon: daemon, services: rows, openIncidents: try await store.openIncidents(),
+            freeze: freeze,
+            channels: channelHealth(try await store.recentOutbox(limit: 500)), monitoring: monitoring, generatedAt: now,
+            config: config)
     }
 
     /// A channel is unhealthy when its newest finished entry failed.
@@ -85,10 +101,12 @@ public enum StateQueries {
         }.sorted { $0.channel < $1.channel }
     }
 
-    public static func incident(store: any RewindStore, id: Int64) async throws -> IncidentDetail? {
+    /// One incident with everything recorded about it, for `rewind incidents show` and its report.
+    public static func incident(store: any RewindStore, id: Int64) async throws -> IncidentDossier? {
         guard let incident = try await store.incident(id: id) else { return nil }
-        return IncidentDetail(
-            incident: incident, timeline: try await store.timeline(incidentID: id), steps: try await store.steps(incidentID: id),
+        return IncidentDossier(
+            incident: incident, timeline: try await store.timeline(incidentID: id),
+            steps: try await store.steps(incidentID: id),
             tasks: try await store.tasks(incidentID: id), escalations: try await store.escalations(incidentID: id),
             notifications: try await store.outbox(incidentID: id), samples: try await store.samples(incidentID: id))
     }

@@ -1,198 +1,380 @@
 import Logging
-import Metrics
 import RewindCore
 import RewindPorts
 import ServiceLifecycle
 import Synchronization
 
-/// The runtime: one supervisor loop that owns every decision, one watcher per health check,
-/// and one task per incident in flight.
+/// The runtime around the ``Supervisor`` machine: one task owns it (the single writer of
+/// decisions), one watcher per health check and metric signal observes, one tracker per platform
+/// learns deployments, one runner per incident acts, a dispatcher delivers the outbox and a ticker
+/// fires escalation timers.
 ///
-/// One writer: violations, manual rollbacks, deployment records and freezes all arrive as
-/// commands on one stream and are handled one at a time, so two decisions can never race into a
-/// double rollback. Incidents run as child tasks and report back on the same stream.
+/// ```
+/// watchers ──▶ ┐                                  ┌──▶ incident runners ──▶ platforms
+/// trackers ──▶ ├─▶ inbox ─▶ SupervisorLoop(machine)├──▶ the record (Journal) ──▶ outbox ─▶ dispatcher
+/// API, CLI ──▶ ┘                                  └──▶ answers to requests
+/// ```
 ///
 /// Graceful shutdown (SIGTERM/SIGINT through ServiceLifecycle): watchers stop, no new command is
 /// accepted, and every rollback in flight runs to its end or its timeout.
+///
+/// Reload (``reload(_:)``, `rewind serve` on SIGHUP): the supervisor decides by the new policy from
+/// its next command on; the watchers, trackers and periodic loops restart under it; new incidents
+/// and notices use its platforms and channels. The writer lease, the store, the open incidents (each
+/// finishes under the plan and platforms it started with) and the outbox stay.
 public final class RewindEngine: Service, Sendable {
-    enum Command: Sendable {
-        case violation(Violation)
-        case recovered(ServiceName, check: String)
-        case manualRollback(ManualRollbackRequest, CheckedContinuation<Result<Int64, EngineRefusal>, Never>)
-        case recordDeployment(Deployment, CheckedContinuation<Result<Deployment, any Error>, Never>)
-        case freeze(Freeze?, CheckedContinuation<Result<Void, any Error>, Never>)
-        case incidentFinished(Incident)
-        case acknowledge(Int64, by: String, CheckedContinuation<Result<Incident, EngineRefusal>, Never>)
-        case bakeTick
-        case alert(ExternalAlert)
-        case monitoringFailed(source: String, since: Timestamp, detail: String)
-        case monitoringRecovered(source: String, after: Duration)
-        /// What a deployment tracker learnt from a platform (see `DeploymentTracking.swift`).
-        case tracked(TrackingReport)
-    }
+    public typealias ManualRollbackRequest = RewindCore.ManualRollbackRequest
 
-    public struct ManualRollbackRequest: Sendable {
-        public var service: ServiceName
-        public var to: String?
-        public var reason: String
-        /// `rewind rollback --force`: a target that is not known good is accepted, and the
-        /// verification gates are skipped; the journal says so.
-        public var force: Bool
-        public init(service: ServiceName, to: String?, reason: String, force: Bool = false) {
-            self.service = service
-            self.to = to
-            self.reason = reason
-            self.force = force
-        }
-    }
-
-    let deps: EngineDependencies
-    private let commands: AsyncStream<Command>
-    private let continuation: AsyncStream<Command>.Continuation
-    private let checks = Mutex<[String: CheckStatus]>([:])
-    private struct Closings {
-        var waiters: [Int64: [CheckedContinuation<Incident, Never>]] = [:]
-        var closed: [Int64: Incident] = [:]
-    }
-    private let closings = Mutex(Closings())
-    let recent = Mutex<[ServiceName: [Observation]]>([:])
-    struct SignalStates {
-        var statuses: [String: SignalStatus] = [:]
-        var states: [String: MetricTriggerState] = [:]
-    }
-    let signalStates = Mutex(SignalStates())
-    let monitoring = Mutex<[String: MonitoringHealth]>([:])
-    /// Alerts that are firing; only the supervisor reads and writes it.
-    let alertBook: Mutex<AlertBook>
-    /// The escalated incident that reported each failing monitoring source.
-    let monitoringIncidents = Mutex<[String: Int64]>([:])
-
-    func continuationYield(_ command: Command) {
-        continuation.yield(command)
-    }
-    /// Bumped when a new deployment of a service goes live (recorded or learnt from the platform),
-    /// so that its watchers start counting afresh: failures of the old deployment never count
-    /// against the new one, and a new deployment that fails like the old one raises its own
-    /// violation. A rollback does not bump it (see `StepExecutor`).
-    let generations = Mutex<[ServiceName: Int]>([:])
-
-    func liveDeploymentChanged(_ service: ServiceName) {
-        generations.withLock { $0[service, default: 0] += 1 }
-    }
+    /// What the engine runs with: its dependencies as built, with the last reload adopted.
+    private let configured: Mutex<EngineDependencies>
+    var deps: EngineDependencies { configured.withLock { $0 } }
+    /// Where the engine and the server record their metrics.
+    public let metrics: RewindMetrics
     let logger: Logger
+    private let inbox = Mailbox<SupervisorCommand>()
+    private let runnerJobs = Mailbox<RunnerJob>()
+    private let deliveries = Mailbox<NoticeDispatcher.Delivery>()
+    private let board = StatusBoard()
+    private let closings = IncidentClosings()
+    private let healthState: HealthState
+    /// The parts of the policy in force, while the engine supervises: new incidents and fresh
+    /// notices use them.
+    private let active = Mutex<Parts?>(nil)
+    private let configNote = Mutex<ConfigStatus?>(nil)
+
+    /// Work for the runner host: an incident, new (with its started machine) or resumed from its
+    /// journal; or a promote, whose caller waits for the answer.
+    private enum RunnerJob: Sendable {
+        case incident(Incident, start: (machine: IncidentMachine, actions: [IncidentAction])?)
+        case promotion(PendingPromotion, reply: CheckedContinuation<EngineReply, Never>)
+    }
 
     public init(_ deps: EngineDependencies) {
-        self.deps = deps
-        (commands, continuation) = AsyncStream.makeStream(of: Command.self, bufferingPolicy: .unbounded)
-        alertBook = Mutex(AlertBook(minimumSeverity: deps.policy.monitoring.alerts.minimumSeverity))
+        self.configured = Mutex(deps)
+        self.metrics = deps.rewindMetrics
         var logger = deps.logger
         logger[metadataKey: "rewind.mode"] = "\(deps.policy.mode.rawValue)"
         self.logger = logger
+        self.healthState = HealthState(instance: deps.holder)
     }
+
+    /// The policy in force (the one it was built with, or the last one reloaded).
+    public var policy: Policy { deps.policy }
+
+    /// Hides the secrets of the configuration in force.
+    public var redactor: Redactor { deps.redactor }
+
+    /// The configuration file in force and its last reload, as the composition root noted them.
+    public var configStatus: ConfigStatus? { configNote.withLock { $0 } }
+
+    /// Notes the configuration file in force and how its last reload went (``configStatus``).
+    public func note(config: ConfigStatus) {
+        configNote.withLock { $0 = config }
+    }
+
+    /// Whether the engine can act now (`/healthz`, `/readyz`).
+    public var health: EngineHealth { healthState.current }
 
     // MARK: - Requests (from the API, the CLI and the demo)
 
+    private func ask(_ request: EngineRequest) async -> EngineReply {
+        await withCheckedContinuation { reply in
+            if !inbox.send(.request(request, reply)) {
+                reply.resume(
+                    returning: .refused(
+                        EngineRefusal(
+                            code: "shutting_down", message: "Rewind is shutting down; try again once it is back")))
+            }
+        }
+    }
+
     /// A manual rollback through the same path as an automatic one. Returns the incident id.
     public func requestRollback(_ request: ManualRollbackRequest) async -> Result<Int64, EngineRefusal> {
-        await withCheckedContinuation { reply in
-            if case .terminated = continuation.yield(.manualRollback(request, reply)) {
-                reply.resume(returning: .failure(EngineRefusal(code: "shutting_down", message: "Rewind is shutting down; try again once it is back")))
-            }
+        switch await ask(.rollback(request)) {
+        case .incident(let id): .success(id)
+        case .refused(let refusal): .failure(refusal)
+        case .deployment, .acknowledged, .task, .promoted, .done:
+            .failure(EngineRefusal(code: "refused", message: "nothing to roll back"))
         }
     }
 
     /// Records a deployment as live (from the API, the CLI or a provider listing).
     public func recordDeployment(_ deployment: Deployment) async throws -> Deployment {
-        let result = await withCheckedContinuation { reply in
-            if case .terminated = continuation.yield(.recordDeployment(deployment, reply)) {
-                reply.resume(returning: .failure(EngineRefusal(code: "shutting_down", message: "Rewind is shutting down")))
-            }
+        switch await ask(.record(deployment)) {
+        case .deployment(let recorded): return recorded
+        case .refused(let refusal): throw refusal
+        case .incident, .acknowledged, .task, .promoted, .done: return deployment
         }
-        return try result.get()
     }
 
     /// Sets (or with nil, lifts) the deployment freeze.
     public func setFreeze(_ freeze: Freeze?) async throws {
-        let result = await withCheckedContinuation { reply in
-            if case .terminated = continuation.yield(.freeze(freeze, reply)) {
-                reply.resume(returning: .failure(EngineRefusal(code: "shutting_down", message: "Rewind is shutting down")))
-            }
-        }
-        try result.get()
+        if case .refused(let refusal) = await ask(.freeze(freeze)) { throw refusal }
     }
 
     /// Acknowledges an incident: a person is on it, so its escalation stops.
     public func acknowledge(incidentID: Int64, by: String) async -> Result<Incident, EngineRefusal> {
+        switch await ask(.acknowledge(incidentID: incidentID, by: by)) {
+        case .acknowledged(let incident): .success(incident)
+        case .refused(let refusal): .failure(refusal)
+        case .incident, .deployment, .task, .promoted, .done:
+            .failure(EngineRefusal(code: "refused", message: "not acknowledged"))
+        }
+    }
+
+    /// `rewind promote`: the new version a gradual incident left at a reduced share gets all the
+    /// traffic, and the incident's promote-or-roll-back task is done (``Promotion``). Refused when
+    /// there is nothing to promote, the service has an incident in progress or no traffic control,
+    /// or the traffic could not be moved (the task then stays open).
+    public func promote(service: ServiceName, by actor: String) async -> Result<PromotionResult, EngineRefusal> {
+        switch await ask(.promote(service, by: actor)) {
+        case .promoted(let result): .success(result)
+        case .refused(let refusal): .failure(refusal)
+        case .incident, .deployment, .acknowledged, .task, .done:
+            .failure(EngineRefusal(code: "refused", message: "not promoted"))
+        }
+    }
+
+    /// Applies a reloaded configuration to the running engine, between two commands of the
+    /// supervisor: what changes is listed in ``EngineDependencies/adopt(_:)``. Returns once it is in
+    /// force; refused when the engine is shutting down or the store cannot give the deployments of
+    /// a service the policy adds (the old policy then stays in force).
+    public func reload(_ reloaded: EngineDependencies) async -> Result<Void, EngineRefusal> {
         await withCheckedContinuation { reply in
-            if case .terminated = continuation.yield(.acknowledge(incidentID, by: by, reply)) {
-                reply.resume(returning: .failure(EngineRefusal(code: "shutting_down", message: "Rewind is shutting down")))
+            if !inbox.send(.reload(reloaded, reply)) {
+                reply.resume(
+                    returning: .failure(
+                        EngineRefusal(
+                            code: "shutting_down", message: "Rewind is shutting down; the reload was not applied")
+                    ))
             }
         }
     }
 
     /// Waits until the incident is closed, and returns its final record.
     public func waitForIncident(_ id: Int64) async -> Incident {
-        await withCheckedContinuation { waiter in
-            let done = closings.withLock { closings -> Incident? in
-                if let incident = closings.closed[id] { return incident }
-                closings.waiters[id, default: []].append(waiter)
-                return nil
-            }
-            if let done { waiter.resume(returning: done) }
+        await closings.wait(for: id)
+    }
+
+    /// Alerts from Alertmanager or security events pushed by applications. They are queued for the
+    /// supervisor, which dedupes repeats (``AlertBook``) and decides.
+    public func receive(alerts: [ExternalAlert]) {
+        for alert in alerts { inbox.send(.event(.alert(alert))) }
+    }
+
+    /// Metric values pushed by applications, kept in the metric source's windows.
+    public func receive(pushed metrics: [PushedValue]) {
+        for metric in metrics { deps.metricSource.recordPushed(metric) }
+    }
+
+    /// Updates one of an incident's post-rollback tasks.
+    public func updateTask(
+        incidentID: Int64, taskID: String, state: IncidentTask.State, note: String?, by actor: String? = nil
+    )
+        async throws -> IncidentTask
+    {
+        switch await ask(.updateTask(incidentID: incidentID, taskID: taskID, state: state, note: note, by: actor)) {
+        case .task(let task): return task
+        case .refused(let refusal): throw refusal
+        case .incident, .deployment, .acknowledged, .promoted, .done:
+            throw EngineRefusal(code: "refused", message: "the task was not updated")
         }
     }
 
+    // MARK: - What it shows
+
     /// The latest result of every health check.
-    public var checkStatuses: [CheckStatus] {
-        checks.withLock { Array($0.values) }.sorted { ($0.service, $0.check) < ($1.service, $1.check) }
-    }
+    public var checkStatuses: [CheckStatus] { board.checks }
+
+    /// The latest state of every metric signal.
+    public var signalStatuses: [SignalStatus] { board.signals }
+
+    /// Monitoring sources (and platform listings) and whether they answer.
+    public var monitoringStatuses: [MonitoringStatus] { board.monitoring }
 
     // MARK: - Run
 
     public func run() async throws {
-        try await acquireLease()
+        let keeper = LeaseKeeper(
+            store: deps.store, instance: deps.holder, clock: deps.clock, timing: deps.lease, health: healthState,
+            metrics: metrics, logger: logger)
+        healthState.waitingForLease()
+        let grant: LeaseGrant
         do {
-            try await supervise()
+            grant = try await keeper.acquire()
         } catch {
-            try? await deps.store.releaseLease(holder: deps.holder)
+            healthState.stopped("could not take the writer lease: \(deps.redactor.redact(String(describing: error)))")
             throw error
         }
-        try? await deps.store.releaseLease(holder: deps.holder)
+        healthState.started(epoch: grant.epoch)
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await keeper.hold(grant) }
+                group.addTask { try await self.supervise(writingTo: self.deps.store.fenced(by: grant)) }
+                // The first to end: the work (done), or the lease (lost: everything stops).
+                try await group.next()
+                group.cancelAll()
+            }
+        } catch {
+            healthState.stopped(
+                "stopped: \(deps.redactor.redact((error as? any RewindError)?.message ?? String(describing: error)))")
+            await keeper.release(grant)
+            throw error
+        }
+        healthState.stopped("stopped")
+        await keeper.release(grant)
     }
 
-    private func supervise() async throws {
+    /// Stops accepting commands; used by a one-shot engine once its work is done.
+    public func finish() {
+        inbox.finish()
+    }
+
+    /// Runs until the inbox is finished (``finish()`` or a graceful shutdown) and every incident in
+    /// flight has ended; then fires the escalations that are due and makes the first attempt of
+    /// every notice still waiting for it, and returns. So a one-shot engine never exits with a page
+    /// only written down.
+    private func supervise(writingTo store: any RewindStore) async throws {
+        var parts = Parts(engine: self, store: store)
+        var loop = try await parts.loop()
+        let openIncidents = try await store.openIncidents()
+        active.withLock { $0 = parts }
+        let generations = Mailbox<Parts>()
+        generations.send(parts)
         try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                var active: Set<ServiceName> = []
-                for incident in try await deps.store.openIncidents() {
-                    try await resume(incident, active: &active, in: &group)
-                }
-                if deps.watch {
-                    for service in deps.policy.services {
-                        for check in service.checks {
-                            group.addTask { await Self.untilShutdown { try await self.watch(service.name, check) } }
+            await withTaskGroup(of: Void.self) { periodic in
+                periodic.addTask { await Self.runPeriodicTasks(of: generations) }
+                await withDiscardingTaskGroup { work in
+                    let first = parts
+                    work.addTask { await first.dispatcher.deliverFresh { self.activeParts(or: first).dispatcher } }
+                    await withDiscardingTaskGroup { incidents in
+                        incidents.addTask { await self.hostRunners(first) }
+                        await loop.restore(openIncidents)
+                        for await command in inbox.messages {
+                            guard case .reload(let reloaded, let reply) = command else {
+                                await loop.handle(command)
+                                continue
+                            }
+                            do {
+                                parts = try await reconfigure(&loop, with: reloaded, store: store)
+                                generations.send(parts)
+                                reply.resume(returning: .success(()))
+                            } catch {
+                                reply.resume(
+                                    returning: .failure(
+                                        EngineRefusal(
+                                            code: "store_failed",
+                                            message: deps.redactor.redact(
+                                                "could not read the deployments of the services the policy adds: \(error)"
+                                            ))))
+                            }
                         }
-                        for signal in service.signals {
-                            group.addTask { await Self.untilShutdown { try await self.watchSignal(service.name, signal) } }
-                        }
+                        runnerJobs.finish()
                     }
-                    group.addTask { await Self.untilShutdown { try await self.bakeTicker() } }
-                    for service in deps.policy.services {
-                        guard let provider = deps.providers[service.name] else { continue }
-                        group.addTask {
-                            await Self.untilShutdown { try await self.trackDeployments(service.name, provider: provider) }
-                        }
-                    }
-                }
-                group.addTask { await Self.untilShutdown { try await self.leaseRenewer() } }
-                group.addTask { await Self.untilShutdown { try await self.dispatcher() } }
-                group.addTask { await Self.untilShutdown { try await self.escalationTicker() } }
-                for await command in commands {
-                    await handle(command, active: &active, group: &group)
+                    // Every incident in flight has ended: the loops stop, what is due is sent once more.
+                    generations.finish()
+                    await periodic.waitForAll()
+                    await parts.escalations.fireDue()
+                    deliveries.finish()
                 }
             }
         } onGracefulShutdown: {
-            self.continuation.finish()
+            self.inbox.finish()
+        }
+    }
+
+    private func activeParts(or fallback: Parts) -> Parts {
+        active.withLock { $0 } ?? fallback
+    }
+
+    /// Applies a reload: the book pages of added services are read first (nothing changes when
+    /// that fails), then the new dependencies, parts and machine policy take over together.
+    private func reconfigure(
+        _ loop: inout SupervisorLoop, with reloaded: EngineDependencies, store: any RewindStore
+    ) async throws -> Parts {
+        var next = deps
+        next.adopt(reloaded)
+        let known = Set(loop.machine.book.pages.keys)
+        let added = next.policy.services.map(\.name).filter { !known.contains($0) }
+        let pages = try await Parts.pages(of: added, policy: next.policy, store: store, now: next.clock.now)
+        configured.withLock { $0 = next }
+        let parts = Parts(engine: self, store: store)
+        board.retain(next.policy)
+        loop.reconfigure(
+            policy: next.policy, trafficControlled: Set(next.trafficControllers.keys), pages: pages,
+            records: parts.records, dispatcher: parts.dispatcher, escalations: parts.doorbell, redactor: next.redactor)
+        active.withLock { $0 = parts }
+        logger.notice(
+            "policy reloaded",
+            metadata: [
+                "rewind.services": "\(next.policy.services.map(\.name.rawValue).joined(separator: ","))",
+                "rewind.mode": "\(next.policy.mode.rawValue)",
+            ])
+        return parts
+    }
+
+    /// How the periodic loops of a generation ended.
+    private enum PeriodicEnd: Sendable {
+        /// One loop ended (graceful shutdown).
+        case loopEnded
+        /// A reload: the next generation's loops take over.
+        case reloaded(Parts)
+        /// The engine stops supervising.
+        case finished
+    }
+
+    /// Runs the periodic loops of each generation of parts (``Parts/periodicTasks()``): the first,
+    /// then those of each reload, the previous generation's cancelled first; until the mailbox is finished.
+    private static func runPeriodicTasks(of generations: Mailbox<Parts>) async {
+        var messages = generations.messages.makeAsyncIterator()
+        var current = await messages.next()
+        while let parts = current {
+            current = await withTaskGroup(of: PeriodicEnd.self) { group -> Parts? in
+                for task in parts.periodicTasks() {
+                    group.addTask {
+                        await Self.untilShutdown(task)
+                        return .loopEnded
+                    }
+                }
+                group.addTask {
+                    // One reader of the mailbox at a time: the previous one has returned.
+                    var next = generations.messages.makeAsyncIterator()
+                    return await next.next().map { .reloaded($0) } ?? .finished
+                }
+                while let end = await group.next() {
+                    switch end {
+                    case .loopEnded: continue
+                    case .reloaded(let next):
+                        group.cancelAll()
+                        return next
+                    case .finished:
+                        group.cancelAll()
+                        return nil
+                    }
+                }
+                return nil
+            }
+            // The previous generation's loops have ended: none can show a check the policy dropped again.
+            current?.retainBoard()
+        }
+    }
+
+    /// Runs every incident's runner as a child task, until no more can come and all have ended.
+    /// Each starts with the parts of the policy in force when it arrives.
+    private func hostRunners(_ first: Parts) async {
+        await withDiscardingTaskGroup { group in
+            for await job in runnerJobs.messages {
+                let parts = activeParts(or: first)
+                switch job {
+                case .incident(let incident, let start):
+                    group.addTask { await parts.run(incident, start: start) }
+                case .promotion(let promotion, let reply):
+                    group.addTask {
+                        reply.resume(returning: await parts.promote(promotion))
+                        self.inbox.send(.promotionEnded(promotion.target.cut.service))
+                    }
+                }
+            }
         }
     }
 
@@ -205,337 +387,279 @@ public final class RewindEngine: Service, Sendable {
         }
     }
 
-    /// Stops accepting commands; used by a one-shot engine once its work is done.
-    public func finish() {
-        continuation.finish()
-    }
-
-    /// The writer lease lasts ``leaseTTL`` and is renewed three times as often. A daemon that was
-    /// killed holds it for at most one TTL; its successor waits that long, then takes over.
-    static let leaseTTL = Duration.seconds(5)
-
-    private func acquireLease() async throws {
-        let deadline = deps.clock.now + Self.leaseTTL + .seconds(2)
+    /// Ticks the supervisor: deployments bake, and violations that could not be recorded are
+    /// tried again (every second while one waits).
+    fileprivate func ticker() async throws {
         while true {
-            let now = deps.clock.now
-            if try await deps.store.acquireLease(holder: deps.holder, now: now, until: now + Self.leaseTTL) { return }
-            guard now < deadline else {
-                throw EngineRefusal(code: "lease_held", message: "another Rewind daemon is writing to this state; stop it first (one writer only)")
-            }
-            logger.notice("another daemon holds the writer lease; waiting for it to expire")
-            try await deps.clock.sleep(for: .milliseconds(500))
+            inbox.send(.event(.tick))
+            try await deps.clock.sleep(
+                for: board.nextRetryAt == nil ? deps.bakeCheckInterval : min(deps.bakeCheckInterval, .seconds(1)))
         }
     }
 
-    private func leaseRenewer() async throws {
-        while true {
-            try await deps.clock.sleep(for: Self.leaseTTL / 3)
-            let now = deps.clock.now
-            if (try? await deps.store.acquireLease(holder: deps.holder, now: now, until: now + Self.leaseTTL)) == false {
-                logger.critical("lost the writer lease to another daemon")
+    // MARK: - Assembly
+
+    /// The engine's parts, built from its dependencies: each gets only what it uses.
+    private struct Parts: Sendable {
+        let engine: RewindEngine
+        let journal: Journal
+        let notices: Notices
+        let records: IncidentRecords
+        let dispatcher: NoticeDispatcher
+        let escalations: EscalationTicker
+        let platforms: Platforms
+        /// Rings the escalation ticker of these parts (a security page is a timer due now).
+        let doorbell = Doorbell()
+        /// The store, fenced by the engine's writer lease: every write of the engine goes here.
+        let store: any RewindStore
+
+        init(engine: RewindEngine, store: any RewindStore) {
+            self.engine = engine
+            self.store = store
+            let deps = engine.deps
+            journal = Journal(store: store, health: engine.healthState)
+            notices = Notices(policy: deps.policy, channels: deps.notifiers.map(\.channel), redactor: deps.redactor)
+            records = IncidentRecords(
+                policy: deps.policy, notices: notices, redactor: deps.redactor, board: engine.board)
+            dispatcher = NoticeDispatcher(
+                store: store, journal: journal, notifiers: deps.notifiers, notices: notices,
+                policy: deps.policy.notifications,
+                clock: deps.clock, interval: deps.outboxInterval, redactor: deps.redactor, random: deps.random,
+                metrics: engine.metrics, observer: deps.observer, logger: engine.logger, fresh: engine.deliveries)
+            escalations = EscalationTicker(
+                store: store, journal: journal, notices: notices, dispatcher: dispatcher, clock: deps.clock,
+                interval: deps.outboxInterval, redactor: deps.redactor, metrics: engine.metrics, logger: engine.logger,
+                doorbell: doorbell,
+                reminders: TaskReminders(
+                    store: store, journal: journal, notices: notices, dispatcher: dispatcher, clock: deps.clock,
+                    redactor: deps.redactor, logger: engine.logger))
+            platforms = Platforms(
+                providers: deps.providers, fallbacks: deps.fallbacks, traffic: deps.trafficControllers,
+                flags: deps.featureSwitches,
+                migrations: deps.migrations)
+        }
+
+        /// Forgets, on the status board, the checks and signals the policy in force does not have.
+        func retainBoard() {
+            engine.board.retain(engine.deps.policy)
+        }
+
+        /// The deployment book's pages of `services`, read from the store.
+        static func pages(
+            of services: [ServiceName], policy: Policy, store: any RewindStore, now: Timestamp
+        ) async throws -> [ServiceName: DeploymentBook.Page] {
+            let since = now - max(policy.safety.cooldown, .seconds(3600))
+            var pages: [ServiceName: DeploymentBook.Page] = [:]
+            for service in services {
+                pages[service] = DeploymentBook.Page(
+                    deployments: try await store.recentDeployments(
+                        of: service, limit: policy.retention.deploymentsPerService),
+                    liveID: try await store.liveDeployment(of: service)?.id,
+                    liveSince: try await store.liveSince(of: service),
+                    automaticRollbacks: try await store.automaticRollbacks(service: service, since: since))
+            }
+            return pages
+        }
+
+        /// The supervisor machine loaded from the store, in its loop.
+        func loop() async throws -> SupervisorLoop {
+            let deps = engine.deps
+            let pages = try await Self.pages(
+                of: deps.policy.services.map(\.name), policy: deps.policy, store: store, now: deps.clock.now)
+            let machine = Supervisor(
+                policy: deps.policy, trafficControlled: Set(deps.trafficControllers.keys),
+                book: DeploymentBook(pages: pages),
+                freeze: try await store.currentFreeze())
+            let engine = engine
+            return SupervisorLoop(
+                machine: machine, store: store, journal: journal, records: records, dispatcher: dispatcher,
+                escalations: doorbell, board: engine.board, clock: deps.clock, redactor: deps.redactor,
+                metrics: engine.metrics, observer: deps.observer, logger: engine.logger,
+                startRunner: { incident, start in engine.runnerJobs.send(.incident(incident, start: start)) },
+                closed: { incident in engine.closings.closed(incident) },
+                startPromotion: { promotion, reply in
+                    if !engine.runnerJobs.send(.promotion(promotion, reply: reply)) {
+                        reply.resume(
+                            returning: .refused(
+                                EngineRefusal(
+                                    code: "shutting_down", message: "Rewind is shutting down; try again once it is back"
+                                )))
+                        engine.inbox.send(.promotionEnded(promotion.target.cut.service))
+                    }
+                })
+        }
+
+        /// The loops that run while the engine does: watchers, trackers and the bake ticker (when it
+        /// watches), outbox retries, the escalation ticker and the pruning pass.
+        func periodicTasks() -> [@Sendable () async throws -> Void] {
+            let deps = engine.deps
+            var tasks: [@Sendable () async throws -> Void] = []
+            if deps.watch {
+                tasks += watchers()
+                tasks.append { try await engine.ticker() }
+                tasks += trackers().map { tracker in { try await tracker.run() } }
+            }
+            tasks.append { try await dispatcher.retryDue() }
+            tasks.append { try await escalations.run() }
+            let pruner = StatePruner(
+                store: store, retention: deps.policy.retention, clock: deps.clock, logger: engine.logger)
+            tasks.append { try await pruner.run() }
+            return tasks
+        }
+
+        func watchers() -> [@Sendable () async throws -> Void] {
+            let deps = engine.deps
+            var watchers: [@Sendable () async throws -> Void] = []
+            var sources: [String: [ServiceName]] = [:]
+            for service in deps.policy.services {
+                for signal in service.signals {
+                    if let source = deps.metricSource.monitoringSource(of: signal),
+                        !(sources[source]?.contains(service.name) ?? false)
+                    {
+                        sources[source, default: []].append(service.name)
+                    }
+                }
+            }
+            for service in deps.policy.services {
+                for check in service.checks {
+                    let subject = HealthCheckSubject(
+                        service: service.name, check: check, rules: deps.policy.health, prober: deps.prober,
+                        metricSource: deps.metricSource,
+                        clock: deps.clock, board: engine.board, metrics: engine.metrics, observer: deps.observer,
+                        logger: engine.logger)
+                    watchers.append(watcher(subject).run)
+                }
+                for signal in service.signals {
+                    let source = deps.metricSource.monitoringSource(of: signal).map {
+                        ($0, sources[$0] ?? [service.name])
+                    }
+                    let subject = SignalSubject(
+                        service: service.name, signal: signal, retention: deps.policy.bake,
+                        metricSource: deps.metricSource,
+                        monitoringSource: source, board: engine.board, inbox: engine.inbox, metrics: engine.metrics,
+                        logger: engine.logger)
+                    watchers.append(watcher(subject).run)
+                }
+            }
+            return watchers
+        }
+
+        private func watcher<Subject: WatchSubject>(_ subject: Subject) -> Watcher<Subject> {
+            Watcher(
+                subject: subject, clock: engine.deps.clock, board: engine.board, inbox: engine.inbox,
+                observer: engine.deps.observer,
+                logger: engine.logger)
+        }
+
+        func trackers() -> [TrackingService] {
+            let deps = engine.deps
+            return deps.policy.services.compactMap { service in
+                deps.providers[service.name].map { provider in
+                    TrackingService(
+                        service: service.name, provider: provider, interval: deps.trackingInterval, clock: deps.clock,
+                        board: engine.board, inbox: engine.inbox, redactor: deps.redactor, metrics: engine.metrics,
+                        logger: engine.logger)
+                }
             }
         }
-    }
 
-    private func bakeTicker() async throws {
-        while true {
-            continuation.yield(.bakeTick)
-            try await deps.clock.sleep(for: deps.bakeCheckInterval)
+        /// What writes an incident's record.
+        private func recorder(for incident: Incident) -> IncidentRecorder {
+            IncidentRecorder(
+                incidentID: incident.id, journal: journal, notices: notices, dispatcher: dispatcher,
+                clock: engine.deps.clock,
+                redactor: engine.deps.redactor, logger: engine.logger, supervisor: engine.inbox)
         }
-    }
 
-    // MARK: - Watchers
-
-    private func watch(_ service: ServiceName, _ check: HealthCheckPolicy) async throws {
-        let policy = deps.policy
-        var state = HealthCheckState(
-            service: service, check: check.name, severity: check.severity,
-            failureRule: policy.health.failureRule(for: check.severity), recoveryRule: policy.health.recovery)
-        let key = "\(service)/\(check.name)"
-        var next = deps.clock.now
-        var generation = generations.withLock { $0[service, default: 0] }
-        while true {
-            try await deps.clock.sleep(until: next)
-            let current = generations.withLock { $0[service, default: 0] }
-            if current != generation {
-                generation = current
-                state.reset()
-            }
-            let probe = await deps.prober.check(check)
-            let observation = Observation(service: service, check: check.name, at: deps.clock.now, result: probe.result, latencyMs: probe.latencyMs)
-            Counter(label: "rewind_checks_total", dimensions: [("service", service.rawValue), ("outcome", probe.result.isSuccess ? "success" : "failure")]).increment()
-            Timer(label: "rewind_check_seconds", dimensions: [("service", service.rawValue)]).recordMilliseconds(probe.latencyMs)
-            remember(observation)
-            deps.metrics.recordProbe(observation)
-            let event = state.observe(observation)
-            switch event {
-            case .failing(let count, let of):
-                deps.observer(.checkFailed(observation, count: count, of: of))
-                logger.info("check failed", metadata: ["rewind.service": "\(service)", "rewind.check": "\(check.name)", "rewind.result": "\(probe.result.summary)", "rewind.count": "\(count)/\(of)"])
-            case .fired(let violation):
-                deps.observer(.checkFailed(observation, count: violation.evidence.count, of: state.failureRule.count))
-                deps.observer(.violation(violation))
-                logger.warning("trigger fired", metadata: ["rewind.service": "\(service)", "rewind.trigger": "\(violation.trigger.rawValue)"])
-                continuation.yield(.violation(violation))
-            case .recovered:
-                deps.observer(.checkRecovered(service: service, check: check.name))
-                continuation.yield(.recovered(service, check: check.name))
-            case .none:
-                break
-            }
-            let snapshot = CheckStatus(
-                service: service, check: check.name, severity: check.severity, lastResult: probe.result.summary,
-                lastAt: observation.at, consecutiveFailures: state.failures.count, firing: state.isFiring)
-            checks.withLock { $0[key] = snapshot }
-            next = ProbeSchedule.nextCheck(after: probe.result, at: observation.at, interval: check.interval,
-                                           confirmInterval: check.confirmInterval, isFiring: state.isFiring)
+        /// What runs an incident's steps.
+        private func executor(for incident: Incident, recorder: IncidentRecorder) -> StepExecutor {
+            let deps = engine.deps
+            return StepExecutor(
+                incident: incident, recorder: recorder, platforms: platforms, policy: deps.policy, clock: deps.clock,
+                pollInterval: deps.pollInterval, random: deps.random, board: engine.board,
+                metricSource: deps.metricSource,
+                observer: deps.observer)
         }
-    }
 
-    // MARK: - The supervisor
+        /// Runs a promote the loop accepted, as a step of the incident that contained the rollout.
+        func promote(_ promotion: PendingPromotion) async -> EngineReply {
+            let incident = promotion.target.incident
+            let recorder = recorder(for: incident)
+            return await Promoter(
+                recorder: recorder, executor: executor(for: incident, recorder: recorder), clock: engine.deps.clock
+            )
+            .run(promotion)
+        }
 
-    private func handle(_ command: Command, active: inout Set<ServiceName>, group: inout ThrowingDiscardingTaskGroup<any Error>) async {
-        switch command {
-        case .violation(let violation):
+        /// Runs one incident to its end: a new one from its started machine, a resumed one from its journal.
+        func run(_ incident: Incident, start: (machine: IncidentMachine, actions: [IncidentAction])?) async {
+            let deps = engine.deps
+            let engine = engine
+            let recorder = recorder(for: incident)
+            let runner = IncidentRunner(
+                incident: incident, recorder: recorder, records: records,
+                executor: executor(for: incident, recorder: recorder),
+                verifier: Verifier(
+                    incident: incident, recorder: recorder, policy: deps.policy, prober: deps.prober,
+                    metricSource: deps.metricSource,
+                    board: engine.board, clock: deps.clock, observer: deps.observer),
+                policy: deps.policy, clock: deps.clock, metrics: engine.metrics, observer: deps.observer,
+                onClose: { closed in
+                    engine.inbox.send(.event(.incidentClosed(closed)))
+                    deps.observer(.incidentClosed(closed))
+                    engine.closings.closed(closed)
+                })
+            if let start {
+                await runner.run(started: start.machine, actions: start.actions)
+                return
+            }
             do {
-                try await decide(violation, active: &active, group: &group)
+                let records = try await store.steps(incidentID: incident.id)
+                try await recorder.note(
+                    .resumed, "Rewind restarted; resuming from the journal (\(records.count) step records)")
+                await runner.resume(from: records)
             } catch {
-                logger.error("could not handle a violation", metadata: ["rewind.service": "\(violation.service)", "rewind.error": "\(deps.redactor.redact(String(describing: error)))"])
-            }
-        case .recovered(let service, let check):
-            logger.info("check recovered", metadata: ["rewind.service": "\(service)", "rewind.check": "\(check)"])
-        case .manualRollback(let request, let reply):
-            do {
-                reply.resume(returning: try await manual(request, active: &active, group: &group))
-            } catch {
-                reply.resume(returning: .failure(EngineRefusal(code: "store_failed", message: deps.redactor.redact("could not record the rollback: \(error)"))))
-            }
-        case .recordDeployment(let deployment, let reply):
-            do {
-                try await deps.store.recordDeployment(deployment, makeLive: true)
-                liveDeploymentChanged(deployment.service)
-                reply.resume(returning: .success(deployment))
-            } catch {
-                reply.resume(returning: .failure(error))
-            }
-        case .freeze(let freeze, let reply):
-            do {
-                try await deps.store.setFreeze(freeze)
-                reply.resume(returning: .success(()))
-            } catch {
-                reply.resume(returning: .failure(error))
-            }
-        case .incidentFinished(let incident):
-            active.subtract(incident.services)
-            alertBook.withLock { book in incident.services.forEach { book.forget(service: $0) } }
-        case .alert(let alert):
-            await handle(alert, active: &active, group: &group)
-        case .monitoringFailed(let source, let since, let detail):
-            await reportMonitoringFailure(source: source, since: since, detail: detail)
-        case .monitoringRecovered(let source, let after):
-            if let id = monitoringIncidents.withLock({ $0.removeValue(forKey: source) }) {
-                try? await append(id, .monitoring, "\(source) answers again after \(after.rewindDescription)")
-            }
-        case .acknowledge(let id, let by, let reply):
-            reply.resume(returning: await acknowledge(id, by: by))
-        case .bakeTick:
-            await promoteBakedDeployments()
-        case .tracked(let report):
-            await applyTracking(report, active: active)
-        }
-    }
-
-    private func snapshots(active: Set<ServiceName>) async throws -> [ServiceSnapshot] {
-        let now = deps.clock.now
-        let since = now - max(deps.policy.safety.cooldown, .seconds(3600))
-        var result: [ServiceSnapshot] = []
-        for service in deps.policy.services {
-            result.append(
-                ServiceSnapshot(
-                    name: service.name,
-                    current: try await deps.store.liveDeployment(of: service.name),
-                    deployments: try await deps.store.deployments(of: service.name),
-                    automaticRollbacks: try await deps.store.automaticRollbacks(service: service.name, since: since),
-                    inIncident: active.contains(service.name),
-                    hasTrafficControl: deps.trafficControllers[service.name] != nil,
-                    runsCanaries: service.rollout == .canary))
-        }
-        return result
-    }
-
-    func decide(_ violation: Violation, active: inout Set<ServiceName>, group: inout ThrowingDiscardingTaskGroup<any Error>) async throws {
-        let now = deps.clock.now
-        let services = try await snapshots(active: active)
-        // A trigger fired while the deployment was suspect: it will never be known good.
-        if let live = services.first(where: { $0.name == violation.service })?.current, live.trust == .suspect {
-            try await deps.store.setTrust(service: violation.service, deploymentID: live.id, trust: .bad, at: now)
-        }
-        let decision = Assessment.decide(violation: violation, policy: deps.policy, services: services, now: now)
-        Counter(label: "rewind_violations_total", dimensions: [("service", violation.service.rawValue), ("trigger", violation.trigger.rawValue)]).increment()
-        try await open(decision, trigger: violation.trigger, severity: violation.severity, violation: violation, reason: nil,
-                       active: &active, group: &group)
-    }
-
-    private func manual(_ request: ManualRollbackRequest, active: inout Set<ServiceName>, group: inout ThrowingDiscardingTaskGroup<any Error>) async throws -> Result<Int64, EngineRefusal> {
-        guard deps.policy.service(request.service) != nil else {
-            let known = deps.policy.services.map(\.name.rawValue).joined(separator: ", ")
-            return .failure(EngineRefusal(code: "unknown_service", message: "\(request.service) is not a watched service (known: \(known))"))
-        }
-        let decision = Assessment.decideManual(service: request.service, to: request.to, services: try await snapshots(active: active),
-                                               force: request.force)
-        switch decision {
-        case .ignore(let reason):
-            return .failure(EngineRefusal(code: "refused", message: reason))
-        case .escalate(_, let detail):
-            return .failure(EngineRefusal(code: "no_target", message: detail))
-        case .rollback:
-            let id = try await open(decision, trigger: .manual, severity: .high, violation: nil, reason: request.reason,
-                                    force: request.force, active: &active, group: &group)
-            return id.map { .success($0) } ?? .failure(EngineRefusal(code: "refused", message: "nothing to roll back"))
-        }
-    }
-
-    /// Records the decision as an incident and starts its plan.
-    @discardableResult
-    func open(_ decision: Decision, trigger: TriggerKind, severity: Severity, violation: Violation?, reason: String?, force: Bool = false,
-                      active: inout Set<ServiceName>, group: inout ThrowingDiscardingTaskGroup<any Error>) async throws -> Int64? {
-        let now = deps.clock.now
-        let affected = violation?.service
-        switch decision {
-        case .ignore(let why):
-            deps.observer(.decision(incidentID: nil, decision))
-            logger.info("no action", metadata: ["rewind.service": "\(affected?.rawValue ?? "-")", "rewind.reason": "\(why)"])
-            return nil
-        case .escalate(let escalation, let detail):
-            var incident = try await deps.store.createIncident(
-                Incident(id: 0, openedAt: now, closedAt: now, services: affected.map { [$0] } ?? [], trigger: trigger, severity: severity,
-                         strategy: nil, status: .escalated, summary: "\(affected?.rawValue ?? "rewind"): \(escalation.sentence)",
-                         violation: violation, reason: reason, mode: deps.policy.mode))
-            deps.observer(.decision(incidentID: incident.id, decision))
-            try await recordDetection(incident, violation)
-            try await append(incident.id, .decision, "no rollback: \(detail)", detail: .object(["escalation": .string(escalation.rawValue)]))
-            try await append(incident.id, .escalation, "escalated to people: \(escalation.sentence)")
-            Counter(label: "rewind_escalations_total", dimensions: [("reason", escalation.rawValue)]).increment()
-            let runner = IncidentRunner(engine: self, incident: incident)
-            await runner.notify(.escalated, machine: nil, error: detail)
-            if trigger == .security { await notifySecurityTeam(incident.id) }
-            incident.closedAt = deps.clock.now
-            try await deps.store.updateIncident(incident)
-            await scheduleEscalation(.escalatedWithoutRollback(severity), incidentID: incident.id)
-            await closeOut(incident)
-            await closed(incident)
-            return incident.id
-        case .rollback(let strategy, let choices, let skipped, let notes):
-            let plan = Planner.plan(strategy: strategy, choices: choices, policy: deps.policy, verify: !force)
-            let services = choices.map(\.service)
-            let what = trigger == .manual ? "manual rollback" : (violation.map { "\($0.trigger.rawValue): \($0.rule)" } ?? trigger.rawValue)
-            let incident = try await deps.store.createIncident(
-                Incident(id: 0, openedAt: now, services: services, trigger: trigger, severity: severity, strategy: strategy,
-                         status: .open, summary: "\(services.map(\.rawValue).joined(separator: ", ")): \(what)", plan: plan,
-                         violation: violation, reason: reason, mode: deps.policy.mode))
-            deps.observer(.decision(incidentID: incident.id, decision))
-            try await recordDetection(incident, violation)
-            var lines = choices.map { "roll back \($0.service) \($0.from.label) → \($0.to.label): \($0.reason)" }
-            lines += skipped.map { "left alone: \($0)" }
-            lines += notes
-            if force { lines.append("forced by an operator: verification after the rollback is skipped") }
-            try await append(
-                incident.id, .decision, "\(strategy.rawValue) rollback of \(services.map(\.rawValue).joined(separator: ", ")); " + lines.joined(separator: "; "),
-                detail: .object([
-                    "strategy": .string(strategy.rawValue),
-                    "targets": .array(choices.map { .object(["service": .string($0.service.rawValue), "from": .string($0.from.id), "to": .string($0.to.id), "why": .string($0.reason)]) }),
-                    "skipped": .array(skipped.map { .string($0) }),
-                    "notes": .array(notes.map { .string($0) }),
-                    "forced": .bool(force),
-                ]))
-            Counter(label: "rewind_incidents_total", dimensions: [("trigger", trigger.rawValue), ("strategy", strategy.rawValue)]).increment()
-            active.formUnion(services)
-            if deps.policy.mode == .enforce && trigger != .manual {
-                await scheduleEscalation(.rollbackStarted(trigger, severity), incidentID: incident.id)
-            }
-            if trigger == .security { await notifySecurityTeam(incident.id) }
-            let runner = IncidentRunner(engine: self, incident: incident)
-            group.addTask { await runner.run(resume: nil) }
-            return incident.id
-        }
-    }
-
-    private func recordDetection(_ incident: Incident, _ violation: Violation?) async throws {
-        guard let violation else {
-            try await append(incident.id, .detected, "manual rollback requested: \(incident.reason ?? "no reason given")")
-            return
-        }
-        let evidence = JSONValue.array(violation.evidence.map { item in
-            var fields: [String: JSONValue] = ["at": .string(item.at.iso8601), "check": .string(item.check), "result": .string(item.result),
-                                               "latency_ms": .number(Double(item.latencyMs))]
-            if let value = item.value { fields["value"] = .number(value) }
-            if let threshold = item.threshold { fields["threshold"] = .number(threshold) }
-            if let baseline = item.baseline { fields["baseline"] = .number(baseline) }
-            return .object(fields)
-        })
-        var detail: [String: JSONValue] = ["rule": .string(violation.rule), "trigger": .string(violation.trigger.rawValue), "evidence": evidence]
-        if let signal = violation.signal {
-            var fields: [String: JSONValue] = [
-                "name": .string(signal.name), "measure": .string(signal.measure.rawValue), "query": .string(signal.query),
-                "window": .string(signal.window.rewindDescription), "threshold": .string(signal.threshold),
-            ]
-            if let baseline = signal.baseline { fields["baseline"] = .string(signal.unit.format(baseline)) }
-            detail["signal"] = .object(fields)
-        }
-        if let alert = violation.alert {
-            detail["alert"] = .object(["origin": .string(alert.origin.rawValue), "name": .string(alert.name), "fingerprint": .string(alert.fingerprint),
-                                       "summary": alert.summary.map(JSONValue.string) ?? .null])
-        }
-        try await append(incident.id, .detected, violation.summary, detail: .object(detail))
-    }
-
-    private func resume(_ incident: Incident, active: inout Set<ServiceName>, in group: inout ThrowingDiscardingTaskGroup<any Error>) async throws {
-        guard incident.plan != nil else {
-            var closed = incident
-            closed.status = .failed
-            closed.closedAt = deps.clock.now
-            try await deps.store.updateIncident(closed)
-            return
-        }
-        let records = try await deps.store.steps(incidentID: incident.id)
-        try await append(incident.id, .resumed, "Rewind restarted; resuming from the journal (\(records.count) step records)")
-        active.formUnion(incident.services)
-        let runner = IncidentRunner(engine: self, incident: incident)
-        group.addTask { await runner.run(resume: records) }
-    }
-
-    private func promoteBakedDeployments() async {
-        let now = deps.clock.now
-        let firing = Set(checkStatuses.filter(\.firing).map(\.service))
-        for service in deps.policy.services where !firing.contains(service.name) {
-            guard let live = try? await deps.store.liveDeployment(of: service.name),
-                BakeRule.becomesKnownGood(live, lastViolation: nil, bake: deps.policy.bake, now: now)
-            else { continue }
-            do {
-                try await deps.store.setTrust(service: service.name, deploymentID: live.id, trust: .knownGood, at: now)
-                var promoted = live
-                promoted.trust = .knownGood
-                promoted.knownGoodAt = now
-                deps.observer(.deploymentKnownGood(promoted))
-                logger.info("deployment is known good", metadata: ["rewind.service": "\(service.name)", "rewind.deployment": "\(live.id)"])
-            } catch {
-                logger.error("could not mark a deployment known good", metadata: ["rewind.service": "\(service.name)"])
+                recorder.failed("could not resume the incident from its journal", error)
             }
         }
     }
+}
 
-    // MARK: - Shared helpers for incident runners
+/// Those waiting for an incident to close, and the incidents that closed lately: the last
+/// ``kept`` closings, so that a daemon running for months does not hold every incident it ever
+/// closed (a wait starts right after the incident opened, long before that many more close).
+final class IncidentClosings: Sendable {
+    static let kept = 1024
 
-    func append(_ incidentID: Int64, _ kind: TimelineKind, _ message: String, detail: JSONValue? = nil) async throws {
-        try await deps.store.append(TimelineEvent(incidentID: incidentID, at: deps.clock.now, kind: kind, message: deps.redactor.redact(message), detail: detail))
+    private struct State {
+        var waiters: [Int64: [CheckedContinuation<Incident, Never>]] = [:]
+        var closed: [Int64: Incident] = [:]
+        /// The ids of `closed`, oldest closing first.
+        var order: [Int64] = []
     }
 
-    func closed(_ incident: Incident) async {
-        continuation.yield(.incidentFinished(incident))
-        deps.observer(.incidentClosed(incident))
-        let resumed = closings.withLock { closings -> [CheckedContinuation<Incident, Never>] in
-            closings.closed[incident.id] = incident
-            return closings.waiters.removeValue(forKey: incident.id) ?? []
+    private let state = Mutex(State())
+
+    func wait(for id: Int64) async -> Incident {
+        await withCheckedContinuation { waiter in
+            let done = state.withLock { state -> Incident? in
+                if let incident = state.closed[id] { return incident }
+                state.waiters[id, default: []].append(waiter)
+                return nil
+            }
+            if let done { waiter.resume(returning: done) }
+        }
+    }
+
+    func closed(_ incident: Incident) {
+        let resumed = state.withLock { state -> [CheckedContinuation<Incident, Never>] in
+            if state.closed.updateValue(incident, forKey: incident.id) == nil { state.order.append(incident.id) }
+            if state.order.count > Self.kept {
+                let evicted = state.order.prefix(state.order.count - Self.kept)
+                evicted.forEach { state.closed[$0] = nil }
+                state.order.removeFirst(evicted.count)
+            }
+            return state.waiters.removeValue(forKey: incident.id) ?? []
         }
         resumed.forEach { $0.resume(returning: incident) }
     }

@@ -1,11 +1,12 @@
 import AsyncHTTPClient
 import RewindCore
 import RewindPorts
+import RewindSpecs
 
 /// Builds the ``Notifier`` of each configured channel.
 ///
 /// ```swift
-/// let notifiers = try policy.channels.map {
+/// let notifiers = try configuration.channels.map {
 ///     try ChannelFactory.make($0, client: .shared, redactor: redactor, console: nil)
 /// }
 /// ```

@@ -34,7 +34,9 @@ extension NoticeKind {
         case .completed: "✅"
         case .failed: "❌"
         case .escalated: "⚠️"
+        case .channelFailed: "📵"
         case .wouldRollBack: "👀"
+        case .taskOverdue: "⏰"
         }
     }
 }

@@ -4,11 +4,11 @@ import RewindPorts
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The `file` channel: appends one JSON object (``NoticeRecord``) per line to a file, creating the

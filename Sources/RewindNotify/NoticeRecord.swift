@@ -25,6 +25,8 @@ public struct NoticeRecord: Sendable, Equatable, Codable {
     public var error: String?
     public var evidence: [String]
     public var nextSteps: [String]
+    /// The channel a `channel_failed` notice is about; null otherwise.
+    public var failedChannel: String?
 
     public init(_ notice: Notice) {
         event = notice.kind.rawValue
@@ -44,6 +46,7 @@ public struct NoticeRecord: Sendable, Equatable, Codable {
         error = notice.error
         evidence = notice.evidence
         nextSteps = notice.nextSteps
+        failedChannel = notice.failedChannel
     }
 
     enum CodingKeys: String, CodingKey {
@@ -53,6 +56,7 @@ public struct NoticeRecord: Sendable, Equatable, Codable {
         case verificationResults = "verification_results"
         case error, evidence
         case nextSteps = "next_steps"
+        case failedChannel = "failed_channel"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -74,5 +78,6 @@ public struct NoticeRecord: Sendable, Equatable, Codable {
         try container.encode(error, forKey: .error)
         try container.encode(evidence, forKey: .evidence)
         try container.encode(nextSteps, forKey: .nextSteps)
+        try container.encode(failedChannel, forKey: .failedChannel)
     }
 }

@@ -79,7 +79,11 @@ public final class ManualClock: RewindClock {
                 }
                 ready.forEach { $0.resume() }
                 if resumeNow {
-                    if Task.isCancelled { continuation.resume(throwing: CancellationError()) } else { continuation.resume() }
+                    if Task.isCancelled {
+                        continuation.resume(throwing: CancellationError())
+                    } else {
+                        continuation.resume()
+                    }
                 }
             }
         } onCancel: {
@@ -160,16 +164,54 @@ public struct DeadlineExceeded: RewindError {
     public var isTransient: Bool { true }
 }
 
-/// `Retry-After` as delta-seconds or an HTTP date (RFC 9110 §10.2.3), for every HTTP adapter.
+/// How long a vendor asked Rewind to wait: `Retry-After` as delta-seconds or an HTTP date (RFC 9110
+/// §10.2.3), and the vendor-specific reset times, for every HTTP adapter.
+///
+/// The value comes from outside (a vendor, a proxy, a webhook receiver), so it is parsed with
+/// saturating arithmetic and every wait is capped at ``maximum``: a 16-digit number or a date in the
+/// year 9999 is an hour, never a trap. Whether an hour is worth waiting for is the caller's retry
+/// budget (``RetryPolicy/exceedsBudget(_:)``).
 public enum RetryAfter {
+    /// The longest wait any vendor answer can ask for.
+    public static let maximum: Duration = .seconds(3600)
+
+    /// `value` as delta-seconds or an HTTP date, within 0…``maximum``; nil when it is neither.
     public static func parse(_ value: String?, now: Date = Date()) -> Duration? {
         guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
-        if let seconds = Int(value) { return .seconds(max(0, seconds)) }
+        if let seconds = Saturating.integer(value) { return capped(seconds: seconds) }
+        guard let date = httpDate(value) else { return nil }
+        return capped(.seconds(saturating: date.timeIntervalSince(now)))
+    }
+
+    /// A number of seconds from a header or a body (Cloudflare's `Ratelimit: …;t=`), capped.
+    public static func seconds(_ text: some StringProtocol) -> Duration? {
+        Saturating.integer(text.trimmingCharacters(in: .whitespaces)).map(capped(seconds:))
+    }
+
+    /// The wait until `reset` (epoch milliseconds, LaunchDarkly's `X-Ratelimit-Reset`, Vercel's
+    /// `limit.resetMs`), capped; a reset in the past is no wait.
+    public static func until(epochMilliseconds reset: Int64, now: Timestamp) -> Duration {
+        capped(.milliseconds(Saturating.subtract(reset, now.millisecondsSinceEpoch)))
+    }
+
+    /// `duration` within 0…``maximum``.
+    public static func capped(_ duration: Duration) -> Duration {
+        min(max(duration, .zero), maximum)
+    }
+
+    private static func capped(seconds: Int64) -> Duration {
+        seconds >= Int64(maximum.seconds) ? maximum : capped(.seconds(seconds))
+    }
+
+    /// An HTTP date is printable ASCII (RFC 9110 §5.6.7), at most 64 characters here; anything else
+    /// never reaches Foundation's `DateFormatter`, which traps on some non-ASCII text (a letter with a
+    /// combining mark before digits: Fuzz/findings/retry-after-non-ascii-date).
+    private static func httpDate(_ value: String) -> Date? {
+        guard value.utf8.count <= 64, value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { return nil }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        guard let date = formatter.date(from: value) else { return nil }
-        return .milliseconds(max(0, Int64(date.timeIntervalSince(now) * 1000)))
+        return formatter.date(from: value)
     }
 }

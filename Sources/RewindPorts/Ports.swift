@@ -19,29 +19,6 @@ public struct ProbeResult: Sendable, Equatable {
 
 // MARK: - Platforms
 
-/// A deployment as a platform lists it.
-public struct PlatformDeployment: Sendable, Equatable, Codable {
-    public var id: String
-    public var version: String?
-    public var createdAt: Timestamp?
-    /// The id of an older deployment this one restores, when the platform rolls back by creating
-    /// a new deployment from an old one (Railway, a Vercel promote of a rebuilt deployment). The
-    /// engine treats a live deployment that restores the rollback target as the target.
-    public var restores: String?
-
-    public init(id: String, version: String? = nil, createdAt: Timestamp? = nil, restores: String? = nil) {
-        self.id = id
-        self.version = version
-        self.createdAt = createdAt
-        self.restores = restores
-    }
-
-    /// True when this deployment is `deploymentID`, or restores it.
-    public func serves(_ deploymentID: String) -> Bool {
-        id == deploymentID || restores == deploymentID
-    }
-}
-
 /// A rollback the platform accepted.
 public struct RollbackOperation: Sendable, Equatable, Codable {
     /// The platform's job id, when the rollback is asynchronous (Vercel, Railway, …).
@@ -50,11 +27,27 @@ public struct RollbackOperation: Sendable, Equatable, Codable {
     public var finished: Bool
     /// What a command printed, with secrets already redacted.
     public var output: CapturedOutput?
+    /// True when the provider sent nothing: a rollback job toward the target was already running on
+    /// the platform (started by an earlier attempt, another tool, a person) and this operation follows it.
+    public var followedRunningJob: Bool
 
-    public init(id: String? = nil, finished: Bool, output: CapturedOutput? = nil) {
+    public init(id: String? = nil, finished: Bool, output: CapturedOutput? = nil, followedRunningJob: Bool = false) {
         self.id = id
         self.finished = finished
         self.output = output
+        self.followedRunningJob = followedRunningJob
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, finished, output, followedRunningJob
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decodeIfPresent(String.self, forKey: .id)
+        finished = try container.decode(Bool.self, forKey: .finished)
+        output = try container.decodeIfPresent(CapturedOutput.self, forKey: .output)
+        followedRunningJob = try container.decodeIfPresent(Bool.self, forKey: .followedRunningJob) ?? false
     }
 }
 
@@ -81,11 +74,34 @@ public enum OperationStatus: Sendable, Equatable {
 public struct ActionContext: Sendable, Equatable {
     public var incidentID: Int64
     public var current: Deployment?
+    /// True when a person asked for the rollback (`rewind rollback`, the API), false when Rewind
+    /// decided it: what a provider tells the platform (Vercel's rollback description) says which.
+    public var manual: Bool
 
-    public init(incidentID: Int64, current: Deployment?) {
+    public init(incidentID: Int64, current: Deployment?, manual: Bool = false) {
         self.incidentID = incidentID
         self.current = current
+        self.manual = manual
     }
+}
+
+/// Which credential a provider acts with, by name only (never the value), together with what it is
+/// used on: `vercel VERCEL_TOKEN on team_x9/shop-web`. Two providers with equal ids would send the
+/// same request with the same secret, so after the platform refused one of them for good
+/// (`ProviderError.Kind.auth`), the other is not tried: it would be refused the same way.
+public struct CredentialID: Sendable, Hashable, CustomStringConvertible {
+    /// The platform, the secret's source (a variable name, a file path) and its scope.
+    public var value: String
+
+    public init(_ value: String) {
+        self.value = value
+    }
+
+    public init(platform: String, source: String, scope: String) {
+        self.init("\(platform) \(source) on \(scope)")
+    }
+
+    public var description: String { value }
 }
 
 /// One platform where services run. Vercel, Railway, Kubernetes and Cloudflare implement the
@@ -100,19 +116,48 @@ public struct ActionContext: Sendable, Equatable {
 /// - `currentDeployment` returns nil when the provider has no way to tell; the engine then trusts
 ///   its own record.
 /// - Nothing secret appears in an error message or in captured output.
+/// - `isIdempotent`: calling `rollback` a second time for the same target is known to be harmless.
+///   When a Rewind stopped after journaling a step's intent and before its answer, the call may or
+///   may not have happened: the engine calls again only when the provider says the target is not
+///   live, or when the call is idempotent; otherwise the step's outcome is unknown and people are told.
 public protocol PlatformProvider: Sendable {
     var kind: String { get }
+    var isIdempotent: Bool { get }
     func listDeployments(service: ServiceName) async throws -> [PlatformDeployment]
     func currentDeployment(service: ServiceName) async throws -> PlatformDeployment?
     func rollback(service: ServiceName, to target: Deployment, context: ActionContext) async throws -> RollbackOperation
-    func status(of operation: RollbackOperation, service: ServiceName, target: Deployment) async throws -> OperationStatus
+    func status(
+        of operation: RollbackOperation, service: ServiceName, target: Deployment
+    ) async throws -> OperationStatus
+    /// The credential the provider acts with, when it has one worth naming (a token the
+    /// configuration names); nil otherwise (commands, git, a provider without secrets).
+    var credential: CredentialID? { get }
+    /// How often the platform's documentation says to poll a running operation; the engine polls
+    /// `status` no faster than this (nor than its own poll interval). Nil: the engine's interval.
+    var pollInterval: Duration? { get }
+}
+
+extension PlatformProvider {
+    public var credential: CredentialID? { nil }
+    public var pollInterval: Duration? { nil }
+}
+
+extension PlatformProvider {
+    /// Not known to be idempotent unless the provider says so.
+    public var isIdempotent: Bool { false }
 }
 
 /// Errors from platforms and channels.
 public struct ProviderError: RewindError, Equatable {
     public enum Kind: String, Sendable, Equatable {
-        case timeout, connection, rateLimited = "rate_limited", server, auth, notFound = "not_found", badResponse = "bad_response"
-        case rejected, commandFailed = "command_failed", unsupported
+        case timeout, connection
+        case rateLimited = "rate_limited"
+        case server, auth
+        case notFound = "not_found"
+        case badResponse = "bad_response"
+        case rejected
+        case commandFailed = "command_failed"
+        case unsupported
     }
 
     public var kind: Kind
@@ -130,6 +175,15 @@ public struct ProviderError: RewindError, Equatable {
 
     public var code: String { "provider_\(kind.rawValue)" }
 
+    /// The platform asked to wait `asked` (Retry-After), longer than the caller's whole retry budget:
+    /// the caller gives up now (the fallback, then an escalation) instead of waiting.
+    public static func beyondRetryBudget(_ message: String, asked: Duration, budget: Duration) -> ProviderError {
+        ProviderError(
+            .rateLimited,
+            "\(message); the platform asked to wait \(asked.rewindDescription), longer than Rewind's retry budget "
+                + "of \(budget.rewindDescription): not waiting")
+    }
+
     public var isTransient: Bool {
         switch kind {
         case .timeout, .connection, .rateLimited, .server: true
@@ -145,76 +199,6 @@ public struct ProviderError: RewindError, Equatable {
 public protocol Notifier: Sendable {
     var channel: String { get }
     func send(_ notice: Notice) async throws
-}
-
-// MARK: - State
-
-/// Everything Rewind remembers, behind intention-revealing calls. SQLite by default; PostgreSQL
-/// for replicas. Each call is atomic.
-public protocol RewindStore: Sendable {
-    // Deployments
-    /// Inserts or updates a deployment (by service and id) and, when `makeLive`, records it as
-    /// the service's live deployment.
-    func recordDeployment(_ deployment: Deployment, makeLive: Bool) async throws
-    func deployments(of service: ServiceName) async throws -> [Deployment]
-    func liveDeployment(of service: ServiceName) async throws -> Deployment?
-    func setLive(service: ServiceName, deploymentID: String) async throws
-    func setTrust(service: ServiceName, deploymentID: String, trust: DeploymentTrust, at: Timestamp) async throws
-
-    // Incidents and their journal
-    /// Stores a new incident; the store assigns `id` (the value passed in is ignored).
-    func createIncident(_ incident: Incident) async throws -> Incident
-    func updateIncident(_ incident: Incident) async throws
-    func incident(id: Int64) async throws -> Incident?
-    /// Newest first.
-    func incidents(limit: Int) async throws -> [Incident]
-    func openIncidents() async throws -> [Incident]
-    func append(_ event: TimelineEvent) async throws
-    func timeline(incidentID: Int64) async throws -> [TimelineEvent]
-    func recordStep(_ record: StepRecord) async throws
-    /// The latest record of each step of an incident.
-    func steps(incidentID: Int64) async throws -> [StepRecord]
-
-    // Safety
-    func recordAutomaticRollback(service: ServiceName, at: Timestamp) async throws
-    func automaticRollbacks(service: ServiceName, since: Timestamp) async throws -> [Timestamp]
-
-    // Freeze
-    func setFreeze(_ freeze: Freeze?) async throws
-    func currentFreeze() async throws -> Freeze?
-
-    // Notifications outbox: written before the first attempt, so a restart loses nothing.
-    /// Stores new entries; the store assigns ids.
-    func enqueue(_ entries: [OutboxEntry]) async throws -> [OutboxEntry]
-    /// Pending entries whose next attempt is due, oldest first.
-    func dueOutbox(now: Timestamp, limit: Int) async throws -> [OutboxEntry]
-    func updateOutbox(_ entry: OutboxEntry) async throws
-    func outbox(incidentID: Int64) async throws -> [OutboxEntry]
-    /// The newest entries of every incident, newest first (channel health for `rewind status`).
-    func recentOutbox(limit: Int) async throws -> [OutboxEntry]
-
-    // Escalation timers survive restarts.
-    func schedule(_ timers: [EscalationTimer]) async throws
-    /// Pending timers due at or before `now`, earliest first.
-    func dueEscalations(now: Timestamp) async throws -> [EscalationTimer]
-    func updateEscalation(_ timer: EscalationTimer) async throws
-    func escalations(incidentID: Int64) async throws -> [EscalationTimer]
-    /// Cancels the incident's pending timers; returns how many.
-    func cancelEscalations(incidentID: Int64) async throws -> Int
-
-    // Post-rollback work.
-    func addTasks(_ tasks: [IncidentTask]) async throws
-    func tasks(incidentID: Int64) async throws -> [IncidentTask]
-    func updateTask(_ task: IncidentTask) async throws
-
-    // Observations around an incident, for its report's chart.
-    func recordSamples(incidentID: Int64, _ observations: [Observation]) async throws
-    func samples(incidentID: Int64) async throws -> [Observation]
-
-    /// Takes or renews the writer lease: true when `holder` now holds it until `until`.
-    /// One writer: a second daemon on the same state refuses to start.
-    func acquireLease(holder: String, now: Timestamp, until: Timestamp) async throws -> Bool
-    func releaseLease(holder: String) async throws
 }
 
 // MARK: - Metric signals
@@ -252,8 +236,12 @@ public protocol MetricSource: Sendable {
 /// No metric signals configured.
 public struct NoMetricSource: MetricSource {
     public init() {}
-    public func evaluate(_ signal: MetricSignalPolicy, service: ServiceName, at now: Timestamp) async -> MetricEvaluation {
-        MetricEvaluation(service: service, signal: signal.name, at: now, outcome: .error("no metric source is configured"), query: signal.source.summary)
+    public func evaluate(
+        _ signal: MetricSignalPolicy, service: ServiceName, at now: Timestamp
+    ) async -> MetricEvaluation {
+        MetricEvaluation(
+            service: service, signal: signal.name, at: now, outcome: .error("no metric source is configured"),
+            query: signal.source.summary)
     }
     public func recordProbe(_ observation: Observation) {}
     public func recordPushed(_ metric: PushedValue) {}

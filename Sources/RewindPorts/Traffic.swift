@@ -18,6 +18,15 @@ public protocol TrafficController: Sendable {
     func setNewVersionShare(_ share: Double, service: ServiceName) async throws
 }
 
+/// A CDN cache in front of a service that can be purged (Cloudflare's `purge_cache`). Purging is
+/// idempotent: a purge after a restart is simply done again.
+public protocol CachePurging: Sendable {
+    var kind: String { get }
+    /// True when the configuration names something to purge.
+    var purgesCache: Bool { get }
+    func purgeCache(service: ServiceName) async throws
+}
+
 // MARK: - Feature flags
 
 /// The guide's kill switch: turns a feature flag off (Unleash, LaunchDarkly, flagd, a generic
@@ -35,7 +44,9 @@ public protocol FeatureSwitch: Sendable {
 public protocol MigrationRollback: Sendable {
     /// What people read in a plan: "migration `./migrate`", "irreversible migration".
     var description: String { get }
-    func rollBack(service: ServiceName, from current: Deployment?, to target: Deployment, context: ActionContext) async throws -> CapturedOutput
+    func rollBack(
+        service: ServiceName, from current: Deployment?, to target: Deployment, context: ActionContext
+    ) async throws -> CapturedOutput
 }
 
 // MARK: - Access checks
@@ -47,11 +58,20 @@ public struct AccessCheck: Sendable, Equatable, Codable {
     public var passed: Bool
     /// What the platform said, and when it failed, exactly what to fix (which token or scope).
     public var detail: String
+    /// True when the platform refused the credential itself (401/403, GraphQL "Not Authorized"):
+    /// another check with the same credential would be refused the same way.
+    public var refusedCredential: Bool
 
-    public init(name: String, passed: Bool, detail: String) {
+    public init(name: String, passed: Bool, detail: String, refusedCredential: Bool = false) {
         self.name = name
         self.passed = passed
         self.detail = detail
+        self.refusedCredential = refusedCredential
+    }
+
+    /// A failed check, from the error the platform answered.
+    public init(name: String, failed error: ProviderError) {
+        self.init(name: name, passed: false, detail: error.message, refusedCredential: error.kind == .auth)
     }
 }
 

@@ -66,7 +66,9 @@ public struct Sandbox: Service {
         await readiness.endpoints()
     }
 
-    private func serve(_ router: Router<SandboxRequestContext>, onPort: @escaping @Sendable (Int) -> Void)
+    private func serve(
+        _ router: Router<SandboxRequestContext>, onPort: @escaping @Sendable (Int) -> Void
+    )
         async throws
     {
         let app = Application(
@@ -119,17 +121,19 @@ private final class Readiness: Sendable {
     }
 
     func listening(service: String, port: Int) {
-        resume(state.withLock { state in
-            state.services[service] = port
-            return takeWaitersIfReady(&state)
-        })
+        resume(
+            state.withLock { state in
+                state.services[service] = port
+                return takeWaitersIfReady(&state)
+            })
     }
 
     func listening(platformPort port: Int) {
-        resume(state.withLock { state in
-            state.platform = port
-            return takeWaitersIfReady(&state)
-        })
+        resume(
+            state.withLock { state in
+                state.platform = port
+                return takeWaitersIfReady(&state)
+            })
     }
 
     /// The servers stopped: nothing more will start listening.

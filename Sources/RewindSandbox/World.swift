@@ -169,7 +169,10 @@ enum HealthAnswer: Equatable {
 
 /// A rollback operation as the platform API reports it.
 struct OperationSnapshot: Sendable, Equatable {
-    enum Status: String, Sendable { case inProgress = "in_progress", succeeded, failed }
+    enum Status: String, Sendable {
+        case inProgress = "in_progress"
+        case succeeded, failed
+    }
     var id: String
     var service: String
     var deploymentID: String
@@ -316,7 +319,9 @@ struct WorldState {
         }
     }
 
-    mutating func acceptRollback(service: String, deploymentID: String, now: ContinuousClock.Instant)
+    mutating func acceptRollback(
+        service: String, deploymentID: String, now: ContinuousClock.Instant
+    )
         -> OperationSnapshot
     {
         let id = "op-\(nextOperationNumber)"

@@ -1,213 +1,397 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
+import NIOCore
 import Prometheus
 import RewindCore
 import RewindEngine
 import RewindPorts
 
-/// The daemon's HTTP face: `/healthz`, `/metrics`, and the `/api/v1` used by the CLI.
+/// The daemon's HTTP face: `/healthz`, `/readyz`, `/metrics`, the `/api/v1` used by the CLI, and
+/// the webhooks.
 ///
 /// Reads go straight to the store. Everything that changes state goes to the engine (one
-/// writer) and needs `Authorization: Bearer <token>` when a token is configured; the composition
-/// root refuses to listen beyond loopback without one.
+/// writer). Every route but the probes and `/metrics` needs a bearer token with the route's
+/// scope once any token is configured (``APIAccess``); the composition root refuses to listen
+/// beyond loopback without one. Before routing, ``RequestGate`` refuses odd paths and foreign
+/// `Host`s; credentials are checked before a body is read, and a request with a body must say
+/// `Content-Type: application/json` (a browser cannot send that cross-origin without asking).
 public struct APIServer: Sendable {
+    /// How many connections the server keeps, and for how long an idle one.
+    public struct Limits: Sendable {
+        public var idleTimeout: Duration
+        public var maxConnections: Int
+
+        public init(
+            idleTimeout: Duration = Defaults.serverIdleTimeout, maxConnections: Int = Defaults.serverMaxConnections
+        ) {
+            self.idleTimeout = idleTimeout
+            self.maxConnections = maxConnections
+        }
+    }
+
     let engine: RewindEngine
     let store: any RewindStore
-    let policy: Policy
-    let token: String?
+    /// The policy in force: the engine's, so a reload (SIGHUP) shows at once.
+    var policy: Policy { engine.policy }
+    let access: APIAccess
+    let limits: Limits
     let registry: PrometheusCollectorRegistry
     let clock: any RewindClock
     let logger: Logger
-    let redactor: Redactor
+    /// The engine's redactor: it knows the secrets of the configuration in force.
+    var redactor: Redactor { engine.redactor }
 
-    public init(engine: RewindEngine, store: any RewindStore, policy: Policy, token: String?, registry: PrometheusCollectorRegistry,
-                clock: any RewindClock, logger: Logger = Logger(label: "rewind.server"), redactor: Redactor = Redactor()) {
-        self.redactor = redactor
+    public init(
+        engine: RewindEngine, store: any RewindStore, access: APIAccess, limits: Limits = Limits(),
+        registry: PrometheusCollectorRegistry, clock: any RewindClock, logger: Logger = Logger(label: "rewind.server")
+    ) {
         self.engine = engine
         self.store = store
-        self.policy = policy
-        self.token = token
+        self.access = access
+        self.limits = limits
         self.registry = registry
         self.clock = clock
         self.logger = logger
     }
 
-    public func makeApplication(host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+    public func makeApplication(
+        host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    )
         -> Application<RouterResponder<BasicRequestContext>>
     {
-        Application(
+        let (seconds, attoseconds) = limits.idleTimeout.components
+        let idle = TimeAmount.milliseconds(seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        return Application(
             router: router(),
-            configuration: .init(address: .hostname(host, port: port), serverName: "rewind"),
+            server: .http1(configuration: .init(additionalChannelHandlers: [CloseAfterRefusal()], idleTimeout: idle)),
+            configuration: .init(
+                address: .hostname(host, port: port), serverName: "rewind",
+                availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections, logger: logger)),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: logger)
     }
 
     func router() -> Router<BasicRequestContext> {
         let router = Router()
-        router.get("/healthz") { _, _ in json(["status": "ok"]) }
+        // First: it applies only to the routes added after it, and to "not found".
+        router.add(middleware: RequestGate(access: access))
+        addHealthRoutes(to: router)
         router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
         let api = router.group("api/v1")
-        api.get("status") { _, _ in
-            json(try await StateQueries.status(store: store, policy: policy, checks: engine.checkStatuses, signals: engine.signalStatuses,
-                                               monitoring: engine.monitoringStatuses, daemon: true, now: clock.now))
-        }
-        api.get("history") { request, _ in
-            let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 50
-            return json(try await store.incidents(limit: min(max(limit, 1), 1000)))
-        }
-        api.get("incidents/:id") { _, context in
-            let id = try context.parameters.require("id", as: Int64.self)
-            guard let detail = try await StateQueries.incident(store: store, id: id) else {
-                return problem(.notFound, "there is no incident #\(id)")
-            }
-            return json(detail)
-        }
-        api.post("incidents/:id/ack") { request, context in
-            if let denied = authorize(request) { return denied }
-            let id = try context.parameters.require("id", as: Int64.self)
-            let body: AckBody
-            switch await decode(AckBody.self, request, context) {
-            case .value(let value): body = value
-            case .rejected(let response): return response
-            }
-            switch await engine.acknowledge(incidentID: id, by: body.by) {
-            case .success(let incident): return json(incident)
-            case .failure(let refusal): return problem(refusal.code == "not_found" ? .notFound : .conflict, refusal.message)
-            }
-        }
-        api.get("incidents/:id/tasks") { _, context in
-            let id = try context.parameters.require("id", as: Int64.self)
-            return json(try await store.tasks(incidentID: id))
-        }
-        api.post("incidents/:id/tasks/:task") { request, context in
-            if let denied = authorize(request) { return denied }
-            let id = try context.parameters.require("id", as: Int64.self)
-            let taskID = try context.parameters.require("task")
-            let body: TaskBody
-            switch await decode(TaskBody.self, request, context) {
-            case .value(let value): body = value
-            case .rejected(let response): return response
-            }
-            guard let state = IncidentTask.State(rawValue: body.state) else {
-                return problem(.badRequest, "unknown state '\(body.state)'; use one of: \(IncidentTask.State.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            do {
-                return json(try await engine.updateTask(incidentID: id, taskID: taskID, state: state, note: body.note))
-            } catch let refusal as EngineRefusal {
-                return problem(.notFound, refusal.message)
-            }
-        }
-        router.post("hooks/pagerduty") { request, context in
-            if let denied = authorize(request) { return denied }
-            let body: PagerDutyWebhook
-            switch await decode(PagerDutyWebhook.self, request, context) {
-            case .value(let value): body = value
-            case .rejected(let response): return response
-            }
-            guard body.event.eventType == "incident.acknowledged" else {
-                return json(["ignored": body.event.eventType])
-            }
-            guard let key = body.event.data.incidentKey ?? body.event.data.dedupKey, key.hasPrefix("rewind/incident/"),
-                let id = Int64(key.dropFirst("rewind/incident/".count))
-            else {
-                logger.notice("a PagerDuty acknowledgement named no Rewind incident", metadata: ["rewind.path": "/hooks/pagerduty"])
-                return problem(.unprocessableContent, "the event's incident_key is not a Rewind dedup key (rewind/incident/N)")
-            }
-            let who = body.event.agent?.summary ?? "PagerDuty"
-            switch await engine.acknowledge(incidentID: id, by: "\(who) (PagerDuty)") {
-            case .success(let incident): return json(incident)
-            case .failure(let refusal): return problem(refusal.code == "not_found" ? .notFound : .conflict, refusal.message)
-            }
-        }
-        api.get("freeze") { _, _ in
-            let freeze = try await store.currentFreeze().flatMap { $0.isActive(at: clock.now) ? $0 : nil }
-            return json(FreezeState(frozen: freeze != nil, freeze: freeze))
-        }
-        api.post("deployments") { request, context in
-            if let denied = authorize(request) { return denied }
-            let body: DeploymentBody
-            switch await decode(DeploymentBody.self, request, context) {
-            case .value(let value): body = value
-            case .rejected(let response): return response
-            }
-            guard policy.service(ServiceName(body.service)) != nil else {
-                return problem(.unprocessableContent, "unknown service '\(body.service)'; known: \(policy.services.map(\.name.rawValue).joined(separator: ", "))")
-            }
-            guard !body.id.isEmpty, body.id.count <= 200 else { return problem(.badRequest, "id must be 1 to 200 characters") }
-            let now = clock.now
-            let deployment = Deployment(service: ServiceName(body.service), id: body.id, version: body.version ?? body.id, deployedAt: now,
-                                        commit: body.commit, author: body.author)
-            let recorded = try await engine.recordDeployment(deployment)
-            let frozen = try await store.currentFreeze().map { $0.isActive(at: now) } ?? false
-            return json(RecordedDeployment(deployment: recorded, deployedDuringFreeze: frozen), status: .created)
-        }
-        api.post("rollbacks") { request, context in
-            if let denied = authorize(request) { return denied }
-            let body: RollbackBody
-            switch await decode(RollbackBody.self, request, context) {
-            case .value(let value): body = value
-            case .rejected(let response): return response
-            }
-            guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty else { return problem(.badRequest, "reason is required") }
-            let rollback = RewindEngine.ManualRollbackRequest(
-                service: ServiceName(body.service), to: body.to, reason: body.reason, force: body.force ?? false)
-            switch await engine.requestRollback(rollback) {
-            case .success(let id):
-                if body.wait == true {
-                    return json(await engine.waitForIncident(id), status: .ok)
+        api.get(
+            "version",
+            use: guarded("version", .read) { _, _, _ in
+                json(["version": RewindVersion.current, "api": RewindVersion.api])
+            })
+        api.get(
+            "status",
+            use: guarded("status", .read) { _, _, _ in
+                json(
+                    try await StateQueries.status(
+                        store: store, policy: policy, checks: engine.checkStatuses, signals: engine.signalStatuses,
+                        monitoring: engine.monitoringStatuses, daemon: true, now: clock.now, config: engine.configStatus
+                    ).answered(by: engine.health))
+            })
+        api.get(
+            "history",
+            use: guarded("history", .read) { request, _, _ in
+                let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 50
+                return json(try await store.incidents(limit: min(max(limit, 1), 1000)))
+            })
+        api.get(
+            "incidents/:id",
+            use: guarded("incident", .read) { _, context, _ in
+                let id = try context.parameters.require("id", as: Int64.self)
+                guard let detail = try await StateQueries.incident(store: store, id: id) else {
+                    return problem(.notFound, "there is no incident #\(id)")
                 }
-                return json(["incident": id], status: .accepted)
-            case .failure(let refusal):
-                return problem(refusal.code == "unknown_service" ? .notFound : .conflict, refusal.message)
-            }
-        }
-        api.post("freeze") { request, context in
-            if let denied = authorize(request) { return denied }
-            let body: FreezeBody
-            switch await decode(FreezeBody.self, request, context) {
-            case .value(let value): body = value
-            case .rejected(let response): return response
-            }
-            guard let duration = Duration.parseRewind(body.duration), duration > .zero else {
-                return problem(.badRequest, "invalid duration '\(body.duration)': use \(Duration.acceptedForms)")
-            }
-            let now = clock.now
-            let freeze = Freeze(until: now + duration, reason: body.reason, setAt: now)
-            try await engine.setFreeze(freeze)
-            return json(FreezeState(frozen: true, freeze: freeze))
-        }
-        api.delete("freeze") { request, _ in
-            if let denied = authorize(request) { return denied }
-            try await engine.setFreeze(nil)
-            return json(FreezeState(frozen: false, freeze: nil))
-        }
+                return json(detail)
+            })
+        api.post(
+            "incidents/:id/ack",
+            use: guarded("ack", .operate) { request, context, caller in
+                let id = try context.parameters.require("id", as: Int64.self)
+                let body: AckBody
+                switch await decode(AckBody.self, request, context) {
+                case .value(let value): body = value
+                case .rejected(let response): return response
+                }
+                switch await engine.acknowledge(incidentID: id, by: Self.person(body.by, caller: caller)) {
+                case .success(let incident): return json(incident)
+                case .failure(let refusal):
+                    return problem(refusal.code == "not_found" ? .notFound : .conflict, refusal.message)
+                }
+            })
+        api.get(
+            "incidents/:id/tasks",
+            use: guarded("tasks", .read) { _, context, _ in
+                let id = try context.parameters.require("id", as: Int64.self)
+                return json(try await store.tasks(incidentID: id))
+            })
+        api.post(
+            "incidents/:id/tasks/:task",
+            use: guarded("task", .operate) { request, context, caller in
+                let id = try context.parameters.require("id", as: Int64.self)
+                let taskID = try context.parameters.require("task")
+                let body: TaskBody
+                switch await decode(TaskBody.self, request, context) {
+                case .value(let value): body = value
+                case .rejected(let response): return response
+                }
+                guard let state = IncidentTask.State(rawValue: body.state) else {
+                    return problem(
+                        .badRequest,
+                        "unknown state '\(body.state)'; use one of: \(IncidentTask.State.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
+                }
+                do {
+                    return json(
+                        try await engine.updateTask(
+                            incidentID: id, taskID: taskID, state: state, note: body.note, by: caller.actor))
+                } catch let refusal as EngineRefusal {
+                    return problem(.notFound, refusal.message)
+                }
+            })
+        router.post(
+            "hooks/pagerduty",
+            use: guarded("pagerduty", .operate) { request, context, caller in
+                let body: PagerDutyWebhook
+                switch await decode(PagerDutyWebhook.self, request, context) {
+                case .value(let value): body = value
+                case .rejected(let response): return response
+                }
+                guard body.event.eventType == "incident.acknowledged" else {
+                    return json(["ignored": body.event.eventType])
+                }
+                guard let key = body.event.data.incidentKey ?? body.event.data.dedupKey,
+                    key.hasPrefix("rewind/incident/"),
+                    let id = Int64(key.dropFirst("rewind/incident/".count))
+                else {
+                    logger.notice(
+                        "a PagerDuty acknowledgement named no Rewind incident", metadata: ["rewind.route": "pagerduty"])
+                    return problem(
+                        .unprocessableContent, "the event's incident_key is not a Rewind dedup key (rewind/incident/N)")
+                }
+                let who = body.event.agent?.summary ?? "PagerDuty"
+                switch await engine.acknowledge(incidentID: id, by: Self.person("\(who) (PagerDuty)", caller: caller)) {
+                case .success(let incident): return json(incident)
+                case .failure(let refusal):
+                    return problem(refusal.code == "not_found" ? .notFound : .conflict, refusal.message)
+                }
+            })
+        api.get(
+            "freeze",
+            use: guarded("freeze", .read) { _, _, _ in
+                let freeze = try await store.currentFreeze().flatMap { $0.isActive(at: clock.now) ? $0 : nil }
+                return json(FreezeState(frozen: freeze != nil, freeze: freeze))
+            })
+        api.post(
+            "deployments",
+            use: guarded("deployments", .operate) { request, context, caller in
+                let body: DeploymentBody
+                switch await decode(DeploymentBody.self, request, context) {
+                case .value(let value): body = value
+                case .rejected(let response): return response
+                }
+                guard policy.service(ServiceName(body.service)) != nil else {
+                    return problem(
+                        .unprocessableContent,
+                        "unknown service '\(body.service)'; known: \(policy.services.map(\.name.rawValue).joined(separator: ", "))"
+                    )
+                }
+                // Ids and versions reach providers' command lines and URLs: one rule for both.
+                if let invalid = DeploymentIdentifier.check(body.id, as: "id")
+                    ?? DeploymentIdentifier.check(body.version ?? body.id, as: "version")
+                {
+                    return problem(.badRequest, invalid.message)
+                }
+                let now = clock.now
+                let deployment = Deployment(
+                    service: ServiceName(body.service), id: body.id, version: body.version ?? body.id, deployedAt: now,
+                    commit: body.commit, author: body.author)
+                let recorded = try await engine.recordDeployment(deployment)
+                logger.notice(
+                    "a deployment was recorded",
+                    metadata: [
+                        "rewind.service": "\(body.service)", "rewind.deployment": "\(recorded.label)",
+                        "rewind.actor": "\(caller.actor)",
+                    ])
+                let frozen = try await store.currentFreeze().map { $0.isActive(at: now) } ?? false
+                return json(RecordedDeployment(deployment: recorded, deployedDuringFreeze: frozen), status: .created)
+            })
+        api.post(
+            "rollbacks",
+            use: guarded("rollbacks", .operate) { request, context, caller in
+                let body: RollbackBody
+                switch await decode(RollbackBody.self, request, context) {
+                case .value(let value): body = value
+                case .rejected(let response): return response
+                }
+                guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    return problem(.badRequest, "reason is required")
+                }
+                let rollback = RewindEngine.ManualRollbackRequest(
+                    service: ServiceName(body.service), to: body.to, reason: body.reason, force: body.force ?? false,
+                    actor: caller.actor)
+                switch await engine.requestRollback(rollback) {
+                case .success(let id):
+                    if body.wait == true {
+                        return json(await engine.waitForIncident(id), status: .ok)
+                    }
+                    return json(["incident": id], status: .accepted)
+                case .failure(let refusal):
+                    return refused(refusal)
+                }
+            })
+        api.post(
+            "promotions",
+            use: guarded("promotions", .operate) { request, context, caller in
+                let body: PromotionBody
+                switch await decode(PromotionBody.self, request, context) {
+                case .value(let value): body = value
+                case .rejected(let response): return response
+                }
+                switch await engine.promote(service: ServiceName(body.service), by: caller.actor) {
+                case .success(let result):
+                    logger.notice(
+                        "a contained rollout was promoted",
+                        metadata: [
+                            "rewind.service": "\(body.service)", "rewind.incident.id": "\(result.incidentID)",
+                            "rewind.actor": "\(caller.actor)",
+                        ])
+                    return json(result)
+                case .failure(let refusal):
+                    return refused(refusal)
+                }
+            })
+        api.post(
+            "freeze",
+            use: guarded("freeze", .operate) { request, context, caller in
+                let body: FreezeBody
+                switch await decode(FreezeBody.self, request, context) {
+                case .value(let value): body = value
+                case .rejected(let response): return response
+                }
+                guard let duration = Duration.parseRewind(body.duration), duration > .zero else {
+                    return problem(.badRequest, "invalid duration '\(body.duration)': use \(Duration.acceptedForms)")
+                }
+                let now = clock.now
+                let freeze = Freeze(until: now + duration, reason: body.reason, setAt: now, setBy: caller.actor)
+                try await engine.setFreeze(freeze)
+                logger.notice(
+                    "deployments frozen",
+                    metadata: ["rewind.until": "\(freeze.until.iso8601)", "rewind.actor": "\(caller.actor)"])
+                return json(FreezeState(frozen: true, freeze: freeze))
+            })
+        api.delete(
+            "freeze",
+            use: guarded("freeze", .operate, body: false) { _, _, caller in
+                try await engine.setFreeze(nil)
+                logger.notice("deployments unfrozen", metadata: ["rewind.actor": "\(caller.actor)"])
+                return json(FreezeState(frozen: false, freeze: nil))
+            })
         addIntakeRoutes(to: router)
         return router
     }
 
-    /// nil when allowed; a 401 response otherwise. Compares in constant time.
-    func authorize(_ request: Request) -> Response? {
-        guard let token else { return nil }
-        let presented = request.headers[.authorization] ?? ""
-        if constantTimeEquals(presented, "Bearer \(token)") { return nil }
-        logger.notice("refused an API call without a valid token", metadata: ["rewind.path": "\(request.uri.path)"])
-        return problem(.unauthorized, "missing or wrong bearer token: send Authorization: Bearer <server.token>")
+    /// Who acknowledged, as recorded: the person the body names and the token that said so.
+    static func person(_ named: String, caller: APIAccess.Caller) -> String {
+        caller == .anonymous ? named : "\(named) via \(caller.actor)"
+    }
+
+    typealias Handler = @Sendable (Request, BasicRequestContext, APIAccess.Caller) async throws -> Response
+
+    /// A route that needs `scope`: the token is checked from the headers before anything of the
+    /// body is read (401 without a valid token, 403 without the scope), then — for a route that
+    /// takes a body — its `Content-Type` (415 unless JSON). `route` names it in logs, never the
+    /// request path.
+    func guarded(
+        _ route: String, _ scope: APIScope, body: Bool? = nil, _ handler: @escaping Handler
+    )
+        -> @Sendable (Request, BasicRequestContext) async throws -> Response
+    {
+        { request, context in
+            switch admit(request, route: route, scope: scope, body: body ?? (request.method == .post)) {
+            case .success(let caller): return try await handler(request, context, caller)
+            case .failure(let refused): return refused.response
+            }
+        }
+    }
+
+    struct Refused: Error {
+        var response: Response
+    }
+
+    func admit(_ request: Request, route: String, scope: APIScope, body: Bool) -> Result<APIAccess.Caller, Refused> {
+        switch access.decide(authorization: request.headers[.authorization], scope: scope) {
+        case .unauthenticated:
+            logger.notice("refused an API call without a valid token", metadata: ["rewind.route": "\(route)"])
+            return .failure(
+                Refused(
+                    response: refusal(
+                        .unauthorized,
+                        "missing or wrong bearer token: send Authorization: Bearer <token> (server.token or server.tokens)"
+                    )))
+        case .forbidden(let caller):
+            logger.notice(
+                "refused an API call outside the token's scopes",
+                metadata: ["rewind.route": "\(route)", "rewind.actor": "\(caller.actor)"])
+            return .failure(
+                Refused(
+                    response: refusal(.forbidden, "\(caller.actor) lacks the '\(scope.rawValue)' scope this call needs")
+                ))
+        case .admitted(let caller):
+            if scope != .read, let standby = standbyRefusal() { return .failure(Refused(response: standby)) }
+            if body, let refused = Self.requireJSON(request) { return .failure(Refused(response: refused)) }
+            return .success(caller)
+        }
+    }
+
+    /// On a standby replica, the answer to anything that changes state: 503 naming the replica that leads, with
+    /// `Retry-After: 1` (a takeover takes a few seconds). Nil on the leader. Reads are served from the shared
+    /// state on every replica.
+    func standbyRefusal() -> Response? {
+        let health = engine.health
+        guard health.standby else { return nil }
+        var response = problem(
+            .serviceUnavailable,
+            "this Rewind replica (\(health.instance)) is a standby: \(health.leaderInstance ?? "another replica") "
+                + "holds the writer lease and acts; send changes to it (or through the load balancer in front of "
+                + "the replicas, whose readiness check is /readyz)")
+        response.headers[.retryAfter] = "1"
+        return response
+    }
+
+    /// 415 unless the request says `Content-Type: application/json` (parameters such as
+    /// `charset` allowed). A browser sends that cross-origin only after a preflight Rewind never
+    /// answers, so a web page cannot post to the API.
+    static func requireJSON(_ request: Request) -> Response? {
+        let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces)
+            .lowercased()
+        if type == "application/json" { return nil }
+        return refusal(
+            .unsupportedMediaType,
+            "send the body as JSON with Content-Type: application/json (got \(type.map { "'\($0.prefix(60))'" } ?? "none"))"
+        )
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: BasicRequestContext) async -> Decoded<T> {
         do {
             let buffer = try await request.body.collect(upTo: 64 * 1024)
-            return .value(try JSONDecoder().decode(T.self, from: Data(buffer: buffer)))
+            return .value(try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView)))
         } catch let error as DecodingError {
             let reason = describe(error)
-            logger.notice("rejected a malformed request", metadata: ["rewind.path": "\(request.uri.path)", "rewind.reason": "\(reason)"])
+            logger.notice("rejected a malformed request", metadata: ["rewind.reason": "\(reason)"])
             return .rejected(problem(.badRequest, "malformed JSON body: \(reason)"))
         } catch {
-            logger.notice("rejected a request body", metadata: ["rewind.path": "\(request.uri.path)"])
-            return .rejected(problem(.contentTooLarge, "the body is larger than 64 KiB or unreadable"))
+            logger.notice("rejected a request body larger than 64 KiB")
+            return .rejected(refusal(.contentTooLarge, "the body is larger than 64 KiB or unreadable"))
         }
     }
 }
@@ -235,6 +419,11 @@ struct RollbackBody: Decodable {
     var wait: Bool?
 }
 
+/// `rewind promote SERVICE`.
+struct PromotionBody: Decodable {
+    var service: String
+}
+
 struct AckBody: Decodable {
     var by: String
 }
@@ -245,18 +434,25 @@ struct TaskBody: Decodable {
 }
 
 /// The part of a PagerDuty v3 webhook Rewind reads (`incident.acknowledged`). PagerDuty lets a
-/// webhook subscription send custom headers: set `Authorization: Bearer <server.token>`.
+/// webhook subscription send custom headers: set `Authorization: Bearer <token>` with a token
+/// that has the `operate` scope.
 struct PagerDutyWebhook: Decodable {
     struct Event: Decodable {
         var eventType: String
         var data: DataObject
         var agent: Agent?
-        enum CodingKeys: String, CodingKey { case eventType = "event_type", data, agent }
+        enum CodingKeys: String, CodingKey {
+            case eventType = "event_type"
+            case data, agent
+        }
     }
     struct DataObject: Decodable {
         var incidentKey: String?
         var dedupKey: String?
-        enum CodingKeys: String, CodingKey { case incidentKey = "incident_key", dedupKey = "dedup_key" }
+        enum CodingKeys: String, CodingKey {
+            case incidentKey = "incident_key"
+            case dedupKey = "dedup_key"
+        }
     }
     struct Agent: Decodable {
         var summary: String?
@@ -291,11 +487,17 @@ func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Respon
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
-    return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    return Response(
+        status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
 }
 
 func problem(_ status: HTTPResponse.Status, _ message: String) -> Response {
     json(["error": message], status: status)
+}
+
+/// An engine's refusal of an operator's request: 404 for a service it does not know, 409 otherwise.
+func refused(_ refusal: EngineRefusal) -> Response {
+    problem(refusal.code == "unknown_service" ? .notFound : .conflict, refusal.message)
 }
 
 func describe(_ error: DecodingError) -> String {

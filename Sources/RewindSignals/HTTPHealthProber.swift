@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import NIOCore
+import NIOHTTP1
 import RewindCore
 import RewindPorts
 
@@ -87,7 +88,7 @@ private struct HealthExchange: Sendable {
     func runRetryingStaleConnection() async throws -> CheckResult {
         do {
             return try await run()
-        } catch where ProbeFailureClassifier.isClosedConnection(error) && NIODeadline.now() < deadline {
+        } catch  where ProbeFailureClassifier.isClosedConnection(error) && NIODeadline.now() < deadline {
             return try await run()
         }
     }
@@ -98,7 +99,7 @@ private struct HealthExchange: Sendable {
         let healthy = expectedStatuses.contains(status)
         do {
             try await Self.discard(response.body, upTo: HTTPHealthProber.maxBodyBytes)
-        } catch where !healthy {
+        } catch  where !healthy {
             // The status already says the check failed; a broken body adds nothing.
             return .failure(.status(status))
         }

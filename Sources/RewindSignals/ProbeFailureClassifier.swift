@@ -6,11 +6,11 @@ import RewindCore
 import RewindPorts
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Turns whatever a health request threw into the guide's failure kinds, with a short reason.

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RewindCore
+import RewindPorts
 
 // Rows map one table row to one domain value and back. Column names follow `Schema`.
 
@@ -80,7 +81,9 @@ struct DeploymentRow: FetchableRecord, PersistableRecord {
             trust: try row.rawValue("trust", what: "the trust of deployment \(service)/\(id)"),
             commit: row["git_commit"],
             author: row["author"],
-            knownGoodAt: row.optionalTimestamp("known_good_at"))
+            knownGoodAt: row.optionalTimestamp("known_good_at"),
+            wasLive: row["was_live"],
+            listed: row["listed"])
     }
 
     func encode(to container: inout PersistenceContainer) {
@@ -92,6 +95,8 @@ struct DeploymentRow: FetchableRecord, PersistableRecord {
         container["git_commit"] = deployment.commit
         container["author"] = deployment.author
         container["known_good_at"] = deployment.knownGoodAt?.millisecondsSinceEpoch
+        container["was_live"] = deployment.wasLive
+        container["listed"] = deployment.listed
     }
 
     static func find(_ db: Database, service: ServiceName, id: String) throws -> DeploymentRow? {
@@ -226,7 +231,8 @@ struct FreezeRow: FetchableRecord, PersistableRecord {
             until: row.timestamp("until"),
             reason: row["reason"],
             setAt: row.timestamp("set_at"),
-            incidentID: row["incident_id"])
+            incidentID: row["incident_id"],
+            setBy: row["set_by"])
     }
 
     func encode(to container: inout PersistenceContainer) {
@@ -235,26 +241,32 @@ struct FreezeRow: FetchableRecord, PersistableRecord {
         container["reason"] = freeze.reason
         container["set_at"] = freeze.setAt.millisecondsSinceEpoch
         container["incident_id"] = freeze.incidentID
+        container["set_by"] = freeze.setBy
     }
 }
 
 struct LeaseRow: FetchableRecord, PersistableRecord {
-    static let databaseTableName = "lease"
+    static let databaseTableName = "writer_lease"
     static let onlyID: Int64 = 1
 
-    var lease: WriterLease
+    var record: LeaseRecord
 
-    init(_ lease: WriterLease) {
-        self.lease = lease
+    init(_ record: LeaseRecord) {
+        self.record = record
     }
 
     init(row: Row) {
-        lease = WriterLease(holder: row["holder"], until: row.timestamp("until"))
+        record = LeaseRecord(holder: row["holder"], epoch: row["epoch"], until: row.timestamp("until"))
     }
 
     func encode(to container: inout PersistenceContainer) {
         container["id"] = Self.onlyID
-        container["holder"] = lease.holder
-        container["until"] = lease.until.millisecondsSinceEpoch
+        container["holder"] = record.holder
+        container["epoch"] = record.epoch
+        container["until"] = record.until.millisecondsSinceEpoch
+    }
+
+    static func current(_ db: Database) throws -> LeaseRecord? {
+        try fetchOne(db, key: onlyID)?.record
     }
 }

@@ -15,7 +15,12 @@ import RewindPorts
 /// let store = try SQLiteStore.openExisting(path: path)              // the CLI
 /// ```
 ///
-/// Errors are ``StoreError``; task cancellation surfaces as `CancellationError`.
+/// It implements the reads, ``commit(_:)`` and the writer lease; every single write of the ports
+/// is a one-part commit (`StateCommitter+SingleWrites.swift` in RewindPorts). A store bound to a
+/// lease grant (``fenced(by:)``) checks the grant first inside every write transaction.
+///
+/// Errors are ``StoreError``, `StoreFenced` and `InvalidStateChange`; task cancellation surfaces
+/// as `CancellationError`.
 public struct SQLiteStore: RewindStore {
     /// How long a call waits for another connection's write before failing with `store_busy`.
     public static let busyTimeout: Duration = .seconds(5)
@@ -23,6 +28,8 @@ public struct SQLiteStore: RewindStore {
     /// The state file.
     public let path: String
     private let pool: DatabasePool
+    /// The grant every write is fenced by; nil: writes are not checked.
+    private let fence: LeaseGrant?
 
     /// Opens the database at `path`, creating the file (and its directory) if needed, and brings
     /// its schema up to date.
@@ -48,9 +55,15 @@ public struct SQLiteStore: RewindStore {
         return store
     }
 
-    private init(path: String, pool: DatabasePool) {
+    private init(path: String, pool: DatabasePool, fence: LeaseGrant? = nil) {
         self.path = path
         self.pool = pool
+        self.fence = fence
+    }
+
+    /// The same database (the same connections), every write fenced by `grant`.
+    public func fenced(by grant: LeaseGrant) -> SQLiteStore {
+        SQLiteStore(path: path, pool: pool, fence: grant)
     }
 
     // MARK: - Opening
@@ -59,6 +72,12 @@ public struct SQLiteStore: RewindStore {
         var configuration = Configuration()
         configuration.label = "rewind.store"
         configuration.busyMode = .timeout(TimeInterval(busyTimeout.milliseconds) / 1000)
+        // WAL with synchronous=FULL: every committed write (the journal, the outbox, the automatic
+        // rollback history) is on disk when the commit returns, so it survives a power loss, not
+        // only a crash of the process (NORMAL, GRDB's WAL default, may lose the last commits).
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
         return configuration
     }
 
@@ -95,6 +114,9 @@ public struct SQLiteStore: RewindStore {
         } catch {
             try perform("update the schema") { try Schema.migrator.migrate(pool) }
         }
+        // A reader opened before the migration (the schema version was read on one) keeps the old schema
+        // until a statement fails on it: `SELECT *` would be expanded to the old columns.
+        pool.invalidateReadOnlyConnections()
     }
 
     // MARK: - Database access
@@ -117,8 +139,18 @@ public struct SQLiteStore: RewindStore {
         }
     }
 
-    /// Runs `body` in one immediate write transaction: all of it commits, or none of it.
+    /// Runs `body` in one immediate write transaction: all of it commits, or none of it. A fenced
+    /// store first checks, in the same transaction, that its grant is still the lease in force.
     func write<T: Sendable>(_ action: String, _ body: @Sendable (Database) throws -> T) async throws -> T {
+        let fence = fence
+        return try await writeUnfenced(action) { db in
+            if let fence { try LeaseRecord.requireInForce(fence, stored: try LeaseRow.current(db)) }
+            return try body(db)
+        }
+    }
+
+    /// ``write(_:_:)`` without the fence check: for the lease calls, which check their own grant.
+    func writeUnfenced<T: Sendable>(_ action: String, _ body: @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await pool.write(body)
         } catch {

@@ -127,6 +127,59 @@ enum Schema {
             }
         }
 
+        // The writer lease gains an epoch that fences out a writer whose lease was taken over. Its
+        // row is kept when released (holder NULL), so that the epoch never goes back; a lease held
+        // when the file is migrated gets epoch 1.
+        migrator.registerMigration("v3") { db in
+            try db.create(table: "writer_lease") { t in
+                t.primaryKey("id", .integer).check { $0 == 1 }
+                t.column("holder", .text)
+                t.column("epoch", .integer).notNull()
+                t.column("until", .integer).notNull()
+            }
+            try db.execute(
+                sql: "INSERT INTO writer_lease (id, holder, epoch, until) SELECT id, holder, 1, until FROM lease")
+            try db.drop(table: "lease")
+        }
+
+        // When the live deployment went live: its bake counts from there, not from when the
+        // platform built it. Files written before keep NULL (the deployment's deployed_at is used).
+        migrator.registerMigration("v4") { db in
+            try db.alter(table: "services_live") { t in
+                t.add(column: "live_since", .integer)
+            }
+        }
+
+        // A freeze set by hand records who set it (the API token's name).
+        migrator.registerMigration("v5") { db in
+            try db.alter(table: "freeze") { t in
+                t.add(column: "set_by", .text)
+            }
+        }
+
+        // Where a deployment was seen: `was_live` (recorded as the live deployment at some time) and
+        // `listed` (learnt from the platform's listing, so its version is the platform's). A manual
+        // rollback may only name a deployment Rewind saw; a Kubernetes set_image fallback only deploys
+        // a listed version. An older Rewind stored deployments only from reports (always made live) and
+        // from listings, and which one is not known: every old row counts as seen live, none as listed.
+        migrator.registerMigration("v6") { db in
+            try db.alter(table: "deployments") { t in
+                t.add(column: "was_live", .boolean).notNull().defaults(to: false)
+                t.add(column: "listed", .boolean).notNull().defaults(to: false)
+            }
+            try db.execute(sql: "UPDATE deployments SET was_live = 1")
+        }
+
+        // Overdue post-rollback tasks are chased once: `remind_at` is the task's due time while it
+        // still needs its reminder (open or in progress, not reminded), NULL otherwise. Tasks stored
+        // before keep NULL: an upgrade does not send reminders for old incidents' work.
+        migrator.registerMigration("v7") { db in
+            try db.alter(table: "tasks") { t in
+                t.add(column: "remind_at", .integer)
+            }
+            try db.create(index: "tasks_remind_at", on: "tasks", columns: ["remind_at"])
+        }
+
         // Later migrations go here.
 
         return migrator

@@ -75,9 +75,10 @@ extension StoreError {
                 + "from a backup or move it aside")
     }
 
-    /// Wraps whatever a database call threw. Store errors and cancellation pass through unchanged.
+    /// Wraps whatever a database call threw. Rewind's own errors (``StoreError``, `StoreFenced`,
+    /// `InvalidStateChange`) and cancellation pass through unchanged.
     static func wrapping(_ error: any Error, path: String, while action: String) -> any Error {
-        if error is StoreError || error is CancellationError { return error }
+        if error is any RewindError || error is CancellationError { return error }
         if let unreadable = error as? UnreadableValue { return corrupt(unreadable.what, path: path) }
         guard let database = error as? DatabaseError else {
             // Only the error's type: its description could quote a stored value.

@@ -7,6 +7,7 @@ import Prometheus
 import RewindApp
 import RewindConfig
 import RewindCore
+import RewindServer
 import RewindSignals
 
 @main
@@ -14,9 +15,14 @@ struct Rewind: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rewind",
         abstract: "Automated rollback: watch, decide, roll back, verify, notify, record.",
-        discussion: "Exit codes: 0 ok, 1 failure, 3 deployments frozen (freeze status), 64 usage, 69 unavailable, 78 configuration.",
-        subcommands: [Demo.self, Init.self, Config.self, Serve.self, Status.self, History.self, Incidents.self, Rollback.self,
-                      Drill.self, Freeze.self, Unfreeze.self, Deployments.self, Providers.self])
+        discussion:
+            "Exit codes: 0 ok, 1 failure, 3 deployments frozen and 4 cannot tell (freeze status), 64 usage, 69 unavailable, 78 configuration.",
+        version: RewindVersion.current,
+        subcommands: [
+            Demo.self, Init.self, Config.self, Serve.self, Status.self, History.self, Incidents.self, Rollback.self,
+            Promote.self, Drill.self, Diff.self, Freeze.self, Unfreeze.self, Deployments.self, Providers.self,
+            State.self,
+        ])
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -52,11 +58,32 @@ func bootstrapLogging(default level: Logger.Level) {
     }
 }
 
-func withAccess<T>(_ option: ConfigOption, _ body: (StateAccess) async throws -> T) async throws -> T {
-    let configuration = try Composition.loadConfiguration(option.config)
+/// Where a reading or operating command finds Rewind: the daemon `--server` or `REWIND_SERVER` names (no policy,
+/// no secrets, no database: `REWIND_TOKEN` is the token), or the policy's daemon and state.
+struct AccessOption: ParsableArguments {
+    @Option(name: .shortAndLong, help: "The policy file (not read with --server).")
+    var config = "rewind.yaml"
+    @Option(
+        name: .long,
+        help: "The daemon's address, like http://rewind.internal:8480 (or REWIND_SERVER); with it no policy is read.")
+    var server: String?
+
+    /// `--server`, else a non-empty `REWIND_SERVER`.
+    var daemon: String? {
+        server ?? ProcessInfo.processInfo.environment["REWIND_SERVER"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+}
+
+func withAccess<T>(_ option: AccessOption, _ body: (StateAccess) async throws -> T) async throws -> T {
     let client = HTTPClient(eventLoopGroupProvider: .singleton)
     do {
-        let result = try await body(StateAccess(configuration: configuration, client: client))
+        let access =
+            if let server = option.daemon {
+                try StateAccess(server: server, client: client)
+            } else {
+                StateAccess(configuration: try Composition.loadConfiguration(option.config), client: client)
+            }
+        let result = try await body(access)
         try await client.shutdown()
         return result
     } catch {
@@ -67,7 +94,8 @@ func withAccess<T>(_ option: ConfigOption, _ body: (StateAccess) async throws ->
 
 extension Rewind {
     struct Demo: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Run the whole loop against a local sandbox on loopback.")
+        static let configuration = CommandConfiguration(
+            abstract: "Run the whole loop against a local sandbox on loopback.")
 
         @Option(help: "\(RewindApp.Demo.Scenario.allCases.map(\.rawValue).joined(separator: ", ")).")
         var scenario: String = RewindApp.Demo.Scenario.down.rawValue
@@ -80,11 +108,15 @@ extension Rewind {
 
         func run() async throws {
             guard let chosen = RewindApp.Demo.Scenario(rawValue: scenario) else {
-                throw ValidationError("unknown scenario '\(scenario)'; choose one of: \(RewindApp.Demo.Scenario.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ValidationError(
+                    "unknown scenario '\(scenario)'; choose one of: \(RewindApp.Demo.Scenario.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             bootstrapLogging(default: .error)
             try await guarded {
-                let summary = try await RewindApp.Demo.run(.init(scenario: chosen, directory: dir, live: output == .text), logger: Logger(label: "rewind.demo"))
+                let summary = try await RewindApp.Demo.run(
+                    .init(scenario: chosen, directory: dir, live: output == .text), logger: Logger(label: "rewind.demo")
+                )
                 if output == .json {
                     let encoder = JSONEncoder()
                     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -95,24 +127,93 @@ extension Rewind {
         }
     }
 
-    struct Init: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a starter rewind.yaml with the guide's defaults.")
-        func run() { print(StarterConfig.yaml, terminator: StarterConfig.yaml.hasSuffix("\n") ? "" : "\n") }
+    struct Init: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a starter rewind.yaml with the guide's defaults, and write its API token file.",
+            discussion:
+                "rewind init > rewind.yaml writes the token next to it (rewind-api-token, mode 0600) and the config reads it with ${file:…}; the token is never printed."
+        )
+
+        @Option(
+            help:
+                "Where to write the API token (32 random bytes, hex, mode 0600). A relative path is relative to the configuration file, so write the configuration in the current directory or give an absolute path. An existing file is kept."
+        )
+        var tokenFile = "rewind-api-token"
+
+        @Flag(help: "Write no token file: the printed configuration sets no token.")
+        var noTokenFile = false
+
+        func run() async throws {
+            try await guarded {
+                var yaml = StarterConfig.yaml
+                if !noTokenFile {
+                    let outcome = try TokenFile.ensure(path: tokenFile)
+                    let note =
+                        outcome == .created
+                        ? "wrote a new API token to \(tokenFile) (mode 0600)" : "kept the API token in \(tokenFile)"
+                    FileHandle.standardError.write(
+                        Data("rewind: \(note); the configuration reads it with ${file:\(tokenFile)}\n".utf8))
+                    yaml = StarterConfig.yaml(tokenFile: tokenFile)
+                }
+                print(yaml, terminator: yaml.hasSuffix("\n") ? "" : "\n")
+                let variables = StarterConfig.variables.map { "  \($0.name): \($0.purpose)" }.joined(separator: "\n")
+                FileHandle.standardError.write(
+                    Data(
+                        """
+                        rewind: the notification channels read these variables; set them before rewind serve \
+                        (rewind config validate --skip-secrets checks the file without them):
+                        \(variables)
+
+                        """.utf8))
+            }
+        }
     }
 
     struct Config: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Work with policy files.", subcommands: [Validate.self])
+        static let configuration = CommandConfiguration(
+            abstract: "Work with policy files.", subcommands: [Validate.self, Schema.self])
+
+        struct Schema: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Print the JSON Schema of rewind.yaml (generated from the configuration reader's keys).",
+                discussion:
+                    "For editors: rewind config schema > rewind.schema.json, then start rewind.yaml with # yaml-language-server: $schema=rewind.schema.json. The schema checks key names, shapes and words; rewind config validate checks the rest."
+            )
+
+            func run() async throws {
+                print(ConfigSchema.json(), terminator: "")
+            }
+        }
 
         struct Validate: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Report every problem of a policy file, as FILE:LINE: path: message.")
+            static let configuration = CommandConfiguration(
+                abstract: "Report every problem of a policy file, as FILE:LINE: path: message.",
+                discussion:
+                    "With --skip-secrets (for CI, without the secrets): an unset ${VAR} or an unreadable ${file:…} is listed as not checked; everything else is validated."
+            )
             @Argument(help: "The policy file.") var file: String
+            @Flag(help: "Accept unset ${VAR} and unreadable ${file:…} references, listing them as not checked.")
+            var skipSecrets = false
 
             func run() async throws {
                 do {
-                    let configuration = try ConfigLoader.load(path: file, environment: ProcessInfo.processInfo.environment)
-                    print("\(file): valid (\(configuration.policy.services.count) services, mode \(configuration.policy.mode.rawValue))")
+                    let checked = try ConfigLoader.validate(
+                        path: file, environment: ProcessInfo.processInfo.environment, skippingAbsentSecrets: skipSecrets
+                    )
+                    for note in checked.notChecked { print(note.description) }
+                    let configuration = checked.configuration
+                    for warning in configuration.warnings { print(warning.description) }
+                    let policy = configuration.policy
+                    let unchecked =
+                        checked.notChecked.isEmpty
+                        ? "" : "; \(checked.notChecked.count) values not checked without their secrets"
+                    let warned = configuration.warnings.isEmpty ? "" : ", \(configuration.warnings.count) warning(s)"
+                    print(
+                        "\(file): valid (\(policy.services.count) services, mode \(policy.mode.rawValue))\(warned)\(unchecked)"
+                    )
                 } catch let errors as ConfigErrors {
-                    for problem in errors.problems { print(problem.description) }
+                    let all = (errors.problems + errors.warnings).sorted { $0.line < $1.line }
+                    for problem in all { print(problem.description) }
                     throw ExitCode(78)
                 }
             }
@@ -120,7 +221,8 @@ extension Rewind {
     }
 
     struct Serve: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Run the daemon until SIGTERM or SIGINT.")
+        static let configuration = CommandConfiguration(
+            abstract: "Run the daemon until SIGTERM or SIGINT; SIGHUP reloads the configuration file.")
         @OptionGroup var options: ConfigOption
 
         func run() async throws {
@@ -134,8 +236,9 @@ extension Rewind {
     }
 
     struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Services, live and known-good deployments, checks, open incidents, freeze.")
-        @OptionGroup var options: ConfigOption
+        static let configuration = CommandConfiguration(
+            abstract: "Services, live and known-good deployments, checks, open incidents, freeze.")
+        @OptionGroup var options: AccessOption
         @Option(name: .shortAndLong) var output: OutputFormat = .text
 
         func run() async throws {
@@ -148,7 +251,7 @@ extension Rewind {
 
     struct History: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Past incidents, newest first.")
-        @OptionGroup var options: ConfigOption
+        @OptionGroup var options: AccessOption
         @Option(name: .shortAndLong) var output: OutputFormat = .text
         @Option var limit = 20
 
@@ -166,7 +269,7 @@ extension Rewind {
 
         struct Ack: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Acknowledge an incident: its escalation stops.")
-            @OptionGroup var options: ConfigOption
+            @OptionGroup var options: AccessOption
             @Argument var id: Int64
             @Option(help: "Who is on it (default: $USER).") var by: String?
 
@@ -181,7 +284,7 @@ extension Rewind {
 
         struct Tasks: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "The post-rollback work of an incident.")
-            @OptionGroup var options: ConfigOption
+            @OptionGroup var options: AccessOption
             @Option(name: .shortAndLong) var output: OutputFormat = .text
             @Argument var id: Int64
 
@@ -194,8 +297,9 @@ extension Rewind {
         }
 
         struct Task: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Update a task: open, in_progress, done or skipped.")
-            @OptionGroup var options: ConfigOption
+            static let configuration = CommandConfiguration(
+                abstract: "Update a task: open, in_progress, done or skipped.")
+            @OptionGroup var options: AccessOption
             @Argument var id: Int64
             @Argument(help: "The task id, e.g. investigation.analyze_logs.") var task: String
             @Option var state: String
@@ -203,18 +307,29 @@ extension Rewind {
 
             func run() async throws {
                 guard let parsed = IncidentTask.State(rawValue: state) else {
-                    throw ValidationError("unknown state '\(state)'; use one of: \(IncidentTask.State.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw ValidationError(
+                        "unknown state '\(state)'; use one of: \(IncidentTask.State.allCases.map(\.rawValue).joined(separator: ", "))"
+                    )
                 }
                 try await guarded {
-                    let updated = try await withAccess(options) { try await $0.updateTask(id, task: task, state: parsed, note: note) }
+                    let updated = try await withAccess(options) {
+                        try await $0.updateTask(id, task: task, state: parsed, note: note)
+                    }
                     print("\(updated.id) is now \(updated.state.rawValue)")
                 }
             }
         }
 
         struct Report: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Write the incident report (md with an SVG chart, json or html).")
-            @OptionGroup var options: ConfigOption
+            static let configuration = CommandConfiguration(
+                abstract: "Write the incident report and post-mortem (md with an SVG chart, json or html).",
+                discussion: """
+                    Sections: summary, impact, why Rewind acted, plan, timeline, root cause, action items (the incident's \
+                    tasks: owner, due, state, note), lessons learned, notifications, escalation. The root cause is the note \
+                    of investigation.identify_root_cause, the lessons learned the note of documentation.lessons_learned: \
+                    rewind incidents task N TASK --state done --note "…".
+                    """)
+            @OptionGroup var options: AccessOption
             @Argument var id: Int64
             @Option(help: "md, json or html.") var format: String = "md"
             @Option(help: "The file to write (default: incident-N.FORMAT).") var out: String?
@@ -225,22 +340,32 @@ extension Rewind {
                 }
                 try await guarded {
                     let detail = try await withAccess(options) { try await $0.incident(id) }
-                    let files = try Rendering.writeReport(detail, format: parsed, path: out ?? "incident-\(id).\(parsed.rawValue)")
+                    let files = try Rendering.writeReport(
+                        detail, format: parsed, path: out ?? "incident-\(id).\(parsed.rawValue)")
                     print("wrote " + files.joined(separator: " and "))
                 }
             }
         }
 
         struct Show: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "An incident's timeline, with every decision's evidence.")
-            @OptionGroup var options: ConfigOption
+            static let configuration = CommandConfiguration(
+                abstract: "An incident's timeline, with every decision's evidence and where to look on the platform.")
+            @OptionGroup var options: AccessOption
             @Option(name: .shortAndLong) var output: OutputFormat = .text
             @Argument var id: Int64
 
             func run() async throws {
                 try await guarded {
-                    let detail = try await withAccess(options) { try await $0.incident(id) }
-                    print(output == .json ? Rendering.json(detail) : Rendering.incident(detail))
+                    let (detail, links) = try await withAccess(options) { access in
+                        let detail = try await access.incident(id)
+                        return (
+                            detail, DeploymentLinks.of(detail, platforms: (try? access.configuration.platforms) ?? [:])
+                        )
+                    }
+                    print(
+                        output == .json
+                            ? Rendering.json(IncidentView(dossier: detail, links: links))
+                            : Rendering.incident(detail, links: links))
                 }
             }
         }
@@ -249,7 +374,7 @@ extension Rewind {
     struct Rollback: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Manual emergency rollback, through the same engine path as an automatic one.")
-        @OptionGroup var options: ConfigOption
+        @OptionGroup var options: AccessOption
         @Option(name: .shortAndLong) var output: OutputFormat = .text
         @Argument var service: String
         @Option(help: "A deployment id or version; default: the newest known-good one.") var to: String?
@@ -261,11 +386,44 @@ extension Rewind {
             bootstrapLogging(default: .warning)
             try await guarded {
                 let incident = try await withAccess(options) { access in
-                    try await access.rollback(service: service, to: to, reason: reason, force: force, logger: Logger(label: "rewind.cli"))
+                    try await access.rollback(
+                        service: service, to: to, reason: reason, force: force, logger: Logger(label: "rewind.cli"))
                 }
                 let skipped = incident.plan?.verify == false ? " (forced: verification skipped)" : ""
-                print(output == .json ? Rendering.json(incident) : "incident #\(incident.id) \(incident.status.rawValue)\(skipped): \(incident.summary)")
+                print(
+                    output == .json
+                        ? Rendering.json(incident)
+                        : "incident #\(incident.id) \(incident.status.rawValue)\(skipped): \(incident.summary)")
                 if incident.status != .completed { throw ExitCode(1) }
+            }
+        }
+    }
+
+    struct Promote: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Give a contained gradual rollout's new version all the traffic again (the other way out is rollback).",
+            discussion: """
+                When the gradual strategy's traffic cut brought a service back, nothing was rolled back: the new version keeps \
+                its reduced share and the incident has the task remediation.promote_or_roll_back. Promote sets the new \
+                version's share to 100 % (a journaled step promote-SERVICE of that incident) and marks the task done; \
+                rewind rollback SERVICE is the other way out. Refused when there is nothing to promote.
+                """)
+        @OptionGroup var options: AccessOption
+        @Option(name: .shortAndLong) var output: OutputFormat = .text
+        @Argument var service: String
+
+        func run() async throws {
+            bootstrapLogging(default: .warning)
+            try await guarded {
+                let result = try await withAccess(options) { access in
+                    try await access.promote(service: service, logger: Logger(label: "rewind.cli"))
+                }
+                print(
+                    output == .json
+                        ? Rendering.json(result)
+                        : "\(result.service): \(result.deployment.label) now has all the traffic (incident #\(result.incidentID)); task \(result.task.id) is done"
+                )
             }
         }
     }
@@ -282,7 +440,8 @@ extension Rewind {
         @OptionGroup var options: ConfigOption
         @Option(name: .shortAndLong) var output: OutputFormat = .text
         @Argument var service: String
-        @Flag(help: "Really roll back, verify, and roll forward to the deployment that was live (staging).") var execute = false
+        @Flag(help: "Really roll back, verify, and roll forward to the deployment that was live (staging).")
+        var execute = false
 
         func run() async throws {
             bootstrapLogging(default: .error)
@@ -290,8 +449,9 @@ extension Rewind {
                 let client = HTTPClient(eventLoopGroupProvider: .singleton)
                 let report: DrillReport
                 do {
-                    report = try await RewindApp.Drill.run(configPath: options.config, service: service, execute: execute, client: client,
-                                                           logger: Logger(label: "rewind.drill"))
+                    report = try await RewindApp.Drill.run(
+                        configPath: options.config, service: service, execute: execute, client: client,
+                        logger: Logger(label: "rewind.drill"))
                     try? await client.shutdown()
                 } catch {
                     try? await client.shutdown()
@@ -303,13 +463,47 @@ extension Rewind {
         }
     }
 
+    struct Diff: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "What changed between the live deployment and a rollback's target (commits, images, variable names).",
+            discussion: """
+                Read-only. --from defaults to the live deployment, --to to the target a rollback would choose; both take \
+                a deployment id or version. Variable values are never shown, only the names that differ.
+                """)
+        @OptionGroup var options: ConfigOption
+        @Option(name: .shortAndLong) var output: OutputFormat = .text
+        @Argument var service: String
+        @Option(help: "The deployment to compare from (default: the live one).") var from: String?
+        @Option(help: "The deployment to compare to (default: the target a rollback would choose).") var to: String?
+
+        func run() async throws {
+            bootstrapLogging(default: .error)
+            try await guarded {
+                let client = HTTPClient(eventLoopGroupProvider: .singleton)
+                let report: DeploymentDiff.Report
+                do {
+                    report = try await DeploymentDiff.run(
+                        configPath: options.config, service: service, from: from, to: to, client: client)
+                    try? await client.shutdown()
+                } catch {
+                    try? await client.shutdown()
+                    throw error
+                }
+                print(output == .json ? Rendering.json(report) : report.text)
+            }
+        }
+    }
+
     struct Freeze: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Freeze deployments (CI gates on `rewind freeze status`).", subcommands: [Set.self, Status.self], defaultSubcommand: Set.self)
+            abstract: "Freeze deployments (CI gates on `rewind freeze status`).", subcommands: [Set.self, Status.self],
+            defaultSubcommand: Set.self)
 
         struct Set: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(commandName: "set", abstract: "Freeze deployments for a while.")
-            @OptionGroup var options: ConfigOption
+            static let configuration = CommandConfiguration(
+                commandName: "set", abstract: "Freeze deployments for a while.")
+            @OptionGroup var options: AccessOption
             @Option(name: .customLong("for"), help: "30s, 2m, 1h, 1h30m.") var duration: String
             @Option var reason: String
 
@@ -325,14 +519,18 @@ extension Rewind {
         }
 
         struct Status: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Exit 0 when deployments are allowed, 3 when frozen.")
-            @OptionGroup var options: ConfigOption
+            static let configuration = CommandConfiguration(
+                abstract: "Exit 0 when deployments are allowed, 3 when frozen, 4 when it cannot tell (fail closed).",
+                discussion:
+                    "Asks the daemon, else reads the state database (never creates it). When neither answers, it exits 4 and says why: a CI gate must treat anything but 0 as \"do not deploy\"."
+            )
+            @OptionGroup var options: AccessOption
 
             func run() async throws {
                 try await guarded {
                     let state = try await withAccess(options) { try await $0.freezeState() }
                     if let freeze = state.freeze, state.frozen {
-                        print("frozen until \(freeze.until.iso8601): \(freeze.reason)")
+                        print("frozen until \(freeze.until.iso8601): \(freeze.explanation)")
                         throw ExitCode(3)
                     }
                     print("deployments allowed")
@@ -343,7 +541,7 @@ extension Rewind {
 
     struct Unfreeze: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Lift the deployment freeze.")
-        @OptionGroup var options: ConfigOption
+        @OptionGroup var options: AccessOption
 
         func run() async throws {
             try await guarded {
@@ -354,11 +552,13 @@ extension Rewind {
     }
 
     struct Deployments: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Tell Rewind about deployments.", subcommands: [Record.self])
+        static let configuration = CommandConfiguration(
+            abstract: "Tell Rewind about deployments.", subcommands: [Record.self])
 
         struct Record: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Record a deployment as live (it is suspect until its bake period passes).")
-            @OptionGroup var options: ConfigOption
+            static let configuration = CommandConfiguration(
+                abstract: "Record a deployment as live (it is suspect until its bake period passes).")
+            @OptionGroup var options: AccessOption
             @Argument var service: String
             @Argument var id: String
             @Option var version: String?
@@ -368,9 +568,12 @@ extension Rewind {
             func run() async throws {
                 try await guarded {
                     let recorded = try await withAccess(options) {
-                        try await $0.recordDeployment(service: service, id: id, version: version, commit: commit, author: author)
+                        try await $0.recordDeployment(
+                            service: service, id: id, version: version, commit: commit, author: author)
                     }
-                    print("recorded \(recorded.deployment.service) \(recorded.deployment.label) as live" + (recorded.deployedDuringFreeze ? " (WARNING: deployments are frozen)" : ""))
+                    print(
+                        "recorded \(recorded.deployment.service) \(recorded.deployment.label) as live"
+                            + (recorded.deployedDuringFreeze ? " (WARNING: deployments are frozen)" : ""))
                 }
             }
         }
@@ -379,11 +582,14 @@ extension Rewind {
 
 extension Rewind {
     struct Providers: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Work with the configured platforms.", subcommands: [Check.self])
+        static let configuration = CommandConfiguration(
+            abstract: "Work with the configured platforms.", subcommands: [Check.self])
 
         struct Check: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Test every provider's authentication and permissions with read-only calls (exit 1 when one fails).")
+                abstract:
+                    "Test every provider's authentication and permissions with read-only calls (exit 1 when one fails)."
+            )
             @OptionGroup var options: ConfigOption
             @Option(name: .shortAndLong) var output: OutputFormat = .text
 

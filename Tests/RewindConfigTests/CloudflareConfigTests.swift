@@ -1,5 +1,6 @@
 import Foundation
 import RewindCore
+import RewindSpecs
 import Testing
 import Yams
 
@@ -154,7 +155,7 @@ struct CloudflareConfigTests {
                 "10 services.frontend.traffic.weight: unknown key 'weight'; allowed keys here: type, token, "
                     + "account_id, "
                     + "zone_id, pool, stable_origin, new_origin, stable_pool, new_pool, purge, api_url, timeout",
-                "2 services.frontend.traffic.token: environment variable CF_MISSING is not set; export it or use "
+                "2 services.frontend.traffic.token: environment variable CF_MISSING (the API token) is not set; export it or use "
                     + "${file:/path/to/file}",
                 "3 services.frontend.traffic.account_id: '0123 abcd' is not an account id: use letters, digits, '-', "
                     + "'_' "

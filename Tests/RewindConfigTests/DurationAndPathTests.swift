@@ -1,6 +1,7 @@
 import Foundation
 import RewindConfig
 import RewindCore
+import RewindSpecs
 import Testing
 
 @Suite("Durations and paths")
@@ -8,7 +9,7 @@ struct DurationAndPathTests {
     @Test(
         "accepted duration forms",
         arguments: [
-            ("30s", Duration.seconds(30)), ("2m", .seconds(120)), ("1h", .seconds(3600)), ("1h30m", .seconds(5400)),
+            ("30s", Duration.seconds(30)), ("2m", .seconds(120)), ("1h", .seconds(3600)), ("59m30s", .seconds(3570)),
             ("250ms", .milliseconds(250)), ("1m30s", .seconds(90)),
         ]
     )
@@ -39,7 +40,7 @@ struct DurationAndPathTests {
 
     @Test("a zero timeout is refused; a zero bake or cooldown is allowed")
     func zeroDurations() {
-        #expect(problems(serviceWithCheck("timeout: 0s")).map(\.message) == ["must be longer than 0s"])
+        #expect(problems(serviceWithCheck("timeout: 0s")).map(\.message) == ["must be between 100ms and 1h, got 0s"])
         let configuration = parse("bake: 0s\nsafety: { cooldown: 0s }\n" + minimalServices).configuration
         #expect(configuration?.policy.bake == .zero)
         #expect(configuration?.policy.safety.cooldown == .zero)
@@ -61,7 +62,7 @@ struct DurationAndPathTests {
         let configuration = try #require(parse(yaml, path: "/srv/app/config/rewind.yaml").configuration)
         #expect(configuration.statePath == "/srv/app/var/rewind.db")
         #expect(configuration.notifications.file == "/srv/app/config/out/notifications.jsonl")
-        guard case .command(let spec) = configuration.policy.services.first?.provider else {
+        guard case .command(let spec) = configuration.firstServiceSpecs?.provider else {
             Issue.record("expected a command provider")
             return
         }
@@ -94,8 +95,9 @@ struct LoadTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("rewind.yaml").path
         try StarterConfig.yaml.write(toFile: path, atomically: true, encoding: .utf8)
-        let configuration = try ConfigLoader.load(path: path, environment: [:])
+        let configuration = try ConfigLoader.load(path: path, environment: starterEnvironment)
         #expect(configuration.policy.services.count == 3)
+        #expect(configuration.policy.retention == RetentionPolicy())
         #expect(configuration.statePath == folder.standardizedFileURL.path + "/rewind.db")
     }
 

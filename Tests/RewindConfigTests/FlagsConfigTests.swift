@@ -1,5 +1,6 @@
 import Foundation
 import RewindCore
+import RewindSpecs
 import Testing
 import Yams
 

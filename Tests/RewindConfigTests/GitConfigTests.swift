@@ -1,6 +1,7 @@
 import Foundation
 import RewindConfig
 import RewindCore
+import RewindSpecs
 import Testing
 
 @Suite("Config: git provider")
@@ -21,7 +22,7 @@ struct GitConfigTests {
     static func spec(_ lines: String, environment: [String: String] = [:]) throws -> GitProviderSpec {
         let parsed = parse(service(lines), environment: environment)
         let configuration = try #require(parsed.configuration, "\(parsed.problems)")
-        guard case .git(let spec) = configuration.policy.services.first?.provider else {
+        guard case .git(let spec) = configuration.firstServiceSpecs?.provider else {
             Issue.record("expected a git provider")
             throw FixtureFailure()
         }
@@ -100,7 +101,7 @@ struct GitConfigTests {
                 fallback: { type: git, working_copy: /srv/config }
             """
         let configuration = try #require(parse(yaml).configuration)
-        #expect(configuration.policy.services.first?.fallback?.kind == "git")
+        #expect(configuration.firstServiceSpecs?.fallback?.kind == "git")
     }
 
     @Test("each mistake is reported at its line and path, all at once, in line order")
@@ -133,7 +134,7 @@ struct GitConfigTests {
                 "9 \(at).author.name: an author name cannot contain '<', '>' or a line break",
                 "9 \(at).author.email: 'not-an-address' is not an e-mail address; write it like rewind@example.com",
                 "10 \(at).push: expected true or false, got 'yes please'",
-                "11 \(at).mainline: expected a whole number ≥ 1, got the number 0",
+                "11 \(at).mainline: expected a whole number from 1 to 100, got the number 0",
                 "12 \(at).timeout: invalid duration 'soon': use 30s, 2m, 1h, 1h30m or 250ms",
                 "13 \(at).working_cpy: unknown key 'working_cpy'; did you mean 'working_copy'?",
             ]

@@ -1,6 +1,7 @@
 import Foundation
 import RewindConfig
 import RewindCore
+import RewindSpecs
 import Testing
 
 @Suite("Kubernetes provider configuration")
@@ -14,6 +15,10 @@ struct KubernetesConfigTests {
         -----END CERTIFICATE-----
 
         """
+
+    /// Test PEM material for the client-certificate user (the configuration checks its markers, not its bytes).
+    static let clientCertificate = "-----BEGIN CERTIFICATE-----\nMIIBc2VydA==\n-----END CERTIFICATE-----\n"
+    static let clientKey = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIGtleQ==\n-----END EC PRIVATE KEY-----\n"
 
     /// One service whose provider (and fallback) are the given YAML lines. The provider's keys start on line 7.
     static func service(provider: String, fallback: String? = nil) -> String {
@@ -36,7 +41,11 @@ struct KubernetesConfigTests {
 
     /// A kubeconfig with four contexts: `prod` (token, CA data; current), `staging` (token file, insecure), `laptop`
     /// (client certificate) and `cloud` (exec plugin). Removed by the caller with its folder.
-    static func kubeconfig() throws -> (folder: URL, path: String) {
+    static func kubeconfig(
+        contexts extraContexts: String = "", users extraUsers: String = ""
+    ) throws -> (
+        folder: URL, path: String
+    ) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rewind-kube-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try Data("file-token-0042\n".utf8).write(to: folder.appendingPathComponent("token.txt"))
@@ -64,16 +73,18 @@ struct KubernetesConfigTests {
               context: {cluster: prod-cluster, user: alice}
             - name: cloud
               context: {cluster: prod-cluster, user: eks}
+            \(extraContexts)
             users:
             - name: ci
               user: {token: \(kubeconfigToken)}
             - name: files
               user: {tokenFile: token.txt}
             - name: alice
-              user: {client-certificate-data: Y2VydA==, client-key-data: a2V5}
+              user: {client-certificate-data: \(Data(clientCertificate.utf8).base64EncodedString()), client-key-data: \(Data(clientKey.utf8).base64EncodedString())}
             - name: eks
               user:
                 exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: aws, args: [eks, get-token]}
+            \(extraUsers)
             """
         let path = folder.appendingPathComponent("config").path
         try Data(yaml.utf8).write(to: URL(fileURLWithPath: path))
@@ -108,7 +119,7 @@ struct KubernetesConfigTests {
     {
         let parsed = parse(yaml, environment: Self.environment)
         #expect(parsed.problems.isEmpty, "\(parsed.problems)", sourceLocation: sourceLocation)
-        let service = try #require(parsed.configuration?.policy.services.first, sourceLocation: sourceLocation)
+        let service = try #require(parsed.configuration?.firstServiceSpecs, sourceLocation: sourceLocation)
         guard case .kubernetes(let provider)? = service.provider else {
             Issue.record("expected a kubernetes provider, got \(String(describing: service.provider))")
             throw CancellationError()
@@ -414,29 +425,200 @@ struct KubernetesConfigTests {
             provider("context: prdo"),
             [(11, "services.web.provider.context", "kubeconfig \(path) has no context 'prdo'; did you mean 'prod'?")]
         )
-        let instead =
-            "give Rewind a bearer token instead: a ServiceAccount token (kubectl create token NAME) in the user's "
-            + "token, or token: ${KUBE_TOKEN}"
-        expectProblems(
-            provider("context: laptop"),
-            [
-                (
-                    10, "services.web.provider.kubeconfig",
-                    "user 'alice' in kubeconfig \(path) (context 'laptop') signs in with a client certificate, which "
-                        + "Rewind does not support; \(instead)"
-                )
-            ]
+    }
+
+    // MARK: - Cloud kubeconfigs
+
+    /// Contexts `c-<user>` for each user of `users` (YAML list entries at column 0).
+    static func cloudKubeconfig(_ users: [(name: String, user: String)]) throws -> (folder: URL, path: String) {
+        try kubeconfig(
+            contexts: users.map { "- name: c-\($0.name)\n  context: {cluster: prod-cluster, user: \($0.name)}" }
+                .joined(separator: "\n"),
+            users: users.map { "- name: \($0.name)\n  user:\n\($0.user)" }.joined(separator: "\n")
         )
-        expectProblems(
-            provider("context: cloud"),
-            [
-                (
-                    10, "services.web.provider.kubeconfig",
-                    "user 'eks' in kubeconfig \(path) (context 'cloud') uses an exec credential plugin (aws), which "
-                        + "Rewind does not run; \(instead)"
-                )
-            ]
+    }
+
+    func provider(_ path: String, context: String) -> String {
+        Self.service(
+            provider: "type: kubernetes\nnamespace: shop\ndeployment: web\nkubeconfig: \(path)\ncontext: \(context)")
+    }
+
+    @Test("a client certificate: PEM data, or files relative to the kubeconfig; the inline key is a secret")
+    func kubeconfigClientCertificate() throws {
+        let (folder, path) = try Self.cloudKubeconfig([
+            (name: "certfiles", user: "    client-certificate: pki/client.crt\n    client-key: pki/client.key")
+        ])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let pki = folder.appendingPathComponent("pki")
+        try FileManager.default.createDirectory(at: pki, withIntermediateDirectories: true)
+        try Data(Self.clientCertificate.utf8).write(to: pki.appendingPathComponent("client.crt"))
+        try Data(Self.clientKey.utf8).write(to: pki.appendingPathComponent("client.key"))
+
+        let inline = try spec(provider(path, context: "laptop")).provider.cluster
+        #expect(
+            inline.credential
+                == .clientCertificate(
+                    KubernetesClientCertificate(certificate: .pem(Self.clientCertificate), key: .pem(Self.clientKey)))
         )
+        #expect(
+            inline.credentialName == "the client certificate of user 'alice' in kubeconfig \(path) (context 'laptop')")
+        #expect(inline.secrets == [Self.clientKey])
+        #expect(inline.mechanism.hasPrefix("a client certificate (the client certificate of user 'alice'"))
+
+        let files = try spec(provider(path, context: "c-certfiles")).provider.cluster
+        #expect(
+            files.credential
+                == .clientCertificate(
+                    KubernetesClientCertificate(
+                        certificate: .file(pki.appendingPathComponent("client.crt").standardizedFileURL.path),
+                        key: .file(pki.appendingPathComponent("client.key").standardizedFileURL.path)))
+        )
+        #expect(files.secrets.isEmpty)
+    }
+
+    @Test("exec plugins: EKS (v1beta1), GKE (v1, env, provideClusterInfo), a relative command; defaults as kubectl")
+    func kubeconfigExec() throws {
+        let (folder, path) = try Self.cloudKubeconfig([
+            (
+                name: "gke",
+                user: """
+                    exec:
+                      apiVersion: client.authentication.k8s.io/v1
+                      command: gke-gcloud-auth-plugin
+                      interactiveMode: Never
+                      provideClusterInfo: true
+                      installHint: Install gke-gcloud-auth-plugin for use with kubectl
+                      env:
+                      - {name: CLOUDSDK_CORE_PROJECT, value: shop-prod}
+                      - {name: RETRIES, value: 3}
+                """
+            ),
+            (
+                name: "eks-cli",
+                user: """
+                    exec:
+                      apiVersion: client.authentication.k8s.io/v1beta1
+                      args: [--region, eu-west-1, eks, get-token, --cluster-name, prod, --output, json]
+                      command: aws
+                      env: null
+                      installHint: null
+                """
+            ),
+            (
+                name: "local",
+                user:
+                    "    exec: {apiVersion: client.authentication.k8s.io/v1, command: ./bin/login, interactiveMode: IfAvailable}"
+            ),
+        ])
+        defer { try? FileManager.default.removeItem(at: folder) }
+
+        let eks = try spec(provider(path, context: "cloud")).provider.cluster
+        #expect(
+            eks.credential
+                == .exec(KubernetesExecPlugin(apiVersion: .v1beta1, command: "aws", arguments: ["eks", "get-token"]))
+        )
+        #expect(eks.credentialName == "the exec plugin aws of user 'eks' in kubeconfig \(path) (context 'cloud')")
+        #expect(eks.mechanism.hasPrefix("exec plugin aws ("))
+        #expect(eks.secrets.isEmpty)
+
+        let gke = try spec(provider(path, context: "c-gke")).provider.cluster
+        #expect(
+            gke.credential
+                == .exec(
+                    KubernetesExecPlugin(
+                        apiVersion: .v1, command: "gke-gcloud-auth-plugin",
+                        environment: ["CLOUDSDK_CORE_PROJECT": "shop-prod", "RETRIES": "3"], interactiveMode: .never,
+                        provideClusterInfo: true, installHint: "Install gke-gcloud-auth-plugin for use with kubectl"
+                    ))
+        )
+
+        let cli = try spec(provider(path, context: "c-eks-cli")).provider.cluster
+        #expect(
+            cli.credential
+                == .exec(
+                    KubernetesExecPlugin(
+                        apiVersion: .v1beta1, command: "aws",
+                        arguments: [
+                            "--region", "eu-west-1", "eks", "get-token", "--cluster-name", "prod", "--output", "json",
+                        ]
+                    )),
+            "what aws eks update-kubeconfig writes, env: null included"
+        )
+
+        let local = try spec(provider(path, context: "c-local")).provider.cluster
+        guard case .exec(let plugin) = local.credential else {
+            Issue.record("expected an exec plugin, got \(local.credential)")
+            return
+        }
+        #expect(plugin.command == folder.appendingPathComponent("bin/login").standardizedFileURL.path)
+        #expect(plugin.programName == "login")
+        #expect(plugin.interactiveMode == .ifAvailable)
+    }
+
+    @Test("refused: interactiveMode Always, v1 without interactiveMode, v1alpha1, no command, half a certificate")
+    func kubeconfigCloudProblems() throws {
+        let (folder, path) = try Self.cloudKubeconfig([
+            (
+                name: "always",
+                user:
+                    "    exec: {apiVersion: client.authentication.k8s.io/v1, command: kubelogin, interactiveMode: Always}"
+            ),
+            (name: "nomode", user: "    exec: {apiVersion: client.authentication.k8s.io/v1, command: kubelogin}"),
+            (name: "alpha", user: "    exec: {apiVersion: client.authentication.k8s.io/v1alpha1, command: aws}"),
+            (name: "nocommand", user: "    exec: {apiVersion: client.authentication.k8s.io/v1beta1, args: [x]}"),
+            (
+                name: "badenv",
+                user: "    exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: aws, env: [{value: x}]}"
+            ),
+            (
+                name: "half",
+                user: "    client-certificate-data: \(Data(Self.clientCertificate.utf8).base64EncodedString())"
+            ),
+            (
+                name: "notpem",
+                user:
+                    "    {client-certificate-data: Y2VydA==, client-key-data: \(Data(Self.clientKey.utf8).base64EncodedString())}"
+            ),
+            (name: "provider", user: "    auth-provider: {name: gcp}"),
+        ])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func expect(_ context: String, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
+            expectProblems(
+                provider(path, context: context), [(10, "services.web.provider.kubeconfig", message)],
+                sourceLocation: sourceLocation)
+        }
+        func user(_ name: String) -> String { "user '\(name)' in kubeconfig \(path) (context 'c-\(name)')" }
+        expect(
+            "c-always",
+            "the exec plugin of \(user("always")) has interactiveMode: Always, but Rewind runs as a daemon without a "
+                + "terminal; configure the plugin to sign in without prompting and set interactiveMode: Never")
+        expect(
+            "c-nomode",
+            "the exec plugin of \(user("nomode")) uses apiVersion v1, which needs interactiveMode: add "
+                + "interactiveMode: Never")
+        expect(
+            "c-alpha",
+            "the exec plugin of \(user("alpha")) asks for apiVersion 'client.authentication.k8s.io/v1alpha1', which "
+                + "Rewind does not speak; use client.authentication.k8s.io/v1 or client.authentication.k8s.io/v1beta1")
+        expect(
+            "c-nocommand", "the exec plugin of \(user("nocommand")) has no command; name the plugin, e.g. command: aws")
+        expect(
+            "c-badenv", "the env of the exec plugin of \(user("badenv")) must be a list of {name: NAME, value: VALUE}")
+        expect(
+            "c-half",
+            "\(user("half")) has a client certificate but no client-key-data (or client-key file); mutual TLS needs both"
+        )
+        expect(
+            "c-notpem",
+            "the client-certificate-data of \(user("notpem")) is not base64-encoded PEM (-----BEGIN …CERTIFICATE-----)")
+        expect(
+            "c-provider",
+            "\(user("provider")) uses an auth-provider (gcp), which Kubernetes removed in 1.26 and Rewind does not "
+                + "support; use the provider's exec plugin (gke-gcloud-auth-plugin, kubelogin), or give Rewind a "
+                + "bearer token, a client certificate or an exec plugin instead, or token: ${KUBE_TOKEN}")
+        for problem in problems(provider(path, context: "c-notpem"), environment: Self.environment) {
+            #expect(!problem.message.contains("MHcCAQEEIGtleQ"), "the key is never shown")
+        }
     }
 
     @Test("a kubeconfig without current-context needs context:; one that is not YAML says so")
@@ -463,5 +645,69 @@ struct KubernetesConfigTests {
         )
         #expect(found.count == 1)
         #expect(found.first?.message.hasPrefix("kubeconfig \(broken) is not valid YAML") == true)
+    }
+
+    /// Aliases nested a few levels deep expand exponentially (a "billion laughs"): 9 levels of 9
+    /// references is 387 million nodes. Reading such a kubeconfig must stop early with a problem.
+    @Test("a kubeconfig whose aliases expand without bound is refused quickly, not expanded", .timeLimit(.minutes(1)))
+    func kubeconfigAliasBomb() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var yaml = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+        for level in 1...9 {
+            let references = Array(repeating: "*a\(level - 1)", count: 9).joined(separator: ", ")
+            yaml += "a\(level): &a\(level) [\(references)]\n"
+        }
+        yaml += "current-context: prod\ncontexts: *a9\n"
+        let bomb = folder.appendingPathComponent("bomb").path
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: bomb))
+        let started = ContinuousClock.now
+        let found = problems(
+            Self.service(provider: "type: kubernetes\nnamespace: shop\ndeployment: web\nkubeconfig: \(bomb)"))
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(found.count == 1)
+        #expect(found.first?.message.contains("kubeconfig \(bomb)") == true, "\(found)")
+        #expect(found.first?.message.contains("aliases") == true, "\(found)")
+
+        // A handful of aliases, as people write them, is fine.
+        let modest = folder.appendingPathComponent("modest").path
+        try Data(
+            """
+            current-context: prod
+            clusters:
+            - name: c
+              cluster: &cluster {server: "https://10.0.0.9:6443", insecure-skip-tls-verify: true}
+            - name: c2
+              cluster: *cluster
+            contexts:
+            - name: prod
+              context: {cluster: c2, user: u}
+            users:
+            - name: u
+              user: {token: abc-token-1}
+            """.utf8
+        ).write(to: URL(fileURLWithPath: modest))
+        #expect(
+            problems(
+                Self.service(provider: "type: kubernetes\nnamespace: shop\ndeployment: web\nkubeconfig: \(modest)")
+            ).isEmpty)
+    }
+
+    @Test("a kubeconfig larger than 4 MiB, or one that is not a regular file, is refused without reading it all")
+    func kubeconfigSize() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let huge = folder.appendingPathComponent("huge").path
+        try Data(repeating: UInt8(ascii: "#"), count: 4 * 1024 * 1024 + 1).write(to: URL(fileURLWithPath: huge))
+        let found = problems(
+            Self.service(provider: "type: kubernetes\nnamespace: shop\ndeployment: web\nkubeconfig: \(huge)"))
+        #expect(found.first?.message.contains("larger than 4 MiB") == true, "\(found)")
+        let fifo = folder.appendingPathComponent("fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let started = ContinuousClock.now
+        let blocked = problems(
+            Self.service(provider: "type: kubernetes\nnamespace: shop\ndeployment: web\nkubeconfig: \(fifo)"))
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(blocked.first?.message.contains("not a regular file") == true, "\(blocked)")
     }
 }

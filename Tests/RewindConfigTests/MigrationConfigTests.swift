@@ -1,5 +1,6 @@
 import Foundation
 import RewindCore
+import RewindSpecs
 import Testing
 import Yams
 
@@ -94,7 +95,7 @@ struct MigrationConfigTests {
                 "1 services.backend.migration.rollback: write the command as a list of arguments, "
                     + "e.g. [vercel, rollback, \"{{target.id}}\", --yes]",
                 "2 services.backend.migration.before_app: expected true or false, got 'maybe'",
-                "4 services.backend.migration.timeout: must be longer than 0s",
+                "4 services.backend.migration.timeout: must be between 100ms and 1h, got 0s",
                 "5 services.backend.migration.env.DB_PASSWORD: DB_PASSWORD holds a credential: put it in an "
                     + "environment variable or a file, e.g. DB_PASSWORD: ${DB_PASSWORD}",
                 "5 services.backend.migration.env.bad name: 'bad name' is not a valid environment variable name: "

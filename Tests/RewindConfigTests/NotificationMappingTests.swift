@@ -1,5 +1,6 @@
 import RewindConfig
 import RewindCore
+import RewindSpecs
 import Testing
 
 @Suite("Notification channels, routes, audiences and escalation map to the typed policy")
@@ -84,7 +85,7 @@ struct NotificationMappingTests {
     var notifications: NotificationPolicy { configuration.policy.notifications }
 
     func channel(_ name: String) -> ChannelKind? {
-        notifications.channels.first { $0.name == name }?.kind
+        configuration.channels.first { $0.name == name }?.kind
     }
 
     func secret(_ name: String) -> ConfigText {
@@ -97,8 +98,9 @@ struct NotificationMappingTests {
             configuration.notifications
                 == NotificationSettings(console: true, file: "/etc/rewind/rewind-notifications.jsonl")
         )
+        #expect(notifications.channelNames == configuration.channels.map(\.name))
         #expect(
-            notifications.channels.map(\.name) == [
+            configuration.channels.map(\.name) == [
                 "console", "file", "slack-critical", "slack-high", "slack-bot", "pagerduty", "oncall-email",
                 "devops-email", "local-email", "teams", "opsgenie", "audit", "plain-hook",
             ]
@@ -142,6 +144,28 @@ struct NotificationMappingTests {
         #expect(channel("plain-hook") == .webhook(url: ConfigText("https://hooks.example.com/plain"), secret: nil))
     }
 
+    @Test("channel_failed is an event like the others: its own template and its own route")
+    func channelFailedTemplateAndRoute() throws {
+        let yaml = """
+            notifications:
+              channels:
+                slack-critical:
+                  type: slack_webhook
+                  url: "${SLACK_CRITICAL_WEBHOOK_URL}"
+                  templates:
+                    channel_failed: "{{failed_channel}} is down ({{error}})"
+                pagerduty: { type: pagerduty, routing_key: "${PAGERDUTY_ROUTING_KEY}" }
+              routes:
+                channel_failed: [slack-critical]
+            """ + "\n" + minimalServices
+        let (parsed, problems) = parse(yaml, environment: Self.environment)
+        #expect(problems.isEmpty, "\(problems)")
+        let configuration = try #require(parsed)
+        let slack = try #require(configuration.channels.first { $0.name == "slack-critical" })
+        #expect(slack.templates == [.channelFailed: "{{failed_channel}} is down ({{error}})"])
+        #expect(configuration.policy.notifications.channelNames(for: .channelFailed) == ["slack-critical"])
+    }
+
     @Test("the Slack chat and Opsgenie defaults are the vendors' APIs")
     func vendorDefaults() throws {
         let yaml = """
@@ -150,9 +174,9 @@ struct NotificationMappingTests {
                 bot: { type: slack_chat, token: "${SLACK_BOT_TOKEN}", channel: C0123456 }
                 genie: { type: opsgenie, api_key: "${OPSGENIE_API_KEY}" }
             """ + "\n" + minimalServices
-        let policy = try #require(parse(yaml, environment: Self.environment).configuration).policy.notifications
+        let channels = try #require(parse(yaml, environment: Self.environment).configuration).channels
         #expect(
-            policy.channels.map(\.kind) == [
+            channels.map(\.kind) == [
                 .console,
                 .slackChat(token: secret("SLACK_BOT_TOKEN"), channel: "C0123456", apiURL: "https://slack.com/api"),
                 .opsgenie(apiKey: secret("OPSGENIE_API_KEY"), url: "https://api.opsgenie.com"),
@@ -211,23 +235,23 @@ struct NotificationMappingTests {
               channels:
                 relay: { type: email, host: relay.internal, security: none, from: a@b, to: [c@d] }
             """ + "\n" + minimalServices
-        let policy = try #require(parse(yaml).configuration).policy.notifications
+        let channels = try #require(parse(yaml).configuration).channels
         #expect(
-            policy.channels.last?.kind
+            channels.last?.kind
                 == .email(EmailSpec(host: "relay.internal", port: 25, security: .none, from: "a@b", to: ["c@d"]))
         )
     }
 
     @Test("template overrides are kept as written, per event")
     func templates() {
-        let slackHigh = notifications.channels.first { $0.name == "slack-high" }
+        let slackHigh = configuration.channels.first { $0.name == "slack-high" }
         #expect(
             slackHigh?.templates == [
                 .completed: "✅ {{service}} is back on {{version}}",
                 .wouldRollBack: "Would roll back {{service}}\n",
             ]
         )
-        #expect(notifications.channels.first { $0.name == "slack-critical" }?.templates == [:])
+        #expect(configuration.channels.first { $0.name == "slack-critical" }?.templates == [:])
     }
 
     @Test("routes name channels per event; an event left out goes to every channel; an empty route goes nowhere")
@@ -240,9 +264,9 @@ struct NotificationMappingTests {
                 .wouldRollBack: [],
             ]
         )
-        #expect(notifications.channels(for: .initiated).map(\.name) == ["slack-critical", "pagerduty", "oncall-email"])
-        #expect(notifications.channels(for: .escalated) == notifications.channels)
-        #expect(notifications.channels(for: .wouldRollBack).isEmpty)
+        #expect(notifications.channelNames(for: .initiated) == ["slack-critical", "pagerduty", "oncall-email"])
+        #expect(notifications.channelNames(for: .escalated) == notifications.channelNames)
+        #expect(notifications.channelNames(for: .wouldRollBack).isEmpty)
     }
 
     @Test("audiences name the channels each escalation reaches")
@@ -252,7 +276,7 @@ struct NotificationMappingTests {
                 .oncall: ["pagerduty", "oncall-email"], .management: ["teams"], .security: ["file", "audit"],
             ]
         )
-        #expect(notifications.channels(for: Audience.devops) == nil)
+        #expect(notifications.channelNames(for: Audience.devops) == nil)
     }
 
     @Test("escalation: written audiences replace the default ones; durations as written")
@@ -287,6 +311,7 @@ struct NotificationMappingTests {
     func defaults() throws {
         let configuration = try #require(parse(minimalServices).configuration)
         #expect(configuration.policy.notifications == NotificationPolicy())
+        #expect(configuration.channels == [ChannelSpec(name: "console", kind: .console)])
         #expect(configuration.policy.escalation == EscalationPolicy())
         #expect(configuration.notifications == NotificationSettings())
     }
@@ -294,7 +319,8 @@ struct NotificationMappingTests {
     @Test("turning the console off leaves no built-in channel")
     func consoleOff() throws {
         let configuration = try #require(parse("notifications: { console: false }\n" + minimalServices).configuration)
-        #expect(configuration.policy.notifications.channels == [])
+        #expect(configuration.policy.notifications.channelNames == [])
+        #expect(configuration.channels == [])
         #expect(configuration.notifications == NotificationSettings(console: false, file: nil))
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import RewindConfig
 import RewindCore
+import RewindSpecs
 import Testing
 
 @Suite("Notification and escalation problems: line, path and a fix")
@@ -81,7 +82,8 @@ struct NotificationProblemTests {
 
     @Test("unknown events and audiences list the allowed ones")
     func unknownKeys() {
-        let events = "'initiated', 'completed', 'failed', 'escalated' or 'would_roll_back'"
+        let events =
+            "'initiated', 'completed', 'failed', 'escalated', 'would_roll_back', 'channel_failed' or 'task_overdue'"
         let audiences = "'oncall', 'management', 'devops', 'product' or 'security'"
         expectProblems(
             """
@@ -292,7 +294,7 @@ struct NotificationProblemTests {
             """ + "\n" + minimalServices
         let configuration = try #require(parse(yaml).configuration)
         #expect(
-            configuration.policy.notifications.channels.last?.kind
+            configuration.channels.last?.kind
                 == .pagerDuty(
                     routingKey: ConfigText("pd-key-from-file", isSecret: true),
                     url: "https://events.pagerduty.com"
@@ -310,7 +312,7 @@ struct NotificationProblemTests {
             [
                 (
                     3, "notifications.channels.pagerduty.routing_key",
-                    "environment variable PD_KEY_NOT_SET is not set; export it or use ${file:/path/to/file}"
+                    "environment variable PD_KEY_NOT_SET (the routing key) is not set; export it or use ${file:/path/to/file}"
                 ),
                 (4, "notifications.channels.bot.token", "the bot token is empty; set BOT_TOKEN to it"),
             ],
@@ -393,7 +395,7 @@ struct NotificationProblemTests {
                     16, "notifications.channels.g.host",
                     "'smtp example' is not a host name; write e.g. host: smtp.example.com"
                 ),
-                (16, "notifications.channels.g.timeout", "must be longer than 0s"),
+                (16, "notifications.channels.g.timeout", "must be between 100ms and 1h, got 0s"),
             ]
         )
     }
@@ -456,12 +458,12 @@ struct NotificationProblemTests {
               later: { devops: 1h }
             """,
             [
-                (2, "notifications.timeout", "must be longer than 0s"),
-                (3, "notifications.retry.attempts", "expected a whole number ≥ 1, got the number 0"),
+                (2, "notifications.timeout", "must be between 100ms and 1h, got 0s"),
+                (3, "notifications.retry.attempts", "expected a whole number from 1 to 100, got the number 0"),
                 (4, "notifications.channel", "unknown key 'channel'; did you mean 'channels'?"),
                 (6, "escalation.immediate", "expected a mapping of keys to values, got a list"),
                 (7, "escalation.post_mortem_within", "invalid duration 'tomorrow': use 30s, 2m, 1h, 1h30m or 250ms"),
-                (8, "escalation.slow_rollback_after", "must be longer than 0s"),
+                (8, "escalation.slow_rollback_after", "must be between 1s and 24h, got 0s"),
                 (
                     9, "escalation.later",
                     "unknown key 'later'; allowed keys here: "

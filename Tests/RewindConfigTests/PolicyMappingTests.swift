@@ -1,6 +1,7 @@
 import Foundation
 import RewindConfig
 import RewindCore
+import RewindSpecs
 import Testing
 
 @Suite("A full custom file maps to the typed policy")
@@ -188,12 +189,12 @@ struct PolicyMappingTests {
         let jobs = try #require(policy.service("jobs"))
         #expect(jobs.checks.first?.expectedStatuses == 200...204)
         #expect(jobs.rollbackTimeout == nil)
-        #expect(jobs.fallback == nil)
+        #expect(configuration.platforms["jobs"]?.fallback == nil)
     }
 
     @Test("the http provider: requests, headers with secrets, JSON body, status polling")
     func httpProvider() throws {
-        let api = try #require(configuration.policy.service("api"))
+        let api = try #require(configuration.platforms["api"])
         guard case .http(let spec) = api.provider else {
             Issue.record("expected an http provider, got \(String(describing: api.provider))")
             return
@@ -231,7 +232,7 @@ struct PolicyMappingTests {
 
     @Test("the command fallback: argv, env with a file secret, timeout, working directory")
     func commandFallback() throws {
-        let api = try #require(configuration.policy.service("api"))
+        let api = try #require(configuration.platforms["api"])
         #expect(
             api.fallback
                 == .command(

@@ -39,8 +39,8 @@ struct ProblemReportTests {
             (2, "bake", "invalid duration '5 minutes': use 30s, 2m, 1h, 1h30m or 250ms"),
             (4, "server.listen", "'localhost' is not host:port; write e.g. listen: 127.0.0.1:8786"),
             (6, "health.intervall", "unknown key 'intervall'; did you mean 'interval'?"),
-            (7, "health.critical.failures", "expected a whole number ≥ 1, got the number 0"),
-            (8, "verification.max_attempts", "expected a whole number ≥ 1, got a list"),
+            (7, "health.critical.failures", "expected a whole number from 1 to 1000, got the number 0"),
+            (8, "verification.max_attempts", "expected a whole number from 1 to 100, got a list"),
             (11, "services.frontend.depends_on[0]", "unknown service 'backnd'; did you mean 'backend'?"),
             (
                 14, "services.frontend.checks[0].url",
@@ -58,7 +58,10 @@ struct ProblemReportTests {
                     + "{{target.id}}, {{target.version}}; did you mean {{target.id}}?"
             ),
             (22, "services.backend.checks", "add at least one health check with a name and a url"),
-            (24, "services.backend.provider.type", "'ssh' is not one of 'command', 'http', 'git', 'railway', 'vercel' or 'kubernetes'"),
+            (
+                24, "services.backend.provider.type",
+                "'ssh' is not one of 'command', 'http', 'git', 'railway', 'vercel' or 'kubernetes'"
+            ),
         ]
         #expect(found.count == expected.count, "\(found.map(\.description).joined(separator: "\n"))")
         for (problem, (line, path, message)) in zip(found, expected) {
@@ -155,9 +158,9 @@ struct ProblemReportTests {
             found.map(\.description) == [
                 "/etc/rewind/rewind.yaml:4: services.backend.checks[0]: missing required key 'name'",
                 "/etc/rewind/rewind.yaml:5: services.backend.provider: missing required key 'type'; "
-                    + "use type: command or type: http",
+                    + "use one of 'command', 'http', 'git', 'railway', 'vercel' or 'kubernetes'",
                 "/etc/rewind/rewind.yaml:7: services.worker: missing required key 'provider'; "
-                    + "say how to roll back: type: command or type: http",
+                    + "say how to roll back: a provider of type 'command', 'http', 'git', 'railway', 'vercel' or 'kubernetes'",
             ]
         )
     }
@@ -175,7 +178,7 @@ struct ProblemReportTests {
         #expect(
             found.map(\.message) == [
                 "expected a duration like 30s, got a list",
-                "expected a whole number ≥ 1, got 'three'",
+                "expected a whole number from 1 to 1000, got 'three'",
                 "expected true or false, got 'yes please'",
                 "expected a mapping of keys to values, got 'fast'",
             ]

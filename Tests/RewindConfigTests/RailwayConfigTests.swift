@@ -1,6 +1,7 @@
 import Foundation
 import RewindConfig
 import RewindCore
+import RewindSpecs
 import Testing
 
 @Suite("Railway provider configuration")
@@ -29,7 +30,7 @@ struct RailwayConfigTests {
     static func railway(_ yaml: String, environment: [String: String] = environment) throws -> RailwayProviderSpec {
         let result = parse(yaml, environment: environment)
         #expect(result.problems.isEmpty, "\(result.problems)")
-        let service = try #require(result.configuration?.policy.services.first)
+        let service = try #require(result.configuration?.firstServiceSpecs)
         guard case .railway(let spec)? = service.provider else {
             Issue.record("expected a railway provider, got \(String(describing: service.provider))")
             throw CancellationError()
@@ -116,7 +117,7 @@ struct RailwayConfigTests {
         let block = "type: railway\ntoken: ${RAILWAY_TOKEN}\nproject_id: p-11\nenvironment_id: e-22\nservice_id: s-33"
         let result = parse(Self.yaml(block, fallback: block + "\nmode: redeploy"), environment: Self.environment)
         #expect(result.problems.isEmpty, "\(result.problems)")
-        let service = try #require(result.configuration?.policy.services.first)
+        let service = try #require(result.configuration?.firstServiceSpecs)
         guard case .railway(let fallback)? = service.fallback else {
             Issue.record("expected a railway fallback")
             return
@@ -263,7 +264,7 @@ extension RailwayConfigTests {
         environment["STABLE_DB_URL"] = "postgres://stable-db-secret/app"
         let result = parse(yaml, environment: environment)
         #expect(result.problems.isEmpty, "\(result.problems)")
-        let service = try #require(result.configuration?.policy.services.first)
+        let service = try #require(result.configuration?.firstServiceSpecs)
         guard case .railway(let fallback)? = service.fallback else {
             Issue.record("expected a railway fallback, got \(String(describing: service.fallback))")
             return

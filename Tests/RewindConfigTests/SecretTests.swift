@@ -1,6 +1,7 @@
 import Foundation
 import RewindConfig
 import RewindCore
+import RewindSpecs
 import Testing
 
 @Suite("Secrets from the environment and from files")
@@ -50,7 +51,7 @@ struct SecretTests {
         )
         let configuration = try result.get()
         #expect(configuration.server.token == ConfigText("file-token-value", isSecret: true))
-        guard case .http(let spec) = configuration.policy.services.first?.provider else {
+        guard case .http(let spec) = configuration.firstServiceSpecs?.provider else {
             Issue.record("expected an http provider")
             return
         }
@@ -64,7 +65,7 @@ struct SecretTests {
         let found = problems(yaml)
         #expect(
             found.map(\.description) == [
-                "/etc/rewind/rewind.yaml:3: server.token: environment variable MISSING is not set; "
+                "/etc/rewind/rewind.yaml:3: server.token: environment variable MISSING (the API token) is not set; "
                     + "export it or use ${file:/path/to/file}"
             ]
         )
@@ -90,7 +91,7 @@ struct SecretTests {
         #expect(found.first?.line == 10)
         #expect(
             found.first?.message
-                == "cannot read /nonexistent/rewind-token for ${file:…}; check that the file exists and is readable"
+                == "cannot read /nonexistent/rewind-token for ${file:…}: no such file; create it or fix the path"
         )
     }
 
@@ -129,13 +130,13 @@ struct SecretTests {
             """
         let configuration = try #require(parse(yaml).configuration)
         #expect(
-            configuration.policy.services.first?.provider
+            configuration.firstServiceSpecs?.provider
                 == .command(CommandProviderSpec(rollback: ["deploy", "${NOT_A_VARIABLE}", "$HOME", "cost$5"]))
         )
         #expect(configuration.redactor.secrets.isEmpty)
     }
 
-    @Test("secret values never appear in problem messages, even when the problem is about them")
+    @Test("values marked secret never appear in problem messages, even when the problem is about them")
     func secretsNeverPrinted() {
         let environment = [
             "CHECK_URL": "ftp://very-secret-host.example.com/health",
@@ -144,10 +145,10 @@ struct SecretTests {
         let yaml = """
             services:
               api:
-                checks: [{ name: h, url: "${CHECK_URL}" }]
+                checks: [{ name: h, url: "${secret:CHECK_URL}" }]
                 provider:
                   type: http
-                  rollback: { url: "${TEMPLATE}" }
+                  rollback: { url: "${secret:TEMPLATE}" }
             """
         let found = problems(yaml, environment: environment)
         #expect(found.map(\.path) == ["services.api.checks[0].url", "services.api.provider.rollback.url"])
@@ -155,5 +156,64 @@ struct SecretTests {
         #expect(!printed.contains("very-secret-host"))
         #expect(!printed.contains("secret-placeholder-name"))
         #expect(found[0].message == "the value (not shown: it holds a secret) is not an http:// or https:// URL")
+    }
+
+    /// A command line is visible to every user of the machine (`ps`): a secret passed as an argument leaks.
+    @Test("a secret passed as a command argument is a warning (not an error) that suggests env:")
+    func secretArgumentWarns() throws {
+        let yaml = """
+            services:
+              backend:
+                checks:
+                  - name: health
+                    url: https://api.example.com/health
+                  - name: queue
+                    url: https://api.example.com/queue
+                signals:
+                  - measure: queue_backlog
+                    command: [redis-cli, -a, "${REDIS_PASSWORD}", llen, tasks]
+                provider:
+                  type: command
+                  rollback: [deploy-tool, rollback, "--token=${DEPLOY_TOKEN}", "{{target.id}}"]
+                  env: { REGION: eu }
+                migration:
+                  rollback: [./migrate, down, "${DATABASE_URL}"]
+            """
+        let environment = [
+            "DEPLOY_TOKEN": "tok-arg-1a2b3c", "REDIS_PASSWORD": "redis-arg-4d5e",
+            "DATABASE_URL": "postgres://u:p@db/app",
+        ]
+        let result = ConfigLoader.parse(yaml: yaml, path: "/etc/rewind/rewind.yaml", environment: environment)
+        let configuration = try result.get()
+        let warnings = configuration.warnings
+        #expect(warnings.count == 3, "\(warnings.map(\.description))")
+        #expect(warnings.allSatisfy { $0.severity == .warning })
+        let provider = try #require(warnings.first { $0.path.hasPrefix("services.backend.provider.rollback") })
+        #expect(provider.line == 13)
+        #expect(provider.message.contains("DEPLOY_TOKEN"), "\(provider.message)")
+        #expect(provider.message.contains("ps"), "\(provider.message)")
+        #expect(provider.message.contains("env:"), "\(provider.message)")
+        #expect(provider.description.contains("warning: "))
+        #expect(
+            warnings.contains {
+                $0.path.hasPrefix("services.backend.signals[0].command") && $0.message.contains("REDIS_PASSWORD")
+            })
+        #expect(
+            warnings.contains {
+                $0.path.hasPrefix("services.backend.migration.rollback") && $0.message.contains("DATABASE_URL")
+            })
+        for warning in warnings {
+            for secret in environment.values { #expect(!warning.message.contains(secret)) }
+        }
+        // Passed in env:, nothing to warn about.
+        let quiet = minimalServices.replacingOccurrences(
+            of: "rollback: [railway, rollback, --service, backend]",
+            with: """
+                rollback: [railway, rollback, --service, backend]
+                      env: { RAILWAY_TOKEN: "${DEPLOY_TOKEN}" }
+                """)
+        #expect(
+            try ConfigLoader.parse(yaml: quiet, path: "/etc/rewind/rewind.yaml", environment: environment).get()
+                .warnings.isEmpty)
     }
 }

@@ -23,7 +23,8 @@ struct SignalConfigTests {
 
     @Test("measures take the guide's numbers for the service's class")
     func guideDefaults() throws {
-        let yaml = Self.service("""
+        let yaml = Self.service(
+            """
                   - measure: latency_p95
                     prometheus: 'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{service="{{service}}"}[5m])))'
                   - measure: latency_p99
@@ -52,7 +53,8 @@ struct SignalConfigTests {
 
     @Test("every setting can be overridden; thresholds read as written")
     func overrides() throws {
-        let yaml = Self.service("""
+        let yaml = Self.service(
+            """
                   - name: checkout_latency
                     measure: custom
                     category: performance
@@ -76,7 +78,10 @@ struct SignalConfigTests {
             """)
         let signals = try #require(parse(yaml).configuration?.policy.service("frontend")).signals
         #expect(signals[0].threshold == .above(0.25))
-        #expect((signals[0].window, signals[0].interval, signals[0].consecutive, signals[0].recovery) == (.seconds(120), .seconds(15), 4, .seconds(30)))
+        #expect(
+            (signals[0].window, signals[0].interval, signals[0].consecutive, signals[0].recovery) == (
+                .seconds(120), .seconds(15), 4, .seconds(30)
+            ))
         #expect(signals[0].noData == .violate)
         #expect(signals[0].minSamples == 20)
         #expect(signals[0].severity == .critical)
@@ -87,27 +92,30 @@ struct SignalConfigTests {
 
     @Test("mistakes are reported where they are, with the fix")
     func problemsAreLocated() {
-        let found = problems(Self.service("""
-                  - measure: latency_p95
-                  - measure: latency_p95
-                    prometheus: 'x > {{service}}'
-                  - measure: latency_p95
-                    probe: helth
-                  - measure: custom
-                    pushed: x
-                  - measure: conversion_rate
-                    pushed: conversion
-                    baseline: last_week
-                  - measure: error_rate
-                    pushed: e
-                    threshold: "more than 5"
-                  - measure: latensy_p95
-                    pushed: l
-            """))
+        let found = problems(
+            Self.service(
+                """
+                      - measure: latency_p95
+                      - measure: latency_p95
+                        prometheus: 'x > {{service}}'
+                      - measure: latency_p95
+                        probe: helth
+                      - measure: custom
+                        pushed: x
+                      - measure: conversion_rate
+                        pushed: conversion
+                        baseline: last_week
+                      - measure: error_rate
+                        pushed: e
+                        threshold: "more than 5"
+                      - measure: latensy_p95
+                        pushed: l
+                """))
         let messages = found.map(\.message)
         #expect(messages.contains { $0.contains("say where the values come from") })
         #expect(messages.contains { $0.contains("must be inside a quoted label value") })
-        #expect(messages.contains { $0.contains("no health check named 'helth'") && $0.contains("did you mean 'health'") })
+        #expect(
+            messages.contains { $0.contains("no health check named 'helth'") && $0.contains("did you mean 'health'") })
         #expect(messages.contains { $0.contains("a custom measure needs category") })
         #expect(messages.contains { $0.contains("last_week needs a prometheus: source") })
         #expect(messages.contains { $0.contains("'more than 5' is not a threshold") })
@@ -117,27 +125,29 @@ struct SignalConfigTests {
 
     @Test("monitoring: Prometheus, Alertmanager mapping and credentials from the environment")
     func monitoring() throws {
-        let yaml = Self.service("""
+        let yaml = Self.service(
+            """
                   - measure: latency_p95
                     probe: health
-            """, extra: """
-            monitoring:
-              failure_after: 3m
-              prometheus:
-                url: http://127.0.0.1:9090
-                timeout: 5s
-              alertmanager:
-                service_label: app
-                minimum_severity: critical
-                token: ${ALERT_TOKEN}
-              push:
-                max_events: 100
-            verification:
-              performance:
-                duration: 2m
-              business:
-                enabled: false
-            """)
+            """,
+            extra: """
+                monitoring:
+                  failure_after: 3m
+                  prometheus:
+                    url: http://127.0.0.1:9090
+                    timeout: 5s
+                  alertmanager:
+                    service_label: app
+                    minimum_severity: critical
+                    token: ${ALERT_TOKEN}
+                  push:
+                    max_events: 100
+                verification:
+                  performance:
+                    duration: 2m
+                  business:
+                    enabled: false
+                """)
         let configuration = try #require(parse(yaml, environment: ["ALERT_TOKEN": "secret-alert-token"]).configuration)
         let monitoring = configuration.policy.monitoring
         #expect(monitoring.failureAfter == .seconds(180))
@@ -154,14 +164,17 @@ struct SignalConfigTests {
 
     @Test("an inline Alertmanager token is refused without being shown")
     func inlineToken() {
-        let found = problems(Self.service("""
-                  - measure: latency_p95
-                    probe: health
-            """, extra: """
-            monitoring:
-              alertmanager:
-                token: hunter2-inline
-            """))
+        let found = problems(
+            Self.service(
+                """
+                      - measure: latency_p95
+                        probe: health
+                """,
+                extra: """
+                    monitoring:
+                      alertmanager:
+                        token: hunter2-inline
+                    """))
         #expect(found.contains { $0.message.contains("REWIND_ALERT_TOKEN") })
         #expect(!found.contains { $0.message.contains("hunter2") })
     }
@@ -169,9 +182,11 @@ struct SignalConfigTests {
 
 @Suite("rewind init: metric signals")
 struct StarterSignalTests {
-    @Test("the starter policy watches P95 from probe latencies with each class's limit, and writes the validation phases out")
+    @Test(
+        "the starter policy watches P95 from probe latencies with each class's limit, and writes the validation phases out"
+    )
     func starterSignals() throws {
-        let policy = try #require(parse(StarterConfig.yaml).configuration).policy
+        let policy = try #require(parse(StarterConfig.yaml, environment: starterEnvironment).configuration).policy
         #expect(policy.service("frontend")?.signals.first?.threshold == .above(2))
         #expect(policy.service("backend")?.signals.first?.threshold == .above(1))
         #expect(policy.service("frontend")?.signals.first?.source == .probeLatency(check: "health", quantile: 0.95))

@@ -1,19 +1,62 @@
 import RewindConfig
 import RewindCore
+import RewindSpecs
 import Testing
 
 @Suite("The starter configuration")
 struct StarterConfigTests {
-    @Test("parses with no environment and no problems")
-    func parsesCleanly() throws {
-        let result = parse(StarterConfig.yaml)
+    @Test("validates without its secrets (--skip-secrets), listing each variable's uses as not checked")
+    func validatesWithoutSecrets() throws {
+        let validation = try ConfigLoader.parse(
+            yaml: StarterConfig.yaml, path: "/etc/rewind/rewind.yaml", environment: [:], skippingAbsentSecrets: true
+        ).get()
+        #expect(validation.notChecked.allSatisfy { $0.path.hasPrefix("notifications.channels.") })
+        let named = Set(
+            StarterConfig.variables.map(\.name).filter { name in
+                validation.notChecked.contains { $0.message.contains("variable \(name) ") }
+            })
+        #expect(named == Set(StarterConfig.variables.map(\.name)))
+    }
+
+    @Test("without the variables, each one is named with what it is for, at the key that reads it")
+    func namesMissingVariables() {
+        let found = parse(StarterConfig.yaml).problems
+        #expect(!found.isEmpty)
+        #expect(
+            found.allSatisfy {
+                $0.message.hasPrefix("environment variable ")
+                    && $0.message.hasSuffix("is not set; export it or use ${file:/path/to/file}")
+            })
+        let messages = Set(found.map { "\($0.path): \($0.message.prefix { $0 != ";" })" })
+        #expect(
+            messages.contains(
+                "notifications.channels.slack-critical.token: environment variable SLACK_BOT_TOKEN (the bot token) is not set"
+            ))
+        #expect(
+            messages.contains(
+                "notifications.channels.pagerduty.routing_key: environment variable PAGERDUTY_ROUTING_KEY (the routing key) is not set"
+            ))
+        #expect(
+            messages.contains(
+                "notifications.channels.oncall-email.username: environment variable SMTP_USERNAME (the SMTP username) is not set"
+            ))
+        #expect(
+            messages.contains(
+                "notifications.channels.devops-email.password: environment variable SMTP_PASSWORD (the SMTP password) is not set"
+            ))
+    }
+
+    @Test("with its variables set, parses with no problems, and every value it read is a secret")
+    func parsesWithVariables() throws {
+        let result = parse(StarterConfig.yaml, environment: starterEnvironment)
         #expect(result.problems == [])
-        #expect(result.configuration != nil)
+        let configuration = try #require(result.configuration)
+        #expect(Set(configuration.redactor.secrets) == Set(starterEnvironment.values))
     }
 
     @Test("writes out exactly RewindCore's defaults")
     func matchesDefaults() throws {
-        let configuration = try #require(parse(StarterConfig.yaml).configuration)
+        let configuration = try #require(parse(StarterConfig.yaml, environment: starterEnvironment).configuration)
         let policy = configuration.policy
         #expect(policy.mode == .enforce)
         #expect(policy.bake == Defaults.bake)
@@ -27,10 +70,10 @@ struct StarterConfigTests {
         #expect(policy.retry == RetryPolicy())
         #expect(configuration.server == ServerSettings(host: Defaults.listenHost, port: Defaults.listenPort))
         #expect(configuration.notifications == NotificationSettings(console: true, file: nil))
-        #expect(policy.notifications == NotificationPolicy())
+        #expect(policy.notifications.retry == NotificationPolicy().retry)
+        #expect(policy.notifications.timeout == NotificationPolicy().timeout)
         #expect(policy.escalation == EscalationPolicy())
         #expect(configuration.statePath == "/etc/rewind/rewind.db")
-        #expect(configuration.redactor.secrets.isEmpty)
         for check in policy.services.flatMap(\.checks) {
             #expect(check.interval == Defaults.checkInterval)
             #expect(check.timeout == Defaults.checkTimeout)
@@ -41,7 +84,8 @@ struct StarterConfigTests {
 
     @Test("has the guide's three services, dependencies, checks and commands")
     func guideServices() throws {
-        let policy = try #require(parse(StarterConfig.yaml).configuration).policy
+        let configuration = try #require(parse(StarterConfig.yaml, environment: starterEnvironment).configuration)
+        let policy = configuration.policy
         #expect(policy.services.map(\.name) == ["frontend", "backend", "worker"])
 
         let frontend = try #require(policy.service("frontend"))
@@ -49,12 +93,13 @@ struct StarterConfigTests {
         #expect(frontend.rollbackTimeout == .seconds(120))
         #expect(frontend.checks.map(\.url) == ["https://frontend.example.com/api/health"])
         #expect(frontend.checks.first?.severity == .critical)
+        #expect(frontend.hasFallback)
         #expect(
-            frontend.provider
+            configuration.platforms["frontend"]?.provider
                 == .command(CommandProviderSpec(rollback: ["vercel", "rollback", "{{target.id}}", "--yes"]))
         )
         #expect(
-            frontend.fallback
+            configuration.platforms["frontend"]?.fallback
                 == .command(CommandProviderSpec(rollback: ["vercel", "promote", "{{target.id}}", "--yes"]))
         )
 
@@ -63,7 +108,7 @@ struct StarterConfigTests {
         #expect(backend.rollbackTimeout == .seconds(180))
         #expect(backend.checks.map(\.url) == ["https://api.example.com/health"])
         #expect(
-            backend.provider
+            configuration.platforms["backend"]?.provider
                 == .command(CommandProviderSpec(rollback: ["railway", "rollback", "--service", "backend"]))
         )
 
@@ -74,65 +119,63 @@ struct StarterConfigTests {
         #expect(worker.checks.first?.severity == .nonCritical)
     }
 
-    @Test("its commented-out notification example, uncommented, routes as the guide says")
-    func notificationExample() throws {
-        let environment = [
-            "SLACK_BOT_TOKEN": "xoxb-starter-token", "PAGERDUTY_ROUTING_KEY": "pd-starter-key",
-            "SMTP_USERNAME": "starter-user", "SMTP_PASSWORD": "starter-password",
-        ]
-        let result = parse(Self.uncommented(StarterConfig.yaml), environment: environment)
-        #expect(result.problems == [])
-        let configuration = try #require(result.configuration)
+    static func notice(_ kind: NoticeKind, _ strategy: Strategy?, _ severity: Severity = .critical) -> Notice {
+        Notice(
+            kind: kind, incidentID: 1, services: ["backend"], trigger: .healthCritical, severity: severity,
+            timestamp: Timestamp(millisecondsSinceEpoch: 1_790_000_000_000), strategy: strategy, actions: [], status: ""
+        )
+    }
+
+    @Test("its channels are live and route as the guide says")
+    func guideRouting() throws {
+        let configuration = try #require(parse(StarterConfig.yaml, environment: starterEnvironment).configuration)
         let notifications = configuration.policy.notifications
+        #expect(notifications.channelNames == configuration.channels.map(\.name))
         #expect(
-            notifications.channels.map(\.name) == [
-                "console", "file", "slack-critical", "slack-high", "pagerduty", "oncall-email", "devops-email",
+            configuration.channels.map(\.name) == [
+                "console", "slack-critical", "slack-high", "pagerduty", "oncall-email", "devops-email",
                 "management-email",
             ]
         )
-        let slackChannels = notifications.channels.compactMap { channel -> String? in
+        let slackChannels = configuration.channels.compactMap { channel -> String? in
             guard case .slackChat(_, let slackChannel, _) = channel.kind else { return nil }
             return slackChannel
         }
         #expect(slackChannels == ["#alerts-critical", "#alerts-high"])
-        let recipients = notifications.channels.compactMap { channel -> [String]? in
+        let recipients = configuration.channels.compactMap { channel -> [String]? in
             guard case .email(let email) = channel.kind else { return nil }
             return email.to
         }
         #expect(recipients == [["oncall@example.com"], ["devops@example.com"], ["management@example.com"]])
-        // The guide: initiated and failed to #alerts-critical, on-call email and PagerDuty P1;
-        // completed to #alerts-high and devops email (and PagerDuty, to resolve its incident).
-        let critical = ["console", "slack-critical", "oncall-email", "pagerduty"]
-        #expect(notifications.routes[.initiated] == critical)
-        #expect(notifications.routes[.failed] == critical)
-        #expect(notifications.routes[.completed] == ["console", "slack-high", "devops-email", "pagerduty"])
+        // The guide: an immediate rollback pages on-call (#alerts-critical, on-call email, PagerDuty P1); a
+        // fast one tells devops at high priority; completed goes to #alerts-high and the devops email (and
+        // PagerDuty, to resolve its incident); failed to the critical channels and PagerDuty.
+        let oncall = ["console", "slack-critical", "pagerduty", "oncall-email"]
+        let devops = ["console", "slack-high", "devops-email"]
+        #expect(notifications.channelNames(for: Self.notice(.initiated, .immediate)) == oncall)
+        for strategy in [Strategy.fast, .gradual, .canary] {
+            #expect(notifications.channelNames(for: Self.notice(.initiated, strategy, .high)) == devops)
+        }
+        #expect(
+            notifications.channelNames(for: Self.notice(.completed, .fast))
+                == ["console", "slack-high", "pagerduty", "devops-email"])
+        #expect(notifications.channelNames(for: Self.notice(.failed, .immediate)) == oncall)
+        #expect(notifications.channelNames(for: Self.notice(.escalated, nil)) == oncall)
+        #expect(notifications.channelNames(for: Self.notice(.wouldRollBack, .fast)) == ["console", "slack-high"])
         #expect(notifications.audiences[.oncall] == ["pagerduty", "oncall-email"])
         #expect(notifications.audiences[.management] == ["management-email"])
-        #expect(Set(configuration.redactor.secrets) == Set(environment.values))
+        #expect(notifications.audiences[.devops] == ["devops-email", "slack-high"])
+        #expect(notifications.audiences[.product] == ["slack-high"])
+        #expect(notifications.audiences[.security] == ["slack-critical", "oncall-email"])
     }
 
-    /// Uncomments every commented-out YAML key (`  #   key: value`) of the `notifications:` section,
-    /// leaving the prose comments and the rest of the file alone.
-    static func uncommented(_ yaml: String) -> String {
-        var inNotifications = false
-        return yaml.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
-            if let first = line.first, first != " ", first != "#" { inNotifications = line == "notifications:" }
-            let indent = line.prefix { $0 == " " }
-            let rest = line.dropFirst(indent.count)
-            guard inNotifications, rest.hasPrefix("# ") else { return String(line) }
-            let body = rest.dropFirst(2)
-            let text = body.drop { $0 == " " }
-            let key = text.prefix { $0.isLowercase || $0.isNumber || $0 == "_" || $0 == "-" }
-            let isKey = !key.isEmpty && text.dropFirst(key.count).hasPrefix(":")
-            return isKey ? String(indent + body) : String(line)
-        }.joined(separator: "\n")
-    }
-
-    @Test("references no environment variable outside comments")
-    func noEnvironmentReferences() {
+    @Test("reads no environment variable outside the notification channels' credentials")
+    func environmentReferencesOnlyInChannels() {
         let liveLines = StarterConfig.yaml.split(separator: "\n").map {
             $0.split(separator: "#", omittingEmptySubsequences: false)[0]
         }
-        #expect(!liveLines.contains { $0.contains("${") })
+        let references = liveLines.filter { $0.contains("${") }
+        #expect(!references.isEmpty)
+        #expect(references.allSatisfy { line in StarterConfig.variables.contains { line.contains("${\($0.name)}") } })
     }
 }

@@ -1,5 +1,6 @@
 import RewindConfig
 import RewindCore
+import RewindSpecs
 import Testing
 
 /// `strategies.gradual`, `strategies.canary`, `strategies.immediate.deadline`, `tracking`, and a
@@ -32,12 +33,16 @@ struct StrategyConfigTests {
               new_origin: canary
         """
 
-    @Test("the guide's numbers by default: 50 %, 10 minutes, 1 and 2 minutes, 30 minutes, 60 s tracking, no fixed deadline")
+    @Test(
+        "the guide's numbers by default: 50 %, 10 minutes, 1 and 2 minutes, 30 minutes, 60 s tracking, no fixed deadline"
+    )
     func defaults() throws {
         let configuration = try #require(parse(minimalServices).configuration)
         let timings = configuration.policy.strategies
         #expect(timings.gradualReduction == 0.5 && timings.gradualWatch == .seconds(600))
-        #expect(timings.trafficTimeout == .seconds(60) && timings.canaryRouteTimeout == .seconds(120) && timings.canaryAnalysis == .seconds(1800))
+        #expect(
+            timings.trafficTimeout == .seconds(60) && timings.canaryRouteTimeout == .seconds(120)
+                && timings.canaryAnalysis == .seconds(1800))
         #expect(timings.immediateDeadline == nil)
         #expect(configuration.policy.trackingInterval == .seconds(60))
         #expect(configuration.policy.services.first?.rollout == .standard)
@@ -86,11 +91,16 @@ struct StrategyConfigTests {
         let parsed = parse(yaml, environment: Self.environment)
         #expect(parsed.problems.isEmpty, "\(parsed.problems)")
         let service = try #require(parsed.configuration?.policy.services.first)
-        #expect(service.traffic?.kind == "cloudflare")
+        let specs = try #require(parsed.configuration?.firstServiceSpecs)
+        #expect(specs.traffic?.kind == "cloudflare")
         #expect(service.rollout == .canary)
-        #expect(service.flags?.disable == ["all_features", "a_b_testing"])
-        #expect(service.migration?.beforeApp == true)
-        #expect(service.migration?.rollback == ["./migrate", "down", "{{target.version}}"])
+        #expect(specs.flags?.disable == ["all_features", "a_b_testing"])
+        #expect(specs.migration?.beforeApp == true)
+        #expect(specs.migration?.rollback == ["./migrate", "down", "{{target.version}}"])
+        // What the plan needs of them is in the policy.
+        #expect(service.hasTrafficControl)
+        #expect(service.flags?.names == ["all_features", "a_b_testing"])
+        #expect(service.migration == MigrationStep(beforeApp: true))
     }
 
     @Test("rollout: canary without traffic control is a problem that says what to add")

@@ -1,6 +1,8 @@
 import Foundation
 import RewindConfig
 import RewindCore
+import RewindSpecs
+import Testing
 
 /// Parses `yaml` as `/etc/rewind/rewind.yaml` and returns the configuration, or nil with the problems.
 func parse(
@@ -11,8 +13,13 @@ func parse(
     -> (configuration: RewindConfiguration?, problems: [ConfigProblem])
 {
     switch ConfigLoader.parse(yaml: yaml, path: path, environment: environment) {
-    case .success(let configuration): (configuration, [])
-    case .failure(let errors): (nil, errors.problems)
+    case .success(let configuration):
+        // Every file the reader accepts in these tests, the published schema accepts too.
+        let violations = (try? ConfigSchemaTests.check.violations(ofYAML: yaml)) ?? ["the YAML did not compose"]
+        if !violations.isEmpty { Issue.record("the schema refuses a file the reader accepts: \(violations)\n\(yaml)") }
+        return (configuration, [])
+    case .failure(let errors):
+        return (nil, errors.problems)
     }
 }
 
@@ -32,6 +39,10 @@ let minimalServices = """
           type: command
           rollback: [railway, rollback, --service, backend]
     """
+
+/// A value for each variable the starter configuration reads.
+let starterEnvironment = Dictionary(
+    uniqueKeysWithValues: StarterConfig.variables.map { ($0.name, "starter-\($0.name.lowercased())-value") })
 
 /// A fresh temporary folder, removed by the caller.
 func temporaryFolder() throws -> URL {
@@ -53,4 +64,10 @@ func serviceWithCheck(_ checkLine: String) -> String {
           type: command
           rollback: [railway, rollback, --service, backend]
     """
+}
+
+extension RewindConfiguration {
+    /// How the first service of the file reaches its platform, traffic, flags and migration (most fixtures
+    /// have one service).
+    var firstServiceSpecs: PlatformSpecs? { policy.services.first.flatMap { platforms[$0.name] } }
 }

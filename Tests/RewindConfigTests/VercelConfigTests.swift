@@ -1,6 +1,7 @@
 import Foundation
 import RewindConfig
 import RewindCore
+import RewindSpecs
 import Testing
 
 @Suite("Vercel provider configuration")
@@ -65,7 +66,7 @@ struct VercelConfigTests {
         )
         let parsed = parse(yaml, environment: Self.environment)
         #expect(parsed.problems.isEmpty, "\(parsed.problems)")
-        let service = try #require(parsed.configuration?.policy.services.first)
+        let service = try #require(parsed.configuration?.firstServiceSpecs)
         #expect(
             service.provider
                 == .vercel(
@@ -100,7 +101,7 @@ struct VercelConfigTests {
     func defaults() throws {
         let yaml = Self.service(provider: "type: vercel\ntoken: ${VERCEL_TOKEN}\nproject: shop-web")
         let parsed = parse(yaml, environment: Self.environment)
-        guard case .vercel(let spec)? = parsed.configuration?.policy.services.first?.provider else {
+        guard case .vercel(let spec)? = parsed.configuration?.firstServiceSpecs?.provider else {
             Issue.record("expected a vercel provider: \(parsed.problems)")
             return
         }
@@ -118,7 +119,7 @@ struct VercelConfigTests {
         let file = folder.appendingPathComponent("vercel-token")
         try Data("\(Self.token)\n".utf8).write(to: file)
         let yaml = Self.service(provider: "type: vercel\ntoken: ${file:\(file.path)}\nproject: shop-web")
-        guard case .vercel(let spec)? = parse(yaml).configuration?.policy.services.first?.provider else {
+        guard case .vercel(let spec)? = parse(yaml).configuration?.firstServiceSpecs?.provider else {
             Issue.record("expected a vercel provider: \(parse(yaml).problems)")
             return
         }
@@ -197,7 +198,7 @@ struct VercelConfigTests {
             [
                 (
                     8, "services.frontend.provider.token",
-                    "environment variable VERCEL_TOKEN is not set; export it or use ${file:/path/to/file}"
+                    "environment variable VERCEL_TOKEN (the Vercel token) is not set; export it or use ${file:/path/to/file}"
                 )
             ],
             environment: [:]

@@ -3,11 +3,15 @@ import Testing
 
 @Suite("AlertBook: Alertmanager alerts and pushed security events")
 struct AlertBookTests {
-    static func alert(_ category: SignalCategory, _ severity: Severity, firing: Bool = true, fingerprint: String = "fp1", at seconds: Int64 = 0)
+    static func alert(
+        _ category: SignalCategory, _ severity: Severity, firing: Bool = true, fingerprint: String = "fp1",
+        at seconds: Int64 = 0
+    )
         -> ExternalAlert
     {
         ExternalAlert(
-            origin: .alertmanager, service: "backend", category: category, severity: severity, name: "HighErrorRate", firing: firing,
+            origin: .alertmanager, service: "backend", category: category, severity: severity, name: "HighErrorRate",
+            firing: firing,
             at: Fixture.t(seconds), fingerprint: fingerprint, summary: "5xx above 5 %")
     }
 
@@ -29,14 +33,21 @@ struct AlertBookTests {
     func resolvedThenFiresAgain() {
         var book = AlertBook()
         _ = book.receive(Self.alert(.throughput, .high))
-        #expect(book.receive(Self.alert(.throughput, .high, firing: false)) == .resolved("backend", name: "HighErrorRate"))
-        if case .fired = book.receive(Self.alert(.throughput, .high)) {} else { Issue.record("expected a new violation") }
+        #expect(
+            book.receive(Self.alert(.throughput, .high, firing: false)) == .resolved("backend", name: "HighErrorRate"))
+        if case .fired = book.receive(Self.alert(.throughput, .high)) {
+        } else {
+            Issue.record("expected a new violation")
+        }
     }
 
     @Test("a resolve for an alert never seen is only recorded")
     func unknownResolve() {
         var book = AlertBook()
-        if case .ignored = book.receive(Self.alert(.performance, .high, firing: false)) {} else { Issue.record("expected ignored") }
+        if case .ignored = book.receive(Self.alert(.performance, .high, firing: false)) {
+        } else {
+            Issue.record("expected ignored")
+        }
     }
 
     @Test("low severity is recorded, not a trigger — except security, which always triggers")
@@ -55,10 +66,16 @@ struct AlertBookTests {
         var book = AlertBook()
         _ = book.receive(Self.alert(.performance, .critical))
         book.forget(service: "backend")
-        if case .fired = book.receive(Self.alert(.performance, .critical)) {} else { Issue.record("expected a new violation") }
+        if case .fired = book.receive(Self.alert(.performance, .critical)) {
+        } else {
+            Issue.record("expected a new violation")
+        }
     }
 
-    @Test(arguments: [("critical" as String?, Severity.critical), ("page", .critical), ("error", .high), ("warning", .low), (nil, .low)])
+    @Test(arguments: [
+        ("critical" as String?, Severity.critical), ("page", .critical), ("error", .high), ("warning", .low),
+        (nil, .low),
+    ])
     func severityWords(text: String?, expected: Severity) {
         #expect(AlertSeverity.parse(text) == expected)
     }
@@ -77,7 +94,8 @@ struct MetricStrategyTests {
 
     @Test("business asks for gradual; without traffic control it rolls back fast, and the decision says so")
     func businessFallsBackToFast() {
-        let decision = Assessment.decide(violation: Self.violation(.business), policy: Policy(), services: Self.services, now: Fixture.base)
+        let decision = Assessment.decide(
+            violation: Self.violation(.business), policy: Policy(), services: Self.services, now: Fixture.base)
         guard case .rollback(let strategy, let choices, _, let notes) = decision else {
             Issue.record("expected a rollback, got \(decision)")
             return
@@ -92,7 +110,8 @@ struct MetricStrategyTests {
     func businessWithTraffic() {
         var services = Self.services
         services[0].hasTrafficControl = true
-        let decision = Assessment.decide(violation: Self.violation(.business), policy: Policy(), services: services, now: Fixture.base)
+        let decision = Assessment.decide(
+            violation: Self.violation(.business), policy: Policy(), services: services, now: Fixture.base)
         guard case .rollback(let strategy, _, _, let notes) = decision else {
             Issue.record("expected a rollback")
             return
@@ -103,7 +122,9 @@ struct MetricStrategyTests {
 
     @Test("security is immediate: every suspect service")
     func securityImmediate() {
-        let decision = Assessment.decide(violation: Self.violation(.security, .critical), policy: Policy(), services: Self.services, now: Fixture.base)
+        let decision = Assessment.decide(
+            violation: Self.violation(.security, .critical), policy: Policy(), services: Self.services,
+            now: Fixture.base)
         guard case .rollback(let strategy, let choices, _, _) = decision else {
             Issue.record("expected a rollback")
             return
@@ -121,7 +142,8 @@ struct MetricStrategyTests {
 
     @Test("a security trigger notifies the security team at once")
     func securityTeam() {
-        let timers = EscalationPlanner.timers(for: .securityTrigger, incidentID: 7, at: Fixture.base, policy: EscalationPolicy())
+        let timers = EscalationPlanner.timers(
+            for: .securityTrigger, incidentID: 7, at: Fixture.base, policy: EscalationPolicy())
         #expect(timers.map(\.audience) == [.security])
         #expect(timers.first?.dueAt == Fixture.base)
     }
@@ -134,7 +156,9 @@ struct MonitoringHealthTests {
         var health = MonitoringHealth(source: "prometheus", after: .seconds(120))
         #expect(health.observe(ok: false, at: Fixture.t(0), detail: "refused") == .none)
         #expect(health.observe(ok: false, at: Fixture.t(119), detail: "refused") == .none)
-        #expect(health.observe(ok: false, at: Fixture.t(120), detail: "refused") == .failed(since: Fixture.t(0), detail: "refused"))
+        #expect(
+            health.observe(ok: false, at: Fixture.t(120), detail: "refused")
+                == .failed(since: Fixture.t(0), detail: "refused"))
         #expect(health.observe(ok: false, at: Fixture.t(150), detail: "refused") == .none)
         #expect(health.isFailing)
         #expect(health.observe(ok: true, at: Fixture.t(180)) == .recovered(after: .seconds(180)))
@@ -154,17 +178,23 @@ struct MonitoringHealthTests {
 @Suite("Validation phases: the guide's performance and business criteria")
 struct ValidationPhaseTests {
     static func signal(_ measure: Measure) -> MetricSignalPolicy {
-        MetricSignalPolicy.guideDefaults(name: measure.rawValue, measure: measure, source: .pushed(signal: measure.rawValue), serviceClass: .frontend)!
+        MetricSignalPolicy.guideDefaults(
+            name: measure.rawValue, measure: measure, source: .pushed(signal: measure.rawValue), serviceClass: .frontend
+        )!
     }
 
-    @Test("performance passes: P95 under 2 s and improved by more than 20 %, error rate under 1 % and halved, throughput back over 90 %")
+    @Test(
+        "performance passes: P95 under 2 s and improved by more than 20 %, error rate under 1 % and halved, throughput back over 90 %"
+    )
     func performancePasses() {
-        let result = PhaseValidation.judge(.performance, [
-            PhaseReading(signal: Self.signal(.latencyP95), value: 0.8, atTrigger: 2.6),
-            PhaseReading(signal: Self.signal(.errorRate), value: 0.004, atTrigger: 0.09),
-            PhaseReading(signal: Self.signal(.requestRate), value: 95, baseline: 100),
-            PhaseReading(signal: Self.signal(.cpuUsage), value: 0.5),
-        ])
+        let result = ValidationPhaseJudge.judge(
+            .performance,
+            [
+                PhaseReading(signal: Self.signal(.latencyP95), value: 0.8, atTrigger: 2.6),
+                PhaseReading(signal: Self.signal(.errorRate), value: 0.004, atTrigger: 0.09),
+                PhaseReading(signal: Self.signal(.requestRate), value: 95, baseline: 100),
+                PhaseReading(signal: Self.signal(.cpuUsage), value: 0.5),
+            ])
         #expect(result.passed)
         #expect(result.checks.count == 6)
     }
@@ -178,35 +208,43 @@ struct ValidationPhaseTests {
             (Measure.memoryUsage, 0.81, nil as Double?, nil as Double?, "needs < 80 %"),
         ])
     func performanceFails(measure: Measure, value: Double, atTrigger: Double?, baseline: Double?, words: String) {
-        let result = PhaseValidation.judge(.performance, [PhaseReading(signal: Self.signal(measure), value: value, atTrigger: atTrigger, baseline: baseline)])
+        let result = ValidationPhaseJudge.judge(
+            .performance,
+            [PhaseReading(signal: Self.signal(measure), value: value, atTrigger: atTrigger, baseline: baseline)])
         #expect(!result.passed)
         #expect(result.summary.contains(words))
     }
 
     @Test("traffic that vanished after the rollback fails; other signals without data are skipped")
     func noData() {
-        #expect(!PhaseValidation.judge(.performance, [PhaseReading(signal: Self.signal(.requestRate), value: nil)]).passed)
-        let skipped = PhaseValidation.judge(.performance, [PhaseReading(signal: Self.signal(.latencyP95), value: nil)])
+        #expect(
+            !ValidationPhaseJudge.judge(.performance, [PhaseReading(signal: Self.signal(.requestRate), value: nil)])
+                .passed)
+        let skipped = ValidationPhaseJudge.judge(
+            .performance, [PhaseReading(signal: Self.signal(.latencyP95), value: nil)])
         #expect(skipped.passed)
         #expect(skipped.summary == "performance validation: nothing to check")
     }
 
     @Test("business: satisfaction > 90 % and conversion > 95 % of baseline, error rate under half of what it was")
     func business() {
-        let passing = PhaseValidation.judge(.business, [
-            PhaseReading(signal: Self.signal(.userSatisfaction), value: 0.86, baseline: 0.9),
-            PhaseReading(signal: Self.signal(.conversionRate), value: 0.039, baseline: 0.04),
-            PhaseReading(signal: Self.signal(.businessErrorRate), value: 0.04, atTrigger: 0.12),
-        ])
+        let passing = ValidationPhaseJudge.judge(
+            .business,
+            [
+                PhaseReading(signal: Self.signal(.userSatisfaction), value: 0.86, baseline: 0.9),
+                PhaseReading(signal: Self.signal(.conversionRate), value: 0.039, baseline: 0.04),
+                PhaseReading(signal: Self.signal(.businessErrorRate), value: 0.04, atTrigger: 0.12),
+            ])
         #expect(passing.passed)
-        let failing = PhaseValidation.judge(.business, [PhaseReading(signal: Self.signal(.conversionRate), value: 0.037, baseline: 0.04)])
+        let failing = ValidationPhaseJudge.judge(
+            .business, [PhaseReading(signal: Self.signal(.conversionRate), value: 0.037, baseline: 0.04)])
         #expect(!failing.passed)
         #expect(failing.summary.contains("conversion_rate"))
     }
 
     @Test("a phase only looks at its own categories")
     func categories() {
-        let result = PhaseValidation.judge(.business, [PhaseReading(signal: Self.signal(.latencyP95), value: 9)])
+        let result = ValidationPhaseJudge.judge(.business, [PhaseReading(signal: Self.signal(.latencyP95), value: 9)])
         #expect(result.checks.isEmpty)
     }
 }

@@ -45,7 +45,9 @@ struct AssessmentTests {
     static let workerSuspect = S.snapshot("worker", [("v1", .knownGood), ("v2", .suspect)])
 
     static func backend(rollbacks: [Timestamp] = [], inIncident: Bool = false) -> ServiceSnapshot {
-        S.snapshot("backend", [("v1", .knownGood), ("v2", .bad), ("v3", .suspect)], rollbacks: rollbacks, inIncident: inIncident)
+        S.snapshot(
+            "backend", [("v1", .knownGood), ("v2", .bad), ("v3", .suspect)], rollbacks: rollbacks,
+            inIncident: inIncident)
     }
 
     static let cases: [AssessmentCase] = [
@@ -150,6 +152,21 @@ struct AssessmentTests {
             ],
             expected: .escalate(.cooldown)),
         AssessmentCase(
+            name: "critical on a service whose live deployment Rewind does not know, nothing suspect: live unknown",
+            violation: S.violation("backend", .healthCritical),
+            services: [ServiceSnapshot(name: "backend", current: nil), workerGood],
+            expected: .escalate(.liveUnknown)),
+        AssessmentCase(
+            name: "non-critical on a service whose live deployment Rewind does not know: live unknown",
+            violation: S.violation("backend", .healthNonCritical),
+            services: [ServiceSnapshot(name: "backend", current: nil), frontendSuspect],
+            expected: .escalate(.liveUnknown)),
+        AssessmentCase(
+            name: "critical on an unknown live deployment while another is suspect: the other is rolled back",
+            violation: S.violation("backend", .healthCritical),
+            services: [ServiceSnapshot(name: "backend", current: nil), frontendSuspect],
+            expected: .rollback(.immediate, targets: ["frontend": "frontend-v1"])),
+        AssessmentCase(
             name: "a live deployment marked bad (the trigger fired on it) is still rolled back",
             violation: S.violation("backend", .healthNonCritical),
             services: [S.snapshot("backend", [("v1", .knownGood), ("v2", .bad)])],
@@ -192,11 +209,29 @@ struct AssessmentTests {
         #expect(detail.contains((S.minutes(-5) + .seconds(900)).iso8601))
     }
 
+    @Test("an unknown live deployment is escalated as unknown, saying how to tell Rewind, never as known good")
+    func liveUnknownDetail() {
+        let decision = Assessment.decide(
+            violation: S.violation("backend", .healthCritical), policy: Policy(),
+            services: [ServiceSnapshot(name: "backend", current: nil)], now: Fixture.base)
+        guard case .escalate(.liveUnknown, let detail) = decision else {
+            Issue.record("expected a live-unknown escalation, got \(decision)")
+            return
+        }
+        #expect(detail.contains("the live deployment of backend is unknown to Rewind"))
+        #expect(detail.contains("rewind deployments record backend ID"))
+        #expect(detail.contains("POST /api/v1/deployments"))
+        #expect(!detail.contains("known good"))
+        #expect(EscalationReason.liveUnknown.rawValue == "live_unknown")
+        #expect(!EscalationReason.liveUnknown.sentence.contains("known-good"))
+    }
+
     /// The assessment is a pure function of the world; the order in which the snapshots are listed
     /// is not part of the world, so it must not change the decision.
     @Test("the decision does not depend on the order the services are listed in")
     func orderIndependent() {
-        let frontendCooling = S.snapshot("frontend", [("v1", .knownGood), ("v2", .suspect)], rollbacks: [S.minutes(-5)])
+        let frontendCooling = S.snapshot(
+            "frontend", [("v1", .knownGood), ("v2", .suspect)], rollbacks: [S.minutes(-5)])
         let violation = S.violation("backend", .healthCritical)
         let workerFirst = Assessment.decide(
             violation: violation, policy: Policy(), services: [Self.workerSuspect, frontendCooling, Self.backendGood],
@@ -253,6 +288,30 @@ struct ManualDecisionTests {
             rollbacks: [S.minutes(-50), S.minutes(-30), S.minutes(-1)])
         let decision = Assessment.decideManual(service: "backend", to: nil, services: [backend])
         #expect(ExpectedDecision.of(decision) == .rollback(.fast, targets: ["backend": "backend-v1"]))
+    }
+
+    /// `--to` names only deployments Rewind saw on the platform: live at some time, listed by the
+    /// platform, or carrying a verdict only a live deployment earns. One that was only ever reported
+    /// (recorded by someone with the API token, never live, never listed) is refused.
+    @Test(
+        "--to: only deployments Rewind saw live or the platform listed",
+        arguments: [
+            ("reported only", false, false, ExpectedDecision.ignore),
+            ("was live", true, false, .rollback(.fast, targets: ["backend": "backend-v2"])),
+            ("listed by the platform", false, true, .rollback(.fast, targets: ["backend": "backend-v2"])),
+        ] as [(String, Bool, Bool, ExpectedDecision)])
+    func explicitTargetMustBeVouchedFor(name: String, wasLive: Bool, listed: Bool, expected: ExpectedDecision) {
+        var backend = S.snapshot("backend", [("v1", .knownGood), ("v2", .suspect), ("v3", .suspect)])
+        backend.deployments[1].wasLive = wasLive
+        backend.deployments[1].listed = listed
+        let decision = Assessment.decideManual(service: "backend", to: "v2", services: [backend])
+        #expect(ExpectedDecision.of(decision) == expected, "\(name): \(decision)")
+        if case .ignore(let reason) = decision {
+            #expect(reason.contains("never live") && reason.contains("listed"), "\(reason)")
+        }
+        // --force does not widen it.
+        let forced = Assessment.decideManual(service: "backend", to: "v2", services: [backend], force: true)
+        #expect(ExpectedDecision.of(forced) == expected)
     }
 
     @Test("a service in an incident, an unwatched one, or one with no live deployment is refused")
@@ -328,7 +387,17 @@ struct TargetAndBakeTests {
         let deployment = Fixture.deployment("backend", "v2", at: Self.deployedAt, trust)
         let lastViolation = violationOffset.map { Self.deployedAt + .milliseconds($0) }
         let now = Self.deployedAt + .milliseconds(elapsed)
-        #expect(BakeRule.becomesKnownGood(deployment, lastViolation: lastViolation, bake: Self.bake, now: now) == expected)
+        #expect(
+            BakeRule.becomesKnownGood(
+                deployment, liveSince: Self.deployedAt, lastViolation: lastViolation, bake: Self.bake, now: now)
+                == expected)
+        // Built long before it went live: the bake still counts from going live.
+        var old = deployment
+        old.deployedAt = Self.deployedAt - .seconds(86_400)
+        #expect(
+            BakeRule.becomesKnownGood(
+                old, liveSince: Self.deployedAt, lastViolation: lastViolation, bake: Self.bake, now: now)
+                == expected)
     }
 
     @Test("a snapshot is suspect while its live deployment is not known good")

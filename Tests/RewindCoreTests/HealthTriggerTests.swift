@@ -21,6 +21,18 @@ struct HealthTriggerTests {
         return false
     }
 
+    @Test("a check that keeps failing fast holds only the rule's count of failures, and still recovers")
+    func failuresStayBounded() {
+        var state = Self.state()
+        // Every 100 ms for the 2-minute window: 1,200 failures inside `within`.
+        for tick in 0..<1200 { _ = state.observe(Fixture.observation(0, Fixture.down, latencyMs: Int64(tick))) }
+        #expect(state.isFiring)
+        #expect(state.failures.count == 3)
+        #expect(state.failures.last?.latencyMs == 1199)
+        let recovery = Self.feed(&state, [(10, Fixture.ok), (20, Fixture.ok)])
+        #expect(recovery.last == .recovered)
+    }
+
     @Test("critical: 3 consecutive failures within 2m fire on the third, with the three as evidence")
     func criticalFiresOnThird() throws {
         var state = Self.state()
@@ -66,7 +78,8 @@ struct HealthTriggerTests {
     @Test("failures spread wider than the window do not fire until three fit inside it")
     func windowDropsOldFailures() throws {
         var state = Self.state()
-        let events = Self.feed(&state, [(0, Fixture.down), (61, Fixture.down), (122, Fixture.down), (125, Fixture.down)])
+        let events = Self.feed(
+            &state, [(0, Fixture.down), (61, Fixture.down), (122, Fixture.down), (125, Fixture.down)])
         #expect(events[0] == .failing(count: 1, of: 3))
         #expect(events[1] == .failing(count: 2, of: 3))
         // 122 s after the first failure: it falls out of the 2-minute window.
@@ -96,7 +109,8 @@ struct HealthTriggerTests {
                 (60, Fixture.ok), (70, Fixture.ok),  // recovered
                 (80, Fixture.down), (90, Fixture.down), (100, Fixture.down),  // fires again
             ])
-        #expect(events.map(Self.isFired) == [false, false, true, false, false, false, false, false, false, false, true])
+        #expect(
+            events.map(Self.isFired) == [false, false, true, false, false, false, false, false, false, false, true])
         #expect(Array(events[3...7]) == [.none, .none, .none, .none, .recovered])
     }
 
@@ -116,7 +130,11 @@ struct HealthTriggerTests {
     func recoveryWindow() {
         var state = Self.state()
         let events = Self.feed(
-            &state, [(0, Fixture.down), (10, Fixture.down), (20, Fixture.down), (30, Fixture.ok), (331, Fixture.ok), (340, Fixture.ok)])
+            &state,
+            [
+                (0, Fixture.down), (10, Fixture.down), (20, Fixture.down), (30, Fixture.ok), (331, Fixture.ok),
+                (340, Fixture.ok),
+            ])
         #expect(Array(events[3...]) == [.none, .none, .recovered])
         #expect(!state.isFiring)
     }
@@ -169,13 +187,15 @@ struct HealthTriggerTests {
         let events = Self.feed(
             &state,
             [
-                (0, .failure(.timeout)), (1, .failure(.connection("refused"))), (2, .failure(.invalidResponse("empty"))),
+                (0, .failure(.timeout)), (1, .failure(.connection("refused"))),
+                (2, .failure(.invalidResponse("empty"))),
             ])
         guard case .fired(let violation) = events.last else {
             Issue.record("expected a fire, got \(String(describing: events.last))")
             return
         }
-        #expect(violation.evidence.map(\.result) == ["timed out", "connection failed: refused", "invalid response: empty"])
+        #expect(
+            violation.evidence.map(\.result) == ["timed out", "connection failed: refused", "invalid response: empty"])
     }
 
     @Test("reset forgets the runs and the firing state")

@@ -26,7 +26,8 @@ struct IncidentMachineTests {
 
     @Test("start: independent steps all run at once; no freeze without one in the plan")
     func startIndependent() {
-        let a = S.step("a"), b = S.step("b")
+        let a = S.step("a")
+        let b = S.step("b")
         var machine = IncidentMachine(plan: Plan(strategy: .fast, steps: [a, b], freeze: nil), mode: .enforce)
         #expect(machine.start() == [.notify(.initiated), .runStep(a), .runStep(b)])
     }
@@ -35,7 +36,10 @@ struct IncidentMachineTests {
     func stepSuccess() {
         var machine = IncidentMachine(plan: Self.chain, mode: .enforce)
         _ = machine.start()
-        #expect(machine.stepFinished("rollback-frontend", .succeeded(viaFallback: false)) == [.verify("frontend"), .runStep(Self.backend)])
+        #expect(
+            machine.stepFinished("rollback-frontend", .succeeded(viaFallback: false)) == [
+                .verify("frontend"), .runStep(Self.backend),
+            ])
         #expect(machine.verifications["frontend"] == .running)
         // A target already live counts as success: still verified.
         #expect(machine.stepFinished("rollback-backend", .alreadyLive) == [.verify("backend"), .runStep(Self.worker)])
@@ -55,6 +59,20 @@ struct IncidentMachineTests {
         #expect(machine.outcome == .completed)
     }
 
+    @Test("a step whose outcome is unknown is verified, and the incident ends failed even when the service is healthy")
+    func unknownOutcome() {
+        let only = S.step("backend")
+        var machine = IncidentMachine(plan: Plan(strategy: .fast, steps: [only], freeze: nil), mode: .enforce)
+        _ = machine.start()
+        #expect(machine.stepFinished("rollback-backend", .unknown("may or may not have run")) == [.verify("backend")])
+        #expect(machine.verificationFinished("backend", passed: true) == [.notify(.failed), .finish(.failed)])
+
+        // Resumed with the unknown outcome journaled and no verification yet: the verification runs.
+        var resumed = IncidentMachine(plan: Plan(strategy: .fast, steps: [only], freeze: nil), mode: .enforce)
+        #expect(
+            resumed.resume(finishedSteps: ["rollback-backend": .unknown("?")], verified: [:]) == [.verify("backend")])
+    }
+
     @Test("a failed step skips its dependents and the incident ends failed")
     func failedStep() {
         var machine = IncidentMachine(plan: Self.chain, mode: .enforce)
@@ -68,7 +86,9 @@ struct IncidentMachineTests {
 
     @Test("a failed step waits for the independent steps still running before ending failed")
     func failedStepWithIndependentOne() {
-        let a = S.step("a"), b = S.step("b"), c = S.step("c", after: ["a"])
+        let a = S.step("a")
+        let b = S.step("b")
+        let c = S.step("c", after: ["a"])
         var machine = IncidentMachine(plan: Plan(strategy: .immediate, steps: [a, b, c], freeze: nil), mode: .enforce)
         _ = machine.start()
         #expect(machine.stepFinished("rollback-a", .failed("denied")) == [])
@@ -106,7 +126,8 @@ struct IncidentMachineTests {
     @Test("resume: re-verifies a succeeded but unverified step and runs only the unfinished ones, without announcing")
     func resumeReverifies() {
         var machine = IncidentMachine(plan: Self.chain, mode: .enforce)
-        let actions = machine.resume(finishedSteps: ["rollback-frontend": .succeeded(viaFallback: false)], verified: [:])
+        let actions = machine.resume(
+            finishedSteps: ["rollback-frontend": .succeeded(viaFallback: false)], verified: [:])
         #expect(actions == [.verify("frontend"), .runStep(Self.backend)])
         #expect(!actions.contains(.notify(.initiated)))
         #expect(machine.start() == [])
@@ -142,7 +163,8 @@ struct IncidentMachineTests {
             failed.resume(finishedSteps: done, verified: ["frontend": true, "backend": false, "worker": true])
                 == [.notify(.failed), .finish(.failed)])
         // A second resume of a finished incident announces nothing again.
-        #expect(failed.resume(finishedSteps: done, verified: ["frontend": true, "backend": false, "worker": true]) == [])
+        #expect(
+            failed.resume(finishedSteps: done, verified: ["frontend": true, "backend": false, "worker": true]) == [])
         #expect(failed.outcome == .failed)
     }
 
@@ -181,14 +203,16 @@ struct IncidentMachineTests {
             name: "all succeed", stepOutcomes: [:], expectedOutcome: .completed,
             expectedRuns: ["rollback-frontend", "rollback-backend", "rollback-worker"]),
         Script(
-            name: "backend fails: worker skipped", stepOutcomes: ["backend": .failed("timeout")], expectedOutcome: .failed,
+            name: "backend fails: worker skipped", stepOutcomes: ["backend": .failed("timeout")],
+            expectedOutcome: .failed,
             expectedRuns: ["rollback-frontend", "rollback-backend"], expectedSkipped: ["rollback-worker"]),
         Script(
             name: "frontend verification fails: the plan finishes, nothing runs twice", stepOutcomes: [:],
             verificationFails: ["frontend"], expectedOutcome: .failed,
             expectedRuns: ["rollback-frontend", "rollback-backend", "rollback-worker"]),
         Script(
-            name: "targets already live still get verified", stepOutcomes: ["frontend": .alreadyLive, "worker": .alreadyLive],
+            name: "targets already live still get verified",
+            stepOutcomes: ["frontend": .alreadyLive, "worker": .alreadyLive],
             expectedOutcome: .completed, expectedRuns: ["rollback-frontend", "rollback-backend", "rollback-worker"]),
     ]
 
@@ -205,7 +229,8 @@ struct IncidentMachineTests {
             performed.append(action)
             switch action {
             case .runStep(let step):
-                queue += machine.stepFinished(step.id, script.stepOutcomes[step.service] ?? .succeeded(viaFallback: false))
+                queue += machine.stepFinished(
+                    step.id, script.stepOutcomes[step.service] ?? .succeeded(viaFallback: false))
             case .verify(let service):
                 queue += machine.verificationFinished(service, passed: !script.verificationFails.contains(service))
             case .notify, .freezeDeployments, .finish:
@@ -217,9 +242,10 @@ struct IncidentMachineTests {
         #expect(performed.last == .finish(script.expectedOutcome))
         #expect(performed.filter { if case .finish = $0 { true } else { false } }.count == 1)
         #expect(machine.outcome == script.expectedOutcome)
-        let skipped = Set(machine.steps.compactMap { id, state in
-            if case .done(.skipped) = state { id } else { nil }
-        })
+        let skipped = Set(
+            machine.steps.compactMap { id, state in
+                if case .done(.skipped) = state { id } else { nil }
+            })
         #expect(skipped == script.expectedSkipped)
     }
 }

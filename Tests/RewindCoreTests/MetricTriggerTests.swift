@@ -6,7 +6,9 @@ import Testing
 struct MetricTriggerTests {
     typealias Event = MetricTriggerState.Event
 
-    static func signal(_ measure: Measure, class serviceClass: ServiceClass = .frontend, noData: NoDataPolicy? = nil)
+    static func signal(
+        _ measure: Measure, class serviceClass: ServiceClass = .frontend, noData: NoDataPolicy? = nil
+    )
         -> MetricSignalPolicy
     {
         var signal = MetricSignalPolicy.guideDefaults(
@@ -16,8 +18,12 @@ struct MetricTriggerTests {
         return signal
     }
 
-    static func evaluation(_ seconds: Int64, _ outcome: MetricEvaluation.Outcome, baseline: Double? = nil) -> MetricEvaluation {
-        MetricEvaluation(service: "frontend", signal: "s", at: Fixture.t(seconds), outcome: outcome, query: "q", externalBaseline: baseline)
+    static func evaluation(
+        _ seconds: Int64, _ outcome: MetricEvaluation.Outcome, baseline: Double? = nil
+    ) -> MetricEvaluation {
+        MetricEvaluation(
+            service: "frontend", signal: "s", at: Fixture.t(seconds), outcome: outcome, query: "q",
+            externalBaseline: baseline)
     }
 
     static func value(_ seconds: Int64, _ value: Double, samples: Int = 10) -> MetricEvaluation {
@@ -39,7 +45,9 @@ struct MetricTriggerTests {
     @Test("performance: P95 above the frontend's 2 s twice in a row fires on the second, with both values as evidence")
     func p95FiresOnSecondViolation() throws {
         var state = MetricTriggerState(service: "frontend", signal: Self.signal(.latencyP95))
-        let events = [1.2, 2.4, 2.6].enumerated().map { state.observe(Self.value(Int64($0.offset) * 30, $0.element), suspectSince: nil) }
+        let events = [1.2, 2.4, 2.6].enumerated().map {
+            state.observe(Self.value(Int64($0.offset) * 30, $0.element), suspectSince: nil)
+        }
         #expect(Self.kinds(events) == ["none", "violating 1/2", "fired"])
         guard case .fired(let violation) = events[2] else { return }
         #expect(violation.trigger == .performance)
@@ -63,7 +71,9 @@ struct MetricTriggerTests {
     @Test("a healthy evaluation between two violations breaks the run")
     func consecutiveMeansConsecutive() {
         var state = MetricTriggerState(service: "frontend", signal: Self.signal(.latencyP95))
-        let events = [2.5, 1.0, 2.5, 2.5].enumerated().map { state.observe(Self.value(Int64($0.offset) * 30, $0.element), suspectSince: nil) }
+        let events = [2.5, 1.0, 2.5, 2.5].enumerated().map {
+            state.observe(Self.value(Int64($0.offset) * 30, $0.element), suspectSince: nil)
+        }
         #expect(Self.kinds(events) == ["violating 1/2", "none", "violating 1/2", "fired"])
     }
 
@@ -146,16 +156,54 @@ struct MetricTriggerTests {
         #expect(events[2] == .violating(count: 1, of: 2))
     }
 
+    @Test("±Inf is no data: never a violation, never evidence (JSON cannot carry it), and it breaks a run")
+    func infinitiesAreNoData() {
+        var state = MetricTriggerState(service: "frontend", signal: Self.signal(.latencyP95, noData: .inconclusive))
+        let events = [
+            state.observe(Self.value(0, 9), suspectSince: nil),
+            state.observe(Self.value(30, .infinity), suspectSince: nil),
+            state.observe(Self.value(60, -.infinity), suspectSince: nil),
+        ]
+        #expect(events[0] == .violating(count: 1, of: 2))
+        #expect(events[1] == .inconclusive("no data: the value is +Inf"))
+        #expect(events[2] == .inconclusive("no data: the value is -Inf"))
+        #expect(state.run.isEmpty)
+        #expect(state.history.allSatisfy { $0.value.isFinite })
+    }
+
+    @Test("a signal that stays violating keeps its newest evidence only and counts what it dropped")
+    func evidenceStaysBounded() {
+        var state = MetricTriggerState(service: "frontend", signal: Self.signal(.latencyP95))
+        var fired: Violation?
+        for step in 0..<1000 {
+            if case .fired(let violation) = state.observe(Self.value(Int64(step) * 30, 9), suspectSince: nil) {
+                fired = violation
+            }
+        }
+        #expect(fired?.evidence.count == 2)
+        #expect(state.isFiring)
+        #expect(state.run.count == 2)
+        #expect(state.runLength == 1000)
+        #expect(state.droppedEvidence == 998)
+        #expect(state.run.last?.at == Fixture.t(999 * 30))
+        _ = state.observe(Self.value(30_000, 0.1), suspectSince: nil)
+        #expect(state.run.isEmpty && state.droppedEvidence == 0)
+    }
+
     @Test("throughput: a request rate 30 % under its rolling baseline violates; without a baseline it cannot judge")
     func requestRateAgainstBaseline() {
         var state = MetricTriggerState(service: "frontend", signal: Self.signal(.requestRate))
         // Two values are not a baseline yet (three needed).
-        let early = [state.observe(Self.value(0, 100), suspectSince: nil), state.observe(Self.value(30, 100), suspectSince: nil)]
+        let early = [
+            state.observe(Self.value(0, 100), suspectSince: nil), state.observe(Self.value(30, 100), suspectSince: nil),
+        ]
         #expect(Self.kinds(early) == ["inconclusive", "inconclusive"])
         _ = state.observe(Self.value(60, 100), suspectSince: nil)
         #expect(state.rollingBaseline(now: Fixture.t(90), suspectSince: nil) == 100)
         // 69 is more than 30 % under 100; from the first violation on, the baseline stays at 100.
-        let later = [state.observe(Self.value(90, 69), suspectSince: nil), state.observe(Self.value(120, 60), suspectSince: nil)]
+        let later = [
+            state.observe(Self.value(90, 69), suspectSince: nil), state.observe(Self.value(120, 60), suspectSince: nil),
+        ]
         #expect(Self.kinds(later) == ["violating 1/2", "fired"])
         #expect(state.rollingBaseline(now: Fixture.t(150), suspectSince: nil) == 100)
     }
@@ -178,7 +226,9 @@ struct MetricTriggerTests {
         for minute in 0..<60 { _ = state.observe(Self.value(Int64(minute) * 60, 0.04), suspectSince: nil) }
         let deploy = Fixture.t(3600)
         var events: [Event] = []
-        for minute in 60..<120 { events.append(state.observe(Self.value(Int64(minute) * 60, 0.02), suspectSince: deploy)) }
+        for minute in 60..<120 {
+            events.append(state.observe(Self.value(Int64(minute) * 60, 0.02), suspectSince: deploy))
+        }
         #expect(abs(state.rollingBaseline(now: Fixture.t(7200), suspectSince: deploy)! - 0.04) < 1e-9)
         #expect(Self.kinds(Array(events.prefix(3))) == ["violating 1/3", "violating 2/3", "fired"])
         #expect(events.dropFirst(3).allSatisfy { $0 == .none })
@@ -187,7 +237,9 @@ struct MetricTriggerTests {
     @Test("even without a suspect deployment, the baseline ends at the first violation of the episode")
     func baselineEndsAtFirstViolation() {
         var state = MetricTriggerState(service: "frontend", signal: Self.signal(.sessionDuration))
-        for second in stride(from: 0, to: 300, by: 30) as StrideTo<Int64> { _ = state.observe(Self.value(second, 100), suspectSince: nil) }
+        for second in stride(from: 0, to: 300, by: 30) as StrideTo<Int64> {
+            _ = state.observe(Self.value(second, 100), suspectSince: nil)
+        }
         _ = state.observe(Self.value(300, 50), suspectSince: nil)
         _ = state.observe(Self.value(330, 50), suspectSince: nil)
         #expect(state.rollingBaseline(now: Fixture.t(360), suspectSince: nil) == 100)
@@ -238,7 +290,9 @@ struct MetricTriggerTests {
         var signal = Self.signal(.requestRate)
         signal.baseline = .rolling(.seconds(600))
         var state = MetricTriggerState(service: "frontend", signal: signal, retention: .seconds(600))
-        for second in stride(from: 0, to: 3600, by: 30) as StrideTo<Int64> { _ = state.observe(Self.value(second, 100), suspectSince: nil) }
+        for second in stride(from: 0, to: 3600, by: 30) as StrideTo<Int64> {
+            _ = state.observe(Self.value(second, 100), suspectSince: nil)
+        }
         #expect(state.history.count <= 41)
     }
 }
@@ -246,7 +300,8 @@ struct MetricTriggerTests {
 @Suite("Values and thresholds in words")
 struct MetricWordsTests {
     @Test(arguments: [
-        (MetricUnit.seconds, 2.0, "2 s"), (.seconds, 0.25, "250 ms"), (.seconds, 2.41, "2.41 s"), (.ratio, 0.052, "5.2 %"),
+        (MetricUnit.seconds, 2.0, "2 s"), (.seconds, 0.25, "250 ms"), (.seconds, 2.41, "2.41 s"),
+        (.ratio, 0.052, "5.2 %"),
         (.count, 1234.4, "1234"), (.perSecond, 12.5, "12.5/s"), (.ratio, .infinity, "+Inf"),
     ])
     func format(unit: MetricUnit, value: Double, expected: String) {
@@ -257,7 +312,9 @@ struct MetricWordsTests {
         #expect(Threshold.above(2).describe(.seconds) == "> 2 s")
         #expect(Threshold.dropFromBaseline(fraction: 0.3).describe(.perSecond) == "drop > 30 % from baseline")
         #expect(Threshold.riseByPoints(0.05).describe(.ratio) == "rise > 5 points over baseline")
-        #expect(Threshold.riseByPoints(0.05).limit(baseline: 0.01) == 0.060000000000000005 || Threshold.riseByPoints(0.05).limit(baseline: 0.01)! - 0.06 < 1e-12)
+        #expect(
+            Threshold.riseByPoints(0.05).limit(baseline: 0.01) == 0.060000000000000005
+                || Threshold.riseByPoints(0.05).limit(baseline: 0.01)! - 0.06 < 1e-12)
         #expect(Threshold.dropFromBaseline(fraction: 0.3).isViolated(by: 50, baseline: nil) == nil)
     }
 }
@@ -270,8 +327,14 @@ struct PromQLPlaceholderTests {
     }
 
     @Test func outsideOrUnknown() {
-        #expect(PromQLPlaceholders.problems(in: "rate(x[5m]) > {{service}}").contains { $0.contains("inside a quoted label value") })
-        #expect(PromQLPlaceholders.problems(in: #"x{a="{{team}}"}"#) == ["unknown placeholder {{team}} in the query; known: {{service}}"])
+        #expect(
+            PromQLPlaceholders.problems(in: "rate(x[5m]) > {{service}}").contains {
+                $0.contains("inside a quoted label value")
+            })
+        #expect(
+            PromQLPlaceholders.problems(in: #"x{a="{{team}}"}"#) == [
+                "unknown placeholder {{team}} in the query; known: {{service}}"
+            ])
         #expect(PromQLPlaceholders.problems(in: #"x{a="{{service"}"#).contains { $0.contains("not closed") })
     }
 }

@@ -23,25 +23,30 @@ struct PlannerTests {
         try #require(plan.steps.first { $0.service == service })
     }
 
-    /// Every step that must finish before `id`, directly or through other steps.
+    /// Every step that must finish before `id` (succeed or not), directly or through other steps.
     static func prerequisites(of id: String, in plan: Plan) -> Set<String> {
         var found: Set<String> = []
         var frontier = [id]
         while let next = frontier.popLast() {
-            for dependency in plan.steps.first(where: { $0.id == next })?.dependsOn ?? [] where found.insert(dependency).inserted {
+            let step = plan.steps.first(where: { $0.id == next })
+            for dependency in (step?.dependsOn ?? []) + (step?.after ?? []) where found.insert(dependency).inserted {
                 frontier.append(dependency)
             }
         }
         return found
     }
 
-    @Test("a service is rolled back before the services it depends on")
+    @Test("a service is rolled back before the services it depends on (under immediate: ordering only)")
     func dependentsFirst() throws {
         let plan = Self.plan(["worker", "backend", "frontend"])
         #expect(plan.steps.map(\.id) == ["rollback-worker", "rollback-backend", "rollback-frontend"])
-        #expect(try Self.step(plan, "frontend").dependsOn == [])
-        #expect(try Self.step(plan, "backend").dependsOn == ["rollback-frontend"])
-        #expect(try Self.step(plan, "worker").dependsOn.contains("rollback-backend"))
+        #expect(plan.steps.allSatisfy { $0.dependsOn.isEmpty })
+        #expect(try Self.step(plan, "frontend").after == [])
+        #expect(try Self.step(plan, "backend").after == ["rollback-frontend"])
+        #expect(try Self.step(plan, "worker").after.contains("rollback-backend"))
+        // Fast with several services keeps hard dependencies.
+        let fast = Self.plan(["worker", "backend", "frontend"], .fast)
+        #expect(try Self.step(fast, "backend").dependsOn == ["rollback-frontend"])
         #expect(Self.prerequisites(of: "rollback-frontend", in: plan) == [])
         #expect(Self.prerequisites(of: "rollback-backend", in: plan) == ["rollback-frontend"])
         #expect(Self.prerequisites(of: "rollback-worker", in: plan) == ["rollback-backend", "rollback-frontend"])
@@ -54,23 +59,43 @@ struct PlannerTests {
     @Test("the order is transitive through a service that is not in the plan")
     func transitiveThroughMissingService() throws {
         let plan = Self.plan(["worker", "frontend"])
-        #expect(try Self.step(plan, "worker").dependsOn == ["rollback-frontend"])
-        #expect(try Self.step(plan, "frontend").dependsOn == [])
+        #expect(try Self.step(plan, "worker").after == ["rollback-frontend"])
+        #expect(try Self.step(plan, "frontend").after == [])
+    }
+
+    @Test(
+        "immediate: the service whose trigger fired waits for nobody, and a dependent's failed rollback never skips another"
+    )
+    func immediateActsOnEverySuspectNow() throws {
+        let plan = Planner.plan(
+            strategy: .immediate, choices: ["frontend", "backend", "worker"].map(Self.choice), policy: Self.chain,
+            affected: "backend")
+        #expect(try Self.step(plan, "backend").after == [] && Self.step(plan, "backend").dependsOn == [])
+        var machine = IncidentMachine(plan: plan, mode: .enforce)
+        let started = machine.start().compactMap { if case .runStep(let step) = $0 { step.id } else { nil } }
+        #expect(Set(started) == ["rollback-frontend", "rollback-backend"])
+        // frontend's rollback fails: worker still runs (ordering only), after frontend and backend.
+        _ = machine.stepFinished("rollback-frontend", .failed("vercel: 500"))
+        let next = machine.stepFinished("rollback-backend", .succeeded(viaFallback: false))
+        #expect(next.contains { if case .runStep(let step) = $0 { step.id == "rollback-worker" } else { false } })
     }
 
     @Test("independent services have no edge between them")
     func independent() {
-        let policy = Policy(services: [ServicePolicy(name: "a"), ServicePolicy(name: "b"), ServicePolicy(name: "c", dependsOn: ["b"])])
+        let policy = Policy(services: [
+            ServicePolicy(name: "a"), ServicePolicy(name: "b"), ServicePolicy(name: "c", dependsOn: ["b"]),
+        ])
         let plan = Self.plan(["a", "b"], policy: policy)
         #expect(plan.steps.map(\.dependsOn) == [[], []])
     }
 
     @Test(
-        "timeouts: immediate 30s, fast 2m by default; a per-service override wins",
+        "timeouts: immediate 30s (a shorter service timeout wins), fast 2m by default (a service timeout wins)",
         arguments: [
             (Strategy.immediate, Int64?.none, Int64(30_000)),
             (.fast, nil, 120_000),
-            (.immediate, 180_000, 180_000),
+            (.immediate, 180_000, 30_000),
+            (.immediate, 10_000, 10_000),
             (.fast, 180_000, 180_000),
             (.fast, 10_000, 10_000),
         ])
@@ -89,7 +114,8 @@ struct PlannerTests {
     func customTimings() throws {
         let policy = Policy(
             services: [ServicePolicy(name: "backend")],
-            strategies: StrategyTimings(immediateTimeout: .seconds(45), immediateFreeze: .seconds(7200), fastTimeout: .seconds(90)))
+            strategies: StrategyTimings(
+                immediateTimeout: .seconds(45), immediateFreeze: .seconds(7200), fastTimeout: .seconds(90)))
         let immediate = Self.plan(["backend"], .immediate, policy: policy)
         #expect(try Self.step(immediate, "backend").timeout == .seconds(45))
         #expect(immediate.freeze == .seconds(7200))

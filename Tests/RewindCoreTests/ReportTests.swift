@@ -7,10 +7,12 @@ struct IncidentReportTests {
     typealias S = Fixture
 
     static let violation = Violation(
-        service: "backend", trigger: .healthCritical, severity: .critical, at: S.t(20), rule: "health|main: 3 consecutive within 2m",
+        service: "backend", trigger: .healthCritical, severity: .critical, at: S.t(20),
+        rule: "health|main: 3 consecutive within 2m",
         evidence: [
             Evidence(at: S.t(0), check: "health|main", result: "HTTP 503", latencyMs: 12),
-            Evidence(at: S.t(10), check: "health|main", result: "connection failed: <refused> | reset", latencyMs: 5003),
+            Evidence(
+                at: S.t(10), check: "health|main", result: "connection failed: <refused> | reset", latencyMs: 5003),
         ])
 
     static let plan = Plan(
@@ -52,7 +54,7 @@ struct IncidentReportTests {
         #expect(Self.lines.contains("| 2026-09-21T14:13:20.000Z | health\\|main | HTTP 503 | 12 ms |"))
         #expect(
             Self.lines.contains(
-                "| 2026-09-21T14:13:30.000Z | health\\|main | connection failed: &lt;refused&gt; \\| reset | 5003 ms |"))
+                "| 2026-09-21T14:13:30.000Z | health\\|main | connection failed: \\<refused> \\| reset | 5003 ms |"))
         // Every table row has exactly four columns once escaped pipes are discounted.
         let rows = Self.lines.filter { $0.hasPrefix("| 2026-") }
         #expect(rows.count == 2)
@@ -63,10 +65,13 @@ struct IncidentReportTests {
 
     @Test("plan steps are listed with targets, timeouts, order and the freeze")
     func planSteps() {
-        #expect(Self.lines.contains("- `rollback-frontend`: roll back frontend v2 (frontend-v2) → v1 (frontend-v1), timeout 30s"))
         #expect(
             Self.lines.contains(
-                "- `rollback-backend`: roll back backend v2 (backend-v2) → v1 (backend-v1), timeout 3m (after rollback-frontend)"))
+                "- `rollback-frontend`: roll back frontend v2 (frontend-v2) → v1 (frontend-v1), timeout 30s"))
+        #expect(
+            Self.lines.contains(
+                "- `rollback-backend`: roll back backend v2 (backend-v2) → v1 (backend-v1), timeout 3m (after rollback-frontend)"
+            ))
         #expect(Self.lines.contains("- freeze deployments for 1h"))
     }
 
@@ -79,6 +84,26 @@ struct IncidentReportTests {
         #expect(Array(Self.lines[(output + 1)...(output + 5)]) == ["", "  ```", "  rolled back", "  done", "  ```"])
         // An empty stderr adds no block.
         #expect(Self.lines.filter { $0 == "  ```" }.count == 2)
+    }
+
+    @Test("on a terminal recorded text stays text: no HTML entities, arrows stay arrows")
+    func terminalText() {
+        let timeline =
+            Self.timeline + [
+                TimelineEvent(
+                    incidentID: 7, at: S.t(60), kind: .stepOutcome,
+                    message: "rollback-backend: v2 -> v1 <done> & verified")
+            ]
+        let terminal = IncidentReport.markdown(Self.incident, timeline: timeline, medium: .terminal)
+        #expect(terminal.contains("`step_outcome` rollback-backend: v2 -> v1 <done> & verified"))
+        #expect(
+            terminal.contains(
+                "| 2026-09-21T14:13:30.000Z | health\\|main | connection failed: <refused> \\| reset | 5003 ms |"))
+        #expect(!terminal.contains("&gt;") && !terminal.contains("&lt;") && !terminal.contains("&amp;"))
+        // A Markdown file keeps `<` from being read as HTML, in Markdown's own way, and nothing else changes.
+        let file = IncidentReport.markdown(Self.incident, timeline: timeline)
+        #expect(file.contains("rollback-backend: v2 -> v1 \\<done> & verified"))
+        #expect(!file.contains("&gt;") && !file.contains("&lt;"))
     }
 
     @Test("an incident without violation or plan still renders its timeline")
@@ -111,7 +136,8 @@ struct NoticeTests {
         let parts = line.components(separatedBy: " | ")
         #expect(parts.first == "[initiated] AUTOMATED ROLLBACK INITIATED")
         for expected in [
-            "incident #7", "service backend,worker", "trigger health_critical", "severity critical", "strategy immediate",
+            "incident #7", "service backend,worker", "trigger health_critical", "severity critical",
+            "strategy immediate",
             "status rolling back", "duration 1m30s", "actions: rollback backend → v1", "verification: backend: healthy",
             "error: HTTP 500", "evidence: HTTP 503",
         ] {
@@ -133,10 +159,28 @@ struct NoticeTests {
     @Test(
         "next steps are the guide's lists",
         arguments: [
-            (NoticeKind.initiated, ["Monitor rollback progress", "Verify service health", "Investigate root cause", "Plan remediation"]),
-            (.completed, ["Monitor service stability", "Investigate root cause", "Plan next deployment", "Update runbooks"]),
-            (.failed, ["Manual intervention needed", "Check service status", "Verify infrastructure", "Contact on-call engineer"]),
-            (.escalated, ["Manual intervention needed", "Check service status", "Verify infrastructure", "Contact on-call engineer"]),
+            (
+                NoticeKind.initiated,
+                ["Monitor rollback progress", "Verify service health", "Investigate root cause", "Plan remediation"]
+            ),
+            (
+                .completed,
+                ["Monitor service stability", "Investigate root cause", "Plan next deployment", "Update runbooks"]
+            ),
+            (
+                .failed,
+                [
+                    "Manual intervention needed", "Check service status", "Verify infrastructure",
+                    "Contact on-call engineer",
+                ]
+            ),
+            (
+                .escalated,
+                [
+                    "Manual intervention needed", "Check service status", "Verify infrastructure",
+                    "Contact on-call engineer",
+                ]
+            ),
         ])
     func nextSteps(kind: NoticeKind, expected: [String]) {
         #expect(Notice.nextSteps(for: kind) == expected)

@@ -14,21 +14,28 @@ struct StrategyPlanTests {
     }
 
     static func plan(_ strategy: Strategy, _ services: [ServicePolicy], verify: Bool = true) -> Plan {
-        Planner.plan(strategy: strategy, choices: services.map { choice($0.name) }, policy: Policy(services: services), verify: verify)
+        Planner.plan(
+            strategy: strategy, choices: services.map { choice($0.name) }, policy: Policy(services: services),
+            verify: verify)
     }
 
     static func runs(_ actions: [IncidentAction]) -> [String] {
         actions.compactMap { if case .runStep(let step) = $0 { step.id } else { nil } }
     }
 
-    static let migration = MigrationSpec(rollback: ["./migrate", "down"])
+    static let migration = MigrationStep()
 
     // MARK: Gradual
 
-    @Test("gradual: cut the new version's traffic by 50 %, watch 10 minutes, then route to stable and roll back — gated on the watch")
+    @Test(
+        "gradual: cut the new version's traffic by 50 %, watch 10 minutes, then route to stable and roll back — gated on the watch"
+    )
     func gradualPlan() throws {
         let plan = Self.plan(.gradual, [ServicePolicy(name: "frontend")])
-        #expect(plan.steps.map(\.id) == ["reduce-traffic-frontend", "watch-frontend", "route-stable-frontend", "rollback-frontend"])
+        #expect(
+            plan.steps.map(\.id) == [
+                "reduce-traffic-frontend", "watch-frontend", "route-stable-frontend", "rollback-frontend",
+            ])
         #expect(plan.steps[0].action == .reduceTraffic(by: 0.5))
         #expect(plan.steps[0].timeout == .seconds(60))
         #expect(plan.steps[1].action == .watch(durationMs: 600_000))
@@ -45,7 +52,10 @@ struct StrategyPlanTests {
     func gradualImproved() {
         var machine = IncidentMachine(plan: Self.plan(.gradual, [ServicePolicy(name: "frontend")]), mode: .enforce)
         #expect(Self.runs(machine.start()) == ["reduce-traffic-frontend"])
-        #expect(Self.runs(machine.stepFinished("reduce-traffic-frontend", .succeeded(viaFallback: false))) == ["watch-frontend"])
+        #expect(
+            Self.runs(machine.stepFinished("reduce-traffic-frontend", .succeeded(viaFallback: false))) == [
+                "watch-frontend"
+            ])
         let actions = machine.stepFinished("watch-frontend", .improved("recovered"))
         #expect(actions == [.notify(.completed), .finish(.completed)])
         #expect(machine.steps["rollback-frontend"] == .done(.notNeeded("watch-frontend saw the service improve")))
@@ -58,19 +68,32 @@ struct StrategyPlanTests {
         var machine = IncidentMachine(plan: Self.plan(.gradual, [ServicePolicy(name: "frontend")]), mode: .enforce)
         _ = machine.start()
         _ = machine.stepFinished("reduce-traffic-frontend", .succeeded(viaFallback: false))
-        #expect(Self.runs(machine.stepFinished("watch-frontend", .noImprovement("still violating"))) == ["route-stable-frontend"])
-        #expect(Self.runs(machine.stepFinished("route-stable-frontend", .succeeded(viaFallback: false))) == ["rollback-frontend"])
+        #expect(
+            Self.runs(machine.stepFinished("watch-frontend", .noImprovement("still violating"))) == [
+                "route-stable-frontend"
+            ])
+        #expect(
+            Self.runs(machine.stepFinished("route-stable-frontend", .succeeded(viaFallback: false))) == [
+                "rollback-frontend"
+            ])
         #expect(machine.stepFinished("rollback-frontend", .succeeded(viaFallback: false)) == [.verify("frontend")])
         #expect(machine.verificationFinished("frontend", passed: true) == [.notify(.completed), .finish(.completed)])
     }
 
-    @Test("gradual: traffic cannot be cut → the watch is skipped and the rollback runs anyway; the incident still fails")
+    @Test(
+        "gradual: traffic cannot be cut → the watch is skipped and the rollback runs anyway; the incident still fails")
     func gradualTrafficFails() {
         var machine = IncidentMachine(plan: Self.plan(.gradual, [ServicePolicy(name: "frontend")]), mode: .enforce)
         _ = machine.start()
-        #expect(Self.runs(machine.stepFinished("reduce-traffic-frontend", .failed("cloudflare: 403"))) == ["route-stable-frontend"])
+        #expect(
+            Self.runs(machine.stepFinished("reduce-traffic-frontend", .failed("cloudflare: 403"))) == [
+                "route-stable-frontend"
+            ])
         #expect(machine.steps["watch-frontend"] == .done(.skipped("reduce-traffic-frontend did not succeed")))
-        #expect(Self.runs(machine.stepFinished("route-stable-frontend", .failed("cloudflare: 403"))) == ["rollback-frontend"])
+        #expect(
+            Self.runs(machine.stepFinished("route-stable-frontend", .failed("cloudflare: 403"))) == [
+                "rollback-frontend"
+            ])
         _ = machine.stepFinished("rollback-frontend", .succeeded(viaFallback: false))
         #expect(machine.verificationFinished("frontend", passed: true) == [.notify(.failed), .finish(.failed)])
     }
@@ -83,10 +106,15 @@ struct StrategyPlanTests {
         #expect(plan.steps.map(\.id) == ["stop-canary-frontend", "keep-canary-data-frontend", "rollback-frontend"])
         #expect(plan.steps[0].action == .setTraffic(share: 0) && plan.steps[0].timeout == .seconds(60))
         #expect(plan.steps[1].action == .preserveCanaryData(windowMs: 1_800_000))
-        #expect(plan.steps[2].timeout == .seconds(120) && plan.steps[2].dependsOn.isEmpty && plan.steps[2].after == ["stop-canary-frontend"])
+        #expect(
+            plan.steps[2].timeout == .seconds(120) && plan.steps[2].dependsOn.isEmpty
+                && plan.steps[2].after == ["stop-canary-frontend"])
         var machine = IncidentMachine(plan: plan, mode: .enforce)
         #expect(Self.runs(machine.start()) == ["stop-canary-frontend"])
-        #expect(Self.runs(machine.stepFinished("stop-canary-frontend", .failed("timeout"))) == ["keep-canary-data-frontend", "rollback-frontend"])
+        #expect(
+            Self.runs(machine.stepFinished("stop-canary-frontend", .failed("timeout"))) == [
+                "keep-canary-data-frontend", "rollback-frontend",
+            ])
         _ = machine.stepFinished("keep-canary-data-frontend", .succeeded(viaFallback: false))
         #expect(machine.stepFinished("rollback-frontend", .succeeded(viaFallback: false)) == [.verify("frontend")])
         #expect(machine.verificationFinished("frontend", passed: true) == [.notify(.failed), .finish(.failed)])
@@ -100,11 +128,13 @@ struct StrategyPlanTests {
 
     @Test("canary work: analyze the canary's data within 30 minutes and document the learnings")
     func canaryTasks() {
-        let tasks = PostRollbackWork.tasks(incidentID: 7, at: S.base, postMortemWithin: .seconds(86_400), strategy: .canary)
+        let tasks = PostRollbackWork.tasks(
+            incidentID: 7, at: S.base, postMortemWithin: .seconds(86_400), strategy: .canary)
         #expect(tasks.first { $0.id == "investigation.analyze_canary_data" }?.dueAt == S.base + .seconds(1800))
         #expect(tasks.contains { $0.id == "documentation.document_learnings" })
-        #expect(!PostRollbackWork.tasks(incidentID: 7, at: S.base, postMortemWithin: .seconds(86_400), strategy: .fast)
-            .contains { $0.id == "documentation.document_learnings" })
+        #expect(
+            !PostRollbackWork.tasks(incidentID: 7, at: S.base, postMortemWithin: .seconds(86_400), strategy: .fast)
+                .contains { $0.id == "documentation.document_learnings" })
     }
 
     // MARK: Migrations and flags
@@ -120,37 +150,43 @@ struct StrategyPlanTests {
         #expect(machine.steps["migrate-backend"] == .done(.skipped("rollback-backend did not succeed")))
     }
 
-    @Test("a migration before the app runs first, after the dependents; a failed one keeps the old app off the new schema")
+    @Test(
+        "a migration before the app runs first, after the dependents; a failed one keeps the old app off the new schema"
+    )
     func migrationBeforeApp() {
-        var spec = Self.migration
-        spec.beforeApp = true
-        let plan = Self.plan(.immediate, [ServicePolicy(name: "frontend", dependsOn: ["backend"]), ServicePolicy(name: "backend", migration: spec)])
+        let plan = Self.plan(
+            .immediate,
+            [
+                ServicePolicy(name: "frontend", dependsOn: ["backend"]),
+                ServicePolicy(name: "backend", migration: MigrationStep(beforeApp: true)),
+            ])
         let migrate = plan.steps.first { $0.id == "migrate-backend" }
-        #expect(migrate?.dependsOn == ["rollback-frontend"])
-        #expect(plan.steps.first { $0.id == "rollback-backend" }?.dependsOn == ["rollback-frontend", "migrate-backend"])
+        #expect(migrate?.after == ["rollback-frontend"] && migrate?.dependsOn == [])
+        #expect(plan.steps.first { $0.id == "rollback-backend" }?.dependsOn == ["migrate-backend"])
+        #expect(plan.steps.first { $0.id == "rollback-backend" }?.after == ["rollback-frontend"])
         var machine = IncidentMachine(plan: plan, mode: .enforce)
         #expect(Self.runs(machine.start()) == ["rollback-frontend"])
-        #expect(Self.runs(machine.stepFinished("rollback-frontend", .succeeded(viaFallback: false))) == ["migrate-backend"])
+        #expect(
+            Self.runs(machine.stepFinished("rollback-frontend", .succeeded(viaFallback: false))) == ["migrate-backend"])
         _ = machine.stepFinished("migrate-backend", .failed("irreversible"))
         #expect(machine.steps["rollback-backend"] == .done(.skipped("migrate-backend did not succeed")))
     }
 
     @Test("an irreversible migration is planned as such, and says so")
     func irreversible() {
-        var spec = Self.migration
-        spec.irreversible = true
-        let plan = Self.plan(.fast, [ServicePolicy(name: "backend", migration: spec)])
+        let plan = Self.plan(.fast, [ServicePolicy(name: "backend", migration: MigrationStep(irreversible: true))])
         #expect(plan.steps.last?.action == .migrate(irreversible: true))
         #expect(plan.steps.last?.summary().contains("restore the database from a backup") == true)
     }
 
     @Test("kill-switch flags are turned off alongside the rollback; under gradual they wait for the watch")
     func flags() {
-        let flags = FeatureFlagsSpec(backend: .flagd(FlagdFlagsSpec(path: "/tmp/flags.json", kill: .disabledState)), disable: ["all_features", "a_b_testing"])
+        let flags = FlagsStep(names: ["all_features", "a_b_testing"])
         let fast = Self.plan(.fast, [ServicePolicy(name: "frontend", flags: flags)])
         var machine = IncidentMachine(plan: fast, mode: .enforce)
         #expect(Set(Self.runs(machine.start())) == ["flags-frontend", "rollback-frontend"])
-        #expect(fast.steps.first { $0.id == "flags-frontend" }?.action == .disableFlags(["all_features", "a_b_testing"]))
+        #expect(
+            fast.steps.first { $0.id == "flags-frontend" }?.action == .disableFlags(["all_features", "a_b_testing"]))
         let gradual = Self.plan(.gradual, [ServicePolicy(name: "frontend", flags: flags)])
         var gradualMachine = IncidentMachine(plan: gradual, mode: .enforce)
         _ = gradualMachine.start()
@@ -165,25 +201,32 @@ struct StrategyPlanTests {
     @Test("immediate: a total deadline over every step — by default the longest chain of step timeouts; fast has none")
     func deadline() {
         let chain = [
-            ServicePolicy(name: "frontend", dependsOn: ["backend"]), ServicePolicy(name: "backend", dependsOn: ["worker"]),
+            ServicePolicy(name: "frontend", dependsOn: ["backend"]),
+            ServicePolicy(name: "backend", dependsOn: ["worker"]),
             ServicePolicy(name: "worker"), ServicePolicy(name: "cache", rollbackTimeout: .seconds(45)),
         ]
         // frontend → backend → worker at 30 s each; the independent cache overlaps them.
         #expect(Self.plan(.immediate, chain).deadline == .seconds(90))
         var policy = Policy(services: chain)
         policy.strategies.immediateDeadline = .seconds(40)
-        #expect(Planner.plan(strategy: .immediate, choices: chain.map { Self.choice($0.name) }, policy: policy).deadline == .seconds(40))
+        #expect(
+            Planner.plan(strategy: .immediate, choices: chain.map { Self.choice($0.name) }, policy: policy).deadline
+                == .seconds(40))
         #expect(Self.plan(.fast, [ServicePolicy(name: "a")]).deadline == nil)
         // A fallback gets its own timeout: the chain makes room for it.
-        let withFallback = ServicePolicy(name: "worker", fallback: .command(CommandProviderSpec(rollback: ["promote"])))
+        let withFallback = ServicePolicy(name: "worker", hasFallback: true)
         #expect(Self.plan(.immediate, [chain[0], chain[1], withFallback]).deadline == .seconds(120))
     }
 
     @Test("a forced plan runs its steps and is never verified")
     func forced() {
-        var machine = IncidentMachine(plan: Self.plan(.fast, [ServicePolicy(name: "backend")], verify: false), mode: .enforce)
+        var machine = IncidentMachine(
+            plan: Self.plan(.fast, [ServicePolicy(name: "backend")], verify: false), mode: .enforce)
         _ = machine.start()
-        #expect(machine.stepFinished("rollback-backend", .succeeded(viaFallback: false)) == [.notify(.completed), .finish(.completed)])
+        #expect(
+            machine.stepFinished("rollback-backend", .succeeded(viaFallback: false)) == [
+                .notify(.completed), .finish(.completed),
+            ])
     }
 
     @Test("a plan journaled before steps had actions still decodes: every step is a rollback, verified")
@@ -202,34 +245,71 @@ struct StrategyPlanTests {
 
     // MARK: Assessment
 
-    @Test("a service that runs canaries takes the canary strategy for a performance regression, and the decision says why")
+    @Test(
+        "a service that runs canaries takes the canary strategy for a performance regression, and the decision says why"
+    )
     func canaryChosen() {
         var snapshot = S.snapshot("frontend", [("v1", .knownGood), ("v2", .suspect)])
         snapshot.hasTrafficControl = true
         snapshot.runsCanaries = true
-        let decision = Assessment.decide(violation: S.violation("frontend", .performance), policy: Policy(services: [ServicePolicy(name: "frontend")]),
-                                         services: [snapshot], now: S.base)
-        guard case .rollback(let strategy, _, _, let notes) = decision else { Issue.record("expected a rollback, got \(decision)"); return }
+        let decision = Assessment.decide(
+            violation: S.violation("frontend", .performance),
+            policy: Policy(services: [ServicePolicy(name: "frontend")]),
+            services: [snapshot], now: S.base)
+        guard case .rollback(let strategy, _, _, let notes) = decision else {
+            Issue.record("expected a rollback, got \(decision)")
+            return
+        }
         #expect(strategy == .canary)
         #expect(notes.first?.contains("canaries") == true)
         // Critical health stays immediate.
-        let critical = Assessment.decide(violation: S.violation("frontend", .healthCritical), policy: Policy(services: [ServicePolicy(name: "frontend")]),
-                                         services: [snapshot], now: S.base)
-        guard case .rollback(let immediate, _, _, _) = critical else { Issue.record("expected a rollback"); return }
+        let critical = Assessment.decide(
+            violation: S.violation("frontend", .healthCritical),
+            policy: Policy(services: [ServicePolicy(name: "frontend")]),
+            services: [snapshot], now: S.base)
+        guard case .rollback(let immediate, _, _, _) = critical else {
+            Issue.record("expected a rollback")
+            return
+        }
         #expect(immediate == .immediate)
     }
 
-    @Test("--force: with nothing known good, the newest earlier deployment not marked bad; without it, the refusal mentions --force")
+    @Test(
+        "--force: with nothing known good, the newest earlier deployment not marked bad; without it, the refusal mentions --force"
+    )
     func force() {
         let snapshot = S.snapshot("backend", [("v0", .bad), ("v1", .suspect), ("v2", .suspect)])
-        guard case .escalate(_, let detail) = Assessment.decideManual(service: "backend", to: nil, services: [snapshot]) else {
-            Issue.record("expected a refusal"); return
+        guard case .escalate(_, let detail) = Assessment.decideManual(service: "backend", to: nil, services: [snapshot])
+        else {
+            Issue.record("expected a refusal")
+            return
         }
         #expect(detail.contains("--force"))
-        guard case .rollback(_, let choices, _, _) = Assessment.decideManual(service: "backend", to: nil, services: [snapshot], force: true) else {
-            Issue.record("expected a forced rollback"); return
+        guard
+            case .rollback(_, let choices, _, _) = Assessment.decideManual(
+                service: "backend", to: nil, services: [snapshot], force: true)
+        else {
+            Issue.record("expected a forced rollback")
+            return
         }
         #expect(choices.first?.to.version == "v1")
         #expect(choices.first?.reason.hasPrefix("forced") == true)
+    }
+
+    @Test(
+        "a CDN cache in front of the service is purged after its rollback succeeded; a contained gradual purges nothing"
+    )
+    func purgeAfterRollback() {
+        var frontend = ServicePolicy(name: "frontend", hasTrafficControl: true)
+        frontend.purgesCache = true
+        let fast = Self.plan(.fast, [frontend])
+        #expect(fast.steps.map(\.id) == ["rollback-frontend", "purge-cache-frontend"])
+        #expect(fast.steps[1].dependsOn == ["rollback-frontend"] && fast.steps[1].action == .purgeCache)
+        let gradual = Self.plan(.gradual, [frontend])
+        #expect(gradual.steps.first { $0.id == "purge-cache-frontend" }?.unlessImproved == "watch-frontend")
+        var machine = IncidentMachine(plan: fast, mode: .enforce)
+        _ = machine.start()
+        _ = machine.stepFinished("rollback-frontend", .failed("vercel: 500"))
+        #expect(machine.steps["purge-cache-frontend"] == .done(.skipped("rollback-frontend did not succeed")))
     }
 }

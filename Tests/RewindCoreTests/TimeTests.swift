@@ -30,7 +30,9 @@ struct TimeTests {
         #expect(Duration.parseRewind(text) == nil)
     }
 
-    @Test("rewindDescription prints canonical forms unchanged", arguments: ["30s", "2m", "1h", "1h30m", "250ms", "1h30m15s"])
+    @Test(
+        "rewindDescription prints canonical forms unchanged",
+        arguments: ["30s", "2m", "1h", "1h30m", "250ms", "1h30m15s"])
     func descriptionRoundTripsCanonicalText(text: String) throws {
         let duration = try #require(Duration.parseRewind(text))
         #expect(duration.rewindDescription == text)

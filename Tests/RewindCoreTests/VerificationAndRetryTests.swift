@@ -4,7 +4,9 @@ import Testing
 @Suite("VerificationRound: the guide's health verification")
 struct VerificationRoundTests {
     /// `S`/`F` per attempt → `a` (again), `p` (passed), `f` (failed) per attempt.
-    static func run(_ attempts: String, policy: VerificationPolicy = .init(), recovery: ConsecutiveRule = Defaults.recovery) -> String {
+    static func run(
+        _ attempts: String, policy: VerificationPolicy = .init(), recovery: ConsecutiveRule = Defaults.recovery
+    ) -> String {
         var round = VerificationRound(policy: policy, recovery: recovery)
         return String(
             attempts.map { attempt -> Character in
@@ -45,7 +47,9 @@ struct VerificationRoundTests {
         ])
     func custom(attempts: String, maxAttempts: Int, failureThreshold: Int, recovery: Int, verdicts: String) {
         let policy = VerificationPolicy(maxAttempts: maxAttempts, failureThreshold: failureThreshold)
-        #expect(Self.run(attempts, policy: policy, recovery: ConsecutiveRule(count: recovery, within: .seconds(300))) == verdicts)
+        #expect(
+            Self.run(attempts, policy: policy, recovery: ConsecutiveRule(count: recovery, within: .seconds(300)))
+                == verdicts)
     }
 
     @Test("a failed verdict says why")

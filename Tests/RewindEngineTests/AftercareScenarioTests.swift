@@ -1,6 +1,7 @@
 import RewindCore
 import RewindEngine
 import RewindPorts
+import RewindStoreSQLite
 import Synchronization
 import Testing
 
@@ -45,15 +46,19 @@ struct AftercareScenarioTests {
                 .initiated: ["collector", "flaky"], .completed: ["collector"], .failed: ["collector"],
                 .escalated: ["collector"],
             ]
-            policy.notifications.audiences = Dictionary(uniqueKeysWithValues: Audience.allCases.map { ($0, ["collector"]) })
+            policy.notifications.audiences = Dictionary(
+                uniqueKeysWithValues: Audience.allCases.map { ($0, ["collector"]) })
             try await h.run(policy: policy, notifiers: [flaky]) { run in
                 try await run.deploy(Fixture.backend, "v2", health: .failing(status: 503))
                 let incident = try await run.untilClosed()
                 try await run.advance(until: "the flaky channel delivered") {
-                    try await h.sqlite.outbox(incidentID: incident.id).contains { $0.channel == "flaky" && $0.status != .pending }
+                    try await h.sqlite.outbox(incidentID: incident.id).contains {
+                        $0.channel == "flaky" && $0.status != .pending
+                    }
                 }
 
-                let entry = try #require(try await h.sqlite.outbox(incidentID: incident.id).first { $0.channel == "flaky" })
+                let entry = try #require(
+                    try await h.sqlite.outbox(incidentID: incident.id).first { $0.channel == "flaky" })
                 #expect(entry.status == .sent)
                 #expect(entry.attempts == 3)
                 #expect(entry.lastError == nil)
@@ -70,7 +75,9 @@ struct AftercareScenarioTests {
         }
     }
 
-    @Test("a channel that rejects every notice (permanent): its entries fail at once, the others hear it is down")
+    @Test(
+        "a channel that rejects every notice (permanent): its entries fail at once, the others hear it once (channel_failed)"
+    )
     func permanentFailureReportsTheChannelDown() async throws {
         try await Harness.with { h in
             try await h.seedKnownGood()
@@ -89,13 +96,23 @@ struct AftercareScenarioTests {
                 // At least once each (see `noticeInFlightIsNotSentTwice`: an entry can be attempted twice).
                 #expect(rejecting.attempts >= entries.count)
 
+                // One channel_failed for the failure episode, not one per notice the channel dropped; it
+                // does not say "escalated" (the rollback went fine).
+                try await run.advance(by: .seconds(10))
                 let down = h.notifier.notices.filter { $0.status == "notification channel down" }
-                #expect(down.allSatisfy { $0.kind == .escalated && $0.incidentID == incident.id })
-                #expect(down.contains { $0.error?.contains("rejecting could not deliver the initiated notice") == true })
+                #expect(down.count == 1)
+                #expect(
+                    down.allSatisfy {
+                        $0.kind == .channelFailed && $0.failedChannel == "rejecting" && $0.incidentID == incident.id
+                    })
+                #expect(
+                    down.contains { $0.error?.contains("rejecting could not deliver the initiated notice") == true })
+                #expect(!down.contains { $0.title.contains("ESCALATED") })
                 // Nobody reports the rejecting channel down to itself.
-                #expect(try await h.sqlite.outbox(incidentID: incident.id).allSatisfy {
-                    $0.channel != "rejecting" || $0.notice.status != "notification channel down"
-                })
+                #expect(
+                    try await h.sqlite.outbox(incidentID: incident.id).allSatisfy {
+                        $0.channel != "rejecting" || $0.notice.status != "notification channel down"
+                    })
                 let messages = try await h.sqlite.timeline(incidentID: incident.id).map(\.message)
                 #expect(messages.contains { $0.hasPrefix("initiated NOT delivered to rejecting after 1 attempts") })
             }
@@ -165,7 +182,7 @@ struct AftercareScenarioTests {
 
     // MARK: Escalation
 
-    @Test("a critical incident left open: on-call now, management at 5 m (not before), devops at 5 + 15 m")
+    @Test("a critical incident left open: on-call now, management at 5 m (not before), devops at 15 m from detection")
     func openCriticalIncidentEscalates() async throws {
         try await Harness.with { h in
             try await h.seedKnownGood()
@@ -182,7 +199,7 @@ struct AftercareScenarioTests {
                 // Scheduled as the incident opened (the harness may move the clock a little in between).
                 let scheduledAt = try #require(timers.first?.dueAt)
                 #expect(scheduledAt - incident.openedAt <= .seconds(2))
-                #expect(timers.map { $0.dueAt - scheduledAt } == [.zero, .seconds(300), .seconds(1200), .seconds(2100)])
+                #expect(timers.map { $0.dueAt - scheduledAt } == [.zero, .seconds(300), .seconds(900), .seconds(1800)])
 
                 let page = try #require(people.oncall.pages.first)
                 #expect(page.kind == .escalated)
@@ -198,7 +215,7 @@ struct AftercareScenarioTests {
                 #expect(h.clock.now - management <= .seconds(2))
                 #expect(people.management.pages.allSatisfy { $0.audience == .management })
 
-                let devops = scheduledAt + .seconds(1200)
+                let devops = scheduledAt + .seconds(900)
                 await run.jump(to: devops - .seconds(1))
                 #expect(people.devops.pages.isEmpty)
                 try await run.advance(until: "devops paged") { !people.devops.pages.isEmpty }
@@ -245,7 +262,10 @@ struct AftercareScenarioTests {
                 #expect(timers.map(\.state) == [.fired, .cancelled, .cancelled, .cancelled])
                 let timeline = try await h.sqlite.timeline(incidentID: incident.id)
                 #expect(timeline.contains { $0.kind == .acknowledged && $0.message == "acknowledged by alice" })
-                #expect(timeline.contains { $0.kind == .escalation && $0.message.hasPrefix("escalation stopped (3 pending)") })
+                #expect(
+                    timeline.contains {
+                        $0.kind == .escalation && $0.message.hasPrefix("escalation stopped (3 pending)")
+                    })
                 let stored = try #require(try await h.sqlite.incident(id: incident.id))
                 #expect(stored.acknowledgedBy == "alice")
 
@@ -256,7 +276,8 @@ struct AftercareScenarioTests {
                 }
                 #expect(refusal.code == "already_acknowledged")
                 #expect(try await h.sqlite.incident(id: incident.id)?.acknowledgedBy == "alice")
-                #expect(try await h.sqlite.timeline(incidentID: incident.id).filter { $0.kind == .acknowledged }.count == 1)
+                #expect(
+                    try await h.sqlite.timeline(incidentID: incident.id).filter { $0.kind == .acknowledged }.count == 1)
             }
         }
     }
@@ -290,7 +311,10 @@ struct AftercareScenarioTests {
                 #expect(timers.allSatisfy { $0.state != .pending })
                 #expect(timers.filter { $0.audience != .oncall }.allSatisfy { $0.state == .cancelled })
                 let timeline = try await h.sqlite.timeline(incidentID: incident.id)
-                #expect(timeline.contains { $0.message.hasPrefix("escalation stopped") && $0.message.hasSuffix("the incident completed") })
+                #expect(
+                    timeline.contains {
+                        $0.message.hasPrefix("escalation stopped") && $0.message.hasSuffix("the incident completed")
+                    })
 
                 for _ in 0..<10 { await run.jump(by: .seconds(60)) }
                 #expect(h.clock.now - incident.openedAt >= .seconds(600))
@@ -311,7 +335,9 @@ struct AftercareScenarioTests {
                 #expect(incident.status == .failed)
                 let closedAt = try #require(incident.closedAt)
 
-                let failure = try await h.sqlite.escalations(incidentID: incident.id).filter { $0.reason == "rollback failed" }
+                let failure = try await h.sqlite.escalations(incidentID: incident.id).filter {
+                    $0.reason == "rollback failed"
+                }
                 #expect(failure.map(\.audience) == [.oncall, .management])
                 #expect(failure.allSatisfy { $0.policy == .immediate })
                 let failedAt = try #require(failure.first?.dueAt)
@@ -326,7 +352,9 @@ struct AftercareScenarioTests {
                 #expect(try await h.escalationReasons(incident.id) == ["rollback_failed"])
 
                 try await run.advance(until: "on-call paged about the failure") {
-                    h.notifier.pages.contains { $0.audience == .oncall && $0.error?.hasPrefix("rollback failed") == true }
+                    h.notifier.pages.contains {
+                        $0.audience == .oncall && $0.error?.hasPrefix("rollback failed") == true
+                    }
                 }
             }
         }
@@ -430,6 +458,89 @@ struct AftercareScenarioTests {
         }
     }
 
+    // MARK: Overdue tasks
+
+    @Test(
+        "overdue tasks remind their audience once: devops at 2 h (one notice for the open investigation tasks), again at 24 h for the rest; a done task is not chased"
+    )
+    func overdueTasksRemindTheirAudienceOnce() async throws {
+        try await Harness.with { h in
+            try await h.seedKnownGood()
+            let people = AudienceChannels()
+            try await h.run(policy: people.policy(), notifiers: people.all) { run in
+                try await run.deploy(Fixture.backend, "v2", health: .failing(status: 503))
+                let incident = try await run.untilClosed()
+                let closedAt = try #require(try await h.sqlite.incident(id: incident.id)?.closedAt)
+                _ = try await run.engine.updateTask(
+                    incidentID: incident.id, taskID: "investigation.analyze_logs", state: .done, note: "seen")
+
+                await run.jump(to: closedAt + .seconds(7200) - .seconds(2))
+                #expect(people.devops.reminders.isEmpty)
+                try await run.advance(until: "devops reminded") { !people.devops.reminders.isEmpty }
+                #expect(h.clock.now - (closedAt + .seconds(7200)) <= .seconds(31))
+                let first = try #require(people.devops.reminders.first)
+                #expect(first.audience == .devops)
+                #expect(first.incidentID == incident.id)
+                #expect(first.title == "POST-ROLLBACK WORK OVERDUE")
+                #expect(first.actions.count == 4, "\(first.actions)")
+                #expect(first.actions.contains { $0.hasPrefix("Review metrics (investigation.review_metrics), due") })
+                #expect(!first.actions.contains { $0.contains("analyze_logs") })
+
+                // Never twice for the same task.
+                await run.jump(by: .seconds(3600))
+                #expect(people.devops.reminders.count == 1)
+
+                // At 24 h: remediation and the post-mortem, in one more notice.
+                await run.jump(to: closedAt + .seconds(86_400) + .seconds(1))
+                try await run.advance(until: "devops reminded again") { people.devops.reminders.count == 2 }
+                #expect(people.devops.reminders.last?.actions.count == 6)
+                await run.jump(by: .seconds(3600))
+                #expect(people.devops.reminders.count == 2)
+                // Routed to the audience: no other channel hears of it.
+                #expect([people.oncall, people.management, people.product].allSatisfy { $0.reminders.isEmpty })
+
+                let tasks = try await h.sqlite.tasks(incidentID: incident.id)
+                #expect(tasks.first { $0.id == "investigation.analyze_logs" }?.remindedAt == nil)
+                #expect(tasks.filter { $0.dueAt != nil && $0.state == .open }.allSatisfy { $0.remindedAt != nil })
+                #expect(tasks.filter { $0.dueAt == nil }.allSatisfy { $0.remindedAt == nil })
+                let reminded = try await h.sqlite.timeline(incidentID: incident.id).filter {
+                    $0.kind == .task && $0.message.hasPrefix("reminded devops")
+                }
+                #expect(reminded.count == 2)
+                #expect(try await h.sqlite.overdueTasks(now: h.clock.now).isEmpty)
+            }
+        }
+    }
+
+    @Test(
+        "a reminder survives a restart: due while no daemon ran, sent once by the next one, never again after another restart"
+    )
+    func overdueReminderSurvivesARestart() async throws {
+        try await Harness.with { h in
+            try await h.seedKnownGood()
+            var closed: Incident?
+            try await h.run { run in
+                try await run.deploy(Fixture.backend, "v2", health: .failing(status: 503))
+                closed = try await run.untilClosed()
+            }
+            let incident = try #require(closed)
+            let closedAt = try #require(try await h.sqlite.incident(id: incident.id)?.closedAt)
+            h.clock.advance(by: closedAt + .seconds(7200) + .seconds(60) - h.clock.now)
+            try await h.run { run in
+                try await run.advance(until: "reminded after the restart") { !h.notifier.reminders.isEmpty }
+                await run.jump(by: .seconds(60))
+            }
+            try await h.run { run in
+                await run.jump(by: .seconds(120))
+            }
+            // No audience has channels in the fixture: the reminder follows the routes (every channel).
+            #expect(h.notifier.reminders.count == 1)
+            let entries = try await h.sqlite.outbox(incidentID: incident.id).filter { $0.notice.kind == .taskOverdue }
+            #expect(entries.count == 1)
+            #expect(entries.first?.status == .sent)
+        }
+    }
+
     @Test("observe mode: no escalation timers, no tasks, no pages")
     func observeModeLeavesNoAftercare() async throws {
         try await Harness.with { h in
@@ -461,10 +572,12 @@ private struct AudienceChannels {
 
     var all: [any Notifier] { [oncall, management, devops, product] }
 
-    /// The fixture's policy with a backend rollback that may take an hour, so that an incident whose
-    /// rollback never finishes stays open past every escalation step the tests look at.
+    /// The fixture's policy with a backend rollback that may take an hour (immediate steps too), so
+    /// that an incident whose rollback never finishes stays open past every escalation step the tests
+    /// look at.
     func policy() -> Policy {
         var policy = Fixture.policy(backendRollbackTimeout: .seconds(3600))
+        policy.strategies.immediateTimeout = .seconds(3600)
         policy.notifications.audiences = [
             .oncall: [oncall.channel], .management: [management.channel], .devops: [devops.channel],
             .product: [product.channel],
@@ -560,11 +673,13 @@ extension OutboxEntry {
 extension Harness {
     /// How many escalation pages the engine issued to `notifier`'s channel (outbox entries, however
     /// often each was delivered), optionally for one audience.
-    fileprivate func pagesIssued(_ incidentID: Int64, to notifier: CollectingNotifier, audience: Audience? = nil)
+    fileprivate func pagesIssued(
+        _ incidentID: Int64, to notifier: CollectingNotifier, audience: Audience? = nil
+    )
         async throws -> Int
     {
         try await sqlite.outbox(incidentID: incidentID).filter { entry in
-            entry.channel == notifier.channel && entry.notice.audience != nil
+            entry.channel == notifier.channel && entry.notice.audience != nil && entry.notice.kind != .taskOverdue
                 && (audience == nil || entry.notice.audience == audience)
         }.count
     }

@@ -1,6 +1,7 @@
 import RewindCore
 import RewindEngine
 import RewindPorts
+import RewindStoreSQLite
 import Testing
 
 /// From failing checks to a decision: what fires, what does not, and what Rewind does about it.
@@ -15,8 +16,9 @@ struct AutomaticRollbackTests {
                 let v2 = try await run.deploy(Fixture.backend, "v2", health: .failing(status: 503))
                 let incident = try await run.untilClosed()
 
-                // The platform: one call, back on v1.
+                // The platform: one call, back on v1, told that Rewind decided it.
                 #expect(h.world.rollbackCalls.map(\.target) == [v1.id])
+                #expect(h.world.rollbackCalls.map(\.manual) == [false])
                 #expect(h.world.live(Fixture.backend) == v1.id)
                 #expect(h.world.rollbackCount(service: Fixture.worker) == 0)
 
@@ -166,6 +168,10 @@ struct AutomaticRollbackTests {
                 #expect(h.notifier.incidentNotices.first?.error?.contains("no service is suspect") == true)
                 #expect(h.world.rollbackCalls.isEmpty)
                 #expect(try await h.deployment(Fixture.backend, "v1")?.trust == .knownGood)
+                // A critical service down is the guide's immediate escalation: deployments freeze, rollback or not.
+                let freeze = try #require(try await h.sqlite.currentFreeze())
+                #expect(freeze.incidentID == incident.id && freeze.until - freeze.setAt == .seconds(3600))
+                #expect(timeline.contains { $0.kind == .freeze })
 
                 let statuses = run.engine.checkStatuses
                 #expect(statuses.map(\.check) == ["backend-health", "worker-health"])
@@ -236,8 +242,9 @@ struct AutomaticRollbackTests {
         }
     }
 
-    @Test("a service is rolled back before the services it depends on")
-    func dependentsRollBackFirst() async throws {
+    @Test(
+        "immediate: the failing service is rolled back at once, its suspect dependent beside it, nothing waits for it")
+    func failingServiceGoesFirst() async throws {
         try await Harness.with { h in
             let (b1, w1) = try await h.seedKnownGood()
             try await h.deploySuspect(Fixture.backend, "v2", health: .failing(status: 502))
@@ -245,34 +252,44 @@ struct AutomaticRollbackTests {
             try await h.run(policy: Fixture.policy(workerDependsOnBackend: true)) { run in
                 let incident = try await run.untilClosed()
                 #expect(incident.status == .completed)
-                #expect(h.world.rollbackCalls.map(\.target) == [w1.id, b1.id])
-                #expect(incident.plan?.steps.first { $0.service == Fixture.backend }?.dependsOn == ["rollback-worker"])
+                #expect(Set(h.world.rollbackCalls.map(\.target)) == [w1.id, b1.id])
+                let backend = try #require(incident.plan?.steps.first { $0.service == Fixture.backend })
+                #expect(backend.dependsOn.isEmpty && backend.after.isEmpty)
+                // "All services healthy": each verification attempt checks every service of the plan.
+                let attempts = try await h.sqlite.timeline(incidentID: incident.id).filter { $0.kind == .verification }
+                    .map(\.message)
+                #expect(
+                    attempts.contains {
+                        $0.hasPrefix("backend attempt 1:") && $0.contains("worker/worker-health HTTP 200")
+                    }, "\(attempts)")
             }
         }
     }
 
-    @Test("when a step fails, the steps that wait for it are skipped, and the record says so")
-    func failedStepSkipsDependents() async throws {
+    @Test(
+        "immediate: a dependent whose rollback fails never keeps the failing service down; the incident fails and says why"
+    )
+    func unrelatedFailureDoesNotSkip() async throws {
         try await Harness.with { h in
-            try await h.seedKnownGood()
-            let b2 = try await h.deploySuspect(Fixture.backend, "v2", health: .failing(status: 502))
-            try await h.deploySuspect(Fixture.worker, "v2", health: .healthy)
-            h.world.failNextRollbacks(1, with: ProviderError(.auth, "the token was refused (HTTP 401)"))
-            try await h.run(policy: Fixture.policy(workerDependsOnBackend: true)) { run in
+            let (b1, _) = try await h.seedKnownGood()
+            try await h.deploySuspect(Fixture.backend, "v2", health: .failing(status: 502))
+            let w2 = try await h.deploySuspect(Fixture.worker, "v2", health: .healthy)
+            h.world.failNextRollbacks(
+                5, with: ProviderError(.auth, "the token was refused (HTTP 401)"), provider: "worker-platform")
+            let policy = Fixture.policy(workerDependsOnBackend: true)
+            let engine = h.makeEngine(policy: policy, platformKinds: [Fixture.worker: "worker-platform"])
+            try await h.run(engine, policy: policy) { run in
                 let incident = try await run.untilClosed()
                 #expect(incident.status == .failed)
-                #expect(h.world.rollbackCalls.map(\.service) == [Fixture.worker])
-                #expect(h.world.live(Fixture.backend) == b2.id)
+                #expect(h.world.live(Fixture.backend) == b1.id, "the failing backend was not rolled back")
+                #expect(h.world.live(Fixture.worker) == w2.id)
                 #expect(h.notifier.incidentKinds == [.initiated, .failed])
                 #expect(try await h.escalationReasons(incident.id) == ["rollback_failed"])
-
                 let steps = try await h.sqlite.steps(incidentID: incident.id)
-                let timeline = try await h.sqlite.timeline(incidentID: incident.id)
+                #expect(steps.first { $0.stepID == "rollback-backend" }?.outcome?.isSuccess == true)
+                #expect(steps.first { $0.stepID == "rollback-worker" }?.outcome?.isSuccess == false)
                 let failed = h.notifier.incidentNotices.last
-                #expect(steps.map(\.stepID) == ["rollback-worker", "rollback-backend"])
-                #expect(steps.last?.outcome == .skipped("rollback-worker did not succeed"))
-                #expect(timeline.contains { $0.kind == .stepOutcome && $0.message.hasPrefix("rollback-backend") })
-                #expect(failed?.actions.contains { $0.contains("backend") && $0.contains("skipped") } == true)
+                #expect(failed?.error?.contains("the token was refused") == true)
             }
         }
     }

@@ -4,10 +4,11 @@ import Synchronization
 
 /// A load balancer that behaves: it holds the new version's share of traffic, answers it, changes
 /// it when asked (idempotently), and can refuse for a while.
-final class FakeTraffic: TrafficController {
+final class FakeTraffic: TrafficController, CachePurging {
     private struct State {
         var share: Double
         var sets: [Double] = []
+        var purges = 0
         var failures: [ProviderError] = []
     }
 
@@ -21,6 +22,16 @@ final class FakeTraffic: TrafficController {
     var share: Double { state.withLock { $0.share } }
     /// Every share the engine set, in order.
     var sets: [Double] { state.withLock { $0.sets } }
+    /// How many times the CDN cache in front of the service was purged.
+    var purges: Int { state.withLock { $0.purges } }
+    let purgesCache = true
+
+    func purgeCache(service: ServiceName) async throws {
+        try state.withLock { state in
+            if !state.failures.isEmpty { throw state.failures.removeFirst() }
+            state.purges += 1
+        }
+    }
 
     /// The next calls (reads and writes alike) throw these errors, in order.
     func fail(_ errors: [ProviderError]) {
@@ -84,11 +95,16 @@ final class FakeMigration: MigrationRollback {
     var description: String { irreversible ? "irreversible migration" : "migration `./migrate`" }
     var calls: [(target: String, liveDuring: String?)] { runs.withLock { $0 } }
 
-    func rollBack(service: ServiceName, from current: Deployment?, to target: Deployment, context: ActionContext) async throws -> CapturedOutput {
+    func rollBack(
+        service: ServiceName, from current: Deployment?, to target: Deployment, context: ActionContext
+    ) async throws -> CapturedOutput {
         guard !irreversible else {
-            throw ProviderError(.unsupported, "migration of \(service) is marked irreversible: no down step; restore from backup")
+            throw ProviderError(
+                .unsupported, "migration of \(service) is marked irreversible: no down step; restore from backup")
         }
         runs.withLock { $0.append((target.id, world.live(service))) }
-        return CapturedOutput(command: ["./migrate", "down", target.version], exitCode: 0, stdout: "migrated down to \(target.version)\n", stderr: "")
+        return CapturedOutput(
+            command: ["./migrate", "down", target.version], exitCode: 0, stdout: "migrated down to \(target.version)\n",
+            stderr: "")
     }
 }

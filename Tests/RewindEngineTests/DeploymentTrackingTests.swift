@@ -3,6 +3,7 @@ import Logging
 import RewindCore
 import RewindEngine
 import RewindPorts
+import RewindStoreSQLite
 import Synchronization
 import Testing
 
@@ -28,6 +29,27 @@ struct DeploymentTrackingTests {
                 #expect(recorded.deployedAt == v2.deployedAt)
                 #expect(try await h.deployment(Self.backend, "v1")?.trust == .knownGood)
                 #expect(try await h.incidents().isEmpty)
+            }
+        }
+    }
+
+    @Test("a listed deployment whose id breaks the deployment id rule is not recorded; the others are")
+    func unsafeListedIdsAreSkipped() async throws {
+        try await Harness.with { h in
+            try await h.seedKnownGood()
+            try await h.run { run in
+                let unsafe = Deployment(
+                    service: Self.backend, id: "--upload-pack=evil", version: "v9",
+                    deployedAt: h.clock.now - .seconds(9))
+                h.world.deploy(unsafe, live: false)
+                let v2 = Deployment(
+                    service: Self.backend, id: Fixture.id(Self.backend, "v2"), version: "v2",
+                    deployedAt: h.clock.now - .seconds(5))
+                h.world.deploy(v2)
+                try await run.advance(until: "v2 is live in the store") { try await h.liveID(Self.backend) == v2.id }
+                let ids = try await h.sqlite.deployments(of: Self.backend).map(\.id)
+                #expect(!ids.contains(unsafe.id), "\(ids)")
+                #expect(try await h.deployment(Self.backend, "v2")?.listed == true)
             }
         }
     }
@@ -319,7 +341,9 @@ final class TrackedPlatform: IncrementalListing {
         return operation
     }
 
-    func status(of operation: RollbackOperation, service: ServiceName, target: Deployment) async throws
+    func status(
+        of operation: RollbackOperation, service: ServiceName, target: Deployment
+    ) async throws
         -> OperationStatus
     {
         try await base.status(of: operation, service: service, target: target)

@@ -23,6 +23,9 @@ enum RollbackBehaviour: Sendable, Equatable {
     case operation(polls: Int)
     /// The call starts an operation that stays in progress forever.
     case neverFinishes
+    /// A rollback job toward the target is already running on the platform: the call sends nothing
+    /// and follows it (`followedRunningJob`); it switches the live deployment on its `polls`-th poll.
+    case followsRunningJob(polls: Int)
 }
 
 /// One rollback call a provider made on the platform, whether it succeeded or threw.
@@ -32,6 +35,8 @@ struct RollbackCall: Sendable, Equatable {
     var target: String
     var incidentID: Int64
     var at: Timestamp
+    /// What the provider was told: a person asked for this rollback.
+    var manual = false
 }
 
 /// A little platform: which deployment each service serves, how each deployment answers its health
@@ -56,6 +61,7 @@ final class FakeWorld: Sendable {
         var probes: [String: Int] = [:]
         var rollbackCalls: [RollbackCall] = []
         var statusPolls = 0
+        var statusPollTimes: [Timestamp] = []
         var behaviours: [String: RollbackBehaviour] = [:]
         var scriptedErrors: [String: ScriptedErrors] = [:]
         var operations: [String: Operation] = [:]
@@ -124,6 +130,11 @@ final class FakeWorld: Sendable {
         }.count
     }
 
+    /// When each status poll came, on the world's clock.
+    var statusPollTimes: [Timestamp] {
+        state.withLock { $0.statusPollTimes }
+    }
+
     var statusPolls: Int {
         state.withLock { $0.statusPolls }
     }
@@ -153,14 +164,18 @@ final class FakeWorld: Sendable {
         }
     }
 
-    func rollback(provider: String, service: ServiceName, to target: Deployment, incidentID: Int64) throws
-        -> RollbackOperation
+    func rollback(
+        provider: String, service: ServiceName, to target: Deployment, incidentID: Int64, manual: Bool = false
+    )
+        throws -> RollbackOperation
     {
         let now = clock.now
         let result = state.withLock { state -> Result<RollbackOperation, ProviderError> in
             state.activity += 1
             state.rollbackCalls.append(
-                RollbackCall(provider: provider, service: service, target: target.id, incidentID: incidentID, at: now))
+                RollbackCall(
+                    provider: provider, service: service, target: target.id, incidentID: incidentID, at: now,
+                    manual: manual))
             if var scripted = state.scriptedErrors[provider], scripted.remaining > 0 {
                 if scripted.remaining != Int.max { scripted.remaining -= 1 }
                 state.scriptedErrors[provider] = scripted
@@ -177,15 +192,21 @@ final class FakeWorld: Sendable {
                 return .success(Self.startOperation(&state, service: service, target: target.id, pollsLeft: polls))
             case .neverFinishes:
                 return .success(Self.startOperation(&state, service: service, target: target.id, pollsLeft: nil))
+            case .followsRunningJob(let polls):
+                var operation = Self.startOperation(&state, service: service, target: target.id, pollsLeft: polls)
+                operation.followedRunningJob = true
+                return .success(operation)
             }
         }
         return try result.get()
     }
 
     func status(of operationID: String?) throws -> OperationStatus {
+        let now = clock.now
         let result = state.withLock { state -> Result<OperationStatus, ProviderError> in
             state.activity += 1
             state.statusPolls += 1
+            state.statusPollTimes.append(now)
             guard let operationID, var operation = state.operations[operationID] else {
                 return .failure(ProviderError(.notFound, "no operation \(operationID ?? "(none)")"))
             }
@@ -222,7 +243,9 @@ final class FakeWorld: Sendable {
         }
     }
 
-    private static func startOperation(_ state: inout State, service: ServiceName, target: String, pollsLeft: Int?)
+    private static func startOperation(
+        _ state: inout State, service: ServiceName, target: String, pollsLeft: Int?
+    )
         -> RollbackOperation
     {
         state.operationCount += 1
@@ -239,10 +262,22 @@ struct FakePlatform: PlatformProvider {
 
     let world: FakeWorld
     let kind: String
+    let credential: CredentialID?
+    let pollInterval: Duration?
+    /// False for a provider that cannot say what is live, as a command provider without `current:`.
+    let tellsLive: Bool
+    let isIdempotent: Bool
 
-    init(_ world: FakeWorld, kind: String = FakePlatform.primary) {
+    init(
+        _ world: FakeWorld, kind: String = FakePlatform.primary, credential: CredentialID? = nil,
+        pollInterval: Duration? = nil, tellsLive: Bool = true, isIdempotent: Bool = false
+    ) {
         self.world = world
         self.kind = kind
+        self.credential = credential
+        self.pollInterval = pollInterval
+        self.tellsLive = tellsLive
+        self.isIdempotent = isIdempotent
     }
 
     func listDeployments(service: ServiceName) async throws -> [PlatformDeployment] {
@@ -250,15 +285,18 @@ struct FakePlatform: PlatformProvider {
     }
 
     func currentDeployment(service: ServiceName) async throws -> PlatformDeployment? {
-        world.current(service)
+        tellsLive ? world.current(service) : nil
     }
 
     func rollback(service: ServiceName, to target: Deployment, context: ActionContext) async throws -> RollbackOperation
     {
-        try world.rollback(provider: kind, service: service, to: target, incidentID: context.incidentID)
+        try world.rollback(
+            provider: kind, service: service, to: target, incidentID: context.incidentID, manual: context.manual)
     }
 
-    func status(of operation: RollbackOperation, service: ServiceName, target: Deployment) async throws
+    func status(
+        of operation: RollbackOperation, service: ServiceName, target: Deployment
+    ) async throws
         -> OperationStatus
     {
         try world.status(of: operation.id)
@@ -315,11 +353,14 @@ final class CollectingNotifier: Notifier {
     /// rollback): not the pages of escalation timers (they name an audience), nor the reports that
     /// another channel is down.
     var incidentNotices: [Notice] {
-        notices.filter { $0.audience == nil && $0.status != "notification channel down" }
+        notices.filter { $0.audience == nil && $0.status != "notification channel down" && $0.kind != .taskOverdue }
     }
     var incidentKinds: [NoticeKind] { incidentNotices.map(\.kind) }
 
     /// Pages sent by escalation timers.
-    var pages: [Notice] { notices.filter { $0.audience != nil } }
+    var pages: [Notice] { notices.filter { $0.audience != nil && $0.kind != .taskOverdue } }
+
+    /// Reminders of overdue post-rollback tasks.
+    var reminders: [Notice] { notices.filter { $0.kind == .taskOverdue } }
     var attempts: Int { state.withLock { $0.attempts } }
 }

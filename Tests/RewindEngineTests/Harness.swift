@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MetricsTestKit
 import RewindCore
 import RewindEngine
 import RewindPorts
@@ -87,8 +88,12 @@ struct Harness: Sendable {
     /// The store, for arranging and asserting. The engine gets it through ``ObservedStore``.
     let sqlite: SQLiteStore
     let activity = StoreActivity()
+    /// The thread the engine under test runs on (see ``EngineExecutor``).
+    let executor = EngineExecutor()
     let notifier = CollectingNotifier()
     let events = EventLog()
+    /// What the engine recorded as metrics (`RewindMetrics` over swift-metrics' test factory).
+    let metrics = TestMetrics()
 
     static func with(_ body: (Harness) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory
@@ -96,7 +101,9 @@ struct Harness: Sendable {
         defer { try? FileManager.default.removeItem(at: directory) }
         let clock = ManualClock()
         let sqlite = try SQLiteStore(path: directory.appendingPathComponent("rewind.db").path)
-        try await body(Harness(clock: clock, world: FakeWorld(clock: clock), sqlite: sqlite))
+        let harness = Harness(clock: clock, world: FakeWorld(clock: clock), sqlite: sqlite)
+        defer { harness.executor.stop() }
+        try await body(harness)
     }
 
     // MARK: Arranging
@@ -133,55 +140,97 @@ struct Harness: Sendable {
 
     /// An engine over this world: fake platforms for every service (and fallbacks when asked), the fake
     /// prober, the collecting notifier first among the channels, retry jitter fixed at 0.5, logs off.
+    ///
+    /// `credentials`: what the primary and the fallback say they act with (nil: they do not say);
+    /// `providerPollInterval`: the pace the primary asks to be polled at.
     func makeEngine(
         policy: Policy = Fixture.policy(), fallback: Bool = false, notifiers extra: [any Notifier] = [],
         bakeCheckInterval: Duration = .seconds(30), watch: Bool = true, holder: String = "rewind",
-        metrics: (any MetricSource)? = nil, controls: Controls = Controls()
+        lease: LeaseTiming = .singleWriter, metricSource: (any MetricSource)? = nil, controls: Controls = Controls(),
+        platformKinds: [ServiceName: String] = [:],
+        credentials: (primary: CredentialID?, fallback: CredentialID?) = (nil, nil),
+        providerPollInterval: Duration? = nil, platforms: [ServiceName: FakePlatform] = [:]
     ) -> RewindEngine {
+        RewindEngine(
+            makeDependencies(
+                policy: policy, fallback: fallback, notifiers: extra, bakeCheckInterval: bakeCheckInterval,
+                watch: watch,
+                holder: holder, lease: lease, metricSource: metricSource, controls: controls,
+                platformKinds: platformKinds, credentials: credentials, providerPollInterval: providerPollInterval,
+                platforms: platforms))
+    }
+
+    /// What ``makeEngine(policy:fallback:notifiers:bakeCheckInterval:watch:holder:lease:metricSource:controls:platformKinds:credentials:providerPollInterval:platforms:)``
+    /// builds its engine from; also what a test hands a running engine to reload.
+    func makeDependencies(
+        policy: Policy = Fixture.policy(), fallback: Bool = false, notifiers extra: [any Notifier] = [],
+        bakeCheckInterval: Duration = .seconds(30), watch: Bool = true, holder: String = "rewind",
+        lease: LeaseTiming = .singleWriter, metricSource: (any MetricSource)? = nil, controls: Controls = Controls(),
+        platformKinds: [ServiceName: String] = [:],
+        credentials: (primary: CredentialID?, fallback: CredentialID?) = (nil, nil),
+        providerPollInterval: Duration? = nil, platforms: [ServiceName: FakePlatform] = [:]
+    ) -> EngineDependencies {
         var providers: [ServiceName: any PlatformProvider] = [:]
         var fallbacks: [ServiceName: any PlatformProvider] = [:]
         var policy = policy
         for index in policy.services.indices {
             let service = policy.services[index]
-            providers[service.name] = FakePlatform(world)
+            providers[service.name] =
+                platforms[service.name]
+                ?? FakePlatform(
+                    world, kind: platformKinds[service.name] ?? FakePlatform.primary, credential: credentials.primary,
+                    pollInterval: providerPollInterval)
             if fallback {
-                fallbacks[service.name] = FakePlatform(world, kind: FakePlatform.fallback)
-                // As the composition root does: the policy names the fallback the engine gets.
-                policy.services[index].fallback = policy.services[index].fallback ?? .command(CommandProviderSpec(rollback: ["fallback"]))
+                fallbacks[service.name] = FakePlatform(
+                    world, kind: FakePlatform.fallback, credential: credentials.fallback)
+                // As the composition root does: the policy says there is a fallback the engine gets.
+                policy.services[index].hasFallback = true
             }
         }
         let events = events
-        return RewindEngine(
+        var dependencies =
             EngineDependencies(
                 policy: policy, store: ObservedStore(base: sqlite, activity: activity), clock: clock,
                 prober: FakeProber(world: world), providers: providers, fallbacks: fallbacks,
                 notifiers: [notifier] + extra,
                 logger: Logger(label: "rewind.engine", factory: { _ in SwiftLogNoOpLogHandler() }),
                 random: { 0.5 }, observer: { events.record($0) }, watch: watch,
-                bakeCheckInterval: bakeCheckInterval, holder: holder, metrics: metrics ?? NoMetricSource(),
-                trafficControllers: controls.traffic, featureSwitches: controls.flags, migrations: controls.migrations))
+                bakeCheckInterval: bakeCheckInterval, holder: holder, metricSource: metricSource ?? NoMetricSource(),
+                trafficControllers: controls.traffic, featureSwitches: controls.flags, migrations: controls.migrations)
+        dependencies.rewindMetrics = RewindMetrics(factory: metrics)
+        dependencies.lease = lease
+        return dependencies
     }
 
     /// Starts an engine over this world in a task group, runs `body`, then cancels the engine.
     func run(
         policy: Policy = Fixture.policy(), fallback: Bool = false, notifiers extra: [any Notifier] = [],
-        bakeCheckInterval: Duration = .seconds(30), metrics: (any MetricSource)? = nil, controls: Controls = Controls(),
+        bakeCheckInterval: Duration = .seconds(30), metricSource: (any MetricSource)? = nil,
+        controls: Controls = Controls(),
+        credentials: (primary: CredentialID?, fallback: CredentialID?) = (nil, nil),
+        providerPollInterval: Duration? = nil,
         _ body: (EngineRun) async throws -> Void
     ) async throws {
         let engine = makeEngine(
-            policy: policy, fallback: fallback, notifiers: extra, bakeCheckInterval: bakeCheckInterval, metrics: metrics,
-            controls: controls)
+            policy: policy, fallback: fallback, notifiers: extra, bakeCheckInterval: bakeCheckInterval,
+            metricSource: metricSource,
+            controls: controls, credentials: credentials, providerPollInterval: providerPollInterval)
         try await run(engine, policy: policy, body)
     }
 
-    /// Runs an engine built elsewhere over this world, as ``run(policy:fallback:notifiers:bakeCheckInterval:metrics:controls:_:)`` does.
-    func run(_ engine: RewindEngine, policy: Policy, _ body: (EngineRun) async throws -> Void) async throws {
+    /// Runs an engine built elsewhere over this world, as ``run(policy:fallback:notifiers:bakeCheckInterval:metricSource:controls:_:)`` does.
+    ///
+    /// `baseline`: how many tasks park on the clock when the engine is idle (default: one per check and signal,
+    /// and two more); an engine standing by for the lease parks one.
+    func run(
+        _ engine: RewindEngine, policy: Policy, baseline: Int? = nil, _ body: (EngineRun) async throws -> Void
+    ) async throws {
         let checks = policy.services.reduce(0) { $0 + $1.checks.count + $1.signals.count }
-        let run = EngineRun(engine: engine, harness: self, baseline: checks + 2)
+        let run = EngineRun(engine: engine, harness: self, baseline: baseline ?? checks + 2)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 do {
-                    try await engine.run()
+                    try await withTaskExecutorPreference(executor) { try await engine.run() }
                     run.stopped("run() returned")
                 } catch {
                     run.stopped("run() threw \(error)")
@@ -240,13 +289,10 @@ struct ScenarioStalled: Error, CustomStringConvertible {
 /// A running engine and the means to drive its clock.
 ///
 /// Time moves only in ``advance(until:limit:_:)`` and ``advance(by:)``: each round lets the engine
-/// settle (no store call in flight, its periodic tasks parked on the clock), checks the condition,
-/// then moves the clock to the next deadline — at most one second, so that a task that has not
-/// parked yet is never jumped over by much.
+/// settle (its thread idle, no store call in flight, its periodic tasks parked on the clock), checks
+/// the condition, then moves the clock to the next deadline — at most one second.
 final class EngineRun: Sendable {
     static let maxStep = Duration.seconds(1)
-    static let quietRounds = 200
-    static let quietTime = Duration.milliseconds(1)
 
     let engine: RewindEngine
     let harness: Harness
@@ -266,28 +312,17 @@ final class EngineRun: Sendable {
 
     func stopped(_ how: String) { stopReason.withLock { $0 = how } }
 
-    /// Yields until the engine is idle: nothing in flight in the store, at least ``baseline``
-    /// sleepers on the clock, and nothing changing for a while (a few hundred yields and at least a
-    /// millisecond: a task the engine just created may take that long to be scheduled). Bounded.
+    /// How the engine's `run()` ended, if it did.
+    var stopped: String? { stopReason.withLock { $0 } }
+
+    /// Waits until the engine is idle: every task it runs suspended (its thread, ``EngineExecutor``,
+    /// has no job queued or running), no store call in flight (it would resume on that thread), and at
+    /// least ``baseline`` tasks parked on the clock. Bounded.
     func settle() async {
-        let wallClock = ContinuousClock()
-        var quietSince: ContinuousClock.Instant?
-        var quietRounds = 0
-        var last = (-1, -1, -1, -1)
-        for _ in 0..<200_000 {
-            await Task.yield()
-            let now = (harness.activity.total, clock.sleepers, events.count, harness.world.activity)
-            if harness.activity.inFlight == 0, now.1 >= baseline, now == last {
-                quietRounds += 1
-                let since = quietSince ?? wallClock.now
-                quietSince = since
-                if quietRounds >= Self.quietRounds, since.duration(to: wallClock.now) >= Self.quietTime { return }
-            } else {
-                quietRounds = 0
-                quietSince = nil
-            }
-            last = now
+        for _ in 0..<1_000_000 {
+            if harness.executor.isIdle, harness.activity.inFlight == 0, clock.sleepers >= baseline { return }
             if stopReason.withLock({ $0 }) != nil { return }
+            await Task.yield()
         }
     }
 

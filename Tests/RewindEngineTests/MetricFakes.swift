@@ -61,7 +61,8 @@ final class FakeMetrics: MetricSource {
             }
             return .value(value, samples: 10)
         }
-        return MetricEvaluation(service: service, signal: signal.name, at: now, outcome: outcome, query: signal.source.summary)
+        return MetricEvaluation(
+            service: service, signal: signal.name, at: now, outcome: outcome, query: signal.source.summary)
     }
 
     func recordProbe(_ observation: Observation) {}
@@ -78,7 +79,9 @@ final class FakeMetrics: MetricSource {
 
 extension Fixture {
     /// A signal evaluated every 10 s over a 1-minute window: 2 violations fire, 20 s of health recovers.
-    static func signal(_ measure: Measure, name: String? = nil, serviceClass: ServiceClass = .backend) -> MetricSignalPolicy {
+    static func signal(
+        _ measure: Measure, name: String? = nil, serviceClass: ServiceClass = .backend
+    ) -> MetricSignalPolicy {
         var signal = MetricSignalPolicy.guideDefaults(
             name: name ?? measure.rawValue, measure: measure,
             source: .prometheus(query: "\(measure.rawValue){service=\"{{service}}\"}"), serviceClass: serviceClass)!
@@ -90,7 +93,9 @@ extension Fixture {
     }
 
     /// backend with a health check and `signals`; verification phases of `phase` each.
-    static func metricPolicy(_ signals: [MetricSignalPolicy], phase: Duration = .seconds(30), failureAfter: Duration = .seconds(60))
+    static func metricPolicy(
+        _ signals: [MetricSignalPolicy], phase: Duration = .seconds(30), failureAfter: Duration = .seconds(60)
+    )
         -> Policy
     {
         var policy = Fixture.policy()

@@ -9,18 +9,53 @@ final class StoreActivity: Sendable {
 
     func enter() {
         counts.withLock {
-            $0.inFlight += 1; $0.total += 1
+            $0.inFlight += 1
+            $0.total += 1
         }
     }
     func leave() { counts.withLock { $0.inFlight -= 1 } }
 
     var inFlight: Int { counts.withLock { $0.inFlight } }
     var total: Int { counts.withLock { $0.total } }
+
+    private let renewals = Mutex<(any Error)?>(nil)
+    /// While set, every lease renewal fails with this error (a database that refuses writes).
+    func failRenewals(with error: (any Error)?) { renewals.withLock { $0 = error } }
+    var renewalFailure: (any Error)? { renewals.withLock { $0 } }
+
+    /// Renewals held unanswered (a database that stopped answering); nil while renewals go through.
+    private let held = Mutex<[CheckedContinuation<Void, Never>]?>(nil)
+    /// From now on, every lease renewal waits without answering, cancellation or not, until ``answerRenewals()``.
+    func holdRenewals() { held.withLock { $0 = $0 ?? [] } }
+    /// Lets the held renewals go on (each then fails) and stops holding new ones.
+    func answerRenewals() {
+        let waiting = held.withLock { held in
+            defer { held = nil }
+            return held ?? []
+        }
+        for renewal in waiting { renewal.resume() }
+    }
+    /// Waits while renewals are held; true when this renewal was held.
+    func waitIfRenewalsHeld() async -> Bool {
+        guard held.withLock({ $0 != nil }) else { return false }
+        await withCheckedContinuation { continuation in
+            let holding = held.withLock { held in
+                guard held != nil else { return false }
+                held?.append(continuation)
+                return true
+            }
+            if !holding { continuation.resume() }
+        }
+        return true
+    }
 }
 
-/// The real SQLite store as the engine sees it, counting the calls in flight. The fakes never
-/// suspend, so an engine with no store call in flight and its periodic tasks parked on the clock is
-/// idle: that is how a test knows it may move time on (see ``EngineRun/settle()``).
+/// A renewal that was held, then let go: it fails.
+struct HeldRenewal: Error {}
+
+/// The real SQLite store as the engine sees it, counting the calls in flight: a call in flight runs on
+/// the store's own queue, off the engine's thread, so the engine is idle only when none is in flight and
+/// its thread has nothing to run (see ``EngineRun/settle()`` and ``EngineExecutor``).
 struct ObservedStore: RewindStore {
     let base: SQLiteStore
     let activity: StoreActivity
@@ -36,6 +71,21 @@ struct ObservedStore: RewindStore {
     }
     func deployments(of service: ServiceName) async throws -> [Deployment] {
         try await tracked { try await base.deployments(of: service) }
+    }
+    func recentDeployments(of service: ServiceName, limit: Int) async throws -> [Deployment] {
+        try await tracked { try await base.recentDeployments(of: service, limit: limit) }
+    }
+    func recordedServices() async throws -> [ServiceName] {
+        try await tracked { try await base.recordedServices() }
+    }
+    func idCounters() async throws -> IDCounters {
+        try await tracked { try await base.idCounters() }
+    }
+    func prune(_ retention: RetentionPolicy, now: Timestamp) async throws -> PruneReport {
+        try await tracked { try await base.prune(retention, now: now) }
+    }
+    func liveSince(of service: ServiceName) async throws -> Timestamp? {
+        try await tracked { try await base.liveSince(of: service) }
     }
     func liveDeployment(of service: ServiceName) async throws -> Deployment? {
         try await tracked { try await base.liveDeployment(of: service) }
@@ -126,6 +176,9 @@ struct ObservedStore: RewindStore {
     func updateTask(_ task: IncidentTask) async throws {
         try await tracked { try await base.updateTask(task) }
     }
+    func overdueTasks(now: Timestamp) async throws -> [IncidentTask] {
+        try await tracked { try await base.overdueTasks(now: now) }
+    }
     func recordSamples(incidentID: Int64, _ observations: [Observation]) async throws {
         try await tracked { try await base.recordSamples(incidentID: incidentID, observations) }
     }
@@ -137,5 +190,28 @@ struct ObservedStore: RewindStore {
     }
     func releaseLease(holder: String) async throws {
         try await tracked { try await base.releaseLease(holder: holder) }
+    }
+    func stepHistory(incidentID: Int64) async throws -> [StepRecord] {
+        try await tracked { try await base.stepHistory(incidentID: incidentID) }
+    }
+    func commit(_ change: StateChange) async throws -> CommittedChange {
+        try await tracked { try await base.commit(change) }
+    }
+    func acquireLease(instance: String, now: Timestamp, until: Timestamp) async throws -> LeaseGrant? {
+        try await tracked { try await base.acquireLease(instance: instance, now: now, until: until) }
+    }
+    func renewLease(_ grant: LeaseGrant, until: Timestamp) async throws -> LeaseGrant {
+        if let failure = activity.renewalFailure { throw failure }
+        if await activity.waitIfRenewalsHeld() { throw HeldRenewal() }
+        return try await tracked { try await base.renewLease(grant, until: until) }
+    }
+    func releaseLease(_ grant: LeaseGrant) async throws {
+        try await tracked { try await base.releaseLease(grant) }
+    }
+    func currentLease() async throws -> LeaseGrant? {
+        try await tracked { try await base.currentLease() }
+    }
+    func fenced(by grant: LeaseGrant) -> ObservedStore {
+        ObservedStore(base: base.fenced(by: grant), activity: activity)
     }
 }

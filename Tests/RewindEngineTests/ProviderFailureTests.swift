@@ -1,6 +1,7 @@
 import RewindCore
 import RewindEngine
 import RewindPorts
+import RewindStoreSQLite
 import Testing
 
 /// When the platform misbehaves: transient errors, permanent ones, a fallback, a rollback that never
@@ -102,6 +103,93 @@ struct ProviderFailureTests {
         }
     }
 
+    @Test("a platform that asks to wait longer than the whole retry budget is given up on at once; the fallback runs")
+    func waitLongerThanTheBudgetUsesFallback() async throws {
+        try await Harness.with { h in
+            let (v1, _) = try await h.seedKnownGood()
+            try await h.deploySuspect(Fixture.backend, "v2", health: .failing(status: 503))
+            h.world.failNextRollbacks(
+                Int.max, with: ProviderError(.rateLimited, "railway is rate limiting (429)", retryAfter: .seconds(3600))
+            )
+            try await h.run(fallback: true) { run in
+                let incident = try await run.untilClosed()
+                #expect(incident.status == .completed)
+                let calls = h.world.rollbackCalls
+                #expect(calls.map(\.provider) == [FakePlatform.primary, FakePlatform.fallback])
+                if calls.count == 2 { #expect(calls[1].at - calls[0].at < .seconds(1), "no waiting for an hour") }
+                let attempts = try await h.sqlite.timeline(incidentID: incident.id).filter { $0.kind == .stepAttempt }
+                    .map(\.message)
+                #expect(
+                    attempts.contains {
+                        $0.contains("asked to wait 1h") && $0.contains("longer than Rewind's retry budget of 15s")
+                    }, "\(attempts)")
+                #expect(h.world.live(Fixture.backend) == v1.id)
+            }
+        }
+    }
+
+    @Test("an auth failure: a fallback with the same credential is skipped (it would be refused the same way)")
+    func sameCredentialFallbackIsSkipped() async throws {
+        try await Harness.with { h in
+            try await h.seedKnownGood()
+            let v2 = try await h.deploySuspect(Fixture.backend, "v2", health: .failing(status: 503))
+            h.world.failNextRollbacks(Int.max, with: ProviderError(.auth, "the token was refused (HTTP 401)"))
+            let token = CredentialID(platform: "fake", source: "FAKE_TOKEN", scope: "project shop")
+            try await h.run(fallback: true, credentials: (token, token)) { run in
+                let incident = try await run.untilClosed()
+                #expect(incident.status == .failed)
+                #expect(h.world.rollbackCount(provider: FakePlatform.primary) == 1)
+                #expect(
+                    h.world.rollbackCount(provider: FakePlatform.fallback) == 0,
+                    "the same request would be refused again")
+                let outcome = try await h.sqlite.steps(incidentID: incident.id).first?.outcome
+                guard case .failed(let reason)? = outcome else {
+                    Issue.record("the step must fail, got \(String(describing: outcome))")
+                    return
+                }
+                #expect(reason.contains("fallback fake-fallback skipped"), "\(reason)")
+                #expect(reason.contains("same credential (fake FAKE_TOKEN on project shop)"), "\(reason)")
+                #expect(try await h.escalationReasons(incident.id) == ["rollback_failed"])
+                #expect(h.world.live(Fixture.backend) == v2.id)
+            }
+        }
+    }
+
+    @Test("an auth failure: a fallback with another credential still runs")
+    func otherCredentialFallbackRuns() async throws {
+        try await Harness.with { h in
+            let (v1, _) = try await h.seedKnownGood()
+            try await h.deploySuspect(Fixture.backend, "v2", health: .failing(status: 503))
+            h.world.failNextRollbacks(Int.max, with: ProviderError(.auth, "the token was refused (HTTP 401)"))
+            let credentials = (
+                CredentialID(platform: "fake", source: "FAKE_TOKEN", scope: "project shop"),
+                CredentialID(platform: "fake", source: "FAKE_FALLBACK_TOKEN", scope: "project shop")
+            )
+            try await h.run(fallback: true, credentials: credentials) { run in
+                let incident = try await run.untilClosed()
+                #expect(incident.status == .completed)
+                #expect(h.world.rollbackCount(provider: FakePlatform.fallback) == 1)
+                #expect(h.world.live(Fixture.backend) == v1.id)
+            }
+        }
+    }
+
+    @Test("a fallback that only followed a rollback job already running says so in the journal, not 'accepted'")
+    func followedRunningJobIsJournaledAsSuch() async throws {
+        try await Harness.with { h in
+            try await h.seedKnownGood()
+            try await h.deploySuspect(Fixture.backend, "v2", health: .failing(status: 503))
+            h.world.setRollbackBehaviour(.followsRunningJob(polls: 1))
+            try await h.run { run in
+                let incident = try await run.untilClosed()
+                #expect(incident.status == .completed)
+                let accepted = try await h.sqlite.timeline(incidentID: incident.id).filter { $0.kind == .stepAccepted }
+                    .map(\.message)
+                #expect(accepted == ["fake followed the rollback job already running (operation op-1)"])
+            }
+        }
+    }
+
     @Test("verification fails (the target is unhealthy too): failed, escalated, exactly one rollback call")
     func failedVerificationEscalates() async throws {
         try await Harness.with { h in
@@ -180,6 +268,23 @@ struct ProviderFailureTests {
                     try await h.sqlite.steps(incidentID: incident.id).first?.outcome
                         == .failed("fake: did not finish within 3s; no fallback configured"))
                 #expect(h.notifier.incidentKinds == [.initiated, .failed])
+            }
+        }
+    }
+
+    @Test("a platform that documents a slower polling pace is polled at that pace, not the engine's 250 ms")
+    func pollsAtThePlatformsPace() async throws {
+        try await Harness.with { h in
+            let (v1, _) = try await h.seedKnownGood()
+            try await h.deploySuspect(Fixture.backend, "v2", health: .failing(status: 503))
+            h.world.setRollbackBehaviour(.operation(polls: 3))
+            try await h.run(providerPollInterval: .seconds(1)) { run in
+                let incident = try await run.untilClosed()
+                #expect(incident.status == .completed)
+                let times = h.world.statusPollTimes
+                #expect(times.count == 3)
+                for (earlier, later) in zip(times, times.dropFirst()) { #expect(later - earlier >= .seconds(1)) }
+                #expect(h.world.live(Fixture.backend) == v1.id)
             }
         }
     }

@@ -1,6 +1,7 @@
 import RewindCore
 import RewindEngine
 import RewindPorts
+import RewindStoreSQLite
 import Testing
 
 /// A daemon that died mid-rollback: the next one resumes from the journal and never calls the
@@ -157,6 +158,100 @@ struct RestartTests {
         }
     }
 
+    // MARK: A call the previous daemon may have made (a synchronous provider: intent, no answer)
+
+    /// Runs an engine whose backend provider is `platform` over the staged interrupted rollback.
+    private func resume(
+        _ h: Harness, with platform: FakePlatform, _ body: (EngineRun) async throws -> Void
+    ) async throws {
+        let policy = Fixture.policy()
+        try await h.run(
+            h.makeEngine(policy: policy, fallback: true, platforms: [Fixture.backend: platform]), policy: policy, body)
+    }
+
+    @Test(
+        "intent without an answer, a provider that cannot tell what is live: not called again, outcome unknown, verified, escalated"
+    )
+    func interruptedCallOfABlindProviderIsNotRepeated() async throws {
+        try await Harness.with { h in
+            let staged = try await stageInterruptedRollback(h, journal: [.intent])
+            // The previous daemon's command did run to its end; nothing can tell the new one so.
+            h.world.setLive(Fixture.backend, Fixture.id(Fixture.backend, "v1"))
+            try await resume(h, with: FakePlatform(h.world, tellsLive: false)) { run in
+                let incident = try await run.untilClosed()
+                #expect(incident.id == staged.id)
+                #expect(incident.status == .failed)
+                // Neither the provider nor its fallback was called a second time.
+                #expect(h.world.rollbackCalls.isEmpty)
+                let journal = try await h.journal(incident.id, step: "rollback-backend")
+                #expect(journal.prefix(2) == [.intent, .intent])
+                guard case .done(.unknown(let reason))? = journal.last else {
+                    Issue.record("expected an unknown outcome, got \(journal)")
+                    return
+                }
+                #expect(reason.contains("may or may not have run"))
+                #expect(reason.contains("check backend by hand"))
+                // Its health was verified, so people know where it stands.
+                #expect(
+                    try await h.journal(incident.id, step: "verify-backend") == [.done(.succeeded(viaFallback: false))])
+                #expect(try await h.escalationReasons(incident.id) == ["rollback_failed"])
+                #expect(h.notifier.incidentKinds == [.failed])
+                #expect(h.notifier.incidentNotices.last?.error?.contains("outcome unknown") == true)
+                // Rewind does not claim a rollback it cannot vouch for.
+                #expect(try await h.deployment(Fixture.backend, "v2")?.trust != .bad)
+            }
+        }
+    }
+
+    @Test("intent without an answer, an idempotent provider that cannot tell what is live: called again, once")
+    func interruptedCallOfAnIdempotentProviderRunsAgain() async throws {
+        try await Harness.with { h in
+            _ = try await stageInterruptedRollback(h, journal: [.intent])
+            try await resume(h, with: FakePlatform(h.world, tellsLive: false, isIdempotent: true)) { run in
+                let incident = try await run.untilClosed()
+                #expect(incident.status == .completed)
+                #expect(h.world.rollbackCount(provider: FakePlatform.primary) == 1)
+                #expect(h.world.rollbackCount(provider: FakePlatform.fallback) == 0)
+                #expect(
+                    try await h.journal(incident.id, step: "rollback-backend")
+                        == [.intent, .intent, .accepted(operationID: nil), .done(.succeeded(viaFallback: false))])
+            }
+        }
+    }
+
+    @Test("intent without an answer, a provider that reads what is live (a command with current:): the re-read decides")
+    func interruptedCallOfAProviderThatTellsIsReRead() async throws {
+        try await Harness.with { h in
+            _ = try await stageInterruptedRollback(h, journal: [.intent])
+            let v1 = Fixture.id(Fixture.backend, "v1")
+            // The interrupted command finished: the current command prints v1.
+            h.world.setLive(Fixture.backend, v1)
+            try await resume(h, with: FakePlatform(h.world)) { run in
+                let incident = try await run.untilClosed()
+                #expect(incident.status == .completed)
+                #expect(h.world.rollbackCalls.isEmpty)
+                #expect(
+                    try await h.journal(incident.id, step: "rollback-backend") == [
+                        .intent, .intent, .done(.alreadyLive),
+                    ])
+            }
+        }
+    }
+
+    @Test("a provider that cannot tell what is live is called as usual when nothing was interrupted")
+    func blindProviderRollsBackOnAFreshIncident() async throws {
+        try await Harness.with { h in
+            let (v1, _) = try await h.seedKnownGood()
+            try await h.deploySuspect(Fixture.backend, "v2", health: .failing(status: 503))
+            try await resume(h, with: FakePlatform(h.world, tellsLive: false)) { run in
+                let incident = try await run.untilClosed()
+                #expect(incident.status == .completed)
+                #expect(h.world.rollbackCount(provider: FakePlatform.primary) == 1)
+                #expect(h.world.live(Fixture.backend) == v1.id)
+            }
+        }
+    }
+
     @Test("one writer: a second daemon on the same state refuses to start while the first holds the lease")
     func secondDaemonIsRefused() async throws {
         try await Harness.with { h in
@@ -168,7 +263,7 @@ struct RestartTests {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         do {
-                            try await intruder.run()
+                            try await withTaskExecutorPreference(h.executor) { try await intruder.run() }
                             outcome.set("returned")
                         } catch let refusal as EngineRefusal {
                             outcome.set(refusal.code)

@@ -1,6 +1,7 @@
 import RewindCore
 import RewindEngine
 import RewindPorts
+import RewindStoreSQLite
 import Testing
 
 /// The cooldown after an automatic rollback, and manual rollbacks through the same path.
@@ -17,6 +18,8 @@ struct SafetyAndManualTests {
                 try await run.advance(until: "the backend check recovered") {
                     run.events.recoveries.contains(Fixture.backend)
                 }
+                // The immediate rollback froze deployments for an hour; people lift it to ship a fix.
+                try await run.engine.setFreeze(nil)
 
                 let v3 = try await run.deploy(Fixture.backend, "v3", health: .failing(status: 503))
                 let second = try await run.untilClosed(2)
@@ -126,6 +129,7 @@ struct SafetyAndManualTests {
                 let incident = try await run.untilClosed()
                 #expect(incident.status == .completed)
                 #expect(h.world.rollbackCalls.map(\.target) == [v1.id])
+                #expect(h.world.rollbackCalls.map(\.manual) == [true], "the provider is told a person asked")
             }
         }
     }
@@ -141,6 +145,7 @@ struct SafetyAndManualTests {
                     #expect(try await run.untilClosed(round + 1).status == .completed)
                     try await run.advance(until: "backend recovered") { run.events.recoveries.count == round + 1 }
                     try await run.advance(by: .seconds(3))  // past the cooldown
+                    try await run.engine.setFreeze(nil)  // the immediate rollback's freeze, lifted by people
                 }
                 try await run.deploy(Fixture.backend, "v4", health: .failing(status: 503))
                 let third = try await run.untilClosed(3)

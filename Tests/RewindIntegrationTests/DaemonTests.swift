@@ -2,10 +2,12 @@ import AsyncHTTPClient
 import Foundation
 import RewindCore
 import RewindSandbox
+import RewindTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
+    import NIOHTTP1
 #endif
 
 /// The daemon as a user runs it: `rewind serve` in its own process, against the sandbox on loopback.
@@ -14,11 +16,12 @@ struct DaemonTests {
     /// SIGKILL in the middle of a rollback: the restarted daemon finishes the incident from its
     /// journal without a second rollback call to the platform.
     @Test func restartAfterSIGKILLFinishesTheIncidentWithoutASecondRollback() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
+        let scratch = try TemporaryDirectory("it")
+        defer { scratch.remove() }
         try await withSandbox(rollbackDuration: .seconds(4)) { world, endpoints in
-            let port = try freePort()
-            try daemonConfig(endpoints: endpoints, port: port).write(toFile: scratch.file("rewind.yaml"), atomically: true, encoding: .utf8)
+            let port = try freeLoopbackPort()
+            try daemonConfig(endpoints: endpoints, port: port).write(
+                toFile: scratch.file("rewind.yaml"), atomically: true, encoding: .utf8)
             try await seedKnownGood(statePath: scratch.file("state.db"))
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             // However the test ends: a client dropped without shutdown stops the whole test process.
@@ -28,8 +31,10 @@ struct DaemonTests {
             var daemon = try DaemonProcess(config: scratch.file("rewind.yaml"), log: scratch.file("daemon-1.log"))
             try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
 
-            world.deploy(service: "backend", SandboxDeployment(id: "be-v2", version: "v2", behavior: .failing(status: 500)))
-            let recorded = try await api.call(.POST, "/api/v1/deployments", json: #"{"service":"backend","id":"be-v2","version":"v2"}"#)
+            world.deploy(
+                service: "backend", SandboxDeployment(id: "be-v2", version: "v2", behavior: .failing(status: 500)))
+            let recorded = try await api.call(
+                .POST, "/api/v1/deployments", json: #"{"service":"backend","id":"be-v2","version":"v2"}"#)
             #expect(recorded.status == 201)
 
             // Wait until the platform has accepted the rollback and the journal says so.
@@ -64,12 +69,13 @@ struct DaemonTests {
     /// The API refuses changes without the token, rejects malformed JSON with a reason, and a
     /// manual rollback from the CLI goes through the daemon and completes with verification.
     @Test func apiAuthMalformedInputAndManualRollbackThroughTheCLI() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
+        let scratch = try TemporaryDirectory("it")
+        defer { scratch.remove() }
         try await withSandbox { world, endpoints in
-            let port = try freePort()
+            let port = try freeLoopbackPort()
             let config = scratch.file("rewind.yaml")
-            try daemonConfig(endpoints: endpoints, port: port, token: "it-secret-token-1234").write(toFile: config, atomically: true, encoding: .utf8)
+            try daemonConfig(endpoints: endpoints, port: port, token: "it-secret-token-1234").write(
+                toFile: config, atomically: true, encoding: .utf8)
             try await seedKnownGood(statePath: scratch.file("state.db"))
             setenv("IT_TOKEN", "it-secret-token-1234", 1)
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
@@ -79,7 +85,8 @@ struct DaemonTests {
             let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"))
             try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
 
-            let unauthorized = try await api.call(.POST, "/api/v1/deployments", json: #"{"service":"backend","id":"x"}"#)
+            let unauthorized = try await api.call(
+                .POST, "/api/v1/deployments", json: #"{"service":"backend","id":"x"}"#)
             #expect(unauthorized.status == 401)
             api.token = "it-secret-token-1234"
             let malformed = try await api.call(.POST, "/api/v1/deployments", json: #"{"service":"backend""#)
@@ -90,39 +97,66 @@ struct DaemonTests {
             #expect(missing.body.contains("id"))
             let unknown = try await api.call(.POST, "/api/v1/deployments", json: #"{"service":"nope","id":"x"}"#)
             #expect(unknown.status == 422)
+            // Ids and versions reach providers' command lines: one a command would read as an option, or
+            // one that climbs a path, is refused with the rule.
+            let option = try await api.call(
+                .POST, "/api/v1/deployments", json: #"{"service":"backend","id":"-rf","version":"v2"}"#)
+            #expect(option.status == 400)
+            #expect(option.body.contains("starts with '-'"), "\(option.body)")
+            let climbing = try await api.call(
+                .POST, "/api/v1/deployments", json: #"{"service":"backend","id":"be-v3","version":"../../etc"}"#)
+            #expect(climbing.status == 400)
+            #expect(climbing.body.contains("'..'"), "\(climbing.body)")
 
             // A good v2 goes live, then an operator rolls it back by hand.
             world.deploy(service: "backend", SandboxDeployment(id: "be-v2", version: "v2"))
-            #expect(try await api.call(.POST, "/api/v1/deployments", json: #"{"service":"backend","id":"be-v2","version":"v2"}"#).status == 201)
-            let result = try runRewind(["rollback", "backend", "--reason", "bad migration", "--config", config, "--output", "json"], environment: ["IT_TOKEN": "it-secret-token-1234"])
+            #expect(
+                try await api.call(
+                    .POST, "/api/v1/deployments", json: #"{"service":"backend","id":"be-v2","version":"v2"}"#
+                ).status == 201)
+            let result = try await rewind(
+                ["rollback", "backend", "--reason", "bad migration", "--config", config, "--output", "json"],
+                environment: ["IT_TOKEN": "it-secret-token-1234"])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stdout.contains("\"completed\""))
             #expect(world.live(service: "backend")?.id == "be-v1")
             #expect(world.rollbackCalls(service: "backend") == 1)
 
-            let status = try runRewind(["status", "--config", config, "--output", "json"], environment: ["IT_TOKEN": "it-secret-token-1234"])
+            let status = try await rewind(
+                ["status", "--config", config, "--output", "json"], environment: ["IT_TOKEN": "it-secret-token-1234"])
             #expect(status.status == 0)
             #expect(status.stdout.contains("\"daemon\" : true"))
-            let shown = try runRewind(["incidents", "show", "1", "--config", config], environment: ["IT_TOKEN": "it-secret-token-1234"])
+            let shown = try await rewind(
+                ["incidents", "show", "1", "--config", config], environment: ["IT_TOKEN": "it-secret-token-1234"])
             #expect(shown.stdout.contains("bad migration"))
             #expect(shown.stdout.contains("verification"))
             #expect(!daemon.output.contains("it-secret-token-1234"), "the token leaked into the daemon's log")
 
             // The record: tasks, a report with its chart, and PagerDuty's acknowledge path.
             let env = ["IT_TOKEN": "it-secret-token-1234"]
-            let tasks = try runRewind(["incidents", "tasks", "1", "--config", config], environment: env)
+            let tasks = try await rewind(["incidents", "tasks", "1", "--config", config], environment: env)
             #expect(tasks.stdout.contains("investigation.analyze_logs"))
-            #expect(try runRewind(["incidents", "task", "1", "investigation.analyze_logs", "--state", "done", "--config", config], environment: env).status == 0)
+            #expect(
+                try await rewind(
+                    ["incidents", "task", "1", "investigation.analyze_logs", "--state", "done", "--config", config],
+                    environment: env
+                ).status == 0)
             let html = scratch.file("incident-1.html")
-            #expect(try runRewind(["incidents", "report", "1", "--format", "html", "--out", html, "--config", config], environment: env).status == 0)
+            #expect(
+                try await rewind(
+                    ["incidents", "report", "1", "--format", "html", "--out", html, "--config", config],
+                    environment: env
+                ).status == 0)
             let page = try String(contentsOfFile: html, encoding: .utf8)
             #expect(page.contains("<svg") && page.contains("Post-rollback work") && page.contains("bad migration"))
-            let hook = #"{"event":{"event_type":"incident.acknowledged","agent":{"summary":"Dana Ops"},"data":{"incident_key":"rewind/incident/1"}}}"#
+            let hook =
+                #"{"event":{"event_type":"incident.acknowledged","agent":{"summary":"Dana Ops"},"data":{"incident_key":"rewind/incident/1"}}}"#
             #expect(try await api.call(.POST, "/hooks/pagerduty", json: hook, token: "wrong").status == 401)
             let acked = try await api.call(.POST, "/hooks/pagerduty", json: hook)
             #expect(acked.status == 200, "\(acked.body)")
             #expect(acked.body.contains("PagerDuty"))
-            let again = try runRewind(["incidents", "ack", "1", "--by", "ops", "--config", config], environment: env)
+            let again = try await rewind(
+                ["incidents", "ack", "1", "--by", "ops", "--config", config], environment: env)
             #expect(again.status == 1)
             #expect(again.stderr.contains("was acknowledged by Dana Ops (PagerDuty)"))
             let malformedHook = try await api.call(.POST, "/hooks/pagerduty", json: #"{"event":{}}"#)

@@ -1,9 +1,12 @@
 import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOHTTP1
 import RewindConfig
 import RewindCore
 import RewindPorts
 import RewindSandbox
+import RewindSpecs
 import Testing
 
 @testable import RewindApp
@@ -15,15 +18,18 @@ import Testing
 struct DemoPlatformsTests {
     @Test func aRailwayRollbackMakesTheBackendAnswerAsTheDeploymentItRestores() async throws {
         try await withDemoPlatforms { world, platforms, endpoints, client in
-            world.deploy(service: "backend", SandboxDeployment(id: "be-v2", version: "v2", behavior: .failing(status: 500)))
+            world.deploy(
+                service: "backend", SandboxDeployment(id: "be-v2", version: "v2", behavior: .failing(status: 500)))
             platforms.deploy(service: "backend", id: "be-v2", newShare: nil)
             let before = try await health(endpoints.services["backend"], client: client)
             #expect(before.status == 500 && before.deployment == "be-v2")
 
             let configuration = try await demoConfiguration(platforms)
             let provider = try #require(Composition.providers(for: configuration, client: client).primary["backend"])
-            let target = Deployment(service: "backend", id: "be-v1", version: "v1", deployedAt: Timestamp(millisecondsSinceEpoch: 0))
-            let operation = try await provider.rollback(service: "backend", to: target, context: ActionContext(incidentID: 1, current: nil))
+            let target = Deployment(
+                service: "backend", id: "be-v1", version: "v1", deployedAt: Timestamp(millisecondsSinceEpoch: 0))
+            let operation = try await provider.rollback(
+                service: "backend", to: target, context: ActionContext(incidentID: 1, current: nil))
             #expect(try await settle(operation, provider: provider, service: "backend", target: target) == .succeeded)
 
             let live = try #require(platforms.railway.liveDeployment(serviceID: "svc-backend"))
@@ -41,23 +47,34 @@ struct DemoPlatformsTests {
             platforms.deploy(service: "frontend", id: "fe-v2", newShare: 0.2)
             #expect(platforms.frontendNewShare == 0.2)
             #expect(world.live(service: "frontend")?.id == "fe-v2", "Vercel's production serves v2")
-            #expect(world.serving(service: "frontend").map { "\($0.deployment.id) \($0.share)" } == ["fe-v1 0.8", "fe-v2 0.2"])
+            #expect(
+                world.serving(service: "frontend").map { "\($0.deployment.id) \($0.share)" } == [
+                    "fe-v1 0.8", "fe-v2 0.2",
+                ])
             var reached: [String] = []
-            for _ in 0..<10 { reached.append(try await health(endpoints.services["frontend"], client: client).deployment) }
+            for _ in 0..<10 {
+                reached.append(try await health(endpoints.services["frontend"], client: client).deployment)
+            }
             #expect(reached.filter { $0 == "fe-v2" }.count == 2, "every fifth request reaches the canary: \(reached)")
 
             let configuration = try await demoConfiguration(platforms)
-            let traffic = try #require(Composition.rollbackControls(for: configuration, client: client).traffic["frontend"])
+            let traffic = try #require(
+                Composition.rollbackControls(for: configuration, client: client).traffic["frontend"])
             #expect(try await traffic.newVersionShare(service: "frontend") == 0.2)
             try await traffic.setNewVersionShare(0, service: "frontend")
             reached = []
-            for _ in 0..<5 { reached.append(try await health(endpoints.services["frontend"], client: client).deployment) }
+            for _ in 0..<5 {
+                reached.append(try await health(endpoints.services["frontend"], client: client).deployment)
+            }
             #expect(reached == Array(repeating: "fe-v1", count: 5))
-            #expect(world.live(service: "frontend")?.id == "fe-v2", "stopping the canary leaves Vercel's production alone")
+            #expect(
+                world.live(service: "frontend")?.id == "fe-v2", "stopping the canary leaves Vercel's production alone")
 
             let provider = try #require(Composition.providers(for: configuration, client: client).primary["frontend"])
-            let target = Deployment(service: "frontend", id: "fe-v1", version: "v1", deployedAt: Timestamp(millisecondsSinceEpoch: 0))
-            let operation = try await provider.rollback(service: "frontend", to: target, context: ActionContext(incidentID: 1, current: nil))
+            let target = Deployment(
+                service: "frontend", id: "fe-v1", version: "v1", deployedAt: Timestamp(millisecondsSinceEpoch: 0))
+            let operation = try await provider.rollback(
+                service: "frontend", to: target, context: ActionContext(incidentID: 1, current: nil))
             #expect(try await settle(operation, provider: provider, service: "frontend", target: target) == .succeeded)
             #expect(platforms.vercel.production(project: DemoPlatforms.vercelProject) == "fe-v1")
             #expect(world.live(service: "frontend")?.id == "fe-v1")
@@ -67,50 +84,73 @@ struct DemoPlatformsTests {
 
     @Test func theDemoPolicyNamesTheVendorsAndReadsTheirTokensFromTheEnvironment() async throws {
         let platforms = DemoPlatforms(v1DeployedAt: Date(timeIntervalSinceNow: -7200))
-        let endpoints = DemoPlatforms.Endpoints(vercel: "http://127.0.0.1:1", railway: "http://127.0.0.1:2/graphql/v2",
-                                                cloudflare: "http://127.0.0.1:3/client/v4")
+        let endpoints = DemoPlatforms.Endpoints(
+            vercel: "http://127.0.0.1:1", railway: "http://127.0.0.1:2/graphql/v2",
+            cloudflare: "http://127.0.0.1:3/client/v4")
         let configuration = try parse(platforms, endpoints: endpoints, canary: true)
-        let frontend = try #require(configuration.policy.service("frontend"))
+        let frontend = try #require(configuration.platforms["frontend"])
         #expect(frontend.provider?.kind == "vercel")
         #expect(frontend.traffic?.kind == "cloudflare")
-        #expect(frontend.rollout == .canary)
-        #expect(configuration.policy.service("backend")?.provider?.kind == "railway")
-        #expect(configuration.policy.service("worker")?.provider?.kind == "railway")
-        let yaml = Demo.configuration(.canary, endpoints: SandboxEndpoints(services: [:], platform: ""), vendors: endpoints,
-                                      local: Demo.LocalSinks(http: "http://127.0.0.1:4", smtpPort: 5, sinks: NotificationSinks(),
-                                                             mail: SMTPSink()),
-                                      prometheus: nil)
+        #expect(configuration.policy.service("frontend")?.rollout == .canary)
+        #expect(configuration.platforms["backend"]?.provider?.kind == "railway")
+        #expect(configuration.platforms["worker"]?.provider?.kind == "railway")
+        let yaml = Demo.configuration(
+            .canary, endpoints: SandboxEndpoints(services: [:], platform: ""), vendors: endpoints,
+            local: Demo.LocalSinks(
+                http: "http://127.0.0.1:4", smtpPort: 5, sinks: NotificationSinks(),
+                mail: SMTPSink()),
+            prometheus: nil)
         for token in [platforms.tokens.vercel, platforms.tokens.railway, platforms.tokens.cloudflare] {
             #expect(!yaml.contains(token), "the policy file holds no token")
         }
-        #expect(try parse(platforms, endpoints: endpoints, canary: false).policy.service("frontend")?.rollout != .canary)
+        #expect(
+            try parse(platforms, endpoints: endpoints, canary: false).policy.service("frontend")?.rollout != .canary)
     }
 }
 
 @Suite("Demo: the summary of a traffic strategy")
 struct DemoSummaryTests {
     @Test func eachTrafficMoveGetsTheSharesItsJournalEntryReports() {
-        let v1 = Deployment(service: "frontend", id: "fe-v1", version: "v1", deployedAt: Timestamp(millisecondsSinceEpoch: 0))
-        let v2 = Deployment(service: "frontend", id: "fe-v2", version: "v2", deployedAt: Timestamp(millisecondsSinceEpoch: 1))
-        let plan = Plan(strategy: .gradual, steps: [
-            PlanStep(id: "reduce-traffic-frontend", service: "frontend", from: v2, to: v1, action: .reduceTraffic(by: 0.5), timeout: .seconds(5), dependsOn: []),
-            PlanStep(id: "watch-frontend", service: "frontend", from: v2, to: v1, action: .watch(durationMs: 3000), timeout: .seconds(8), dependsOn: []),
-            PlanStep(id: "route-stable-frontend", service: "frontend", from: v2, to: v1, action: .setTraffic(share: 0), timeout: .seconds(5), dependsOn: []),
-            PlanStep(id: "rollback-frontend", service: "frontend", from: v2, to: v1, timeout: .seconds(10), dependsOn: []),
-        ], freeze: nil)
+        let v1 = Deployment(
+            service: "frontend", id: "fe-v1", version: "v1", deployedAt: Timestamp(millisecondsSinceEpoch: 0))
+        let v2 = Deployment(
+            service: "frontend", id: "fe-v2", version: "v2", deployedAt: Timestamp(millisecondsSinceEpoch: 1))
+        let plan = Plan(
+            strategy: .gradual,
+            steps: [
+                PlanStep(
+                    id: "reduce-traffic-frontend", service: "frontend", from: v2, to: v1,
+                    action: .reduceTraffic(by: 0.5), timeout: .seconds(5), dependsOn: []),
+                PlanStep(
+                    id: "watch-frontend", service: "frontend", from: v2, to: v1, action: .watch(durationMs: 3000),
+                    timeout: .seconds(8), dependsOn: []),
+                PlanStep(
+                    id: "route-stable-frontend", service: "frontend", from: v2, to: v1, action: .setTraffic(share: 0),
+                    timeout: .seconds(5), dependsOn: []),
+                PlanStep(
+                    id: "rollback-frontend", service: "frontend", from: v2, to: v1, timeout: .seconds(10), dependsOn: []
+                ),
+            ], freeze: nil)
         func event(_ kind: TimelineKind, _ detail: [String: JSONValue]) -> TimelineEvent {
-            TimelineEvent(incidentID: 1, at: Timestamp(millisecondsSinceEpoch: 0), kind: kind, message: "", detail: .object(detail))
+            TimelineEvent(
+                incidentID: 1, at: Timestamp(millisecondsSinceEpoch: 0), kind: kind, message: "",
+                detail: .object(detail))
         }
         func moved(_ before: Double, _ after: Double) -> TimelineEvent {
             event(.stepAccepted, ["service": .string("frontend"), "before": .number(before), "after": .number(after)])
         }
-        func finished(_ step: String) -> TimelineEvent { event(.stepOutcome, ["step": .string(step), "success": .bool(true)]) }
+        func finished(_ step: String) -> TimelineEvent {
+            event(.stepOutcome, ["step": .string(step), "success": .bool(true)])
+        }
         let timeline = [
-            moved(1, 0.5), finished("reduce-traffic-frontend"), finished("watch-frontend"), moved(0.5, 0), finished("route-stable-frontend"),
+            moved(1, 0.5), finished("reduce-traffic-frontend"), finished("watch-frontend"), moved(0.5, 0),
+            finished("route-stable-frontend"),
             finished("rollback-frontend"),
         ]
         let steps = plan.steps.map { Demo.Summary.Step(id: $0.id, outcome: "succeeded", startedS: 0, finishedS: 1) }
-        let shares = Demo.stepsWithShares(steps, plan: plan, timeline: timeline).map { [$0.shareBefore, $0.shareAfter] }
+        let shares = Demo.stepsWithShares(steps, plan: plan, timeline: timeline).map {
+            [$0.shareBefore, $0.shareAfter]
+        }
         #expect(shares == [[1, 0.5], [nil, nil], [0.5, 0], [nil, nil]])
     }
 }
@@ -157,7 +197,9 @@ private func demoConfiguration(_ platforms: DemoPlatforms) async throws -> Rewin
     try parse(platforms, endpoints: await platforms.endpoints(), canary: false)
 }
 
-private func parse(_ platforms: DemoPlatforms, endpoints: DemoPlatforms.Endpoints, canary: Bool) throws -> RewindConfiguration {
+private func parse(
+    _ platforms: DemoPlatforms, endpoints: DemoPlatforms.Endpoints, canary: Bool
+) throws -> RewindConfiguration {
     var yaml = "state: state.db\nservices:\n"
     for service in ["frontend", "backend", "worker"] {
         yaml += "  \(service):\n    checks:\n      - { name: health, url: http://127.0.0.1:1/health }\n"
@@ -171,7 +213,9 @@ private func parse(_ platforms: DemoPlatforms, endpoints: DemoPlatforms.Endpoint
 }
 
 /// Polls the operation until it ends (each status read moves the emulators' jobs one step), at most 20 reads.
-private func settle(_ operation: RollbackOperation, provider: any PlatformProvider, service: ServiceName, target: Deployment)
+private func settle(
+    _ operation: RollbackOperation, provider: any PlatformProvider, service: ServiceName, target: Deployment
+)
     async throws -> OperationStatus
 {
     var status = OperationStatus.inProgress
@@ -184,7 +228,8 @@ private func settle(_ operation: RollbackOperation, provider: any PlatformProvid
 
 /// One `GET /health`: its status and the deployment that answered (`X-Deployment`).
 private func health(_ base: String?, client: HTTPClient) async throws -> (status: Int, deployment: String) {
-    let response = try await client.execute(HTTPClientRequest(url: (base ?? "http://127.0.0.1:1") + "/health"), timeout: .seconds(5))
+    let response = try await client.execute(
+        HTTPClientRequest(url: (base ?? "http://127.0.0.1:1") + "/health"), timeout: .seconds(5))
     _ = try await response.body.collect(upTo: 64 * 1024)
     return (Int(response.status.code), response.headers.first(name: "X-Deployment") ?? "")
 }

@@ -4,11 +4,14 @@ import Logging
 import RewindCore
 import RewindSandbox
 import RewindStoreSQLite
+import RewindTestSupport
 import ServiceLifecycle
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
+    import NIOHTTP1
+    import RewindPorts
 #endif
 
 /// `rewind drill` (observe and --execute) and `rewind rollback --force`, as a user runs them.
@@ -17,8 +20,8 @@ struct DrillTests {
     /// Observe mode against the Vercel emulator: only GETs reach the platform, the state is neither
     /// created nor changed, every step reports a duration, and a missing target is a finding (exit 1).
     @Test func observeChangesNothingTimesEveryStepAndReportsAMissingTarget() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
+        let scratch = try TemporaryDirectory("it")
+        defer { scratch.remove() }
         let vercel = VercelEmulator()
         vercel.addToken("vercel-drill-token-1234", teams: ["team_x9"])
         vercel.addTeam(id: "team_x9", slug: "acme")
@@ -26,69 +29,76 @@ struct DrillTests {
         vercel.addDeployment(.init(id: "dpl_1", createdAt: 1_000_000), project: "prj_1")
         vercel.addDeployment(.init(id: "dpl_2", createdAt: 2_000_000), project: "prj_1", makeProduction: true)
         let server = VercelEmulatorServer(emulator: vercel)
-        var logger = Logger(label: "rewind.tests.drill")
-        logger.logLevel = .critical
-        let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
         try await withSandbox { _, endpoints in
-            try await withThrowingTaskGroup(of: Void.self) { tasks in
-                tasks.addTask { try await group.run() }
+            try await withLoopbackServices([server]) { _ in
                 let config = scratch.file("rewind.yaml")
                 try """
-                    state: state.db
-                    services:
-                      frontend:
-                        checks:
-                          - { name: health, url: "\(endpoints.services["frontend"]!)/health" }
-                        provider:
-                          type: vercel
-                          token: ${IT_VERCEL_TOKEN}
-                          project: shop-web
-                          team_id: team_x9
-                          api_url: \(await server.endpoint())
-                    """.write(toFile: config, atomically: true, encoding: .utf8)
+                state: state.db
+                services:
+                  frontend:
+                    checks:
+                      - { name: health, url: "\(endpoints.services["frontend"]!)/health" }
+                    provider:
+                      type: vercel
+                      token: ${IT_VERCEL_TOKEN}
+                      project: shop-web
+                      team_id: team_x9
+                      api_url: \(await server.endpoint())
+                """.write(toFile: config, atomically: true, encoding: .utf8)
                 let environment = ["IT_VERCEL_TOKEN": "vercel-drill-token-1234"]
 
                 // No state yet: nothing is known good, so there is no target.
-                let bare = try await runRewindAwaiting(["drill", "frontend", "--config", config], environment: environment)
+                let bare = try await runRewindAwaiting(
+                    ["drill", "frontend", "--config", config], environment: environment)
                 #expect(bare.status == 1, "\(bare.stdout)\(bare.stderr)")
                 #expect(bare.stdout.contains("no known-good deployment of frontend before dpl_2"), "\(bare.stdout)")
                 #expect(bare.stdout.contains("Findings (1)"), "\(bare.stdout)")
-                #expect(!FileManager.default.fileExists(atPath: scratch.file("state.db")), "an observe drill created the state")
+                #expect(
+                    !FileManager.default.fileExists(atPath: scratch.file("state.db")),
+                    "an observe drill created the state")
 
                 // dpl_1 known good, dpl_2 live: the drill finds what a rollback needs.
                 let store = try SQLiteStore(path: scratch.file("state.db"))
                 try await store.recordDeployment(
-                    Deployment(service: "frontend", id: "dpl_1", version: "dpl_1", deployedAt: Timestamp(millisecondsSinceEpoch: 1_000_000),
-                               trust: .knownGood, knownGoodAt: Timestamp(millisecondsSinceEpoch: 1_500_000)),
+                    Deployment(
+                        service: "frontend", id: "dpl_1", version: "dpl_1",
+                        deployedAt: Timestamp(millisecondsSinceEpoch: 1_000_000),
+                        trust: .knownGood, knownGoodAt: Timestamp(millisecondsSinceEpoch: 1_500_000)),
                     makeLive: false)
                 try await store.recordDeployment(
-                    Deployment(service: "frontend", id: "dpl_2", version: "dpl_2", deployedAt: Timestamp(millisecondsSinceEpoch: 2_000_000)),
+                    Deployment(
+                        service: "frontend", id: "dpl_2", version: "dpl_2",
+                        deployedAt: Timestamp(millisecondsSinceEpoch: 2_000_000)),
                     makeLive: true)
                 let recordedBefore = try await store.deployments(of: "frontend")
 
-                let drill = try await runRewindAwaiting(["drill", "frontend", "--config", config, "--output", "json"], environment: environment)
+                let drill = try await runRewindAwaiting(
+                    ["drill", "frontend", "--config", config, "--output", "json"], environment: environment)
                 #expect(drill.status == 0, "\(drill.stdout)\(drill.stderr)")
-                let report = try #require(try JSONSerialization.jsonObject(with: Data(drill.stdout.utf8)) as? [String: Any])
+                let report = try #require(
+                    try JSONSerialization.jsonObject(with: Data(drill.stdout.utf8)) as? [String: Any])
                 let steps = report["steps"] as? [[String: Any]] ?? []
                 let names = steps.compactMap { $0["name"] as? String }
-                #expect(names == [
-                    "load and validate the policy", "provider access checks", "read the live deployment", "list deployments",
-                    "pick the rollback target", "plan (fast)", "probe health checks", "notification channels",
-                ])
-                #expect(steps.allSatisfy { ($0["durationMs"] as? Double).map { $0 >= 0 } ?? false }, "every step is timed")
+                #expect(
+                    names == [
+                        "load and validate the policy", "provider access checks", "read the live deployment",
+                        "list deployments",
+                        "pick the rollback target", "plan (fast)", "probe health checks", "notification channels",
+                    ])
+                #expect(
+                    steps.allSatisfy { ($0["durationMs"] as? Double).map { $0 >= 0 } ?? false }, "every step is timed")
                 #expect((report["findings"] as? [String])?.isEmpty == true, "\(drill.stdout)")
                 #expect(drill.stdout.contains("dpl_1: the newest known-good deployment before dpl_2"))
 
                 // Read-only, everywhere.
                 #expect(!vercel.received.isEmpty)
-                #expect(vercel.received.allSatisfy { $0.method == "GET" }, "\(vercel.received.map { "\($0.method) \($0.path)" })")
+                #expect(
+                    vercel.received.allSatisfy { $0.method == "GET" },
+                    "\(vercel.received.map { "\($0.method) \($0.path)" })")
                 #expect(vercel.mutations.isEmpty)
                 #expect(vercel.production(project: "prj_1") == "dpl_2")
                 #expect(try await store.deployments(of: "frontend") == recordedBefore)
                 #expect(try await store.incidents(limit: 10).isEmpty)
-
-                await group.triggerGracefulShutdown()
-                try await tasks.waitForAll()
             }
         }
     }
@@ -96,20 +106,23 @@ struct DrillTests {
     /// `--execute` against the sandbox: rolled back and forward (two manual incidents, verified),
     /// the platform ends on the original deployment, and the trust marks are as they were.
     @Test func executeRollsBackAndForward() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
+        let scratch = try TemporaryDirectory("it")
+        defer { scratch.remove() }
         try await withSandbox { world, endpoints in
             let config = scratch.file("rewind.yaml")
-            try daemonConfig(endpoints: endpoints, port: try freePort()).write(toFile: config, atomically: true, encoding: .utf8)
+            try daemonConfig(endpoints: endpoints, port: try freeLoopbackPort()).write(
+                toFile: config, atomically: true, encoding: .utf8)
             world.deploy(service: "backend", SandboxDeployment(id: "be-v2", version: "v2"))
             let now = Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000))
             let store = try SQLiteStore(path: scratch.file("state.db"))
             try await store.recordDeployment(
-                Deployment(service: "backend", id: "be-v1", version: "v1", deployedAt: now - .seconds(7200), trust: .knownGood,
-                           knownGoodAt: now - .seconds(3600)), makeLive: false)
+                Deployment(
+                    service: "backend", id: "be-v1", version: "v1", deployedAt: now - .seconds(7200), trust: .knownGood,
+                    knownGoodAt: now - .seconds(3600)), makeLive: false)
             try await store.recordDeployment(
-                Deployment(service: "backend", id: "be-v2", version: "v2", deployedAt: now - .seconds(3600), trust: .knownGood,
-                           knownGoodAt: now - .seconds(1800)), makeLive: true)
+                Deployment(
+                    service: "backend", id: "be-v2", version: "v2", deployedAt: now - .seconds(3600), trust: .knownGood,
+                    knownGoodAt: now - .seconds(1800)), makeLive: true)
 
             let drill = try await runRewindAwaiting(["drill", "backend", "--execute", "--config", config])
             #expect(drill.status == 0, "\(drill.stdout)\(drill.stderr)")
@@ -122,8 +135,12 @@ struct DrillTests {
             #expect(world.live(service: "backend")?.id == "be-v2")
             let incidents = try await store.incidents(limit: 10)
             #expect(incidents.count == 2)
-            #expect(incidents.allSatisfy { $0.trigger == .manual && $0.status == .completed && ($0.reason ?? "").hasPrefix("drill") })
-            let trust = Dictionary(uniqueKeysWithValues: try await store.deployments(of: "backend").map { ($0.id, $0.trust) })
+            #expect(
+                incidents.allSatisfy {
+                    $0.trigger == .manual && $0.status == .completed && ($0.reason ?? "").hasPrefix("drill")
+                })
+            let trust = Dictionary(
+                uniqueKeysWithValues: try await store.deployments(of: "backend").map { ($0.id, $0.trust) })
             #expect(trust == ["be-v1": .knownGood, "be-v2": .knownGood], "a drill leaves the trust marks as they were")
             #expect(try await store.liveDeployment(of: "backend")?.id == "be-v2")
         }
@@ -132,17 +149,20 @@ struct DrillTests {
     /// `--force` through the daemon: the API validates it, an unforced rollback to a deployment that
     /// is not known good is refused naming --force, and the forced one completes unverified, journaled.
     @Test func forcedRollbackThroughTheDaemon() async throws {
-        let scratch = try Scratch()
-        defer { scratch.cleanUp() }
+        let scratch = try TemporaryDirectory("it")
+        defer { scratch.remove() }
         try await withSandbox { world, endpoints in
-            let port = try freePort()
+            let port = try freeLoopbackPort()
             let config = scratch.file("rewind.yaml")
             try daemonConfig(endpoints: endpoints, port: port).write(toFile: config, atomically: true, encoding: .utf8)
             world.deploy(service: "backend", SandboxDeployment(id: "be-v2", version: "v2"))
             let now = Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000))
             let store = try SQLiteStore(path: scratch.file("state.db"))
-            try await store.recordDeployment(Deployment(service: "backend", id: "be-v1", version: "v1", deployedAt: now - .seconds(60)), makeLive: false)
-            try await store.recordDeployment(Deployment(service: "backend", id: "be-v2", version: "v2", deployedAt: now), makeLive: true)
+            try await store.recordDeployment(
+                Deployment(service: "backend", id: "be-v1", version: "v1", deployedAt: now - .seconds(60)),
+                makeLive: false)
+            try await store.recordDeployment(
+                Deployment(service: "backend", id: "be-v2", version: "v2", deployedAt: now), makeLive: true)
 
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             // However the test ends: a client dropped without shutdown stops the whole test process.
@@ -151,18 +171,24 @@ struct DrillTests {
             let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"))
             try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
 
-            let badType = try await api.call(.POST, "/api/v1/rollbacks", json: #"{"service":"backend","reason":"x","force":"yes"}"#)
+            let badType = try await api.call(
+                .POST, "/api/v1/rollbacks", json: #"{"service":"backend","reason":"x","force":"yes"}"#)
             #expect(badType.status == 400)
             #expect(badType.body.contains("force"), "\(badType.body)")
-            let unforced = try await api.call(.POST, "/api/v1/rollbacks", json: #"{"service":"backend","reason":"x","force":false}"#)
+            let unforced = try await api.call(
+                .POST, "/api/v1/rollbacks", json: #"{"service":"backend","reason":"x","force":false}"#)
             #expect(unforced.status == 409)
             #expect(unforced.body.contains("--force"), "\(unforced.body)")
-            let refused = try await runRewindAwaiting(["rollback", "backend", "--reason", "checkout broken", "--config", config])
+            let refused = try await runRewindAwaiting([
+                "rollback", "backend", "--reason", "checkout broken", "--config", config,
+            ])
             #expect(refused.status == 1)
             #expect(refused.stderr.contains("--force"), "\(refused.stderr)")
             #expect(world.rollbackCalls(service: "backend") == 0)
 
-            let forced = try await runRewindAwaiting(["rollback", "backend", "--reason", "checkout broken", "--force", "--config", config])
+            let forced = try await runRewindAwaiting([
+                "rollback", "backend", "--reason", "checkout broken", "--force", "--config", config,
+            ])
             #expect(forced.status == 0, "\(forced.stdout)\(forced.stderr)")
             #expect(forced.stdout.contains("completed (forced: verification skipped)"), "\(forced.stdout)")
             #expect(world.live(service: "backend")?.id == "be-v1")
@@ -180,41 +206,4 @@ struct DrillTests {
             try await client.shutdown()
         }
     }
-}
-
-/// `runRewind` without blocking a thread of the cooperative pool while the child runs: the
-/// sandbox and the emulators answer it from this very process, and on a two-core machine two
-/// blocked waits would leave them no thread to answer with. Output goes through files, the exit
-/// is awaited through the termination handler.
-private func runRewindAwaiting(_ arguments: [String], environment: [String: String] = [:]) async throws
-    -> (status: Int32, stdout: String, stderr: String)
-{
-    let scratch = try Scratch()
-    defer { scratch.cleanUp() }
-    FileManager.default.createFile(atPath: scratch.file("stdout"), contents: nil)
-    FileManager.default.createFile(atPath: scratch.file("stderr"), contents: nil)
-    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.file("stdout")))
-    let err = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.file("stderr")))
-    defer {
-        try? out.close()
-        try? err.close()
-    }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try rewindBinary())
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    process.standardOutput = out
-    process.standardError = err
-    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-        do {
-            try process.run()
-        } catch {
-            process.terminationHandler = nil
-            continuation.resume(throwing: error)
-        }
-    }
-    let stdout = (try? String(contentsOfFile: scratch.file("stdout"), encoding: .utf8)) ?? ""
-    let stderr = (try? String(contentsOfFile: scratch.file("stderr"), encoding: .utf8)) ?? ""
-    return (status, stdout, stderr)
 }

@@ -3,12 +3,15 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import RewindCore
+import RewindPorts
 import RewindSandbox
 import RewindStoreSQLite
+import RewindTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
+    import RewindPorts
 #endif
 
 /// The `rewind` executable built beside this test bundle (or `REWIND_BINARY`).
@@ -20,7 +23,8 @@ func rewindBinary() throws -> String {
         if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         directory = directory.deletingLastPathComponent()
     }
-    throw IntegrationError("the rewind executable was not found next to the test bundle; run `swift build` first or set REWIND_BINARY")
+    throw IntegrationError(
+        "the rewind executable was not found next to the test bundle; run `swift build` first or set REWIND_BINARY")
 }
 
 struct IntegrationError: Error, CustomStringConvertible {
@@ -28,36 +32,11 @@ struct IntegrationError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A free TCP port on loopback (bound, read, released).
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    guard bound else { throw IntegrationError("could not find a free port") }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
-/// A temporary folder removed by `cleanUp()`.
-struct Scratch {
-    let path: String
-    init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("rewind-it-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    func file(_ name: String) -> String { "\(path)/\(name)" }
-    func cleanUp() { try? FileManager.default.removeItem(atPath: path) }
-}
-
 /// Runs a command to completion and returns its exit status and output.
 @discardableResult
-func runRewind(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+func runRewind(
+    _ arguments: [String], environment: [String: String] = [:]
+) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: try rewindBinary())
     process.arguments = arguments
@@ -108,7 +87,9 @@ struct API {
     let base: String
     var token: String?
 
-    func call(_ method: HTTPMethod, _ path: String, json: String? = nil, token: String? = nil) async throws -> (status: Int, body: String) {
+    func call(
+        _ method: HTTPMethod, _ path: String, json: String? = nil, token: String? = nil
+    ) async throws -> (status: Int, body: String) {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
         if let token = token ?? self.token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
@@ -144,8 +125,10 @@ func eventually(_ what: String, within seconds: Double, _ condition: () async th
 }
 
 /// A sandbox with frontend, backend and worker on v1, running for the duration of `body`.
-func withSandbox<T: Sendable>(rollbackDuration: Duration = .milliseconds(200),
-                              _ body: @Sendable (SandboxWorld, SandboxEndpoints) async throws -> T) async throws -> T {
+func withSandbox<T: Sendable>(
+    rollbackDuration: Duration = .milliseconds(200),
+    _ body: @Sendable (SandboxWorld, SandboxEndpoints) async throws -> T
+) async throws -> T {
     let world = SandboxWorld(
         services: [
             "frontend": [SandboxDeployment(id: "fe-v1", version: "v1")],
@@ -154,20 +137,12 @@ func withSandbox<T: Sendable>(rollbackDuration: Duration = .milliseconds(200),
         ],
         live: ["frontend": "fe-v1", "backend": "be-v1", "worker": "wk-v1"])
     world.rollbackDuration = rollbackDuration
-    let sandbox = Sandbox(world: world)
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask {
-            try await sandbox.run()
-            return nil
-        }
-        let endpoints = await sandbox.endpoints()
-        let result = try await body(world, endpoints)
-        group.cancelAll()
-        return result
-    }
+    return try await withSandbox(world) { endpoints in try await body(world, endpoints) }
 }
 
-/// A policy file for a daemon watching the sandbox, with short intervals.
+/// A policy file for a daemon watching the sandbox, with short intervals. A check may take 5 s: the sandbox
+/// answers from the test process, which the whole run's tests share, so a slow answer is load, not a failure
+/// (the tests' failures are 500s, which are immediate).
 func daemonConfig(endpoints: SandboxEndpoints, port: Int, token: String? = nil, extra: String = "") -> String {
     func provider() -> String {
         """
@@ -190,7 +165,7 @@ func daemonConfig(endpoints: SandboxEndpoints, port: Int, token: String? = nil, 
         server:
           listen: 127.0.0.1:\(port)
         \(token != nil ? "  token: ${IT_TOKEN}" : "")
-        health: { interval: 500ms, timeout: 500ms, confirm_interval: 100ms }
+        health: { interval: 500ms, timeout: 5s, confirm_interval: 100ms }
         strategies: { immediate: { timeout: 20s, freeze: 1h }, fast: { timeout: 20s } }
         verification: { interval: 300ms, timeout: 1s }
         notifications: { console: true, file: notifications.jsonl }
@@ -210,11 +185,56 @@ func daemonConfig(endpoints: SandboxEndpoints, port: Int, token: String? = nil, 
 
 /// Seeds v1 of backend and worker as live and known good.
 func seedKnownGood(statePath: String) async throws {
-    let store = try SQLiteStore(path: statePath)
+    try await seedKnownGood(try SQLiteStore(path: statePath))
+}
+
+/// Seeds v1 of backend and worker as live and known good in `store`.
+func seedKnownGood(_ store: any RewindStore) async throws {
     let now = Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000))
     for (service, id) in [("backend", "be-v1"), ("worker", "wk-v1")] {
         try await store.recordDeployment(
-            Deployment(service: ServiceName(service), id: id, version: "v1", deployedAt: now - .seconds(7200), trust: .knownGood, knownGoodAt: now - .seconds(3600)),
+            Deployment(
+                service: ServiceName(service), id: id, version: "v1", deployedAt: now - .seconds(7200),
+                trust: .knownGood, knownGoodAt: now - .seconds(3600)),
             makeLive: true)
     }
+}
+
+/// `runRewind` without blocking a thread of the cooperative pool while the child runs: the
+/// sandbox and the emulators answer it from this very process, and on a two-core machine two
+/// blocked waits would leave them no thread to answer with. Output goes through files, the exit
+/// is awaited through the termination handler.
+func runRewindAwaiting(
+    _ arguments: [String], environment: [String: String] = [:]
+) async throws
+    -> (status: Int32, stdout: String, stderr: String)
+{
+    let scratch = try TemporaryDirectory("it")
+    defer { scratch.remove() }
+    FileManager.default.createFile(atPath: scratch.file("stdout"), contents: nil)
+    FileManager.default.createFile(atPath: scratch.file("stderr"), contents: nil)
+    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.file("stdout")))
+    let err = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.file("stderr")))
+    defer {
+        try? out.close()
+        try? err.close()
+    }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try rewindBinary())
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    process.standardOutput = out
+    process.standardError = err
+    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+        do {
+            try process.run()
+        } catch {
+            process.terminationHandler = nil
+            continuation.resume(throwing: error)
+        }
+    }
+    let stdout = (try? String(contentsOfFile: scratch.file("stdout"), encoding: .utf8)) ?? ""
+    let stderr = (try? String(contentsOfFile: scratch.file("stderr"), encoding: .utf8)) ?? ""
+    return (status, stdout, stderr)
 }

@@ -3,6 +3,7 @@ import RewindCore
 import RewindNotify
 import RewindPorts
 import RewindSandbox
+import RewindSpecs
 import Synchronization
 import Testing
 
@@ -92,7 +93,9 @@ struct ChannelFactoryTests {
                 redactor: Redactor(secrets: ["db-password-777"]),
                 console: nil
             )
-            let error = try #require(await channelError { try await notifier.send(channelNotice(.failed)) })
+            let error = try await #require(throws: ProviderError.self) {
+                try await notifier.send(channelNotice(.failed))
+            }
             #expect(error.kind == .rejected)
             #expect(!error.message.contains("db-password-777"))
             #expect(error.message.contains("<redacted>"))

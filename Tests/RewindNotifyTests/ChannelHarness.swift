@@ -1,43 +1,32 @@
 import AsyncHTTPClient
 import Foundation
-import Logging
 import RewindCore
 import RewindNotify
 import RewindPorts
 import RewindSandbox
-import ServiceLifecycle
+import RewindTestSupport
 import Testing
 
 /// The running notification emulators, their base URL and an HTTP client for the channels.
 struct SinkHarness: Sendable {
-    let sinks: NotificationSinks
+    let vendors: NotificationVendors
     let base: String
     let client: HTTPClient
+
+    /// What every emulator received; Slack's and PagerDuty's state.
+    var sinks: NotificationSinks { vendors.sinks }
+    var opsgenie: OpsgenieSink { vendors.opsgenie }
+    var webhook: WebhookSink { vendors.webhook }
 }
 
-/// Runs the notification sinks for the duration of `body`, then shuts the client down and stops the
-/// server with a graceful shutdown (never by cancelling it with a connection open).
+/// Runs every notification emulator for the duration of `body` (see ``withLoopbackServices(_:client:beforeShutdown:_:)``).
 func withSinks<T: Sendable>(_ body: @Sendable (SinkHarness) async throws -> T) async throws -> T {
-    let sinks = NotificationSinks()
-    let server = NotificationSinksServer(sinks: sinks)
-    var logger = Logger(label: "rewind.tests.notify")
-    logger.logLevel = .critical
-    let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
+    let vendors = NotificationVendors()
+    let server = vendors.server()
+    return try await withLoopbackServices([server]) { client in
         let base = await server.endpoint()
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        let result: Result<T, any Error>
-        do {
-            try #require(base.hasPrefix("http://127.0.0.1:"))
-            result = .success(try await body(SinkHarness(sinks: sinks, base: base, client: client)))
-        } catch {
-            result = .failure(error)
-        }
-        try await client.shutdown()
-        await group.triggerGracefulShutdown()
-        try await tasks.waitForAll()
-        return try result.get()
+        try #require(base.hasPrefix("http://127.0.0.1:"))
+        return try await body(SinkHarness(vendors: vendors, base: base, client: client))
     }
 }
 
@@ -49,13 +38,15 @@ func channelNotice(
     severity: Severity = .critical,
     durationMs: Int64? = 42_000,
     error: String? = nil,
-    audience: Audience? = nil
+    audience: Audience? = nil,
+    trigger: TriggerKind = .healthCritical,
+    failedChannel: String? = nil
 ) -> Notice {
-    Notice(
+    var notice = Notice(
         kind: kind,
         incidentID: incident,
         services: services,
-        trigger: .healthCritical,
+        trigger: trigger,
         severity: severity,
         timestamp: Timestamp(millisecondsSinceEpoch: 1_790_000_000_250),
         strategy: .immediate,
@@ -67,20 +58,32 @@ func channelNotice(
         evidence: ["3 consecutive failures within 2m", "2026-09-21T14:13:20.250Z GET /health HTTP 503 (12 ms)"],
         audience: audience
     )
+    notice.failedChannel = failedChannel
+    return notice
 }
 
-/// The `ProviderError` `body` throws; fails the test when it throws something else or nothing.
-func channelError(_ body: () async throws -> Void) async -> ProviderError? {
-    do {
-        try await body()
-        Issue.record("expected a ProviderError, nothing was thrown")
-        return nil
-    } catch let error as ProviderError {
-        return error
-    } catch {
-        Issue.record("expected a ProviderError, got \(error)")
-        return nil
-    }
+/// A manual rollback's `initiated` notice, as the engine builds it for `rewind rollback`.
+func manualNotice() -> Notice {
+    channelNotice(.initiated, services: ["backend"], durationMs: nil, trigger: .manual)
+}
+
+/// The notice that reports `channel` down, sent to the other channels.
+func channelFailedNotice(_ channel: String = "oncall-pager") -> Notice {
+    channelNotice(
+        .channelFailed, error: "could not notify channel \(channel) (PagerDuty at events.pagerduty.com): refused",
+        failedChannel: channel)
+}
+
+/// The reminder of devops' overdue post-rollback work on incident 7.
+func taskOverdueNotice() -> Notice {
+    var notice = channelNotice(.taskOverdue, services: ["backend"], durationMs: nil)
+    notice.audience = .devops
+    notice.status = "2 post-rollback tasks overdue for devops"
+    notice.actions = [
+        "Analyze logs (investigation.analyze_logs), due 2026-11-27T12:31:08.250Z, 5m overdue",
+        "Review metrics (investigation.review_metrics), due 2026-11-27T12:31:08.250Z, 5m overdue",
+    ]
+    return notice
 }
 
 /// A routing key of the 32 characters PagerDuty requires.

@@ -31,7 +31,7 @@ struct DeliveryDeadlineTests {
                 client: client,
                 timeout: .milliseconds(300)
             )
-            let error = await channelError { try await notifier.send(channelNotice(.initiated)) }
+            let error = await #expect(throws: ProviderError.self) { try await notifier.send(channelNotice(.initiated)) }
             try await client.shutdown()
             let failure = try #require(error)
             #expect(failure.kind == .timeout)

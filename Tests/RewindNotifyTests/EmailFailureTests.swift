@@ -1,6 +1,8 @@
 import Foundation
 import RewindCore
 import RewindPorts
+import RewindSpecs
+import RewindTestSupport
 import Synchronization
 import Testing
 
@@ -16,7 +18,9 @@ struct EmailFailureTests {
         let clock = ContinuousClock()
         let started = clock.now
 
-        let error = await providerError { try await EmailFixtures.notifier(spec).send(EmailFixtures.notice()) }
+        let error = await #expect(throws: ProviderError.self) {
+            try await EmailFixtures.notifier(spec).send(EmailFixtures.notice())
+        }
 
         let elapsed = clock.now - started
         try await server.stop()
@@ -32,7 +36,7 @@ struct EmailFailureTests {
         let port = server.port
         try await server.stop()
 
-        let error = await providerError {
+        let error = await #expect(throws: ProviderError.self) {
             try await EmailFixtures.notifier(EmailFixtures.spec(port: port)).send(EmailFixtures.notice())
         }
 
@@ -43,7 +47,7 @@ struct EmailFailureTests {
     @Test func a4xxGreetingIsATransientServerError() async throws {
         let server = try await ScriptedServer.start(greeting: "421 4.3.2 Service not available, closing\r\n")
 
-        let error = await providerError {
+        let error = await #expect(throws: ProviderError.self) {
             try await EmailFixtures.notifier(EmailFixtures.spec(port: server.port)).send(EmailFixtures.notice())
         }
 
@@ -58,7 +62,7 @@ struct EmailFailureTests {
             line.hasPrefix("MAIL") ? "550 5.7.1 Sender address rejected\r\n" : "250 ok\r\n"
         }
 
-        let error = await providerError {
+        let error = await #expect(throws: ProviderError.self) {
             try await EmailFixtures.notifier(EmailFixtures.spec(port: server.port)).send(EmailFixtures.notice())
         }
 
@@ -89,10 +93,73 @@ struct EmailFailureTests {
         #expect(commands.verbs.last == "QUIT")
     }
 
+    @Test func aRefusedLoginIsFollowedByQuitBeforeTheConnectionCloses() async throws {
+        let commands = CommandLog()
+        let server = try await Self.server(
+            ["EHLO": "250-scripted\r\n250 AUTH PLAIN LOGIN\r\n", "AUTH": Self.refusedLogin, "QUIT": Self.bye],
+            log: commands)
+        let spec = EmailFixtures.spec(port: server.port, username: "rewind", password: "wrong-pass-123")
+
+        let error = await #expect(throws: ProviderError.self) {
+            try await EmailFixtures.notifier(spec).send(EmailFixtures.notice())
+        }
+
+        try await server.stop()
+        #expect(error?.kind == .auth)
+        #expect(error?.message.contains("answered AUTH PLAIN with 535 5.7.8") == true)
+        #expect(commands.verbs == ["EHLO", "AUTH", "QUIT"])
+    }
+
+    @Test func aRefusedSenderIsFollowedByQuit() async throws {
+        let commands = CommandLog()
+        let server = try await Self.server(
+            ["MAIL": "550 5.7.1 Sender address rejected\r\n", "QUIT": Self.bye], log: commands)
+
+        let error = await #expect(throws: ProviderError.self) {
+            try await EmailFixtures.notifier(EmailFixtures.spec(port: server.port)).send(EmailFixtures.notice())
+        }
+
+        try await server.stop()
+        #expect(error?.kind == .rejected)
+        #expect(commands.verbs == ["EHLO", "MAIL", "QUIT"])
+    }
+
+    @Test func aServerThatIgnoresQuitDoesNotHideTheRealError() async throws {
+        let server = try await Self.server(
+            ["EHLO": "250-scripted\r\n250 AUTH PLAIN\r\n", "AUTH": Self.refusedLogin], otherwise: String?.none)
+        let spec = EmailFixtures.spec(
+            port: server.port, username: "rewind", password: "wrong-pass-123", timeout: .seconds(20))
+        let clock = ContinuousClock()
+        let started = clock.now
+
+        let error = await #expect(throws: ProviderError.self) {
+            try await EmailFixtures.notifier(spec).send(EmailFixtures.notice())
+        }
+
+        let elapsed = clock.now - started
+        try await server.stop()
+        #expect(error?.kind == .auth)
+        #expect(elapsed < .seconds(10), "waited \(elapsed) for an answer to QUIT")
+    }
+
+    static let refusedLogin = "535 5.7.8 Authentication credentials invalid\r\n"
+    static let bye = "221 2.0.0 Bye\r\n"
+
+    /// A server that answers each command by its verb (`otherwise` for the others; nil: silence), and logs
+    /// what it heard.
+    private static func server(
+        _ replies: [String: String], otherwise: String? = "250 ok\r\n", log: CommandLog? = nil
+    ) async throws -> LoopbackTCPServer {
+        try await ScriptedServer.start(greeting: "220 scripted ESMTP\r\n") { line in
+            log?.append(line)
+            return replies[String(line.prefix(4))] ?? otherwise
+        }
+    }
+
     @Test func garbageInsteadOfAReplyIsABadResponse() async throws {
         let server = try await ScriptedServer.start(greeting: "HTTP/1.1 400 Bad Request\r\n")
 
-        let error = await providerError {
+        let error = await #expect(throws: ProviderError.self) {
             try await EmailFixtures.notifier(EmailFixtures.spec(port: server.port)).send(EmailFixtures.notice())
         }
 
@@ -106,7 +173,9 @@ struct EmailFailureTests {
         }
         let spec = EmailFixtures.spec(port: server.port, security: .starttls, username: "u", password: "p4ssw0rd")
 
-        let error = await providerError { try await EmailFixtures.notifier(spec).send(EmailFixtures.notice()) }
+        let error = await #expect(throws: ProviderError.self) {
+            try await EmailFixtures.notifier(spec).send(EmailFixtures.notice())
+        }
 
         try await server.stop()
         #expect(error?.kind == .rejected)
@@ -123,7 +192,9 @@ struct EmailFailureTests {
         }
         let spec = EmailFixtures.spec(port: server.port, security: .starttls, timeout: .seconds(5))
 
-        let error = await providerError { try await EmailFixtures.notifier(spec).send(EmailFixtures.notice()) }
+        let error = await #expect(throws: ProviderError.self) {
+            try await EmailFixtures.notifier(spec).send(EmailFixtures.notice())
+        }
 
         try await server.stop()
         #expect(error?.kind == .badResponse)

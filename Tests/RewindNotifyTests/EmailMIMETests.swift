@@ -1,6 +1,8 @@
 import Foundation
+import NIOCore
 import RewindCore
 import RewindPorts
+import RewindSpecs
 import Testing
 
 @testable import RewindNotify

@@ -1,6 +1,7 @@
 import Foundation
 import RewindCore
 import RewindPorts
+import RewindSpecs
 import Testing
 
 @testable import RewindNotify
@@ -86,7 +87,9 @@ struct EmailRealServerTests {
         )
 
         let error = try #require(
-            await providerError { try await EmailFixtures.notifier(spec).send(EmailFixtures.notice()) }
+            await #expect(throws: ProviderError.self) {
+                try await EmailFixtures.notifier(spec).send(EmailFixtures.notice())
+            }
         )
 
         #expect(error.kind == .auth)
@@ -127,7 +130,9 @@ struct EmailRealServerTests {
         )
 
         let error = try #require(
-            await providerError { try await EmailFixtures.notifier(spec).send(EmailFixtures.notice()) }
+            await #expect(throws: ProviderError.self) {
+                try await EmailFixtures.notifier(spec).send(EmailFixtures.notice())
+            }
         )
 
         #expect(error.kind == .rejected)

@@ -2,6 +2,7 @@ import Foundation
 import RewindCore
 import RewindPorts
 import RewindSandbox
+import RewindSpecs
 import Testing
 
 @testable import RewindNotify
@@ -58,7 +59,9 @@ struct EmailSinkTests {
 
         let error = try await withSMTPSink(sink) { port in
             let spec = EmailFixtures.spec(port: port, username: "rewind", password: "not-the-password")
-            return await providerError { try await EmailFixtures.notifier(spec).send(EmailFixtures.notice()) }
+            return await #expect(throws: ProviderError.self) {
+                try await EmailFixtures.notifier(spec).send(EmailFixtures.notice())
+            }
         }
 
         #expect(error?.kind == .auth)
@@ -67,11 +70,55 @@ struct EmailSinkTests {
         #expect(sink.messages.isEmpty)
     }
 
+    @Test func wrongCredentialsNameTheConfigurationKeysAndTheirVariables() async throws {
+        let sink = SMTPSink(credentials: .init(username: "rewind", password: "s3cret"))
+
+        let error = try await withSMTPSink(sink) { port in
+            var spec = EmailFixtures.spec(port: port, username: "rewind", password: "not-the-password")
+            spec.password = ConfigText("not-the-password", sources: ["SMTP_PASSWORD"])
+            return await #expect(throws: ProviderError.self) {
+                try await EmailFixtures.notifier(spec).send(EmailFixtures.notice())
+            }
+        }
+
+        #expect(error?.kind == .auth)
+        #expect(
+            error?.message.contains(
+                "535 5.7.8 Authentication credentials invalid; check notifications.channels.email-oncall.username and "
+                    + "notifications.channels.email-oncall.password (${SMTP_PASSWORD})") == true,
+            "\(error?.message ?? "")")
+        #expect(error?.message.contains("not-the-password") == false)
+    }
+
+    @Test func manualAndFailedChannelNoticesSayWhatHappened() async throws {
+        let sink = SMTPSink()
+
+        try await withSMTPSink(sink) { port in
+            let notifier = try EmailFixtures.notifier(EmailFixtures.spec(port: port, to: ["oncall@example.com"]))
+            var manual = EmailFixtures.notice()
+            manual.trigger = .manual
+            try await notifier.send(manual)
+            var failed = EmailFixtures.notice(kind: .channelFailed, error: "PagerDuty refused the routing key")
+            failed.failedChannel = "oncall-pager"
+            try await notifier.send(failed)
+        }
+
+        let subjects = sink.messages.map(\.subject)
+        #expect(
+            subjects == [
+                "[Rewind] MANUAL ROLLBACK INITIATED: backend (incident #7)",
+                "[Rewind] NOTIFICATION CHANNEL FAILED: ONCALL-PAGER: backend (incident #7)",
+            ])
+        let failedBody = try #require(sink.messages.last?.data)
+        #expect(failedBody.contains("**Channel**: oncall-pager"))
+        #expect(failedBody.contains("<th align=3D\"left\">Channel</th><td>oncall-pager</td>"))
+    }
+
     @Test func aServerThatRequiresAuthenticationIsAnAuthErrorWhenNoneIsConfigured() async throws {
         let sink = SMTPSink(credentials: .init(username: "rewind", password: "s3cret"))
 
         let error = try await withSMTPSink(sink) { port in
-            await providerError {
+            await #expect(throws: ProviderError.self) {
                 try await EmailFixtures.notifier(EmailFixtures.spec(port: port)).send(EmailFixtures.notice())
             }
         }
@@ -101,7 +148,9 @@ struct EmailSinkTests {
 
         let error = try await withSMTPSink(sink) { port in
             let spec = EmailFixtures.spec(port: port, to: ["gone@example.com", "left@example.com"])
-            return await providerError { try await EmailFixtures.notifier(spec).send(EmailFixtures.notice()) }
+            return await #expect(throws: ProviderError.self) {
+                try await EmailFixtures.notifier(spec).send(EmailFixtures.notice())
+            }
         }
 
         #expect(error?.kind == .rejected)
@@ -150,7 +199,9 @@ struct EmailSinkTests {
 
         let error = try await withSMTPSink(sink) { port in
             let spec = EmailFixtures.spec(port: port, to: ["oncall@example.com>\r\nRCPT TO:<evil@example.com"])
-            return await providerError { try await EmailFixtures.notifier(spec).send(EmailFixtures.notice()) }
+            return await #expect(throws: ProviderError.self) {
+                try await EmailFixtures.notifier(spec).send(EmailFixtures.notice())
+            }
         }
 
         #expect(error?.kind == .rejected)

@@ -1,9 +1,10 @@
 import Foundation
 import NIOCore
-import NIOPosix
 import RewindCore
 import RewindPorts
 import RewindSandbox
+import RewindSpecs
+import RewindTestSupport
 import Synchronization
 import Testing
 
@@ -75,20 +76,6 @@ func withSMTPSink<T: Sendable>(_ sink: SMTPSink, _ body: (Int) async throws -> T
         let port = await server.port()
         try #require(port > 0, "the SMTP sink did not start listening")
         return try await body(port)
-    }
-}
-
-/// Expects `operation` to throw a ``ProviderError`` and returns it.
-func providerError(_ operation: () async throws -> Void) async -> ProviderError? {
-    do {
-        try await operation()
-        Issue.record("expected a ProviderError, but the call succeeded")
-        return nil
-    } catch let error as ProviderError {
-        return error
-    } catch {
-        Issue.record("expected a ProviderError, got \(error)")
-        return nil
     }
 }
 
@@ -234,29 +221,14 @@ final class JSONLines: Sendable {
 
 /// A TCP server on 127.0.0.1 that greets with `greeting` (nothing when nil) and answers each line
 /// with `reply(line)` (nothing when it returns nil): enough to play a broken or silent SMTP server.
-struct ScriptedServer {
-    let channel: any Channel
-
-    var port: Int { channel.localAddress?.port ?? 0 }
-
+enum ScriptedServer {
     static func start(
         greeting: String?,
         reply: @escaping @Sendable (String) -> String? = { _ in nil }
     ) async throws
-        -> ScriptedServer
+        -> LoopbackTCPServer
     {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ScriptedHandler(greeting: greeting, reply: reply))
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
-        return ScriptedServer(channel: channel)
-    }
-
-    func stop() async throws {
-        try await channel.close()
+        try await LoopbackTCPServer.start { ScriptedHandler(greeting: greeting, reply: reply) }
     }
 }
 

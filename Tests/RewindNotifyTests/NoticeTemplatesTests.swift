@@ -80,6 +80,46 @@ struct NoticeTemplatesTests {
         #expect(text.contains("**Would Take These Actions**:\n- roll back backend"))
     }
 
+    @Test func aManualRollbackIsAnnouncedAsManual() {
+        let text = templates.render(manualNotice(), as: .plainText)
+        #expect(text.hasPrefix("🚨 MANUAL ROLLBACK INITIATED\n\n**Service**: backend\n**Trigger**: manual\n"))
+        #expect(!text.contains("AUTOMATED"))
+    }
+
+    @Test func anOverdueTaskReminderListsEachTaskForItsOwner() {
+        let text = templates.render(taskOverdueNotice(), as: .plainText)
+        #expect(
+            text.hasPrefix(
+                "⏰ POST-ROLLBACK WORK OVERDUE\n\n**Incident**: #7 (backend, health_critical)\n**Owner**: devops\n"),
+            "\(text)")
+        #expect(text.contains("- Analyze logs (investigation.analyze_logs), due 2026-11-27T12:31:08.250Z, 5m overdue"))
+        #expect(text.contains("rewind incidents task N TASK --state"))
+        #expect(!text.contains("Immediate Actions Required"))
+    }
+
+    @Test func aFailedChannelHasItsOwnMessageNamingTheChannel() {
+        let text = templates.render(channelFailedNotice("oncall-pager"), as: .plainText)
+        #expect(
+            text.hasPrefix(
+                "📵 NOTIFICATION CHANNEL FAILED: ONCALL-PAGER\n\n**Channel**: oncall-pager\n"
+                    + "**Incident**: #7 (backend, worker, health_critical)\n"))
+        #expect(text.contains("**Error**: could not notify channel oncall-pager"))
+        #expect(!text.contains("ESCALATED"))
+        #expect(!text.contains("Immediate Actions Required"))
+        #expect(
+            NoticeTemplates.context(channelFailedNotice("oncall-pager"))["failed_channel"] as? String == "oncall-pager")
+    }
+
+    @Test func theChannelFailedTemplateCanBeOverridden() throws {
+        let custom = try NoticeTemplates(overrides: [
+            .channelFailed: "{{failed_channel}} is down (incident {{incident}})"
+        ])
+        #expect(
+            custom.render(channelFailedNotice("oncall-pager"), as: .plainText) == "oncall-pager is down (incident 7)")
+        #expect(custom.render(channelFailedNotice("a<b"), as: .slackMrkdwn) == "a&lt;b is down (incident 7)")
+        #expect(custom.render(channelNotice(.initiated), as: .plainText).hasPrefix("🚨 AUTOMATED ROLLBACK INITIATED"))
+    }
+
     @Test func slackFormatEscapesValuesAndUsesSlackBold() {
         let notice = channelNotice(.failed, services: ["<script>\"x\" & co"], error: "<!channel> broke")
         let slack = templates.render(notice)

@@ -6,11 +6,13 @@ import Testing
 
 @Suite("PagerDuty channel")
 struct PagerDutyChannelTests {
-    func pagerDuty(_ harness: SinkHarness, key: String = pagerDutyRoutingKey) -> PagerDutyNotifier {
+    func pagerDuty(
+        _ harness: SinkHarness, key: String = pagerDutyRoutingKey, name: String = "pagerduty", sources: [String] = []
+    ) -> PagerDutyNotifier {
         PagerDutyNotifier(
-            routingKey: ConfigText(key, isSecret: true),
+            routingKey: ConfigText(key, isSecret: true, sources: sources),
             url: "\(harness.base)/pagerduty",
-            name: "pagerduty",
+            name: name,
             client: harness.client
         )
     }
@@ -86,7 +88,9 @@ struct PagerDutyChannelTests {
         try await withSinks { harness in
             let key = "short-routing-key-42"
             let error = try #require(
-                await channelError { try await pagerDuty(harness, key: key).send(channelNotice(.initiated)) }
+                await #expect(throws: ProviderError.self) {
+                    try await pagerDuty(harness, key: key).send(channelNotice(.initiated))
+                }
             )
             #expect(error.kind == .rejected)
             #expect(!error.isTransient)
@@ -96,17 +100,84 @@ struct PagerDutyChannelTests {
         }
     }
 
+    @Test func aRefusedRoutingKeyNamesTheConfigurationKeyAndItsVariableNeverTheValue() async throws {
+        try await withSinks { harness in
+            let key = "short-routing-key-42"
+            let notifier = pagerDuty(harness, key: key, name: "oncall-pager", sources: ["PAGERDUTY_ROUTING_KEY"])
+            let error = try #require(
+                await #expect(throws: ProviderError.self) { try await notifier.send(channelNotice(.initiated)) }
+            )
+            #expect(error.kind == .rejected)
+            #expect(
+                error.message.contains(
+                    "check notifications.channels.oncall-pager.routing_key (${PAGERDUTY_ROUTING_KEY})"))
+            #expect(error.message.contains("Length of 'routing_key' is incorrect"))
+            #expect(!error.message.contains(key))
+        }
+    }
+
+    @Test func aManualRollbackIsPagedAsManual() async throws {
+        try await withSinks { harness in
+            try await pagerDuty(harness).send(manualNotice())
+            let alert = try #require(harness.sinks.pagerDutyAlert(dedupKey: "rewind/incident/7"))
+            #expect(alert.summary == "Rewind: manual rollback of backend initiated")
+            #expect(!alert.summary.lowercased().contains("automat"))
+        }
+    }
+
+    @Test func aFailedChannelTriggersItsOwnAlertAndNeverReopensTheResolvedIncident() async throws {
+        try await withSinks { harness in
+            let notifier = pagerDuty(harness)
+            try await notifier.send(channelNotice(.initiated))
+            try await notifier.send(channelNotice(.completed))
+            try await notifier.send(channelFailedNotice("slack-critical"))
+
+            let incident = try #require(harness.sinks.pagerDutyAlert(dedupKey: "rewind/incident/7"))
+            #expect(incident.state == .resolved)
+            #expect(incident.events == ["trigger", "resolve"])
+            let channel = try #require(harness.sinks.pagerDutyAlert(dedupKey: "rewind/channel/slack-critical"))
+            #expect(channel.state == .triggered)
+            #expect(channel.severity == "warning")
+            #expect(
+                channel.summary == "Rewind: notification channel slack-critical failed (incident #7, backend, worker)")
+            let event = try #require(harness.sinks.accepted(.pagerDuty).last?.json)
+            #expect(event["dedup_key"]?.string == "rewind/channel/slack-critical")
+            #expect(event["payload"]?["custom_details"]?["event"]?.string == "channel_failed")
+            #expect(harness.sinks.pagerDutyAlerts.count == 2)
+        }
+    }
+
+    @Test func anOverdueTaskReminderIsItsOwnAlertAndNeverReopensTheResolvedIncident() async throws {
+        try await withSinks { harness in
+            let notifier = pagerDuty(harness)
+            try await notifier.send(channelNotice(.initiated))
+            try await notifier.send(channelNotice(.completed))
+            try await notifier.send(taskOverdueNotice())
+
+            let incident = try #require(harness.sinks.pagerDutyAlert(dedupKey: "rewind/incident/7"))
+            #expect(incident.state == .resolved)
+            #expect(incident.events == ["trigger", "resolve"])
+            let reminder = try #require(harness.sinks.pagerDutyAlert(dedupKey: "rewind/incident/7/tasks"))
+            #expect(reminder.severity == "warning")
+            #expect(reminder.summary == "Rewind: post-rollback work of incident #7 overdue (devops) (backend)")
+        }
+    }
+
     @Test func throttlingAndOutagesAreTransient() async throws {
         try await withSinks { harness in
             harness.sinks.failNext(1, path: "/pagerduty/", status: 429, retryAfter: 12)
             harness.sinks.failNext(1, path: "/pagerduty/", status: 502)
             let throttled = try #require(
-                await channelError { try await pagerDuty(harness).send(channelNotice(.initiated)) }
+                await #expect(throws: ProviderError.self) {
+                    try await pagerDuty(harness).send(channelNotice(.initiated))
+                }
             )
             #expect(throttled.kind == .rateLimited)
             #expect(throttled.retryAfter == .seconds(12))
             let outage = try #require(
-                await channelError { try await pagerDuty(harness).send(channelNotice(.initiated)) }
+                await #expect(throws: ProviderError.self) {
+                    try await pagerDuty(harness).send(channelNotice(.initiated))
+                }
             )
             #expect(outage.kind == .server)
             #expect(outage.isTransient)

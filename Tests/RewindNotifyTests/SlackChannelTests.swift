@@ -9,18 +9,20 @@ import Testing
 struct SlackChannelTests {
     static let webhookSecretPath = "T0001/B0002/XyZsecretPathPart123"
 
-    func webhook(_ harness: SinkHarness, id: String = "T0001-B0002-XyZsecretPathPart123") -> SlackWebhookNotifier {
+    func webhook(
+        _ harness: SinkHarness, id: String = "T0001-B0002-XyZsecretPathPart123", sources: [String] = []
+    ) -> SlackWebhookNotifier {
         SlackWebhookNotifier(
-            url: ConfigText("\(harness.base)/slack/webhook/\(id)", isSecret: true),
+            url: ConfigText("\(harness.base)/slack/webhook/\(id)", isSecret: true, sources: sources),
             name: "slack-critical",
             templates: .builtIn,
             client: harness.client
         )
     }
 
-    func chat(_ harness: SinkHarness, token: String = "xoxb-sandbox") -> SlackChatNotifier {
+    func chat(_ harness: SinkHarness, token: String = "xoxb-sandbox", sources: [String] = []) -> SlackChatNotifier {
         SlackChatNotifier(
-            token: ConfigText(token, isSecret: true),
+            token: ConfigText(token, isSecret: true, sources: sources),
             channel: "C0123456789",
             apiURL: "\(harness.base)/slack/api",
             name: "slack-bot",
@@ -88,7 +90,9 @@ struct SlackChannelTests {
     @Test func invalidPayloadIsRejectedWithSlacksCode() async throws {
         try await withSinks { harness in
             harness.sinks.failNext(1, path: "/slack/webhook/", status: 400, body: "invalid_payload")
-            let error = try #require(await channelError { try await webhook(harness).send(channelNotice(.initiated)) })
+            let error = try await #require(throws: ProviderError.self) {
+                try await webhook(harness).send(channelNotice(.initiated))
+            }
             #expect(error.kind == .rejected)
             #expect(!error.isTransient)
             #expect(error.message.contains("invalid_payload"))
@@ -101,7 +105,9 @@ struct SlackChannelTests {
     @Test func aRevokedWebhookIsRejectedWithoutItsURL() async throws {
         try await withSinks { harness in
             harness.sinks.addSlackWebhook("another-webhook")
-            let error = try #require(await channelError { try await webhook(harness).send(channelNotice(.completed)) })
+            let error = try await #require(throws: ProviderError.self) {
+                try await webhook(harness).send(channelNotice(.completed))
+            }
             #expect(error.kind == .rejected)
             #expect(error.message.contains("no_service"))
             #expect(error.message.contains("127.0.0.1"))
@@ -113,7 +119,9 @@ struct SlackChannelTests {
     @Test func rateLimitingCarriesRetryAfter() async throws {
         try await withSinks { harness in
             harness.sinks.failNext(1, path: "/slack/webhook/", status: 429, retryAfter: 7)
-            let error = try #require(await channelError { try await webhook(harness).send(channelNotice(.initiated)) })
+            let error = try await #require(throws: ProviderError.self) {
+                try await webhook(harness).send(channelNotice(.initiated))
+            }
             #expect(error.kind == .rateLimited)
             #expect(error.isTransient)
             #expect(error.retryAfter == .seconds(7))
@@ -124,10 +132,26 @@ struct SlackChannelTests {
         }
     }
 
+    /// A 16-digit Retry-After used to trap converting to milliseconds; the outbox row stayed pending,
+    /// so the daemon crashed again on every restart.
+    @Test func aSixteenDigitRetryAfterIsAnHourNotACrash() async throws {
+        try await withSinks { harness in
+            harness.sinks.failNext(1, path: "/slack/webhook/", status: 429, retryAfter: 9_999_999_999_999_999)
+            let error = try await #require(throws: ProviderError.self) {
+                try await webhook(harness).send(channelNotice(.initiated))
+            }
+            #expect(error.kind == .rateLimited)
+            #expect(error.retryAfter == .seconds(3600))
+            #expect(error.message.contains("retry after 1h"))
+        }
+    }
+
     @Test func aSlackFailureIsTransient() async throws {
         try await withSinks { harness in
             harness.sinks.failNext(1, path: "/slack/", status: 500, body: "rollup_error")
-            let error = try #require(await channelError { try await webhook(harness).send(channelNotice(.initiated)) })
+            let error = try await #require(throws: ProviderError.self) {
+                try await webhook(harness).send(channelNotice(.initiated))
+            }
             #expect(error.kind == .server)
             #expect(error.isTransient)
             #expect(error.message.contains("rollup_error"))
@@ -153,7 +177,9 @@ struct SlackChannelTests {
         try await withSinks { harness in
             let token = "xoxb-wrong-token-1234"
             let error = try #require(
-                await channelError { try await chat(harness, token: token).send(channelNotice(.initiated)) }
+                await #expect(throws: ProviderError.self) {
+                    try await chat(harness, token: token).send(channelNotice(.initiated))
+                }
             )
             #expect(error.kind == .auth)
             #expect(!error.isTransient)
@@ -166,7 +192,9 @@ struct SlackChannelTests {
     @Test func chatPostMessageHTTP429IsRateLimited() async throws {
         try await withSinks { harness in
             harness.sinks.failNext(1, path: "/slack/api/", status: 429, retryAfter: 30)
-            let error = try #require(await channelError { try await chat(harness).send(channelNotice(.initiated)) })
+            let error = try await #require(throws: ProviderError.self) {
+                try await chat(harness).send(channelNotice(.initiated))
+            }
             #expect(error.kind == .rateLimited)
             #expect(error.retryAfter == .seconds(30))
         }
@@ -182,14 +210,71 @@ struct SlackChannelTests {
                 templates: .builtIn,
                 client: harness.client
             )
-            let rejected = try #require(await channelError { try await unknownChannel.send(channelNotice(.failed)) })
+            let rejected = try await #require(throws: ProviderError.self) {
+                try await unknownChannel.send(channelNotice(.failed))
+            }
             #expect(rejected.kind == .rejected)
             #expect(rejected.message.contains("channel_not_found"))
 
             harness.sinks.failNext(1, path: "/slack/api/", status: 503)
-            let unavailable = try #require(await channelError { try await chat(harness).send(channelNotice(.failed)) })
+            let unavailable = try await #require(throws: ProviderError.self) {
+                try await chat(harness).send(channelNotice(.failed))
+            }
             #expect(unavailable.kind == .server)
             #expect(unavailable.isTransient)
+        }
+    }
+
+    @Test func aRefusedBotTokenNamesTheConfigurationKeyAndItsVariable() async throws {
+        try await withSinks { harness in
+            let token = "xoxb-wrong-token-1234"
+            let notifier = chat(harness, token: token, sources: ["SLACK_BOT_TOKEN"])
+            let error = try #require(
+                await #expect(throws: ProviderError.self) { try await notifier.send(channelNotice(.initiated)) })
+            #expect(error.kind == .auth)
+            #expect(error.message.contains("invalid_auth"))
+            #expect(error.message.contains("check notifications.channels.slack-bot.token (${SLACK_BOT_TOKEN})"))
+            #expect(!error.message.contains(token))
+        }
+    }
+
+    @Test func aRevokedWebhookNamesTheConfigurationKeyAndItsVariable() async throws {
+        try await withSinks { harness in
+            harness.sinks.addSlackWebhook("another-webhook")
+            let notifier = webhook(harness, sources: ["SLACK_CRITICAL_WEBHOOK_URL"])
+            let error = try await #require(throws: ProviderError.self) {
+                try await notifier.send(channelNotice(.completed))
+            }
+            #expect(error.kind == .rejected)
+            #expect(error.message.contains("no_service"))
+            #expect(
+                error.message.contains(
+                    "check notifications.channels.slack-critical.url (${SLACK_CRITICAL_WEBHOOK_URL})"))
+            #expect(!error.message.contains("XyZsecretPathPart123"))
+        }
+    }
+
+    @Test func aManualRollbackIsHeadedManualInBlockKit() async throws {
+        try await withSinks { harness in
+            try await webhook(harness).send(manualNotice())
+            let json = try #require(harness.sinks.accepted(.slackWebhook).last?.json)
+            let header = try #require(json["blocks"]?[0]?["text"]?["text"]?.string)
+            #expect(header.hasPrefix("🚨 MANUAL ROLLBACK INITIATED\n"))
+            #expect(json["text"]?.string?.hasPrefix("🚨 MANUAL ROLLBACK INITIATED") == true)
+            #expect(!header.contains("AUTOMATED"))
+            #expect(header.contains("*Trigger*: manual"))
+        }
+    }
+
+    @Test func aFailedChannelIsReportedWithItsName() async throws {
+        try await withSinks { harness in
+            try await chat(harness).send(channelFailedNotice("oncall-pager"))
+            let json = try #require(harness.sinks.accepted(.slackChat).last?.json)
+            let text = try #require(json["text"]?.string)
+            #expect(text.hasPrefix("📵 NOTIFICATION CHANNEL FAILED: ONCALL-PAGER\n"))
+            #expect(text.contains("*Channel*: oncall-pager"))
+            #expect(text.contains("*Incident*: #7 (backend, worker, health_critical)"))
+            #expect(!text.contains("ESCALATED"))
         }
     }
 
@@ -202,7 +287,7 @@ struct SlackChannelTests {
             client: client,
             timeout: .milliseconds(500)
         )
-        let error = await channelError { try await notifier.send(channelNotice(.initiated)) }
+        let error = await #expect(throws: ProviderError.self) { try await notifier.send(channelNotice(.initiated)) }
         try await client.shutdown()
         let failure = try #require(error)
         #expect(failure.kind == .connection || failure.kind == .timeout)

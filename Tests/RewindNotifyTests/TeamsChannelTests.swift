@@ -2,6 +2,7 @@ import RewindCore
 import RewindNotify
 import RewindPorts
 import RewindSandbox
+import RewindTestSupport
 import Testing
 
 @Suite("Teams channel")
@@ -42,6 +43,25 @@ struct TeamsChannelTests {
         }
     }
 
+    @Test func aManualRollbackCardIsTitledManual() async throws {
+        try await withSinks { harness in
+            try await teams(harness).send(manualNotice())
+            let card = try #require(harness.sinks.accepted(.teams).last?.json?["attachments"]?[0]?["content"])
+            #expect(card["body"]?[0]?["text"]?.string == "🚨 MANUAL ROLLBACK INITIATED")
+            #expect(card["body"]?[1]?["text"]?.string?.contains("**Trigger**: manual") == true)
+        }
+    }
+
+    @Test func aFailedChannelCardNamesTheChannel() async throws {
+        try await withSinks { harness in
+            try await teams(harness).send(channelFailedNotice("oncall-pager"))
+            let card = try #require(harness.sinks.accepted(.teams).last?.json?["attachments"]?[0]?["content"])
+            #expect(card["body"]?[0]?["text"]?.string?.hasSuffix("NOTIFICATION CHANNEL FAILED: ONCALL-PAGER") == true)
+            let text = try #require(card["body"]?[1]?["text"]?.string)
+            #expect(text.hasPrefix("**Channel**: oncall-pager"))
+        }
+    }
+
     @Test func throttlingReportedInsideA200IsRateLimited() async throws {
         try await withSinks { harness in
             harness.sinks.failNext(
@@ -50,7 +70,9 @@ struct TeamsChannelTests {
                 status: 200,
                 body: "Microsoft Teams endpoint returned HTTP error 429"
             )
-            let error = try #require(await channelError { try await teams(harness).send(channelNotice(.initiated)) })
+            let error = try await #require(throws: ProviderError.self) {
+                try await teams(harness).send(channelNotice(.initiated))
+            }
             #expect(error.kind == .rateLimited)
             #expect(error.isTransient)
             #expect(!error.message.contains("workflow-sig-abcdef123456"))

@@ -4,16 +4,17 @@ import RewindCore
 import RewindNotify
 import RewindPorts
 import RewindSandbox
+import RewindTestSupport
 import Testing
 
 @Suite("Webhook channel")
 struct WebhookChannelTests {
     static let secret = "whsec-sandbox-0123456789"
 
-    func webhook(_ harness: SinkHarness, secret: String?) -> WebhookNotifier {
+    func webhook(_ harness: SinkHarness, secret: String?, sources: [String] = []) -> WebhookNotifier {
         WebhookNotifier(
             url: ConfigText("\(harness.base)/webhook/ops"),
-            secret: secret.map { ConfigText($0, isSecret: true) },
+            secret: secret.map { ConfigText($0, isSecret: true, sources: sources) },
             name: "ops-hook",
             client: harness.client
         )
@@ -21,7 +22,7 @@ struct WebhookChannelTests {
 
     @Test func postsTheSignedNoticeRecordAndTheSinkVerifiesIt() async throws {
         try await withSinks { harness in
-            harness.sinks.webhookSecret = Self.secret
+            harness.webhook.secret = Self.secret
             try await webhook(harness, secret: Self.secret).send(channelNotice(.completed))
 
             let received = try #require(harness.sinks.accepted(.webhook).last)
@@ -48,10 +49,12 @@ struct WebhookChannelTests {
 
     @Test func aWrongSecretIsRefusedAsAuth() async throws {
         try await withSinks { harness in
-            harness.sinks.webhookSecret = Self.secret
+            harness.webhook.secret = Self.secret
             let wrong = "not-the-secret-987654"
             let error = try #require(
-                await channelError { try await webhook(harness, secret: wrong).send(channelNotice(.failed)) }
+                await #expect(throws: ProviderError.self) {
+                    try await webhook(harness, secret: wrong).send(channelNotice(.failed))
+                }
             )
             #expect(error.kind == .auth)
             #expect(!error.isTransient)
@@ -59,9 +62,41 @@ struct WebhookChannelTests {
             #expect(harness.sinks.received(.webhook).last?.status == 401)
 
             let unsigned = try #require(
-                await channelError { try await webhook(harness, secret: nil).send(channelNotice(.failed)) }
+                await #expect(throws: ProviderError.self) {
+                    try await webhook(harness, secret: nil).send(channelNotice(.failed))
+                }
             )
             #expect(unsigned.kind == .auth)
+        }
+    }
+
+    @Test func aRefusedSecretNamesTheConfigurationKeyAndItsVariable() async throws {
+        try await withSinks { harness in
+            harness.webhook.secret = Self.secret
+            let wrong = "not-the-secret-987654"
+            let notifier = webhook(harness, secret: wrong, sources: ["OPS_HOOK_WEBHOOK_SECRET"])
+            let error = try #require(
+                await #expect(throws: ProviderError.self) { try await notifier.send(channelNotice(.failed)) })
+            #expect(error.message.contains("check notifications.channels.ops-hook.secret (${OPS_HOOK_WEBHOOK_SECRET})"))
+            #expect(!error.message.contains(wrong))
+        }
+    }
+
+    @Test func manualAndFailedChannelNoticesSayWhatHappened() async throws {
+        try await withSinks { harness in
+            try await webhook(harness, secret: nil).send(manualNotice())
+            let manual = try #require(harness.sinks.accepted(.webhook).last?.json)
+            #expect(manual["title"]?.string == "MANUAL ROLLBACK INITIATED")
+            #expect(manual["trigger"]?.string == "manual")
+            #expect(manual["failed_channel"]?.isNull == true)
+
+            try await webhook(harness, secret: nil).send(channelFailedNotice("oncall-pager"))
+            let received = try #require(harness.sinks.accepted(.webhook).last)
+            #expect(received.headers["x-rewind-event"] == "channel_failed")
+            let json = try #require(received.json)
+            #expect(json["event"]?.string == "channel_failed")
+            #expect(json["failed_channel"]?.string == "oncall-pager")
+            #expect(json["title"]?.string == "NOTIFICATION CHANNEL FAILED: ONCALL-PAGER")
         }
     }
 

@@ -1,13 +1,16 @@
 import Foundation
 import RewindCore
 import RewindPorts
+import RewindProcess
 import RewindProviders
+import RewindSpecs
+import RewindTestSupport
 import Testing
 
 @Suite("Command provider")
 struct CommandProviderTests {
     static let target = Deployment(
-        service: "api", id: "v1; rm -rf /", version: "1.0 beta", deployedAt: Timestamp(millisecondsSinceEpoch: 0)
+        service: "api", id: "rel/v1:2026", version: "1.0+beta", deployedAt: Timestamp(millisecondsSinceEpoch: 0)
     )
     static let context = ActionContext(
         incidentID: 42,
@@ -32,8 +35,8 @@ struct CommandProviderTests {
         #expect(operation.finished)
         let output = try #require(operation.output)
         #expect(output.exitCode == 0)
-        #expect(output.stdout == "v1; rm -rf /\n--version=1.0 beta\napi@v2\nincident 42\n")
-        #expect(output.command == ["printf", "%s\\n", "v1; rm -rf /", "--version=1.0 beta", "api@v2", "incident 42"])
+        #expect(output.stdout == "rel/v1:2026\n--version=1.0+beta\napi@v2\nincident 42\n")
+        #expect(output.command == ["printf", "%s\\n", "rel/v1:2026", "--version=1.0+beta", "api@v2", "incident 42"])
         #expect(try await Self.provider(spec).status(of: operation, service: "api", target: Self.target) == .succeeded)
     }
 
@@ -47,6 +50,44 @@ struct CommandProviderTests {
         let output = try #require(try await Self.rollback(spec, secrets: [secret]).output)
         #expect(output.stdout == "hello\n<redacted>\n")
         #expect(!output.stdout.contains(secret))
+    }
+
+    /// Anyone with the API token can record a deployment with any id or version and then roll back to
+    /// it: a value starting with `-` would reach the command as an option.
+    @Test(
+        "a target id or version that breaks the deployment id rule is refused before anything runs",
+        arguments: [
+            ("-rf", "v1"), ("--output=/etc/passwd", "v1"), ("v1", "--force"), ("v1", "../../etc/passwd"),
+            ("v1; rm -rf /", "v1"), ("v1", "1.0 beta"), ("v1", "1.0\n--force"),
+        ])
+    func refusesUnsafeTargets(id: String, version: String) async throws {
+        let directory = try TemporaryDirectory("command-refused")
+        defer { directory.remove() }
+        let spec = CommandProviderSpec(
+            rollback: ["touch", "ran", "{{target.id}}", "{{target.version}}"], workingDirectory: directory.path)
+        let target = Deployment(service: "api", id: id, version: version, deployedAt: .init(millisecondsSinceEpoch: 0))
+        let error = try await #require(throws: ProviderError.self) {
+            try await Self.provider(spec).rollback(service: "api", to: target, context: Self.context)
+        }
+        #expect(error.kind == .rejected)
+        #expect(error.message.contains(DeploymentIdentifier.rule), "\(error.message)")
+        #expect(error.output == nil)
+        #expect(
+            !FileManager.default.fileExists(atPath: directory.url.appendingPathComponent("ran").path), "nothing ran")
+    }
+
+    @Test("the command gets a minimal environment plus its env:, never the daemon's other variables")
+    func minimalEnvironment() async throws {
+        setenv("REWIND_TEST_DAEMON_VENDOR_TOKEN", "daemon-only-7c1e", 1)
+        let spec = CommandProviderSpec(rollback: ["env"], environment: ["DEPLOY_REGION": ConfigText("eu-west-1")])
+        let output = try #require(try await Self.rollback(spec).output)
+        let names = Set(
+            output.stdout.split(separator: "\n").compactMap { $0.split(separator: "=").first.map(String.init) })
+        #expect(!names.contains("REWIND_TEST_DAEMON_VENDOR_TOKEN"), "a daemon variable leaked: \(names.sorted())")
+        #expect(!output.stdout.contains("daemon-only-7c1e"))
+        #expect(names.contains("PATH"))
+        #expect(output.stdout.contains("DEPLOY_REGION=eu-west-1"))
+        #expect(names.allSatisfy { ChildEnvironment.minimalKeeps($0) || $0 == "DEPLOY_REGION" }, "\(names.sorted())")
     }
 
     @Test("a non-zero exit is commandFailed with the status and the output")
@@ -94,10 +135,9 @@ struct CommandProviderTests {
 
     @Test("current runs its command in the working directory; the first non-empty line is the id")
     func currentDeployment() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rewind-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let file = directory.appendingPathComponent("live.txt")
+        let directory = try TemporaryDirectory("command")
+        defer { directory.remove() }
+        let file = directory.url.appendingPathComponent("live.txt")
         try "\n  dpl_42  \nother\n".write(to: file, atomically: true, encoding: .utf8)
 
         let spec = CommandProviderSpec(
@@ -112,7 +152,7 @@ struct CommandProviderTests {
     @Test("a program given by path, absolute or relative to the working directory, runs")
     func programByPath() async throws {
         let absolute = CommandProviderSpec(rollback: ["/usr/bin/printf", "[%s]", "{{target.id}}"])
-        #expect(try await Self.rollback(absolute).output?.stdout == "[v1; rm -rf /]")
+        #expect(try await Self.rollback(absolute).output?.stdout == "[rel/v1:2026]")
         let relative = CommandProviderSpec(rollback: ["./printf", "%s", "{{service}}"], workingDirectory: "/usr/bin")
         #expect(try await Self.rollback(relative).output?.stdout == "api")
     }

@@ -2,9 +2,12 @@ import AsyncHTTPClient
 import Foundation
 import RewindCore
 import RewindPorts
-@testable import RewindProviders
 import RewindSandbox
+import RewindSpecs
+import RewindTestSupport
 import Testing
+
+@testable import RewindProviders
 
 @Suite("HTTP provider against the sandbox platform")
 struct HTTPProviderTests {
@@ -221,6 +224,55 @@ struct HTTPProviderTests {
         #expect(rendered.credentialHeader == "Authorization")
         let body = try JSONDecoder().decode([String: String].self, from: try #require(rendered.body))
         #expect(body == ["to": "v1/\"a\"&b"])
+    }
+
+    /// `"\r\n"` is one Character in Swift: a filter comparing Characters with "\r" and "\n" let CRLF through.
+    @Test("no line break reaches a header value, CRLF, a lone CR or LF, or a Unicode line separator")
+    func headerLineBreaks() throws {
+        let spec = HTTPRequestSpec(
+            url: "https://example.test/x", headers: ["X-Rewind-Target": ConfigText("v={{target.version}}")])
+        for injected in [
+            "1\r\nX-Injected: yes", "1\rX-Injected: yes", "1\nX-Injected: yes", "1\r\n\r\nbody",
+            "1\u{2028}X-Injected: yes",
+        ] {
+            let rendered = try RenderedRequest(spec, values: ["target.version": injected])
+            let value = try #require(rendered.headers.first { $0.name == "X-Rewind-Target" }?.value)
+            #expect(
+                !value.unicodeScalars.contains { $0 == "\r" || $0 == "\n" || $0 == "\u{2028}" },
+                "\(value.debugDescription)")
+            #expect(value.hasPrefix("v=1"))
+        }
+    }
+
+    @Test("a URL value that is '.' or '..' is refused; an encoded '..' stays encoded and cannot climb")
+    func dotSegments() throws {
+        let spec = HTTPRequestSpec(url: "https://example.test/v1/deployments/{{target.id}}/rollback")
+        for climbing in ["..", "."] {
+            #expect(throws: (any Error).self) { try RenderedRequest(spec, values: ["target.id": climbing]) }
+        }
+        let encoded = try RenderedRequest(spec, values: ["target.id": "%2E%2E"])
+        #expect(encoded.url == "https://example.test/v1/deployments/%252E%252E/rollback")
+        let inside = try RenderedRequest(spec, values: ["target.id": "a..b"])
+        #expect(inside.url == "https://example.test/v1/deployments/a..b/rollback", "only whole dot segments climb")
+    }
+
+    @Test("a target id that breaks the deployment id rule is refused before any request is sent")
+    func refusesUnsafeTarget() async throws {
+        let world = twoVersionWorld(token: Self.token)
+        try await withSandbox(world) { endpoints in
+            let provider = Self.provider(Self.spec(endpoints))
+            for id in ["..", "-x", "a/../../admin", "dpl 1"] {
+                let target = Deployment(
+                    service: "api", id: id, version: "1.0.0", deployedAt: .init(millisecondsSinceEpoch: 0))
+                let error = try await #require(throws: ProviderError.self) {
+                    try await provider.rollback(service: "api", to: target, context: Self.context)
+                }
+                #expect(error.kind == .rejected)
+                #expect(error.message.contains(DeploymentIdentifier.rule), "\(error.message)")
+                #expect(!error.message.contains("POST http"), "nothing was sent: \(error.message)")
+            }
+            #expect(try await provider.currentDeployment(service: "api")?.id == "dpl_2", "nothing was rolled back")
+        }
     }
 
     @Test("Retry-After takes delta-seconds or an HTTP date")

@@ -1,23 +1,8 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 import RewindSandbox
-
-/// Runs a sandbox for the duration of `body` and stops it afterwards.
-func withSandbox<T: Sendable>(
-    _ world: SandboxWorld, _ body: @Sendable (SandboxEndpoints) async throws -> T
-) async throws -> T {
-    let sandbox = Sandbox(world: world)
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask {
-            try await sandbox.run()
-            return nil
-        }
-        defer { group.cancelAll() }
-        let endpoints = await sandbox.endpoints()
-        return try await body(endpoints)
-    }
-}
 
 /// A world with one service, `api`: `v1` (old, healthy) and `v2` (new, failing with 500, live).
 func twoVersionWorld(token: String? = nil, v2: SandboxBehavior = .failing(status: 500)) -> SandboxWorld {

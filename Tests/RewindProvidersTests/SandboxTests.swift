@@ -1,5 +1,6 @@
 import Foundation
 import RewindSandbox
+import RewindTestSupport
 import Testing
 
 @Suite("Sandbox")

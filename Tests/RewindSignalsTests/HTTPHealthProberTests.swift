@@ -1,7 +1,10 @@
 import AsyncHTTPClient
+import Foundation
 import RewindCore
 import RewindPorts
+import RewindSandbox
 import RewindSignals
+import RewindTestSupport
 import Testing
 
 @Suite("HTTPHealthProber")
@@ -33,7 +36,6 @@ struct HTTPHealthProberTests {
                 let probe = await prober.check(policy("\(base)/ok"))
                 #expect(probe.result == .success(status: 200))
                 #expect(probe.latencyMs >= 0)
-                #expect(probe.latencyMs < 5000)
             }
         }
     }
@@ -76,9 +78,9 @@ struct HTTPHealthProberTests {
         try await withHealthServer { base in
             try await withProber { prober in
                 let probe = await prober.check(policy("\(base)/slow", timeout: .milliseconds(200)))
+                // The server answers only when the test is over: a probe that ends at all ended on its deadline.
                 #expect(probe.result == .failure(.timeout))
                 #expect(probe.latencyMs >= 150)
-                #expect(probe.latencyMs < 5000)
             }
         }
     }
@@ -90,7 +92,6 @@ struct HTTPHealthProberTests {
                 // reading stops at 64 KiB or at the timeout, whichever comes first.
                 let probe = await prober.check(policy("\(base)/stream", timeout: .milliseconds(200)))
                 #expect(probe.result == .failure(.timeout))
-                #expect(probe.latencyMs < 5000)
             }
         }
     }
@@ -133,7 +134,7 @@ struct HTTPHealthProberTests {
     }
 
     @Test func refusedConnectionFails() async throws {
-        let port = try await unusedPort()
+        let port = try freeLoopbackPort()
         try await withProber { prober in
             let probe = await prober.check(policy("http://127.0.0.1:\(port)/health"))
             #expect(probe.result == .failure(.connection("connection refused")))
@@ -141,7 +142,7 @@ struct HTTPHealthProberTests {
     }
 
     @Test func reasonsNeverCarryTheURLSecrets() async throws {
-        let port = try await unusedPort()
+        let port = try freeLoopbackPort()
         try await withProber { prober in
             let url = "http://admin:hunter2secret@127.0.0.1:\(port)/health?token=tok3nsecret"
             let probe = await prober.check(policy(url))
@@ -171,6 +172,35 @@ struct HTTPHealthProberTests {
             }
         }
         try await server.stop()
+    }
+
+    /// Found by fuzzing (Fuzz/findings/ahc-status-below-100): AsyncHTTPClient 1.37.0 takes a final status under
+    /// 100 for an informational one and traps when the answer ends (`HTTPRequestStateMachine`: "How can we
+    /// receive a response end, if we haven't a received a head"). A watched service that answers
+    /// `HTTP/1.1 000` must fail its check, not kill the daemon. A known issue until AsyncHTTPClient is fixed
+    /// upstream: the day a fixed version arrives, the known issue is no longer recorded and this test fails,
+    /// saying to remove `withKnownIssue` and the finding's `open` marker.
+    @Test func statusBelow100IsAFailedCheckNotACrash() async {
+        await withKnownIssue(
+            "AsyncHTTPClient 1.37.0 traps on a final status under 100 (Fuzz/findings/ahc-status-below-100)"
+        ) {
+            await statusBelow100Check()
+        }
+    }
+
+    private func statusBelow100Check() async {
+        await #expect(processExitsWith: .success) {
+            let server = try await RawTCPServer.start(.answer("HTTP/1.1 000 Zero\r\nContent-Length: 0\r\n\r\n"))
+            let client = HTTPHealthProber.makeHTTPClient()
+            let prober = HTTPHealthProber(client: client, clock: SystemClock())
+            let probe = await prober.check(
+                HealthCheckPolicy(
+                    name: "health", url: "http://127.0.0.1:\(server.port)/health", timeout: .seconds(3),
+                    expectedStatuses: 200...299))
+            try await client.shutdown()
+            try await server.stop()
+            if probe.result.isSuccess { exit(1) }
+        }
     }
 
     @Test func unsupportedSchemeFailsWithoutARequest() async throws {

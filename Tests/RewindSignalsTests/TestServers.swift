@@ -1,8 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
-import NIOPosix
-import ServiceLifecycle
+import RewindTestSupport
 import Synchronization
 
 /// A real HTTP server on 127.0.0.1 (a free port) with one route per kind of health answer. It runs
@@ -56,23 +55,11 @@ func withHealthServer(_ body: @Sendable (_ baseURL: String) async throws -> Void
         },
         logger: logger
     )
-    let serviceGroup = ServiceGroup(configuration: .init(services: [app], logger: logger))
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await serviceGroup.run() }
+    try await withLoopbackServices([app], beforeShutdown: { shutdown.open() }) { _ in
         var iterator = ports.makeAsyncIterator()
         let port = await iterator.next() ?? 0
-        let outcome: Result<Void, any Error>
-        do {
-            guard port > 0 else { throw TestServerError.didNotStart }
-            try await body("http://127.0.0.1:\(port)")
-            outcome = .success(())
-        } catch {
-            outcome = .failure(error)
-        }
-        shutdown.open()
-        await serviceGroup.triggerGracefulShutdown()
-        try await group.waitForAll()
-        try outcome.get()
+        guard port > 0 else { throw TestServerError.didNotStart }
+        try await body("http://127.0.0.1:\(port)")
     }
 }
 
@@ -113,7 +100,7 @@ final class Gate: Sendable {
 }
 
 /// A TCP server on 127.0.0.1 that does not speak HTTP.
-struct RawTCPServer {
+enum RawTCPServer {
     enum Behaviour: Sendable {
         /// Reads the request, then answers bytes that are not HTTP (and keeps the connection open).
         case answerGarbage
@@ -121,26 +108,12 @@ struct RawTCPServer {
         case closeOnAccept
         /// Reads the request, then closes without answering.
         case closeAfterRequest
+        /// Reads the request, answers these bytes verbatim, then closes.
+        case answer(String)
     }
 
-    let channel: any Channel
-    var port: Int { channel.localAddress?.port ?? 0 }
-
-    static func start(_ behaviour: Behaviour) async throws -> RawTCPServer {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(RawHandler(behaviour: behaviour))
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0)
-            .get()
-        return RawTCPServer(channel: channel)
-    }
-
-    func stop() async throws {
-        try await channel.close()
+    static func start(_ behaviour: Behaviour) async throws -> LoopbackTCPServer {
+        try await LoopbackTCPServer.start { RawHandler(behaviour: behaviour) }
     }
 }
 
@@ -167,6 +140,10 @@ private final class RawHandler: ChannelInboundHandler {
         case .answerGarbage:
             let garbage = ByteBuffer(string: "SSH-2.0-OpenSSH_9.6 this is not http\r\n\u{0}\u{1}\u{2}\r\n\r\n")
             context.writeAndFlush(wrapOutboundOut(garbage), promise: nil)
+        case .answer(let text):
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: text))).whenComplete { _ in
+                context.close(promise: nil)
+            }
         case .closeAfterRequest, .closeOnAccept:
             context.close(promise: nil)
         }
@@ -175,14 +152,4 @@ private final class RawHandler: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
     }
-}
-
-/// A port on 127.0.0.1 where nothing listens: bound once to get a free port, then closed.
-func unusedPort() async throws -> Int {
-    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-        .bind(host: "127.0.0.1", port: 0)
-        .get()
-    let port = channel.localAddress?.port ?? 0
-    try await channel.close()
-    return port
 }

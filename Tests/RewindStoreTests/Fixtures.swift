@@ -1,23 +1,26 @@
-import Foundation
 import RewindCore
-import RewindStoreSQLite
-
-/// Runs `body` with the path of a state file in a fresh temporary directory, removed afterwards.
-func withStatePath<T>(_ body: (String) async throws -> T) async throws -> T {
-    let directory = FileManager.default.temporaryDirectory
-        .appendingPathComponent("rewind-store-tests-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    return try await body(directory.appendingPathComponent("rewind.db").path)
-}
-
-/// Runs `body` with a store on a fresh state file.
-func withStore<T>(_ body: (SQLiteStore) async throws -> T) async throws -> T {
-    try await withStatePath { path in try await body(try SQLiteStore(path: path)) }
-}
+import Testing
 
 func at(_ seconds: Int64) -> Timestamp {
     Timestamp(millisecondsSinceEpoch: 1_790_000_000_000 + seconds * 1000)
+}
+
+/// Expects `body` to throw a Rewind error with `code`, and returns it.
+@discardableResult
+func expectError(
+    _ code: String, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void
+) async -> (any RewindError)? {
+    do {
+        try await body()
+        Issue.record("expected \(code), but nothing was thrown", sourceLocation: sourceLocation)
+        return nil
+    } catch let error as any RewindError {
+        #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
+        return error
+    } catch {
+        Issue.record("expected \(code), but got \(error)", sourceLocation: sourceLocation)
+        return nil
+    }
 }
 
 func deployment(
@@ -61,4 +64,38 @@ func sampleIncident(openedAt seconds: Int64 = 120, status: IncidentStatus = .ope
         id: 0, openedAt: at(seconds), services: ["frontend", "backend"], trigger: .healthCritical,
         severity: .critical, strategy: .immediate, status: status, summary: "backend is down", plan: samplePlan(),
         violation: sampleViolation())
+}
+
+func notice(_ kind: NoticeKind = .initiated, incident: Int64) -> Notice {
+    Notice(
+        kind: kind, incidentID: incident, services: ["backend"], trigger: .healthCritical, severity: .critical,
+        timestamp: at(120), strategy: .immediate, actions: ["roll back backend to b1"], status: "in progress",
+        evidence: ["status 503"])
+}
+
+func outboxEntry(
+    incident: Int64, channel: String = "slack", due seconds: Int64 = 130, kind: NoticeKind = .initiated,
+    status: OutboxEntry.Status = .pending
+) -> OutboxEntry {
+    OutboxEntry(
+        incidentID: incident, channel: channel, notice: notice(kind, incident: incident), status: status,
+        nextAttemptAt: at(seconds), createdAt: at(120))
+}
+
+func timer(incident: Int64, _ audience: Audience = .oncall, due seconds: Int64) -> EscalationTimer {
+    EscalationTimer(
+        incidentID: incident, audience: audience, policy: .immediate, dueAt: at(seconds),
+        reason: "critical service down")
+}
+
+func task(incident: Int64, _ id: String, title: String = "Analyze logs") -> IncidentTask {
+    IncidentTask(
+        incidentID: incident, id: id, group: .investigation, title: title, team: "devops", dueAt: at(7320),
+        updatedAt: at(120))
+}
+
+func observation(at seconds: Int64, _ check: String = "http /healthz", status: Int = 200) -> Observation {
+    Observation(
+        service: "backend", check: check, at: at(seconds),
+        result: status == 200 ? .success(status: 200) : .failure(.status(status)), latencyMs: 12)
 }

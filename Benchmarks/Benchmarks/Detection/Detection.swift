@@ -14,7 +14,8 @@ import Synchronization
 let benchmarks: @Sendable () -> Void = {
     let environment = ProcessInfo.processInfo.environment
     let trials = environment["REWIND_BENCH_TRIALS"].flatMap(Int.init) ?? 25
-    let reportPath = environment["REWIND_BENCH_REPORT"]
+    let reportPath =
+        environment["REWIND_BENCH_REPORT"]
         ?? FileManager.default.temporaryDirectory.appendingPathComponent("rewind-detection-trials.txt").path
 
     Benchmark(

@@ -116,8 +116,9 @@ enum DetectionRig {
         let clock = SystemClock()
         for (name, id) in [("frontend", "fe-v1"), ("backend", "be-v1"), ("worker", "wk-v1")] {
             try await store.recordDeployment(
-                Deployment(service: ServiceName(name), id: id, version: "v1", deployedAt: clock.now - .seconds(7200),
-                           trust: .knownGood, knownGoodAt: clock.now - .seconds(3600)),
+                Deployment(
+                    service: ServiceName(name), id: id, version: "v1", deployedAt: clock.now - .seconds(7200),
+                    trust: .knownGood, knownGoodAt: clock.now - .seconds(3600)),
                 makeLive: true)
         }
         let (signals, sink) = AsyncStream.makeStream(of: Signal.self, bufferingPolicy: .unbounded)

@@ -4,6 +4,7 @@ import Logging
 import RewindCore
 import RewindSandbox
 import RewindSignals
+import RewindTestSupport
 import ServiceLifecycle
 
 /// The servers behind the Prometheus rounds: the loopback `PrometheusEmulatorServer` with a canned
@@ -66,8 +67,9 @@ enum PrometheusRig {
                 let start = ContinuousClock.now
                 log("Feeding \(names.count) services' metrics on port \(metricsPort) for \(fill)")
                 guard await waitForData(reader, query: queries[queries.count - 1], within: .seconds(60)) else {
-                    return PrometheusRounds.Figures(firstError: "no data after 60 s: does Prometheus scrape port "
-                        + "\(metricsPort)?")
+                    return PrometheusRounds.Figures(
+                        firstError: "no data after 60 s: does Prometheus scrape port "
+                            + "\(metricsPort)?")
                 }
                 let remaining = fill - (ContinuousClock.now - start)
                 if remaining > .zero { try? await Task.sleep(for: remaining) }

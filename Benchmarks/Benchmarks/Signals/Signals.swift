@@ -23,7 +23,8 @@ enum PrometheusBenchmarks {
     static func register() {
         let environment = ProcessInfo.processInfo.environment
         let rounds = environment["REWIND_BENCH_ROUNDS"].flatMap(Int.init) ?? 50
-        let reportDirectory = environment["REWIND_SIGNALS_REPORT_DIR"].map { URL(fileURLWithPath: $0) }
+        let reportDirectory =
+            environment["REWIND_SIGNALS_REPORT_DIR"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory
         func reportPath(_ name: String) -> String { reportDirectory.appendingPathComponent(name).path }
         register(
@@ -48,7 +49,8 @@ enum PrometheusBenchmarks {
     /// One iteration runs every round and adds one sample per round (and per query) to the metrics.
     private static func register(
         _ name: String, reportPath: String,
-        _ run: @escaping @Sendable (_ log: @escaping @Sendable (String) -> Void) async throws
+        _ run:
+            @escaping @Sendable (_ log: @escaping @Sendable (String) -> Void) async throws
             -> (PrometheusRounds.Figures, String)
     ) {
         let report = SignalsReport()

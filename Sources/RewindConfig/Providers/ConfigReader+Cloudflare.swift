@@ -1,4 +1,6 @@
 import RewindCore
+import RewindSpecs
+import Yams
 
 /// `traffic:` of a service: how Rewind moves traffic off a new version (`type: cloudflare | kubernetes | flagd`).
 extension ConfigReader {
@@ -50,7 +52,7 @@ extension ConfigReader {
         var apiURL = CloudflareTrafficSpec.defaultAPIURL
         if let at = fields["api_url"], let url = httpURL(at) { apiURL = Self.vendorBaseURL(url.value) }
         var timeout = CloudflareTrafficSpec.defaultTimeout
-        if let at = fields["timeout"], let value = duration(at) { timeout = value }
+        if let at = fields["timeout"], let value = duration(at, .timeout) { timeout = value }
         guard problems.count == problemsBefore, let token, let accountID, let routing else { return nil }
         return CloudflareTrafficSpec(
             token: token.text, tokenSource: token.source, accountID: accountID, zoneID: zoneID, routing: routing,
@@ -136,7 +138,7 @@ extension ConfigReader {
     /// (the variable or the file), never its value.
     mutating func sourcedToken(_ at: Located, variable: String) -> (text: ConfigText, source: String)? {
         guard let written = word(at, expected: "a token reference like ${\(variable)}") else { return nil }
-        guard let value = resolve(written, at: at) else { return nil }
+        guard let value = resolve(written, at: at, secret: "API token") else { return nil }
         guard value.isSecret else {
             report(at, "the token is a credential: put the token in an environment variable: token: ${\(variable)}")
             return nil

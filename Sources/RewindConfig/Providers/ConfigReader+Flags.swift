@@ -1,5 +1,6 @@
 import Foundation
 import RewindCore
+import RewindSpecs
 import Yams
 
 /// `flags:` of a service: the feature-flag kill switch (`type: unleash | launchdarkly | flagd | http`) and the
@@ -31,7 +32,7 @@ extension ConfigReader {
             hint: "list the flags to turn off, e.g. disable: [all_features, gradual_rollout, a_b_testing]"
         ).flatMap { flagNames($0) }
         var timeout = FeatureFlagsSpec.defaultTimeout
-        if let at = fields["timeout"], let value = duration(at) { timeout = value }
+        if let at = fields["timeout"], let value = duration(at, .timeout) { timeout = value }
         let backend: FlagBackendSpec? =
             switch type {
             case "unleash": unleashFlags(fields).map(FlagBackendSpec.unleash)
@@ -135,7 +136,8 @@ extension ConfigReader {
         let disable = require(fields, "request", hint: "the request that turns one flag off, \(example)")
             .flatMap { flagRequest($0, extraKeys: [], defaultMethod: "POST")?.request }
         var spec = HTTPFlagsSpec(disable: disable ?? HTTPRequestSpec(url: ""))
-        if let at = fields["state"], let state = flagRequest(at, extraKeys: ["field"], defaultMethod: "GET") {
+        if let at = fields["state"], let state = flagRequest(at, extraKeys: Self.currentExtraKeys, defaultMethod: "GET")
+        {
             spec.state = state.request
             if let at = state.fields["field"], let value = name(at) { spec.stateField = value }
         }
@@ -191,7 +193,7 @@ extension ConfigReader {
                 report(value, "'\(name)' is not a valid header name")
                 continue
             }
-            if let text = text(value) {
+            if let text = text(value, secret: "\(name) header") {
                 checkFlagPlaceholders(text, at: value)
                 headers[name] = text
             }

@@ -1,4 +1,5 @@
 import RewindCore
+import RewindSpecs
 
 /// `provider: {type: git, …}`: roll back by reverting commits of a configuration branch.
 ///
@@ -40,8 +41,8 @@ extension ConfigReader {
         if let at = fields["paths"] { spec.paths = gitPaths(at) }
         if let at = fields["author"] { gitAuthor(at, into: &spec) }
         if let at = fields["push"], let push = bool(at) { spec.push = push }
-        if let at = fields["mainline"], let mainline = count(at, minimum: 1) { spec.mainline = mainline }
-        if let at = fields["timeout"] { spec.timeout = duration(at) }
+        if let at = fields["mainline"], let mainline = count(at, CountBounds.mainline) { spec.mainline = mainline }
+        if let at = fields["timeout"] { spec.timeout = duration(at, .timeout) }
         if let at = fields["env"] { spec.environment = commandEnvironment(at) }
         return problems.count == problemsBefore ? spec : nil
     }
@@ -103,8 +104,8 @@ extension ConfigReader {
                 report(value, "'\(name)' is not a valid environment variable name: use letters, digits and _")
                 continue
             }
-            guard let text = text(value) else { continue }
-            if !text.isSecret, Self.namesCredential(name) || Self.hasURLPassword(text.value) {
+            guard let text = text(value, secret: "value of \(name)") else { continue }
+            if !text.isSecret, Secrecy.namesCredential(name) || Secrecy.hasURLPassword(text.value) {
                 report(
                     value,
                     "\(name) holds a credential: put it in an environment variable or a file, e.g. \(name): ${\(name)}"
@@ -114,20 +115,5 @@ extension ConfigReader {
             variables[name] = text
         }
         return variables
-    }
-
-    static func namesCredential(_ variable: String) -> Bool {
-        let upper = variable.uppercased()
-        return ["TOKEN", "PASSWORD", "PASSWD", "SECRET", "PASSPHRASE", "API_KEY", "PRIVATE_KEY"].contains {
-            upper.contains($0)
-        }
-    }
-
-    /// `scheme://user:password@host…`
-    static func hasURLPassword(_ text: String) -> Bool {
-        guard let scheme = text.range(of: "://") else { return false }
-        let authority = text[scheme.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        guard let at = authority.lastIndex(of: "@") else { return false }
-        return authority[..<at].contains(":")
     }
 }

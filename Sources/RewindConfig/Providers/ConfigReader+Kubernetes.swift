@@ -1,12 +1,14 @@
 import Foundation
 import RewindCore
+import RewindSpecs
 import Yams
 
 /// `type: kubernetes`: a Deployment rolled back through the API server (see ``KubernetesProviderSpec``).
 ///
 /// The cluster is reached one of three ways, and the kubeconfig is read here, once, because the providers
 /// cannot parse YAML:
-/// - `kubeconfig: PATH` (+ `context:`): the context's server, CA and bearer token (or token file);
+/// - `kubeconfig: PATH` (+ `context:`): the context's server, CA and user: a bearer token (or token file), a client
+///   certificate, or an `exec` credential plugin (EKS, GKE, AKS);
 /// - `in_cluster: true`: the pod's ServiceAccount, resolved when the provider runs;
 /// - `api_url:` + `token: ${KUBE_TOKEN}`.
 ///
@@ -37,7 +39,7 @@ extension ConfigReader {
                 canary = name
             }
         }
-        let timeout = fields["timeout"].flatMap { duration($0) }
+        let timeout = fields["timeout"].flatMap { duration($0, .timeout) }
         let methods = KubernetesProviderSpec.Method.allCases.map { ($0.rawValue, $0) }
         let method = fields["method"].flatMap { choice($0, methods) }
         guard let namespace, let deployment, let cluster, problems.count == problemsBefore else { return nil }
@@ -109,7 +111,7 @@ extension ConfigReader {
     /// The token: it must come from `${NAME}` or `${file:…}`; an inline one is refused without being shown.
     private mutating func kubernetesToken(_ at: Located) -> (value: ConfigText, source: String)? {
         guard let written = word(at, expected: "${KUBE_TOKEN}") else { return nil }
-        guard let token = resolve(written, at: at) else { return nil }
+        guard let token = resolve(written, at: at, secret: "Kubernetes token") else { return nil }
         guard token.isSecret else {
             report(at, "put the token in an environment variable: token: ${KUBE_TOKEN} (an inline token is refused)")
             return nil
@@ -203,24 +205,24 @@ extension ConfigReader {
             report(contextAt ?? at, message)
             return nil
         }
-        let where_ = "kubeconfig \(path) (context '\(contextName)')"
+        let location = "kubeconfig \(path) (context '\(contextName)')"
         var cluster = KubernetesClusterSpec(
             server: .inCluster, credential: .token(ConfigText("", isSecret: true)), authority: .systemRoots,
             credentialName: ""
         )
         var complete = true
         if needsServer {
-            guard let server = kubeconfigServer(context, kubeconfig, where_, at: at) else { return nil }
+            guard let server = kubeconfigServer(context, kubeconfig, location, at: at) else { return nil }
             cluster.server = .url(server.url)
             cluster.authority = server.authority
         } else if let clusterName = context["cluster"] as? String,
             let entry = kubeconfig.entry("clusters", named: clusterName, field: "cluster"),
-            let authority = kubeconfigAuthority(entry, kubeconfig, where_, at: at)
+            let authority = kubeconfigAuthority(entry, kubeconfig, location, at: at)
         {
             cluster.authority = authority
         }
         if needsCredential {
-            if let credential = kubeconfigCredential(context, kubeconfig, where_, at: at) {
+            if let credential = kubeconfigCredential(context, kubeconfig, location, at: at) {
                 cluster.credential = credential.credential
                 cluster.credentialName = credential.name
             } else {
@@ -231,35 +233,36 @@ extension ConfigReader {
     }
 
     private mutating func kubeconfigServer(
-        _ context: [String: Any], _ kubeconfig: Kubeconfig, _ where_: String, at: Located
+        _ context: [String: Any], _ kubeconfig: Kubeconfig, _ location: String, at: Located
     ) -> (url: String, authority: KubernetesClusterSpec.Authority)? {
         guard let clusterName = context["cluster"] as? String, !clusterName.isEmpty else {
-            report(at, "\(where_) names no cluster")
+            report(at, "\(location) names no cluster")
             return nil
         }
         guard let entry = kubeconfig.entry("clusters", named: clusterName, field: "cluster") else {
-            report(at, "\(where_) names cluster '\(clusterName)', which is not in its clusters")
+            report(at, "\(location) names cluster '\(clusterName)', which is not in its clusters")
             return nil
         }
         guard let server = entry["server"] as? String, !server.isEmpty else {
-            report(at, "cluster '\(clusterName)' in \(where_) has no server URL; add one or set api_url:")
+            report(at, "cluster '\(clusterName)' in \(location) has no server URL; add one or set api_url:")
             return nil
         }
-        guard isHTTPURL(server, shown: "the server '\(server)' of \(where_)", at: at, example: "https://10.0.0.1:6443")
+        guard
+            isHTTPURL(server, shown: "the server '\(server)' of \(location)", at: at, example: "https://10.0.0.1:6443")
         else { return nil }
-        guard let authority = kubeconfigAuthority(entry, kubeconfig, where_, at: at) else { return nil }
+        guard let authority = kubeconfigAuthority(entry, kubeconfig, location, at: at) else { return nil }
         return (Self.kubernetesTrimmedURL(server), authority)
     }
 
     private mutating func kubeconfigAuthority(
-        _ cluster: [String: Any], _ kubeconfig: Kubeconfig, _ where_: String, at: Located
+        _ cluster: [String: Any], _ kubeconfig: Kubeconfig, _ location: String, at: Located
     ) -> KubernetesClusterSpec.Authority? {
         if cluster["insecure-skip-tls-verify"] as? Bool == true { return .insecureSkipVerify }
         if let data = cluster["certificate-authority-data"] as? String {
             guard let decoded = Data(base64Encoded: data, options: .ignoreUnknownCharacters),
                 let pem = String(data: decoded, encoding: .utf8), pem.contains("-----BEGIN CERTIFICATE-----")
             else {
-                report(at, "the certificate-authority-data of \(where_) is not a base64-encoded PEM certificate")
+                report(at, "the certificate-authority-data of \(location) is not a base64-encoded PEM certificate")
                 return nil
             }
             return .pem(pem)
@@ -267,7 +270,7 @@ extension ConfigReader {
         if let file = cluster["certificate-authority"] as? String, !file.isEmpty {
             let path = kubeconfig.absolutePath(file)
             guard Self.kubernetesReadText(path) != nil else {
-                report(at, "cannot read the certificate-authority \(path) of \(where_)")
+                report(at, "cannot read the certificate-authority \(path) of \(location)")
                 return nil
             }
             return .file(path)
@@ -276,17 +279,19 @@ extension ConfigReader {
     }
 
     private mutating func kubeconfigCredential(
-        _ context: [String: Any], _ kubeconfig: Kubeconfig, _ where_: String, at: Located
+        _ context: [String: Any], _ kubeconfig: Kubeconfig, _ location: String, at: Located
     ) -> (credential: KubernetesClusterSpec.Credential, name: String)? {
         guard let userName = context["user"] as? String, !userName.isEmpty else {
-            report(at, "\(where_) names no user; add one with a token, or set token: ${KUBE_TOKEN}")
+            report(at, "\(location) names no user; add one with a token, or set token: ${KUBE_TOKEN}")
             return nil
         }
-        guard let user = kubeconfig.entry("users", named: userName, field: "user") else {
-            report(at, "\(where_) names user '\(userName)', which is not in its users")
+        guard let entry = kubeconfig.entry("users", named: userName, field: "user") else {
+            report(at, "\(location) names user '\(userName)', which is not in its users")
             return nil
         }
-        let userIn = "user '\(userName)' in \(where_)"
+        // `env: null`, `client-key: null`…: what aws, gcloud and kubelogin write for "none".
+        let user = entry.filter { !($0.value is NSNull) }
+        let userIn = "user '\(userName)' in \(location)"
         if let token = user["token"] as? String, !token.isEmpty {
             return (.token(ConfigText(token, isSecret: true)), "the token of \(userIn)")
         }
@@ -298,25 +303,204 @@ extension ConfigReader {
             }
             return (.tokenFile(path), "the token file \(path) (\(userIn))")
         }
+        if Self.kubernetesCertificateKeys.contains(where: { user[$0] != nil }) {
+            guard let certificate = kubeconfigClientCertificate(user, kubeconfig, userIn, at: at) else { return nil }
+            return (.clientCertificate(certificate), "the client certificate of \(userIn)")
+        }
+        if let exec = user["exec"] {
+            guard let exec = exec as? [String: Any] else {
+                report(at, "the exec of \(userIn) is not a mapping (apiVersion, command, args, env, interactiveMode)")
+                return nil
+            }
+            guard let plugin = kubeconfigExec(exec, kubeconfig, userIn, at: at) else { return nil }
+            return (.exec(plugin), "the exec plugin \(plugin.programName) of \(userIn)")
+        }
         let instead =
-            "give Rewind a bearer token instead: a ServiceAccount token (kubectl create token NAME) "
-            + "in the user's token, or token: ${KUBE_TOKEN}"
-        if ["client-certificate", "client-certificate-data", "client-key", "client-key-data"]
-            .contains(where: { user[$0] != nil })
-        {
-            report(at, "\(userIn) signs in with a client certificate, which Rewind does not support; \(instead)")
-        } else if let exec = user["exec"] as? [String: Any] {
-            let command = (exec["command"] as? String).map { " (\($0))" } ?? ""
-            report(at, "\(userIn) uses an exec credential plugin\(command), which Rewind does not run; \(instead)")
-        } else if let provider = user["auth-provider"] as? [String: Any] {
+            "give Rewind a bearer token, a client certificate or an exec plugin instead, or token: ${KUBE_TOKEN}"
+        if let provider = user["auth-provider"] as? [String: Any] {
             let name = (provider["name"] as? String).map { " (\($0))" } ?? ""
-            report(at, "\(userIn) uses an auth-provider\(name), which Rewind does not support; \(instead)")
+            report(
+                at,
+                "\(userIn) uses an auth-provider\(name), which Kubernetes removed in 1.26 and Rewind does not "
+                    + "support; use the provider's exec plugin (gke-gcloud-auth-plugin, kubelogin), or \(instead)")
         } else if user["username"] != nil || user["password"] != nil {
             report(at, "\(userIn) uses a username and password, which Rewind does not support; \(instead)")
         } else {
             report(at, "\(userIn) has no token; \(instead)")
         }
         return nil
+    }
+
+    static let kubernetesCertificateKeys = [
+        "client-certificate", "client-certificate-data", "client-key", "client-key-data",
+    ]
+
+    /// `client-certificate(-data)` and `client-key(-data)`: both halves, each PEM (inline data is base64).
+    /// Messages never show the key.
+    private mutating func kubeconfigClientCertificate(
+        _ user: [String: Any], _ kubeconfig: Kubeconfig, _ userIn: String, at: Located
+    ) -> KubernetesClientCertificate? {
+        let certificate = kubeconfigPEM(
+            user, dataKey: "client-certificate-data", fileKey: "client-certificate", marker: "CERTIFICATE-----",
+            kubeconfig, userIn, at: at
+        )
+        let key = kubeconfigPEM(
+            user, dataKey: "client-key-data", fileKey: "client-key", marker: "PRIVATE KEY-----", kubeconfig, userIn,
+            at: at
+        )
+        switch (certificate, key) {
+        case (.found(let certificate), .found(let key)):
+            return KubernetesClientCertificate(certificate: certificate, key: key)
+        case (.missing, .found), (.missing, .bad):
+            report(
+                at,
+                "\(userIn) has a client key but no client-certificate-data (or client-certificate file); "
+                    + "mutual TLS needs both")
+        case (.found, .missing), (.bad, .missing):
+            report(
+                at,
+                "\(userIn) has a client certificate but no client-key-data (or client-key file); mutual TLS needs both"
+            )
+        default:
+            break
+        }
+        return nil
+    }
+
+    private enum KubeconfigPEM {
+        case found(KubernetesClientCertificate.Source)
+        case missing
+        /// Reported already.
+        case bad
+    }
+
+    private mutating func kubeconfigPEM(
+        _ user: [String: Any], dataKey: String, fileKey: String, marker: String, _ kubeconfig: Kubeconfig,
+        _ userIn: String, at: Located
+    ) -> KubeconfigPEM {
+        if let data = user[dataKey] {
+            guard let text = data as? String,
+                let decoded = Data(base64Encoded: text, options: .ignoreUnknownCharacters),
+                let pem = String(data: decoded, encoding: .utf8), pem.contains(marker)
+            else {
+                report(at, "the \(dataKey) of \(userIn) is not base64-encoded PEM (-----BEGIN …\(marker))")
+                return .bad
+            }
+            return .found(.pem(pem))
+        }
+        if let file = user[fileKey] {
+            guard let name = file as? String, !name.isEmpty else {
+                report(at, "the \(fileKey) of \(userIn) is not a file name")
+                return .bad
+            }
+            let path = kubeconfig.absolutePath(name)
+            guard let text = Self.kubernetesReadText(path) else {
+                report(at, "cannot read the \(fileKey) \(path) of \(userIn); check that it exists and is readable")
+                return .bad
+            }
+            guard text.contains(marker) else {
+                report(at, "the \(fileKey) \(path) of \(userIn) holds no PEM (-----BEGIN …\(marker))")
+                return .bad
+            }
+            return .found(.file(path))
+        }
+        return .missing
+    }
+
+    /// An `exec:` credential plugin, checked as `kubectl` checks it: a known apiVersion, a command, string args,
+    /// `env` as name/value pairs, and an `interactiveMode` (required by v1) that a daemon can honour.
+    private mutating func kubeconfigExec(
+        _ written: [String: Any], _ kubeconfig: Kubeconfig, _ userIn: String, at: Located
+    ) -> KubernetesExecPlugin? {
+        let exec = written.filter { !($0.value is NSNull) }
+        let problemsBefore = problems.count
+        let execOf = "the exec plugin of \(userIn)"
+        let versions = KubernetesExecPlugin.APIVersion.allCases.map(\.rawValue).joined(separator: " or ")
+        var apiVersion: KubernetesExecPlugin.APIVersion?
+        if let written = exec["apiVersion"] as? String {
+            apiVersion = KubernetesExecPlugin.APIVersion(rawValue: written)
+            if apiVersion == nil {
+                report(at, "\(execOf) asks for apiVersion '\(written)', which Rewind does not speak; use \(versions)")
+            }
+        } else {
+            report(at, "\(execOf) has no apiVersion; add apiVersion: \(KubernetesExecPlugin.APIVersion.v1.rawValue)")
+        }
+        var command = ""
+        if let written = exec["command"] as? String, !written.isEmpty {
+            // As kubectl: a path with a slash is relative to the kubeconfig's folder; a bare name is found on PATH.
+            command = written.contains("/") ? kubeconfig.absolutePath(written) : written
+        } else {
+            report(at, "\(execOf) has no command; name the plugin, e.g. command: aws")
+        }
+        var arguments: [String] = []
+        if let args = exec["args"] {
+            if let list = args as? [Any], let strings = Self.kubeconfigScalars(list) {
+                arguments = strings
+            } else {
+                report(at, "the args of \(execOf) must be a list of strings")
+            }
+        }
+        var environment: [String: String] = [:]
+        if let env = exec["env"] {
+            let pairs = (env as? [Any])?.map { entry -> (String, String)? in
+                guard let entry = entry as? [String: Any], let name = entry["name"] as? String, !name.isEmpty,
+                    !name.contains("="), let value = Self.kubeconfigScalars([entry["value"] ?? ""])?.first
+                else { return nil }
+                return (name, value)
+            }
+            if let pairs, pairs.allSatisfy({ $0 != nil }) {
+                environment = Dictionary(pairs.compactMap { $0 }, uniquingKeysWith: { $1 })
+            } else {
+                report(at, "the env of \(execOf) must be a list of {name: NAME, value: VALUE}")
+            }
+        }
+        var interactiveMode = KubernetesExecPlugin.InteractiveMode.ifAvailable
+        if let written = exec["interactiveMode"] as? String {
+            switch KubernetesExecPlugin.InteractiveMode(rawValue: written) {
+            case .always?:
+                report(
+                    at,
+                    "\(execOf) has interactiveMode: Always, but Rewind runs as a daemon without a terminal; configure "
+                        + "the plugin to sign in without prompting and set interactiveMode: Never")
+            case let mode?:
+                interactiveMode = mode
+            case nil:
+                report(at, "\(execOf) has interactiveMode '\(written)'; use Never or IfAvailable")
+            }
+        } else if exec["interactiveMode"] != nil {
+            report(at, "\(execOf) has an interactiveMode that is not Never, IfAvailable or Always")
+        } else if apiVersion == .v1 {
+            report(at, "\(execOf) uses apiVersion v1, which needs interactiveMode: add interactiveMode: Never")
+        }
+        var provideClusterInfo = false
+        if let written = exec["provideClusterInfo"] {
+            if let flag = written as? Bool {
+                provideClusterInfo = flag
+            } else {
+                report(at, "the provideClusterInfo of \(execOf) must be true or false")
+            }
+        }
+        let installHint = (exec["installHint"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+        guard let apiVersion, !command.isEmpty, problems.count == problemsBefore else { return nil }
+        return KubernetesExecPlugin(
+            apiVersion: apiVersion, command: command, arguments: arguments, environment: environment,
+            interactiveMode: interactiveMode, provideClusterInfo: provideClusterInfo, installHint: installHint
+        )
+    }
+
+    /// Scalars as text (`- 443` is a number to YAML, a string to the plugin); nil when one is a list or mapping.
+    private static func kubeconfigScalars(_ values: [Any]) -> [String]? {
+        var strings: [String] = []
+        for value in values {
+            switch value {
+            case let text as String: strings.append(text)
+            case let flag as Bool: strings.append(flag ? "true" : "false")
+            case let number as Int: strings.append(String(number))
+            case let number as Double: strings.append(String(number))
+            default: return nil
+            }
+        }
+        return strings
     }
 
     // MARK: - Helpers
@@ -341,11 +525,12 @@ extension ConfigReader {
     }
 
     static func kubernetesReadText(_ path: String) -> String? {
-        FileManager.default.contents(atPath: path).flatMap { String(data: $0, encoding: .utf8) }
+        try? LimitedFile.read(path, maxBytes: Kubeconfig.maxBytes).get()
     }
 }
 
-/// A kubeconfig file, read with Yams (named lists of clusters, contexts and users).
+/// A kubeconfig file, read with Yams (named lists of clusters, contexts and users): a regular file of at
+/// most ``maxBytes``, whose aliases expand to at most ``maxExpandedNodes`` values.
 private struct Kubeconfig {
     struct Problem: Error {
         var message: String
@@ -354,23 +539,67 @@ private struct Kubeconfig {
     let path: String
     let root: [String: Any]
 
+    /// A kubeconfig is read whole: at most this many bytes.
+    static let maxBytes = 4 * 1024 * 1024
+    /// At most this many nodes once aliases are expanded; a real kubeconfig has a few thousand. Aliases
+    /// nested a few levels deep expand exponentially (a "billion laughs"), so the expansion is counted
+    /// before anything is built from it.
+    static let maxExpandedNodes = 100_000
+
     static func load(_ path: String) -> Result<Kubeconfig, Problem> {
-        guard let text = ConfigReader.kubernetesReadText(path) else {
+        let text: String
+        switch LimitedFile.read(path, maxBytes: maxBytes) {
+        case .success(let read): text = read
+        case .failure(.notRegularFile):
+            return .failure(
+                Problem(message: "kubeconfig \(path) is not a regular file; name the kubeconfig file itself"))
+        case .failure(.tooLarge):
+            return .failure(
+                Problem(
+                    message: "kubeconfig \(path) is larger than \(maxBytes / 1024 / 1024) MiB; is it the right file?"))
+        case .failure(.unreadable):
             return .failure(
                 Problem(message: "cannot read kubeconfig \(path); check that the file exists and is readable"))
         }
         let loaded: Any?
         do {
-            loaded = try Yams.load(yaml: text)
+            guard let node = try Yams.compose(yaml: text) else { return .failure(notKubeconfig(path)) }
+            guard expandedSize(of: node, budget: maxExpandedNodes) <= maxExpandedNodes else {
+                return .failure(
+                    Problem(
+                        message: "kubeconfig \(path) uses aliases that expand to more than \(maxExpandedNodes) "
+                            + "values; write it out without anchors and aliases"))
+            }
+            loaded = node.any
         } catch {
             let line = (error as? YamlError).flatMap(Self.line).map { " at line \($0)" } ?? ""
             return .failure(Problem(message: "kubeconfig \(path) is not valid YAML\(line)"))
         }
-        guard let root = loaded as? [String: Any] else {
-            return .failure(
-                Problem(message: "kubeconfig \(path) is not a kubeconfig (expected clusters, contexts, users)"))
-        }
+        guard let root = loaded as? [String: Any] else { return .failure(notKubeconfig(path)) }
         return .success(Kubeconfig(path: path, root: root))
+    }
+
+    private static func notKubeconfig(_ path: String) -> Problem {
+        Problem(message: "kubeconfig \(path) is not a kubeconfig (expected clusters, contexts, users)")
+    }
+
+    /// How many nodes `node` holds with its aliases expanded, counting no further than just past `budget`.
+    static func expandedSize(of node: Node, budget: Int) -> Int {
+        var count = 0
+        var pending = [node]
+        while let next = pending.popLast(), count <= budget {
+            count += 1
+            switch next {
+            case .scalar, .alias: break
+            case .sequence(let sequence): pending.append(contentsOf: sequence)
+            case .mapping(let mapping):
+                for (key, value) in mapping {
+                    pending.append(key)
+                    pending.append(value)
+                }
+            }
+        }
+        return count
     }
 
     var currentContext: String? {

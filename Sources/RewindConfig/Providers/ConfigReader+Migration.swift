@@ -1,4 +1,5 @@
 import RewindCore
+import RewindSpecs
 
 /// A service's `migration:`: the down-migration run with its rollback.
 ///
@@ -36,7 +37,7 @@ extension ConfigReader {
             spec.rollback = rollback
         }
         if let at = fields["before_app"], let beforeApp = bool(at) { spec.beforeApp = beforeApp }
-        if let at = fields["timeout"] { spec.timeout = duration(at) }
+        if let at = fields["timeout"] { spec.timeout = duration(at, .timeout) }
         if let at = fields["env"] { spec.environment = commandEnvironment(at) }
         if let at = fields["working_directory"] { spec.workingDirectory = filePath(at) }
         return problems.count == problemsBefore ? spec : nil

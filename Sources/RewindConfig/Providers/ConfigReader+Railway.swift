@@ -1,5 +1,7 @@
 import Foundation
 import RewindCore
+import RewindSpecs
+import Yams
 
 /// `type: railway`: a Railway service rolled back through the public GraphQL API (see ``RailwayProviderSpec``).
 extension ConfigReader {
@@ -39,7 +41,7 @@ extension ConfigReader {
         if let at = fields["services"] { spec.serviceIDs = railwayServiceIDs(at) }
         checkRailwayServiceNamed(in: spec, fields: fields)
         if let at = fields["api_url"], let url = httpURL(at) { spec.apiURL = url.value }
-        if let at = fields["timeout"], let timeout = duration(at) { spec.timeout = timeout }
+        if let at = fields["timeout"], let timeout = duration(at, .timeout) { spec.timeout = timeout }
         let modes = RailwayProviderSpec.Mode.allCases.map { ($0.rawValue, $0) }
         var modeRead = true
         if let at = fields["mode"] {
@@ -82,7 +84,7 @@ extension ConfigReader {
     /// Also returns where it came from (the variable's name), for messages that say what to fix.
     private mutating func railwayToken(_ at: Located) -> (value: ConfigText, source: String)? {
         guard let written = word(at, expected: "${RAILWAY_TOKEN}") else { return nil }
-        guard let token = resolve(written, at: at) else { return nil }
+        guard let token = resolve(written, at: at, secret: "Railway token") else { return nil }
         guard token.isSecret else {
             report(at, "put the token in an environment variable: token: ${RAILWAY_TOKEN} (an inline token is refused)")
             return nil

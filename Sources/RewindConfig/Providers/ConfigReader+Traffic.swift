@@ -1,4 +1,5 @@
 import RewindCore
+import RewindSpecs
 
 /// `traffic: {type: kubernetes | flagd, …}`: the replica ratio between two Deployments, or a flag's percentage
 /// rollout. (`type: cloudflare` is in ConfigReader+Cloudflare.swift, which dispatches on the type.)
@@ -39,7 +40,7 @@ extension ConfigReader {
             report(at, "the canary must be a second Deployment, not '\(stable)' itself")
         }
         let cluster = kubernetesCluster(fields)
-        let timeout = fields["timeout"].flatMap { duration($0) }
+        let timeout = fields["timeout"].flatMap { duration($0, .timeout) }
         guard let namespace, let stable, let canary, let cluster, problems.count == problemsBefore
         else { return nil }
         return KubernetesTrafficSpec(

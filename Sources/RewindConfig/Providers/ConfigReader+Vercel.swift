@@ -1,5 +1,6 @@
 import Foundation
 import RewindCore
+import RewindSpecs
 
 /// `type: vercel`: a Vercel project rolled back through the REST API (see ``VercelProviderSpec``).
 extension ConfigReader {
@@ -23,7 +24,7 @@ extension ConfigReader {
         if let at = fields["target"], let target = vercelIdentifier(at, what: "target environment") {
             spec.target = target
         }
-        if let at = fields["timeout"], let timeout = duration(at) { spec.timeout = timeout }
+        if let at = fields["timeout"], let timeout = duration(at, .timeout) { spec.timeout = timeout }
         let modes = VercelProviderSpec.Mode.allCases.map { ($0.rawValue, $0) }
         if let at = fields["mode"], let mode = choice(at, modes) { spec.mode = mode }
         return problems.count == problemsBefore ? spec : nil
@@ -33,7 +34,7 @@ extension ConfigReader {
     /// Also returns where it came from (the variable's name), for messages that say what to fix.
     private mutating func vercelToken(_ at: Located) -> (value: ConfigText, source: String)? {
         guard let written = word(at, expected: "${VERCEL_TOKEN}") else { return nil }
-        guard let token = resolve(written, at: at) else { return nil }
+        guard let token = resolve(written, at: at, secret: "Vercel token") else { return nil }
         guard token.isSecret else {
             report(at, "put the token in an environment variable: token: ${VERCEL_TOKEN} (an inline token is refused)")
             return nil

@@ -2,8 +2,9 @@ import RewindCore
 
 /// The two versions of a notice e-mail. The plain-text part is the channel's message template
 /// (``NoticeTemplates``, unescaped: the guide's wording, or the configuration's override). The HTML
-/// part shows every field of the notice — title, service, trigger, severity, time, status, error,
-/// actions, verification results, evidence, next steps — with every value HTML-escaped.
+/// part shows every field of the notice — title, service, trigger, severity, time, the failed channel
+/// (`channel_failed`), status, error, actions, verification results, evidence, next steps — with every
+/// value HTML-escaped.
 struct EmailBody: Sendable, Equatable {
     var text: String
     var html: String
@@ -38,6 +39,7 @@ struct EmailBody: Sendable, Equatable {
             ("Time", notice.timestamp.iso8601),
         ]
         if let audience = notice.audience { facts.append(("For", audience.rawValue)) }
+        if let failedChannel = notice.failedChannel { facts.append(("Channel", failedChannel)) }
         if let strategy = notice.strategy { facts.append(("Strategy", strategy.rawValue)) }
         facts.append(("Status", notice.status))
         if let durationMs = notice.durationMs {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RewindCore
 import RewindPorts
+import RewindSpecs
 
 /// The `email` channel: one message per notice over SMTP (STARTTLS, implicit TLS, or plain for a
 /// local relay), to every recipient of the channel, as `multipart/alternative` (plain text + HTML).
@@ -12,9 +13,10 @@ import RewindPorts
 /// ```
 ///
 /// `send` throws ``ProviderError``: `.timeout`, `.connection` and `.server` (4xx) are transient;
-/// `.auth` (530/535), `.rejected` (other 5xx, no recipient accepted, an invalid address, TLS
-/// refused) and `.unsupported` (no usable AUTH) are not. A recipient the server refuses while it
-/// accepts others is logged and reported by ``deliver(_:)``; the message still goes to the others.
+/// `.auth` (530/535, naming the `username` and `password` keys and their variables), `.rejected`
+/// (other 5xx, no recipient accepted, an invalid address, TLS refused) and `.unsupported` (no usable
+/// AUTH) are not. A recipient the server refuses while it accepts others is logged and reported by
+/// ``deliver(_:)``; the message still goes to the others.
 public struct EmailNotifier: Notifier {
     public let channel: String
     private let spec: EmailSpec
@@ -52,7 +54,15 @@ public struct EmailNotifier: Notifier {
     public func deliver(_ notice: Notice) async throws -> EmailDelivery {
         let message = try message(for: notice)
         let envelope = SMTPEnvelope(sender: message.from.address, recipients: message.to.map(\.address))
-        return try await SMTPClient(spec: spec).send(message.rendered(), envelope: envelope)
+        return try await SMTPClient(spec: spec, credential: credential).send(message.rendered(), envelope: envelope)
+    }
+
+    /// Where the login is configured: `notifications.channels.<name>.username and ….password (${VAR})`.
+    var credential: String {
+        [
+            ChannelCredential.describe(channel: channel, key: "username", spec.username),
+            ChannelCredential.describe(channel: channel, key: "password", spec.password),
+        ].joined(separator: " and ")
     }
 
     /// The `Subject:` of a notice, e.g. `[Rewind] ROLLBACK FAILED: backend (incident #7)`.

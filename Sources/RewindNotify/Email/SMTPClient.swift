@@ -5,6 +5,7 @@ import NIOSSL
 import NIOTLS
 import RewindCore
 import RewindPorts
+import RewindSpecs
 import Synchronization
 
 /// Who a message is from and to, as the SMTP envelope says it (bare addresses).
@@ -23,8 +24,11 @@ struct SMTPCredentials: Sendable {
 ///
 /// Errors are ``ProviderError``s that quote the server's reply and never the credentials:
 /// 4xx replies, connection failures and the deadline are transient (`.server`, `.connection`,
-/// `.timeout`); 5xx replies are `.rejected` (`.auth` for 530 and 535). Once the server has
-/// accepted the message, nothing later (QUIT, a dropped connection) turns it into a failure.
+/// `.timeout`); 5xx replies are `.rejected` (`.auth` for 530 and 535, naming where the username
+/// and password are configured). Once the server has accepted the message, nothing later (QUIT, a
+/// dropped connection) turns it into a failure. When the conversation stops while the server waits
+/// for a command (a refused command, a capability Rewind will not do without), Rewind says `QUIT`
+/// before closing, as RFC 5321 §4.1.1.10 asks; its answer is awaited for at most ``quitGrace``.
 struct SMTPClient: Sendable {
     var host: String
     var port: Int
@@ -32,11 +36,18 @@ struct SMTPClient: Sendable {
     var credentials: SMTPCredentials?
     var caFile: String?
     var timeout: Duration
+    /// Where the username and password are configured, named when the server refuses them.
+    var credential: String
     /// The name given in EHLO.
     var clientName = "rewind"
     var eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
 
-    init(spec: EmailSpec) {
+    /// How long a `QUIT` after a failure waits for the server's `221`.
+    static let quitGrace = Duration.seconds(2)
+
+    /// - Parameter credential: where the username and password are configured (see ``EmailNotifier``).
+    init(spec: EmailSpec, credential: String = "the channel's username and password") {
+        self.credential = credential
         host = spec.host
         port = spec.port
         security = spec.security
@@ -125,32 +136,62 @@ struct SMTPClient: Sendable {
                 outbound: outbound,
                 endpoint: endpoint,
                 progress: progress,
-                secrets: credentials.map(SMTPConversation.secrets(of:)) ?? []
+                secrets: credentials.map(SMTPConversation.secrets(of:)) ?? [],
+                credential: credential
             )
-            progress.stage = "waiting for the server's greeting"
-            try conversation.expect(await conversation.readReply(to: "the connection"), 220, to: "the connection")
-            var capabilities = try await conversation.hello(clientName)
-            if security == .starttls, let tls {
-                guard capabilities.startTLS else {
-                    throw ProviderError(
-                        .rejected,
-                        "SMTP server \(endpoint) does not offer STARTTLS; refusing to continue without TLS"
-                    )
+            let channel = asyncChannel.channel
+            do {
+                return try await dialogue(&conversation, data: data, envelope: envelope, tls: tls, channel: channel)
+            } catch {
+                if conversation.awaitsCommand {
+                    // A server that never answers QUIT is cut off after the grace, keeping the real error.
+                    let cutOff = channel.eventLoop.scheduleTask(in: .milliseconds(Self.quitGrace.milliseconds)) {
+                        channel.close(promise: nil)
+                    }
+                    try? await conversation.quit()
+                    cutOff.cancel()
                 }
-                try conversation.expect(await conversation.command("STARTTLS"), 220, to: "STARTTLS")
-                guard !conversation.lastLineHadBytesBehindIt else {
-                    throw ProviderError(.badResponse, "SMTP server \(endpoint) sent data before the TLS handshake")
-                }
-                progress.stage = "the TLS handshake"
-                try await startTLS(on: asyncChannel.channel, context: tls)
-                capabilities = try await conversation.hello(clientName)
+                throw error
             }
-            if let credentials { try await conversation.authenticate(credentials, capabilities: capabilities) }
-            let delivery = try await conversation.transfer(data, envelope: envelope, capabilities: capabilities)
-            progress.delivery = delivery
-            try? await conversation.quit()
-            return delivery
         }
+    }
+
+    /// Greeting, EHLO, STARTTLS, AUTH and the transfer, then QUIT.
+    private func dialogue(
+        _ conversation: inout SMTPConversation,
+        data: ByteBuffer,
+        envelope: SMTPEnvelope,
+        tls: NIOSSLContext?,
+        channel: any Channel
+    )
+        async throws -> EmailDelivery
+    {
+        let progress = conversation.progress
+        progress.stage = "waiting for the server's greeting"
+        try conversation.expect(await conversation.readReply(to: "the connection"), 220, to: "the connection")
+        var capabilities = try await conversation.hello(clientName)
+        if security == .starttls, let tls {
+            guard capabilities.startTLS else {
+                throw ProviderError(
+                    .rejected,
+                    "SMTP server \(endpoint) does not offer STARTTLS; refusing to continue without TLS"
+                )
+            }
+            try conversation.expect(await conversation.command("STARTTLS"), 220, to: "STARTTLS")
+            // From here until TLS is up, nothing more is said in plaintext.
+            conversation.awaitsCommand = false
+            guard !conversation.lastLineHadBytesBehindIt else {
+                throw ProviderError(.badResponse, "SMTP server \(endpoint) sent data before the TLS handshake")
+            }
+            progress.stage = "the TLS handshake"
+            try await startTLS(on: channel, context: tls)
+            capabilities = try await conversation.hello(clientName)
+        }
+        if let credentials { try await conversation.authenticate(credentials, capabilities: capabilities) }
+        let delivery = try await conversation.transfer(data, envelope: envelope, capabilities: capabilities)
+        progress.delivery = delivery
+        try? await conversation.quit()
+        return delivery
     }
 
     private func connect(implicitTLS: NIOSSLContext?) async throws -> NIOAsyncChannel<SMTPLine, ByteBuffer> {
@@ -178,7 +219,8 @@ struct SMTPClient: Sendable {
         try await channel.eventLoop.submit {
             let handler = try NIOSSLClientHandler(context: context, serverHostname: serverName)
             try channel.pipeline.syncOperations.addHandler(handler, position: .first)
-            try channel.pipeline.syncOperations.addHandler(HandshakeWaiter(promise: handshake), position: .after(handler))
+            try channel.pipeline.syncOperations.addHandler(
+                HandshakeWaiter(promise: handshake), position: .after(handler))
         }.get()
         try await handshake.futureResult.get()
     }
@@ -266,20 +308,27 @@ private struct SMTPConversation {
     let progress: ConversationProgress
     /// Texts that must never appear in an error: the password and the AUTH payloads.
     let secrets: [String]
+    /// Where the username and password are configured, for a refused login.
+    let credential: String
     private(set) var lastLineHadBytesBehindIt = false
+    /// True while the server waits for a command: the last reply was complete and well formed, and no
+    /// TLS handshake is pending. A conversation that stops then says QUIT first.
+    var awaitsCommand = false
 
     init(
         lines: NIOAsyncChannelInboundStream<SMTPLine>.AsyncIterator,
         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
         endpoint: String,
         progress: ConversationProgress,
-        secrets: [String]
+        secrets: [String],
+        credential: String
     ) {
         self.lines = lines
         self.outbound = outbound
         self.endpoint = endpoint
         self.progress = progress
         self.secrets = secrets
+        self.credential = credential
     }
 
     static func secrets(of credentials: SMTPCredentials) -> [String] {
@@ -355,6 +404,7 @@ private struct SMTPConversation {
         }
         try expect(await command("DATA"), 354, to: "DATA")
         progress.stage = "waiting for the reply to the message"
+        awaitsCommand = false
         try await outbound.write(data)
         try expect(await readReply(to: "the message"), 250, to: "the message")
         return delivery
@@ -370,6 +420,7 @@ private struct SMTPConversation {
     mutating func command(_ line: String, label: String? = nil) async throws -> SMTPReply {
         let label = label ?? line
         progress.stage = "waiting for the reply to \(label)"
+        awaitsCommand = false
         try await outbound.write(ByteBuffer(string: line + "\r\n"))
         return try await readReply(to: label)
     }
@@ -385,7 +436,10 @@ private struct SMTPConversation {
             }
             lastLineHadBytesBehindIt = line.followedByBufferedBytes
             do {
-                if let reply = try parser.consume(line.text) { return reply }
+                if let reply = try parser.consume(line.text) {
+                    awaitsCommand = true
+                    return reply
+                }
             } catch {
                 throw ProviderError(
                     .badResponse,
@@ -407,7 +461,12 @@ private struct SMTPConversation {
             case 500..<600: .rejected
             default: .badResponse
             }
-        return ProviderError(kind, "SMTP server \(endpoint) answered \(label) with \(redact(reply.summary))")
+        let answered = "SMTP server \(endpoint) answered \(label) with \(redact(reply.summary))"
+        switch reply.code {
+        case 535: return ProviderError(kind, "\(answered); check \(credential)")
+        case 530: return ProviderError(kind, "\(answered): the server wants a login; set \(credential)")
+        default: return ProviderError(kind, answered)
+        }
     }
 
     private func redact(_ text: String) -> String {

@@ -43,6 +43,7 @@ public struct OpsgenieNotifier: Notifier {
             vendor: "Opsgenie",
             url: baseURL,
             secrets: [apiKey.value],
+            credential: ChannelCredential.describe(channel: name, key: "api_key", apiKey),
             redactor: redactor
         )
         self.delivery = HTTPDelivery(client: client, timeout: timeout, target: target)
@@ -99,7 +100,12 @@ struct OpsgenieAlert: Encodable, Sendable {
     init(_ notice: Notice, templates: NoticeTemplates) {
         let services = notice.services.map(\.rawValue)
         message = NoticeHeadline.text(notice).clipped(to: Self.messageLimit)
-        alias = Self.alias(incident: notice.incidentID)
+        // A failed channel is its own alert: it never reopens the incident's closed one.
+        switch notice.kind {
+        case .channelFailed: alias = "rewind-channel-\(notice.failedChannel ?? "unknown")"
+        case .taskOverdue: alias = "\(Self.alias(incident: notice.incidentID))-tasks"
+        default: alias = Self.alias(incident: notice.incidentID)
+        }
         description = templates.render(notice, as: .plainText).clipped(to: Self.descriptionLimit)
         priority = Self.priority(notice)
         var tags = ["rewind"]
@@ -124,6 +130,7 @@ struct OpsgenieAlert: Encodable, Sendable {
         switch notice.kind {
         case .failed: return "P1"
         case .wouldRollBack: return "P5"
+        case .channelFailed, .taskOverdue: return "P3"
         case .initiated, .escalated, .completed:
             switch notice.severity {
             case .critical: return "P1"

@@ -14,11 +14,15 @@ import RewindPorts
 /// | failed | `trigger`, always `critical` (the guide pages P1 on a failed rollback) |
 /// | would_roll_back | `trigger`, `info` |
 /// | completed | `resolve` |
+/// | channel_failed | `trigger`, `warning`, under its own key `rewind/channel/<name>`: a channel that fails
+/// |  | after an incident was resolved never reopens the incident's alert |
+/// | task_overdue | `trigger`, `warning`, under its own key `rewind/incident/<id>/tasks` (same reason) |
 ///
 /// Incident severity → PagerDuty severity: critical → `critical` (the guide's P1), high → `error`,
 /// low → `warning`.
 ///
-/// 202 is success; 400 → `.rejected` with PagerDuty's `errors`; 429 → `.rateLimited`; 5xx → `.server`.
+/// 202 is success; 400 → `.rejected` with PagerDuty's `errors` (a refused routing key names the
+/// `routing_key` key and its variable); 429 → `.rateLimited`; 5xx → `.server`.
 public struct PagerDutyNotifier: Notifier {
     public static let defaultURL = "https://events.pagerduty.com"
 
@@ -45,6 +49,7 @@ public struct PagerDutyNotifier: Notifier {
             vendor: "PagerDuty",
             url: endpoint,
             secrets: [routingKey.value],
+            credential: ChannelCredential.describe(channel: name, key: "routing_key", routingKey),
             redactor: redactor
         )
         self.delivery = HTTPDelivery(client: client, timeout: timeout, target: target)
@@ -54,7 +59,16 @@ public struct PagerDutyNotifier: Notifier {
         let event = PagerDutyEvent(notice, routingKey: routingKey.value)
         let answer = try await delivery.post(endpoint, json: try PayloadEncoder.encode(event))
         guard !(200...299).contains(answer.status) else { return }
-        throw delivery.target.statusError(answer, said: Self.said(answer))
+        let said = Self.said(answer)
+        if answer.status == 400, let said, said.lowercased().contains("routing key") || said.contains("routing_key") {
+            let target = delivery.target
+            throw target.error(
+                .rejected,
+                "PagerDuty refused the routing key (400: \(said.quotedForMessage())); check \(target.credential): "
+                    + "the 32-character integration key of an Events API v2 integration"
+            )
+        }
+        throw delivery.target.statusError(answer, said: said)
     }
 
     private struct ErrorAnswer: Decodable {
@@ -129,7 +143,11 @@ struct PagerDutyEvent: Encodable, Sendable {
 
     init(_ notice: Notice, routingKey: String) {
         self.routingKey = routingKey
-        self.dedupKey = Self.dedupKey(incident: notice.incidentID)
+        switch notice.kind {
+        case .channelFailed: dedupKey = "rewind/channel/\(notice.failedChannel ?? "unknown")"
+        case .taskOverdue: dedupKey = "\(Self.dedupKey(incident: notice.incidentID))/tasks"
+        default: dedupKey = Self.dedupKey(incident: notice.incidentID)
+        }
         guard notice.kind != .completed else {
             eventAction = "resolve"
             return
@@ -163,6 +181,7 @@ struct PagerDutyEvent: Encodable, Sendable {
         switch notice.kind {
         case .failed: return "critical"
         case .wouldRollBack: return "info"
+        case .channelFailed, .taskOverdue: return "warning"
         case .initiated, .escalated, .completed:
             switch notice.severity {
             case .critical: return "critical"

@@ -47,7 +47,9 @@ struct HTTPDelivery: Sendable {
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
         request.headers.add(name: "User-Agent", value: "Rewind")
-        for header in headers { request.headers.replaceOrAdd(name: header.name, value: header.value) }
+        for header in headers {
+            request.headers.replaceOrAdd(name: header.name, value: HTTPHeaderValue.withoutLineBreaks(header.value))
+        }
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
             return try await Self.execute(request, client: client, timeout: timeout)
@@ -70,7 +72,9 @@ struct HTTPDelivery: Sendable {
         // AsyncHTTPClient's deadline covers connecting and the response head; the body gets what is left.
         let response = try await client.execute(request, timeout: .milliseconds(timeout.milliseconds))
         let remaining = timeout - (ContinuousClock.now - started)
-        let bytes = try await withDeadline(remaining, clock: SystemClock()) { try await response.body.collect(upTo: maxAnswerBytes) }
+        let bytes = try await withDeadline(remaining, clock: SystemClock()) {
+            try await response.body.collect(upTo: maxAnswerBytes)
+        }
         return HTTPAnswer(
             status: Int(response.status.code),
             headers: response.headers,
@@ -87,14 +91,18 @@ struct DeliveryTarget: Sendable {
     var vendor: String
     var host: String
     var redactor: Redactor
+    /// Where the credential is configured, for "check …" (see ``ChannelCredential``).
+    var credential: String
 
     /// - Parameters:
     ///   - url: the URL posted to; only its host is kept.
     ///   - secrets: the channel's credentials, redacted from every message (see ``secrets(ofURL:)``).
-    init(channel: String, vendor: String, url: String, secrets: [String], redactor: Redactor) {
+    ///   - credential: where the credential is configured, named when the vendor refuses it.
+    init(channel: String, vendor: String, url: String, secrets: [String], credential: String, redactor: Redactor) {
         self.channel = channel
         self.vendor = vendor
         self.host = URL(string: url)?.host ?? "an invalid URL"
+        self.credential = credential
         self.redactor = Redactor(secrets: redactor.secrets + secrets.filter { !$0.isEmpty })
     }
 
@@ -148,7 +156,7 @@ struct DeliveryTarget: Sendable {
         case 401, 403:
             return error(
                 .auth,
-                "\(vendor) refused the credentials (\(status))\(detail); check the channel's credentials"
+                "\(vendor) refused the credentials (\(status))\(detail); check \(credential)"
             )
         case 408:
             return error(.timeout, "\(vendor) timed out the request (408)\(detail)")

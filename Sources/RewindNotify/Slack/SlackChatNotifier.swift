@@ -46,6 +46,7 @@ public struct SlackChatNotifier: Notifier {
             vendor: "Slack",
             url: endpoint,
             secrets: [token.value],
+            credential: ChannelCredential.describe(channel: name, key: "token", token),
             redactor: redactor
         )
         self.delivery = HTTPDelivery(client: client, timeout: timeout, target: target)
@@ -79,7 +80,11 @@ public struct SlackChatNotifier: Notifier {
         switch code {
         case "invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "missing_scope",
             "not_allowed_token_type", "no_permission":
-            return target.error(.auth, "Slack refused the token: \(code); check the bot token and its chat:write scope")
+            return target.error(
+                .auth,
+                "Slack refused the token: \(code); check \(target.credential): a bot token (xoxb-…) with the "
+                    + "chat:write scope, invited to the channel"
+            )
         case "ratelimited", "rate_limited":
             let retryAfter = answer.retryAfter
             return target.error(.rateLimited, "Slack is rate limiting: \(code)", retryAfter: retryAfter)

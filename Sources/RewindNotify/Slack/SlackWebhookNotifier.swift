@@ -6,8 +6,9 @@ import RewindPorts
 ///
 /// Sends `{text, blocks}` (see ``SlackMessage``). Slack answers 200 with the body `ok`; anything else
 /// fails: its plain-text error code (`invalid_payload`, `no_service`, `channel_is_archived`, …) becomes a
-/// `.rejected` error, 429 `.rateLimited` with `Retry-After`, 5xx (`rollup_error`) `.server`. Error
-/// messages name only the host, never the URL's secret path.
+/// `.rejected` error (one that says the URL is wrong or revoked names the `url` key and its variable),
+/// 429 `.rateLimited` with `Retry-After`, 5xx (`rollup_error`) `.server`. Error messages name only the
+/// host, never the URL's secret path.
 public struct SlackWebhookNotifier: Notifier {
     public let channel: String
     private let url: ConfigText
@@ -30,6 +31,7 @@ public struct SlackWebhookNotifier: Notifier {
             vendor: "Slack",
             url: url.value,
             secrets: DeliveryTarget.secrets(ofURL: url.value),
+            credential: ChannelCredential.describe(channel: name, key: "url", url),
             redactor: redactor
         )
         self.delivery = HTTPDelivery(client: client, timeout: timeout, target: target)
@@ -45,6 +47,17 @@ public struct SlackWebhookNotifier: Notifier {
             }
             return
         }
+        if Self.revokedHook.contains(said) {
+            let target = delivery.target
+            throw target.error(
+                .rejected,
+                "Slack no longer accepts this webhook (\(answer.status): \(said)); check \(target.credential): "
+                    + "the URL of an active incoming webhook of the workspace"
+            )
+        }
         throw delivery.target.statusError(answer, said: said.isEmpty ? nil : said)
     }
+
+    /// Slack's answers for a webhook URL that is wrong, revoked or belongs to a disabled workspace.
+    static let revokedHook: Set<String> = ["no_service", "invalid_token", "no_team", "team_disabled"]
 }

@@ -40,6 +40,7 @@ public struct TeamsNotifier: Notifier {
             vendor: "Teams",
             url: url.value,
             secrets: DeliveryTarget.secrets(ofURL: url.value),
+            credential: ChannelCredential.describe(channel: name, key: "url", url),
             redactor: redactor
         )
         self.delivery = HTTPDelivery(client: client, timeout: timeout, target: target)

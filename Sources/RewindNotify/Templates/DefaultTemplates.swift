@@ -15,11 +15,13 @@ enum DefaultTemplates {
         case .failed: failed
         case .escalated: escalated
         case .wouldRollBack: wouldRollBack
+        case .channelFailed: channelFailed
+        case .taskOverdue: taskOverdue
         }
     }
 
     static let initiated = """
-        🚨 AUTOMATED ROLLBACK INITIATED
+        {{emoji}} {{title}}
 
         **Service**: {{service}}
         **Trigger**: {{trigger}}
@@ -94,6 +96,34 @@ enum DefaultTemplates {
 
         **Why**:
         \(list("evidence", empty: "no evidence recorded"))
+
+        **Next Steps**:
+        \(numbered("next_steps"))
+        """
+
+    static let channelFailed = """
+        {{emoji}} {{title}}
+
+        **Channel**: {{failed_channel}}
+        **Incident**: #{{incident}} ({{service}}, {{trigger}})
+        **Time**: {{timestamp}}
+        **Error**: {{error}}{{^error}}not reported{{/error}}
+
+        Notices of this incident may not have reached the people this channel speaks to.
+
+        **Next Steps**:
+        \(numbered("next_steps"))
+        """
+
+    static let taskOverdue = """
+        {{emoji}} {{title}}
+
+        **Incident**: #{{incident}} ({{service}}, {{trigger}})
+        **Owner**: {{audience}}{{^audience}}not an audience{{/audience}}
+        **Time**: {{timestamp}}
+
+        **Overdue**:
+        \(list("actions", empty: "none"))
 
         **Next Steps**:
         \(numbered("next_steps"))

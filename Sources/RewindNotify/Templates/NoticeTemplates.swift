@@ -95,6 +95,7 @@ public struct NoticeTemplates: Sendable {
     /// | `duration` | human (`42s`, `2m30s`); absent when unknown |
     /// | `error` | absent when none |
     /// | `audience` | who an escalation is for (`management`); absent otherwise |
+    /// | `failed_channel` | the channel a `channel_failed` notice is about; absent otherwise |
     /// | `actions`, `evidence`, `verification_results` | lists of text |
     /// | `next_steps` | the guide's steps, numbered (`1. Monitor rollback progress`) |
     public static func context(_ notice: Notice) -> [String: Any] {
@@ -121,6 +122,7 @@ public struct NoticeTemplates: Sendable {
         }
         if let error = notice.error { context["error"] = error }
         if let audience = notice.audience { context["audience"] = audience.rawValue }
+        if let failedChannel = notice.failedChannel { context["failed_channel"] = failedChannel }
         return context
     }
 

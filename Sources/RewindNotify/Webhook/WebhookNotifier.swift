@@ -10,15 +10,17 @@ import RewindPorts
 ///
 /// - `POST <url>` with `Content-Type: application/json; charset=utf-8`; the body is one
 ///   ``NoticeRecord`` (the same object as a line of the `file` channel).
-/// - `X-Rewind-Event: <event>` — `initiated`, `completed`, `failed`, `escalated` or `would_roll_back`.
+/// - `X-Rewind-Event: <event>` — `initiated`, `completed`, `failed`, `escalated`, `would_roll_back` or
+///   `channel_failed`.
 /// - `X-Rewind-Timestamp: <unix seconds>` — when this delivery was sent.
 /// - `X-Rewind-Signature: sha256=<hex>` — only when a secret is configured: the lowercase hex
 ///   HMAC-SHA256, keyed with the secret, of `<timestamp>.<body>` (the header's timestamp, a dot, and
 ///   the raw body bytes). Receivers recompute it over the raw body, compare in constant time, and
 ///   reject timestamps older than 5 minutes so that a captured delivery cannot be replayed.
 /// - Any 2xx is success; 429 and 5xx are retried (with `Retry-After`); 401/403 fail as `.auth`
-///   (a wrong secret), other 4xx as `.rejected`. A retried delivery carries a new timestamp and
-///   signature; receivers de-duplicate on `event` + `incident`.
+///   (a wrong secret: the message names the `secret` key and its variable), other 4xx as `.rejected`.
+///   A retried delivery carries a new timestamp and signature; receivers de-duplicate on `event` +
+///   `incident`.
 public struct WebhookNotifier: Notifier {
     public let channel: String
     private let url: ConfigText
@@ -47,6 +49,8 @@ public struct WebhookNotifier: Notifier {
             vendor: "webhook",
             url: url.value,
             secrets: secrets,
+            credential: secret.map { ChannelCredential.describe(channel: name, key: "secret", $0) }
+                ?? ChannelCredential.describe(channel: name, key: "url", url),
             redactor: redactor
         )
         self.delivery = HTTPDelivery(client: client, timeout: timeout, target: target)

@@ -47,7 +47,7 @@ struct CloudflarePool: Sendable {
         return Origin(
             name: name,
             enabled: Self.bool(object["enabled"]) ?? true,
-            weight: Self.number(object["weight"]) ?? 1,
+            weight: Self.weight(object["weight"]),
             disabledAt: object["disabled_at"]?.stringValue
         )
     }
@@ -66,6 +66,13 @@ struct CloudflarePool: Sendable {
     private static func bool(_ value: JSONValue?) -> Bool? {
         if case .bool(let flag)? = value { return flag }
         return nil
+    }
+
+    /// Cloudflare's weights are 0 to 1 (absent: 1). Whatever an answer says, the weight read stays in that
+    /// range, so that no share computed from it is NaN or traps when printed as a percentage.
+    private static func weight(_ value: JSONValue?) -> Double {
+        guard let weight = number(value), weight.isFinite else { return 1 }
+        return min(max(weight, 0), 1)
     }
 
     private static func number(_ value: JSONValue?) -> Double? {

@@ -1,5 +1,7 @@
+import NIOHTTP1
 import RewindCore
 import RewindPorts
+import RewindSpecs
 
 /// `rewind providers check` for Cloudflare: read-only calls only.
 extension CloudflareTraffic {

@@ -3,6 +3,7 @@ import Foundation
 import NIOHTTP1
 import RewindCore
 import RewindPorts
+import RewindSpecs
 
 /// The guide's "Load Balancer (Cloudflare)": moves a service's traffic between its stable and its new version
 /// with Cloudflare Load Balancing, and purges the zone's cache afterwards.
@@ -21,7 +22,7 @@ import RewindPorts
 /// unhealthy: that is a `.rejected` error saying so. Setting the share the pool already has sends nothing.
 /// Errors follow ``ProviderError``: 429 (with `retry-after` or the `Ratelimit` header's `t=`), 5xx, timeouts
 /// and connection failures are transient; 401/403 name the token's variable and the permission to grant.
-public struct CloudflareTraffic: TrafficController, AccessCheckable {
+public struct CloudflareTraffic: TrafficController, CachePurging, AccessCheckable {
     /// The account-level permission pools need (reading and writing).
     public static let poolsPermission = "Load Balancing: Monitors and Pools Write"
     /// The zone-level permission purging needs.
@@ -257,7 +258,7 @@ public struct CloudflareTraffic: TrafficController, AccessCheckable {
         guard let rateLimit = answer.header("ratelimit") else { return nil }
         for parameter in rateLimit.split(separator: ";") {
             let pair = parameter.trimmingCharacters(in: .whitespaces)
-            if pair.hasPrefix("t="), let seconds = Int(pair.dropFirst(2)) { return .seconds(max(0, seconds)) }
+            if pair.hasPrefix("t="), let seconds = RetryAfter.seconds(pair.dropFirst(2)) { return seconds }
         }
         return nil
     }

@@ -160,7 +160,9 @@ struct VendorTransport: Sendable {
     private func execute(_ vendorRequest: VendorRequest) async throws -> VendorAnswer {
         var request = HTTPClientRequest(url: vendorRequest.url)
         request.method = vendorRequest.method
-        for header in vendorRequest.headers { request.headers.add(name: header.name, value: header.value) }
+        for header in vendorRequest.headers {
+            request.headers.add(name: header.name, value: HTTPHeaderValue.withoutLineBreaks(header.value))
+        }
         if let body = vendorRequest.body { request.body = .bytes(ByteBuffer(bytes: body)) }
         let started = ContinuousClock.now
         // The client's deadline covers connecting and the response head; the body gets what is left.

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import RewindCore
 import RewindPorts
+import RewindSpecs
 
 /// A feature-flag service that turns flags off: the guide's "Feature Flags: disable all features".
 ///

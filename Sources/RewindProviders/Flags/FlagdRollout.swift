@@ -1,6 +1,7 @@
 import Foundation
 import RewindCore
 import RewindPorts
+import RewindSpecs
 import Synchronization
 
 /// `traffic: {type: flagd, …}`: a flagd flag's `fractional` targeting as the new version's share of traffic
@@ -400,16 +401,17 @@ struct FractionalRule {
         return rule
     }
 
-    /// Sets both weights in place (keeping the order), adding a bucket that is missing.
+    /// Sets both weights in place (keeping the order), adding a bucket that is missing. A variant listed in
+    /// several buckets (flagd adds their weights up) keeps its first bucket, with the whole weight; the others
+    /// are removed, so that the variant gets exactly the weight asked for.
     mutating func setWeights(new: Int, stable: Int, newVariant: String, stableVariant: String) {
         for (variant, weight) in [(newVariant, new), (stableVariant, stable)] {
-            if buckets.contains(where: { $0.variant == variant }) {
-                buckets = buckets.map {
-                    $0.variant == variant ? Bucket(variant: variant, weight: Double(weight)) : $0
-                }
-            } else {
+            guard let first = buckets.firstIndex(where: { $0.variant == variant }) else {
                 buckets.append(Bucket(variant: variant, weight: Double(weight)))
+                continue
             }
+            buckets[first].weight = Double(weight)
+            buckets = buckets.enumerated().filter { $0.offset <= first || $0.element.variant != variant }.map(\.element)
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import RewindCore
 import RewindPorts
+import RewindSpecs
 import Synchronization
 
 /// OpenFeature flagd (platform-apis.md 11.3). flagd has no write API: it re-reads its flag file when the file

@@ -3,6 +3,7 @@ import Foundation
 import NIOHTTP1
 import RewindCore
 import RewindPorts
+import RewindSpecs
 
 /// A flag service described in the configuration (`type: http`): `request` turns one flag off, `state`
 /// (optional) reads one, its `field` (a dotted path) true while the flag is on. `{{flag}}`, `{{service}}` and

@@ -3,6 +3,7 @@ import Foundation
 import NIOHTTP1
 import RewindCore
 import RewindPorts
+import RewindSpecs
 
 /// LaunchDarkly's semantic patch (platform-apis.md 11.2).
 ///
@@ -165,9 +166,11 @@ public struct LaunchDarklySwitch: FlagKillSwitch {
     /// `Retry-After`, else `X-Ratelimit-Reset` (epoch milliseconds) from `now`.
     static func retryAfter(_ answer: VendorAnswer, now: Date) -> Duration? {
         if let retryAfter = RetryAfter.parse(answer.header("Retry-After"), now: now) { return retryAfter }
-        guard let reset = answer.header("X-Ratelimit-Reset").flatMap({ Int64($0.trimmingCharacters(in: .whitespaces)) })
+        guard
+            let reset = answer.header("X-Ratelimit-Reset").flatMap({
+                Saturating.integer($0.trimmingCharacters(in: .whitespaces))
+            })
         else { return nil }
-        let waitMs = reset - Int64((now.timeIntervalSince1970 * 1000).rounded())
-        return .milliseconds(max(0, waitMs))
+        return RetryAfter.until(epochMilliseconds: reset, now: Timestamp(secondsSinceEpoch: now.timeIntervalSince1970))
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import NIOHTTP1
 import RewindCore
 import RewindPorts
+import RewindSpecs
 
 /// Unleash's Admin API (platform-apis.md 11.1).
 ///

@@ -5,8 +5,10 @@ import RewindPorts
 struct GitCommit: Sendable, Equatable {
     /// The trailer Rewind writes in its rollback commits: the full id of the commit rolled back to.
     static let rollbackTrailer = "Rewind-Rollback-To"
-    /// Fields separated by US (0x1f), commits ended by RS (0x1e): neither appears in a commit message.
-    static let logFormat = "--format=%H%x1f%h%x1f%ct%x1f%P%x1f%s%x1f%B%x1e"
+    /// The fields of a commit, each ended by NUL (`-z` ends each commit's last field with NUL too). NUL is
+    /// the one byte a commit message cannot hold; 0x1E and 0x1F can, since anyone who pushes writes them.
+    static let logArguments = ["-z", "--format=%H%x00%h%x00%ct%x00%P%x00%s%x00%B"]
+    static let fieldsPerCommit = 6
     static let subjectLimit = 72
 
     var id: String
@@ -30,22 +32,28 @@ struct GitCommit: Sendable, Equatable {
         PlatformDeployment(id: id, version: version, createdAt: committedAt)
     }
 
-    /// Parses the output of `git log` with ``logFormat``; nil when it is not that output.
+    /// Parses the output of `git log` with ``logArguments``; nil when it is not that output (a record cut
+    /// short, an id that is not hex, a date that is not a number).
     static func parseLog(_ output: String) -> [GitCommit]? {
+        var fields = output.split(separator: "\0", omittingEmptySubsequences: false)
+        // Every field ends with NUL: what follows the last one is empty (or a newline).
+        if let last = fields.last, last.allSatisfy(\.isNewline) { fields.removeLast() }
+        guard fields.count % fieldsPerCommit == 0 else { return nil }
         var commits: [GitCommit] = []
-        for record in output.split(separator: "\u{1e}") {
-            let trimmed = record.drop { $0.isNewline }
-            if trimmed.isEmpty { continue }
-            let fields = trimmed.split(separator: "\u{1f}", maxSplits: 5, omittingEmptySubsequences: false)
-            guard fields.count == 6, fields[0].count >= 40, let seconds = Int64(fields[2]) else { return nil }
+        for start in stride(from: 0, to: fields.count, by: fieldsPerCommit) {
+            let record = fields[start..<start + fieldsPerCommit].map { $0 }
+            let id = record[0].drop { $0.isNewline }
+            guard id.count >= 40, id.allSatisfy(\.isHexDigit), record[1].allSatisfy(\.isHexDigit),
+                let seconds = Saturating.integer(record[2])
+            else { return nil }
             commits.append(
                 GitCommit(
-                    id: String(fields[0]),
-                    shortID: String(fields[1]),
-                    committedAt: Timestamp(millisecondsSinceEpoch: seconds * 1000),
-                    parents: fields[3].split(separator: " ").map(String.init),
-                    subject: String(fields[4]),
-                    rollbackTarget: trailer(rollbackTrailer, in: fields[5])
+                    id: String(id),
+                    shortID: String(record[1]),
+                    committedAt: Timestamp(secondsSinceEpoch: seconds),
+                    parents: record[3].split(separator: " ").map(String.init),
+                    subject: String(record[4]),
+                    rollbackTarget: trailer(rollbackTrailer, in: record[5])
                 )
             )
         }

@@ -1,6 +1,9 @@
 import Foundation
+import Logging
 import RewindCore
 import RewindPorts
+import RewindProcess
+import RewindSpecs
 
 /// The `git` platform: a service whose configuration is a git branch (GitOps, a CI job that deploys
 /// on push). A deployment is a commit of the branch; rolling back reverts every commit after the target
@@ -21,8 +24,10 @@ import RewindPorts
 /// - `status`: the rollback is finished when `rollback` returns.
 ///
 /// With `push: false` the working copy's own branch is the truth: nothing is fetched or pushed.
-/// Every command is an argument vector with a deadline (``GitRunner``); ids from outside are checked
-/// (``GitRevision``) and paths follow `--`. Operations on one working copy run one at a time.
+/// Every command is an argument vector with a deadline (``GitRunner``) and a minimal environment plus the
+/// provider's `env:`; ids from outside are checked (``GitRevision``) and paths follow `--`; `git log` is
+/// read with NUL separators. Operations on one working copy run one at a time, and a rollback first
+/// removes an `index.lock` a killed git left behind (``IndexLock``).
 public struct GitProvider: PlatformProvider, AccessCheckable, CustomStringConvertible {
     /// How many commits `listDeployments` returns.
     public static let listLimit = 50
@@ -33,10 +38,15 @@ public struct GitProvider: PlatformProvider, AccessCheckable, CustomStringConver
     private let git: GitRunner
     private let service: ServiceName
     private let lock: WorkingCopyLock
+    private let logger: Logger
 
-    public init(spec: GitProviderSpec, redactor: Redactor, service: ServiceName) {
+    public init(
+        spec: GitProviderSpec, redactor: Redactor, service: ServiceName,
+        logger: Logger = Logger(label: "rewind.providers.git")
+    ) {
         self.spec = spec
         self.service = service
+        self.logger = logger
         git = GitRunner(spec: spec, redactor: redactor, service: service)
         lock = WorkingCopyLock.forWorkingCopy(spec.workingCopy)
     }
@@ -90,6 +100,7 @@ public struct GitProvider: PlatformProvider, AccessCheckable, CustomStringConver
             throw git.error(.rejected, purpose, "the deployment id '\(target.id)' \(problem)", [])
         }
         return try await lock.withLock {
+            try clearStaleIndexLock(purpose)
             try await abandonInterruptedRevert(purpose)
             try await requireCleanWorkingCopy(purpose)
             try await refresh(purpose)
@@ -209,7 +220,7 @@ public struct GitProvider: PlatformProvider, AccessCheckable, CustomStringConver
             let result = try await body()
             return AccessCheck(name: name, passed: result.passed, detail: git.clean(result.detail))
         } catch let error as ProviderError {
-            return AccessCheck(name: name, passed: false, detail: error.message)
+            return AccessCheck(name: name, failed: error)
         } catch {
             return AccessCheck(name: name, passed: false, detail: git.clean("\(error)"))
         }
@@ -243,7 +254,7 @@ public struct GitProvider: PlatformProvider, AccessCheckable, CustomStringConver
         -> [GitCommit]
     {
         let paths = pathLimited ? spec.paths : []
-        let arguments = ["log", GitCommit.logFormat, "--max-count=\(limit)", revision, "--"] + paths
+        let arguments = ["log"] + GitCommit.logArguments + ["--max-count=\(limit)", revision, "--"] + paths
         let output = try await git.succeed(arguments, purpose: purpose)
         guard let commits = GitCommit.parseLog(output.stdout) else {
             throw git.error(.badResponse, purpose, "git log printed something Rewind cannot read", arguments, output)
@@ -291,6 +302,35 @@ public struct GitProvider: PlatformProvider, AccessCheckable, CustomStringConver
 
     // MARK: - Rolling back
 
+    /// An `index.lock` left by a git that was killed is removed; one a running git may hold is left alone
+    /// (``IndexLock``).
+    private func clearStaleIndexLock(_ purpose: String) throws {
+        switch IndexLock.inspect(workingCopy: spec.workingCopy) {
+        case .absent:
+            return
+        case .stale(let path):
+            do {
+                try FileManager.default.removeItem(atPath: path)
+            } catch {
+                throw git.error(
+                    .commandFailed, purpose, "cannot remove the stale \(path): \(error.localizedDescription)", [])
+            }
+            logger.warning(
+                "removed a stale git index.lock: no git process works in the working copy (a killed git left it)",
+                metadata: ["rewind.service": "\(service)", "rewind.path": "\(path)"])
+        case .inUse(let path, let pid):
+            throw git.error(
+                .server, purpose,
+                "\(path) exists and a git process (pid \(pid)) works in the working copy; Rewind leaves the lock "
+                    + "alone and tries again", [])
+        case .undecidable(let path):
+            throw git.error(
+                .rejected, purpose,
+                "\(path) exists and Rewind cannot tell whether a git process holds it; once no git runs in the "
+                    + "working copy, remove it by hand", [])
+        }
+    }
+
     /// A revert left behind by an interrupted rollback (REVERT_HEAD) is aborted: the working copy is Rewind's.
     private func abandonInterruptedRevert(_ purpose: String) async throws {
         guard try await commitID(of: "REVERT_HEAD", purpose) != nil else { return }
@@ -325,7 +365,7 @@ public struct GitProvider: PlatformProvider, AccessCheckable, CustomStringConver
     ) async throws
         -> [GitCommit]
     {
-        var arguments = ["log", GitCommit.logFormat]
+        var arguments = ["log"] + GitCommit.logArguments
         if spec.mainline != nil { arguments.append("--first-parent") }
         arguments += ["\(target)..\(start)", "--"] + spec.paths
         let output = try await git.succeed(arguments, purpose: purpose)

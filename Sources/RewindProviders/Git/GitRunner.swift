@@ -1,6 +1,8 @@
 import Foundation
 import RewindCore
 import RewindPorts
+import RewindProcess
+import RewindSpecs
 
 /// What one git command printed (redacted) and how it exited.
 struct GitOutput: Sendable {
@@ -16,6 +18,11 @@ struct GitOutput: Sendable {
 ///
 /// git runs non-interactively and in English (`LC_ALL=C`, so failures can be classified), never asks
 /// for a password (`GIT_TERMINAL_PROMPT=0`) and never opens an editor. Commits carry the configured author.
+///
+/// Its environment is ``ChildEnvironment/minimal`` plus the provider's `env:` plus those settings: not the
+/// daemon's other variables (no vendor token, no `GIT_DIR` or `GIT_SSH_COMMAND` set for something else).
+/// What git needs to reach the remote is named in `env:` — `GIT_SSH_COMMAND`, `GIT_ASKPASS`, and
+/// `SSH_AUTH_SOCK: ${SSH_AUTH_SOCK}` to use the daemon's SSH agent.
 struct GitRunner: Sendable {
     let spec: GitProviderSpec
     let redactor: Redactor
@@ -30,7 +37,8 @@ struct GitRunner: Sendable {
             arguments: ["git"] + arguments,
             environment: environment,
             workingDirectory: spec.workingCopy,
-            timeout: timeout
+            timeout: timeout,
+            redactor: redactor
         )
         let result: CommandResult
         do {
@@ -40,21 +48,15 @@ struct GitRunner: Sendable {
         }
         let output = GitOutput(
             captured: CapturedOutput(
-                command: invocation.arguments.map(clean),
+                command: result.command.map(clean),
                 exitCode: result.exitCode,
-                stdout: clean(OutputText.render(result.stdout, redactor: redactor)),
-                stderr: clean(OutputText.render(result.stderr, redactor: redactor))
+                stdout: clean(result.stdout),
+                stderr: clean(result.stderr)
             )
         )
-        switch result.ending {
-        case .exited:
-            return output
-        case .signalled(let signal):
-            throw error(.commandFailed, purpose, "git was killed by signal \(signal)", arguments, output)
-        case .timedOut:
-            let reason = "git did not finish within \(timeout.rewindDescription) and was stopped"
-            throw error(.timeout, purpose, reason, arguments, output)
-        }
+        if case .exited = result.ending { return output }
+        let kind: ProviderError.Kind = result.ending == .timedOut ? .timeout : .commandFailed
+        throw error(kind, purpose, "git \(result.failure ?? "did not exit")", arguments, output)
     }
 
     /// Runs `git <arguments>` and requires exit status 0; any other status is classified from what
@@ -120,8 +122,7 @@ struct GitRunner: Sendable {
         GitFailure.withoutURLCredentials(redactor.redact(text))
     }
 
-    private var environment: [String: String] {
-        var environment = ProcessInfo.processInfo.environment.merging(spec.environment.mapValues(\.value)) { $1 }
+    private var environment: ChildEnvironment {
         let fixed = [
             "LC_ALL": "C",
             "GIT_TERMINAL_PROMPT": "0",
@@ -133,8 +134,7 @@ struct GitRunner: Sendable {
             "GIT_COMMITTER_NAME": spec.authorName,
             "GIT_COMMITTER_EMAIL": spec.authorEmail,
         ]
-        environment.merge(fixed) { $1 }
-        return environment
+        return .minimal.adding(spec.environment.mapValues(\.value)).adding(fixed)
     }
 }
 

@@ -54,7 +54,9 @@ struct HTTPExchange: Sendable {
         )
     }
 
-    private static func execute(_ rendered: RenderedRequest, client: HTTPClient, timeout: Duration) async throws
+    private static func execute(
+        _ rendered: RenderedRequest, client: HTTPClient, timeout: Duration
+    ) async throws
         -> HTTPAnswer
     {
         var request = HTTPClientRequest(url: rendered.url)
@@ -66,7 +68,9 @@ struct HTTPExchange: Sendable {
         // underlying connection error when connecting failed until then. The body gets what is left.
         let response = try await client.execute(request, timeout: .milliseconds(timeout.milliseconds))
         let remaining = timeout - (ContinuousClock.now - started)
-        let bytes = try await withDeadline(remaining, clock: SystemClock()) { try await response.body.collect(upTo: maxBodyBytes) }
+        let bytes = try await withDeadline(remaining, clock: SystemClock()) {
+            try await response.body.collect(upTo: maxBodyBytes)
+        }
         let body = Data(bytes.readableBytesView)
         return HTTPAnswer(status: Int(response.status.code), headers: response.headers, body: body)
     }
@@ -87,6 +91,12 @@ struct FailureContext: Sendable {
         ProviderError(
             kind, redactor.redact("could not \(purpose) for \(service): \(reason) (\(call))"), retryAfter: retryAfter
         )
+    }
+
+    /// A refusal Rewind made itself, from what it read, before sending the call: the message says
+    /// nothing was sent instead of naming the call as if it had been made.
+    func refusal(_ kind: ProviderError.Kind, _ reason: String) -> ProviderError {
+        ProviderError(kind, redactor.redact("could not \(purpose) for \(service): \(reason) (nothing was sent)"))
     }
 
     func transportError(_ error: any Error, timeout: Duration) -> ProviderError {
@@ -143,4 +153,3 @@ extension HTTPClientError {
         .tlsHandshakeTimeout,
     ]
 }
-

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import RewindCore
 import RewindPorts
+import RewindSpecs
 
 /// The `http` platform: a platform API described in the configuration.
 ///
@@ -44,11 +45,13 @@ public struct HTTPProvider: PlatformProvider {
         return PlatformDeployment(id: id, version: siblingVersion(of: spec.currentField, in: json))
     }
 
-    public func rollback(service: ServiceName, to target: Deployment, context: ActionContext) async throws
+    public func rollback(
+        service: ServiceName, to target: Deployment, context: ActionContext
+    ) async throws
         -> RollbackOperation
     {
         let purpose = "roll back to \(target.label)"
-        let values = TemplateValues.rollback(service: service, target: target, context: context)
+        let values = try TemplateValues.rollback(service: service, target: target, context: context)
         let request = try render(spec.rollback, values)
         let answer = try await exchange.send(
             request, purpose: purpose, service: service, accepts: spec.rollback.accepts
@@ -61,7 +64,9 @@ public struct HTTPProvider: PlatformProvider {
         return RollbackOperation(id: id, finished: false)
     }
 
-    public func status(of operation: RollbackOperation, service: ServiceName, target: Deployment) async throws
+    public func status(
+        of operation: RollbackOperation, service: ServiceName, target: Deployment
+    ) async throws
         -> OperationStatus
     {
         guard !operation.finished, let status = spec.status else { return .succeeded }
@@ -69,7 +74,7 @@ public struct HTTPProvider: PlatformProvider {
         guard let operationID = operation.id else {
             throw ProviderError(.badResponse, "could not \(purpose) for \(service): the rollback has no operation id")
         }
-        let values = TemplateValues.status(service: service, target: target, operationID: operationID)
+        let values = try TemplateValues.status(service: service, target: target, operationID: operationID)
         let request = try render(status, values)
         let answer = try await exchange.send(request, purpose: purpose, service: service, accepts: status.accepts)
         let json = try parse(answer, request, purpose: purpose, service: service)
@@ -87,12 +92,16 @@ public struct HTTPProvider: PlatformProvider {
     private func render(_ request: HTTPRequestSpec, _ values: [String: String]) throws -> RenderedRequest {
         do {
             return try RenderedRequest(request, values: values)
+        } catch let refused as RenderedRequest.DotSegment {
+            throw ProviderError(.rejected, "refused to send a request: \(refused.message); nothing was sent")
         } catch {
             throw ProviderError(.rejected, "the request body of \(Redactor.safeURL(request.url)) cannot be encoded")
         }
     }
 
-    private func parse(_ answer: HTTPAnswer, _ request: RenderedRequest, purpose: String, service: ServiceName) throws
+    private func parse(
+        _ answer: HTTPAnswer, _ request: RenderedRequest, purpose: String, service: ServiceName
+    ) throws
         -> JSONValue
     {
         guard let json = answer.json() else {
@@ -102,7 +111,9 @@ public struct HTTPProvider: PlatformProvider {
         return json
     }
 
-    private func missingField(_ field: String, _ request: RenderedRequest, purpose: String, service: ServiceName)
+    private func missingField(
+        _ field: String, _ request: RenderedRequest, purpose: String, service: ServiceName
+    )
         -> ProviderError
     {
         failure(request, purpose: purpose, service: service)

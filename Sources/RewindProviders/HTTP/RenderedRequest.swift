@@ -1,10 +1,20 @@
 import Foundation
 import RewindCore
+import RewindPorts
+import RewindSpecs
 
 /// An ``HTTPRequestSpec`` with its placeholders filled: values are percent-encoded in the URL
-/// (safe as a path segment or a query value), inserted raw in header values (minus line breaks),
-/// and JSON-escaped in the body by encoding it.
+/// (safe as a path segment or a query value; a value that is `.` or `..` is refused, since a path
+/// segment made of it climbs — `%2E%2E` is encoded again, so it stays text), inserted raw in header
+/// values (minus line breaks, by Unicode scalar: ``HTTPHeaderValue``), and JSON-escaped in the body by
+/// encoding it.
 struct RenderedRequest: Sendable {
+    /// A URL value that is a whole dot segment.
+    struct DotSegment: Error, Equatable {
+        var placeholder: String
+        var message: String { "the value of {{\(placeholder)}} in a URL is '.' or '..', which would climb the path" }
+    }
+
     var method: String
     var url: String
     var headers: [(name: String, value: String)]
@@ -16,10 +26,13 @@ struct RenderedRequest: Sendable {
 
     init(_ spec: HTTPRequestSpec, values: [String: String]) throws {
         method = spec.method.uppercased()
+        if let climbing = Template.names(in: spec.url).first(where: { values[$0] == "." || values[$0] == ".." }) {
+            throw DotSegment(placeholder: climbing)
+        }
         url = Template.render(spec.url, values, escape: Self.percentEncode)
         safeURL = Redactor.safeURL(url)
         headers = spec.headers.sorted { $0.key < $1.key }.map { name, value in
-            (name, Template.render(value.value, values).filter { $0 != "\r" && $0 != "\n" })
+            (name, HTTPHeaderValue.withoutLineBreaks(Template.render(value.value, values)))
         }
         if let body = spec.body {
             self.body = try JSONEncoder().encode(body.substituting(values))

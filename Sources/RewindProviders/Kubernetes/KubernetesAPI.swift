@@ -5,6 +5,7 @@ import NIOHTTP1
 import NIOSSL
 import RewindCore
 import RewindPorts
+import RewindSpecs
 
 /// One call to the API server, with the words its failure messages need.
 struct KubernetesCall: Sendable {
@@ -30,13 +31,17 @@ struct KubernetesCall: Sendable {
     }
 }
 
-/// Where the API server is and who Rewind is there, resolved for one call: the in-cluster environment and the
-/// token and CA files are read each time, so rotated ServiceAccount tokens are picked up.
+/// Where the API server is and who Rewind is there, resolved for one call: the in-cluster environment, the token,
+/// CA and client certificate files are read each time, so rotated ServiceAccount tokens and certificates are
+/// picked up. An exec plugin's credential is applied by ``KubernetesAPI`` with ``applying(_:)``.
 struct KubernetesConnection: Sendable {
     var baseURL: String
-    var token: String
+    /// The bearer token, if the credential has one (a client certificate has none).
+    var token: String?
     /// Nil: the client's default (system roots), or plain http.
     var tls: TLSConfiguration?
+    /// Values of this connection to take out of every message (the token, an inline client key).
+    var secrets: [String] = []
 
     static func resolve(
         _ cluster: KubernetesClusterSpec, environment: [String: String]
@@ -44,9 +49,77 @@ struct KubernetesConnection: Sendable {
         -> KubernetesConnection
     {
         let baseURL = try serverURL(cluster.server, environment: environment)
-        let token = try bearerToken(cluster)
-        let tls = baseURL.lowercased().hasPrefix("https://") ? try tlsConfiguration(cluster.authority) : nil
-        return KubernetesConnection(baseURL: baseURL, token: token, tls: tls)
+        let https = baseURL.lowercased().hasPrefix("https://")
+        var connection = KubernetesConnection(
+            baseURL: baseURL, token: nil, tls: https ? try tlsConfiguration(cluster.authority) : nil
+        )
+        switch cluster.credential {
+        case .token(let token):
+            connection.token = token.value
+            connection.secrets = [token.value]
+        case .tokenFile:
+            let token = try bearerToken(cluster)
+            connection.token = token
+            connection.secrets = [token]
+        case .clientCertificate(let certificate):
+            try connection.presenting(certificate, named: cluster.credentialName)
+            connection.secrets = certificate.secrets
+        case .exec:
+            break
+        }
+        return connection
+    }
+
+    /// This connection with an exec plugin's credential: its token, its client certificate, or both.
+    func applying(
+        _ credential: KubernetesExecCredential, named name: String
+    ) throws(KubernetesSetupError)
+        -> KubernetesConnection
+    {
+        var connection = self
+        connection.token = credential.token
+        connection.secrets += credential.secrets
+        if let certificate = credential.clientCertificate {
+            try connection.presenting(certificate, named: name)
+        }
+        return connection
+    }
+
+    /// Mutual TLS: the certificate chain and key go into the TLS configuration (the cluster's CA or the system's
+    /// trust store still verifies the server).
+    private mutating func presenting(
+        _ certificate: KubernetesClientCertificate, named name: String
+    ) throws(KubernetesSetupError) {
+        guard baseURL.lowercased().hasPrefix("https://") else {
+            throw KubernetesSetupError(
+                .rejected, "\(name) needs TLS, but the API server \(baseURL) is plain http; use its https:// URL")
+        }
+        let chain = try Self.certificates(
+            try Self.read(certificate.certificate, what: "the client certificate", of: name),
+            source: "the client certificate of \(name)")
+        let keyBytes = try Self.read(certificate.key, what: "the client key", of: name)
+        guard let key = try? NIOSSLPrivateKey(bytes: keyBytes, format: .pem) else {
+            throw KubernetesSetupError(
+                .rejected, "the client key of \(name) is not an unencrypted PEM private key (RSA, EC or Ed25519)")
+        }
+        var tls = tls ?? TLSConfiguration.makeClientConfiguration()
+        tls.certificateChain = chain.map { .certificate($0) }
+        tls.privateKey = .privateKey(key)
+        self.tls = tls
+    }
+
+    private static func read(
+        _ source: KubernetesClientCertificate.Source, what: String, of name: String
+    ) throws(KubernetesSetupError) -> [UInt8] {
+        switch source {
+        case .pem(let text):
+            return Array(text.utf8)
+        case .file(let path):
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw KubernetesSetupError(.auth, "cannot read \(what) \(path) of \(name)")
+            }
+            return Array(data)
+        }
     }
 
     private static func serverURL(
@@ -75,6 +148,8 @@ struct KubernetesConnection: Sendable {
         switch cluster.credential {
         case .token(let token):
             return token.value
+        case .clientCertificate, .exec:
+            return ""
         case .tokenFile(let path):
             guard let data = FileManager.default.contents(atPath: path),
                 let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
@@ -137,6 +212,9 @@ struct KubernetesSetupError: Error {
 
 /// Sends calls to the API server with a deadline and turns every failure into a ``ProviderError`` that names the
 /// service, the call (method and URL without its query) and, for 401/403, the credential to check — never a token.
+///
+/// With an exec credential plugin, the plugin's credential is cached (``KubernetesExecCache``) and a call the API
+/// server answers 401 is sent once more with a new credential from the plugin.
 struct KubernetesAPI: Sendable {
     static let maxBodyBytes = 4 * 1024 * 1024
 
@@ -146,6 +224,28 @@ struct KubernetesAPI: Sendable {
     let client: HTTPClient
     let redactor: Redactor
     let environment: [String: String]
+    /// The exec plugin's credential, when the cluster's credential is one.
+    let execCache: KubernetesExecCache?
+
+    /// - Parameter clock: when an exec plugin's credential expires.
+    init(
+        cluster: KubernetesClusterSpec, namespace: String, timeout: Duration, client: HTTPClient, redactor: Redactor,
+        environment: [String: String], clock: any RewindClock = SystemClock()
+    ) {
+        self.cluster = cluster
+        self.namespace = namespace
+        self.timeout = timeout
+        self.client = client
+        self.redactor = redactor
+        self.environment = environment
+        if case .exec(let plugin) = cluster.credential {
+            let runner = KubernetesExecRunner(
+                plugin: plugin, name: cluster.credentialName, cluster: cluster, redactor: redactor)
+            execCache = KubernetesExecCache(runner: runner, clock: clock)
+        } else {
+            execCache = nil
+        }
+    }
 
     /// `/apis/apps/v1/namespaces/{namespace}/…`
     func appsPath(_ rest: String) -> String {
@@ -159,29 +259,66 @@ struct KubernetesAPI: Sendable {
 
     /// Sends `call`; a status other than 2xx is thrown as a classified ``ProviderError``.
     func send(_ call: KubernetesCall, service: ServiceName) async throws -> HTTPAnswer {
-        let connection: KubernetesConnection
+        let (first, credential) = try await connect(for: call, service: service)
+        var connection = first
+        var answer = try await exchange(call, connection: connection, service: service)
+        if answer.status == 401, let execCache, let credential {
+            // The plugin's credential was revoked or expired early: one new credential, one more try.
+            await execCache.discard(credential)
+            (connection, _) = try await connect(for: call, service: service)
+            answer = try await exchange(call, connection: connection, service: service)
+        }
+        guard (200...299).contains(answer.status) else {
+            throw failure(call, connection: connection, service: service).statusError(answer)
+        }
+        return answer
+    }
+
+    /// The connection for one call, with the exec plugin's credential when there is a plugin.
+    private func connect(
+        for call: KubernetesCall, service: ServiceName
+    ) async throws -> (KubernetesConnection, KubernetesExecCredential?) {
         do {
-            connection = try KubernetesConnection.resolve(cluster, environment: environment)
-        } catch {
+            let connection = try KubernetesConnection.resolve(cluster, environment: environment)
+            guard let execCache else { return (connection, nil) }
+            let credential: KubernetesExecCredential
+            do {
+                credential = try await execCache.credential(baseURL: connection.baseURL)
+            } catch let error as KubernetesSetupError {
+                throw error
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                throw KubernetesSetupError(.auth, "could not run \(cluster.credentialName)")
+            }
+            return (try connection.applying(credential, named: cluster.credentialName), credential)
+        } catch let error as KubernetesSetupError {
             throw ProviderError(
                 error.kind, redactor.redact("could not \(call.purpose) for \(service): \(error.reason)"))
         }
+    }
+
+    private func exchange(
+        _ call: KubernetesCall, connection: KubernetesConnection, service: ServiceName
+    ) async throws -> HTTPAnswer {
         let url = connection.baseURL + call.path + Self.queryString(call.query)
-        let context = KubernetesFailure(
-            call: call, service: service, safeURL: connection.baseURL + call.path, cluster: cluster,
-            namespace: namespace, redactor: Redactor(secrets: redactor.secrets + [connection.token])
-        )
-        let answer: HTTPAnswer
         do {
-            answer = try await Self.execute(call, url: url, connection: connection, client: client, timeout: timeout)
+            return try await Self.execute(call, url: url, connection: connection, client: client, timeout: timeout)
         } catch is CancellationError {
             throw CancellationError()
         } catch {
             if Task.isCancelled { throw CancellationError() }
-            throw context.transportError(error, timeout: timeout)
+            throw failure(call, connection: connection, service: service).transportError(error, timeout: timeout)
         }
-        guard (200...299).contains(answer.status) else { throw context.statusError(answer) }
-        return answer
+    }
+
+    private func failure(
+        _ call: KubernetesCall, connection: KubernetesConnection, service: ServiceName
+    ) -> KubernetesFailure {
+        KubernetesFailure(
+            call: call, service: service, safeURL: connection.baseURL + call.path, cluster: cluster,
+            namespace: namespace, redactor: Redactor(secrets: redactor.secrets + connection.secrets)
+        )
     }
 
     /// Sends `call` and decodes the object it answers.
@@ -211,7 +348,9 @@ struct KubernetesAPI: Sendable {
         var request = HTTPClientRequest(url: url)
         request.method = call.method
         request.tlsConfiguration = connection.tls
-        request.headers.add(name: "Authorization", value: "Bearer \(connection.token)")
+        if let token = connection.token {
+            request.headers.add(name: "Authorization", value: HTTPHeaderValue.withoutLineBreaks("Bearer \(token)"))
+        }
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: "rewind")
         if let body = call.body {
@@ -257,10 +396,7 @@ struct KubernetesFailure: Sendable {
         let answered = "Kubernetes answered \(answer.status)\(reason)"
         switch answer.status {
         case 401:
-            return base.error(
-                .auth,
-                "\(answered): check that \(cluster.credentialName) is a valid, unexpired token for this cluster\(said)"
-            )
+            return base.error(.auth, "\(answered): \(unauthorizedHint)\(said)")
         case 403:
             return base.error(
                 .auth,
@@ -284,6 +420,20 @@ struct KubernetesFailure: Sendable {
             return base.error(.rejected, "\(answered): the API server rejected the request\(said)")
         default:
             return base.error(.badResponse, "unexpected status \(answer.status)\(said)")
+        }
+    }
+
+    /// What to check when the API server did not recognise the credential.
+    private var unauthorizedHint: String {
+        let name = cluster.credentialName
+        switch cluster.credential {
+        case .token, .tokenFile:
+            return "check that \(name) is a valid, unexpired token for this cluster"
+        case .clientCertificate:
+            return "check that \(name) is signed by this cluster's client CA and has not expired"
+        case .exec:
+            return "the API server refused the credential of \(name) even after Rewind ran the plugin again; check "
+                + "that the plugin signs in as an identity this cluster knows (EKS: an access entry or aws-auth)"
         }
     }
 

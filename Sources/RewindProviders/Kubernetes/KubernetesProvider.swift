@@ -3,6 +3,7 @@ import Foundation
 import NIOHTTP1
 import RewindCore
 import RewindPorts
+import RewindSpecs
 
 /// The `kubernetes` platform: one Deployment, rolled back through the API server the way `kubectl rollout undo`
 /// does it (platform-apis.md §4).
@@ -18,7 +19,9 @@ import RewindPorts
 ///   (method `rollout_undo`) it refuses a paused Deployment, then PATCHes the target ReplicaSet's template minus
 ///   `pod-template-hash` and the merged annotations as `application/json-patch+json`, guarded by a `test` of
 ///   `metadata.resourceVersion`; or (method `set_image`, the fallback when the history no longer holds the
-///   target) a strategic merge patch of the first container's image. The operation id is
+///   target) a strategic merge patch of the first container's image: the image of the target's ReplicaSet,
+///   else the target's version only when Rewind learnt it from this platform's listing (a version someone
+///   reported is free text and is refused). The operation id is
 ///   `generation-<n>`, the Deployment's resulting `metadata.generation`.
 /// - `status` is `kubectl rollout status`: waiting until `observedGeneration` reaches that generation and every
 ///   replica is updated and available; `ProgressDeadlineExceeded` is a failure.
@@ -31,19 +34,33 @@ public struct KubernetesProvider: PlatformProvider, AccessCheckable {
     let spec: KubernetesProviderSpec
     let api: KubernetesAPI
 
-    /// - Parameter environment: where `in_cluster` finds `KUBERNETES_SERVICE_HOST` and `KUBERNETES_SERVICE_PORT`.
+    /// - Parameters:
+    ///   - environment: where `in_cluster` finds `KUBERNETES_SERVICE_HOST` and `KUBERNETES_SERVICE_PORT`.
+    ///   - clock: when an exec credential plugin's credential expires (it is renewed shortly before).
     public init(
         spec: KubernetesProviderSpec, client: HTTPClient, redactor: Redactor,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ProcessInfo.processInfo.environment, clock: any RewindClock = SystemClock()
     ) {
         self.spec = spec
         api = KubernetesAPI(
             cluster: spec.cluster, namespace: spec.namespace, timeout: spec.timeout, client: client,
-            redactor: Redactor(secrets: redactor.secrets + spec.cluster.secrets), environment: environment
+            redactor: Redactor(secrets: redactor.secrets + spec.cluster.secrets), environment: environment,
+            clock: clock
         )
     }
 
     public var kind: String { "kubernetes" }
+
+    /// The token's name (never its value) on this cluster and namespace.
+    public var credential: CredentialID? {
+        let server =
+            switch spec.cluster.server {
+            case .url(let url): Redactor.safeURL(url)
+            case .inCluster: "the in-cluster API server"
+            }
+        return CredentialID(
+            platform: kind, source: spec.cluster.credentialName, scope: "\(server), namespace \(spec.namespace)")
+    }
 
     var deploymentLabel: String { "\(spec.namespace)/\(spec.deployment)" }
 
@@ -106,7 +123,14 @@ public struct KubernetesProvider: PlatformProvider, AccessCheckable {
             let deployment = try await readDeployment(service: service, purpose: read)
             let revision = deployment.revision.map { "revision \($0)" } ?? "no revision yet"
             let image = KubernetesRollout.firstImage(deployment.spec.template).map { ", image \($0)" } ?? ""
-            checks.append(AccessCheck(name: read, passed: true, detail: "found at \(revision)\(image)"))
+            checks.append(
+                AccessCheck(
+                    name: read, passed: true,
+                    detail: "found at \(revision)\(image); signed in with \(spec.cluster.mechanism)"
+                )
+            )
+        } catch let error as ProviderError {
+            checks.append(AccessCheck(name: read, failed: error))
         } catch {
             checks.append(AccessCheck(name: read, passed: false, detail: Self.describe(error)))
         }
@@ -183,8 +207,10 @@ public struct KubernetesProvider: PlatformProvider, AccessCheckable {
             throw ProviderError(
                 .notFound,
                 "could not \(purpose) for \(service): \(deploymentLabel) has no ReplicaSet '\(target.id)' in its "
-                    + "history (it keeps spec.revisionHistoryLimit old ReplicaSets); method: set_image can still "
-                    + "deploy \(target.version)"
+                    + "history (it keeps spec.revisionHistoryLimit old ReplicaSets); "
+                    + (target.listed
+                        ? "method: set_image can still deploy \(target.version)"
+                        : "Kubernetes never listed it, so only a rollback by hand can restore it")
             )
         }
         let isLive = KubernetesRollout.current(of: deployment, in: history)?.name == replicaSet.name
@@ -204,12 +230,27 @@ public struct KubernetesProvider: PlatformProvider, AccessCheckable {
         _ deployment: KubeDeployment, _ history: [KubeReplicaSet], to target: Deployment, service: ServiceName,
         purpose: String
     ) async throws -> RollbackOperation {
-        let image =
-            targetReplicaSet(target, in: history).flatMap { KubernetesRollout.firstImage($0.template) }
-            ?? target.version
-        guard !image.isEmpty, !image.contains(where: \.isWhitespace) else {
+        let image: String
+        if let fromHistory = targetReplicaSet(target, in: history).flatMap({ KubernetesRollout.firstImage($0.template) }
+        ) {
+            image = fromHistory
+        } else if target.listed {
+            // Learnt from this platform's listing while its ReplicaSet existed: the version is its image.
+            image = target.version
+        } else {
+            // Anyone with the API token can record any version: free text never becomes an image.
             throw ProviderError(
-                .rejected, "could not \(purpose) for \(service): '\(image)' is not a container image reference"
+                .rejected,
+                "could not \(purpose) for \(service): \(deploymentLabel) has no ReplicaSet for \(target.label) and "
+                    + "Kubernetes never listed it, so its version is not an image Rewind may deploy; "
+                    + "roll back by hand with kubectl set image (nothing was sent)"
+            )
+        }
+        guard !image.isEmpty, DeploymentIdentifier.problem(image) == nil else {
+            throw ProviderError(
+                .rejected,
+                "could not \(purpose) for \(service): the recorded image is not a container image reference "
+                    + "(nothing was sent)"
             )
         }
         let written = KubernetesRollout.firstImage(deployment.spec.template) == image
@@ -293,7 +334,8 @@ public struct KubernetesProvider: PlatformProvider, AccessCheckable {
     }
 
     /// The Deployment's ReplicaSets (§4.2 step 2), newest revision first.
-    func history(of deployment: KubeDeployment, service: ServiceName, purpose: String) async throws -> [KubeReplicaSet] {
+    func history(of deployment: KubeDeployment, service: ServiceName, purpose: String) async throws -> [KubeReplicaSet]
+    {
         guard let selector = deployment.spec.selector?.queryValue, !selector.isEmpty else {
             throw ProviderError(
                 .badResponse, "could not \(purpose) for \(service): the Deployment has no spec.selector"

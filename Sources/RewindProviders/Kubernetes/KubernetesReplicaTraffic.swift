@@ -1,7 +1,9 @@
 import AsyncHTTPClient
 import Foundation
+import NIOHTTP1
 import RewindCore
 import RewindPorts
+import RewindSpecs
 
 /// Traffic between a stable Deployment and a canary Deployment whose pods sit behind the same Service, shared by
 /// replica ratio: the new version's share is `canary replicas / (stable + canary replicas)`.

@@ -74,7 +74,7 @@ enum KubernetesRollout {
             formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
             date = formatter.date(from: rfc3339)
         }
-        return date.map { Timestamp(millisecondsSinceEpoch: Int64(($0.timeIntervalSince1970 * 1000).rounded())) }
+        return date.map { Timestamp(secondsSinceEpoch: $0.timeIntervalSince1970) }
     }
 
     // MARK: - Templates
@@ -166,15 +166,17 @@ enum KubernetesRollout {
             let said = progressing.message.map { ": \($0)" } ?? ""
             return .failed("deployment \"\(name)\" exceeded its progress deadline\(said)")
         }
-        let updated = status?.updatedReplicas ?? 0
-        if let replicas = deployment.spec.replicas, updated < replicas {
+        // Counts are read as the API documents them, never below 0: a negative one from a broken or hostile
+        // answer cannot make a subtraction below overflow.
+        let updated = max(0, status?.updatedReplicas ?? 0)
+        if let replicas = deployment.spec.replicas.map({ max(0, $0) }), updated < replicas {
             return .waiting("\(updated) of \(replicas) updated replicas are available")
         }
-        let total = status?.replicas ?? 0
+        let total = max(0, status?.replicas ?? 0)
         if total > updated {
             return .waiting("\(total - updated) old replicas are pending termination")
         }
-        let available = status?.availableReplicas ?? 0
+        let available = max(0, status?.availableReplicas ?? 0)
         if available < updated {
             return .waiting("\(available) of \(updated) updated replicas are available")
         }

@@ -1,7 +1,9 @@
 import AsyncHTTPClient
 import Foundation
+import NIOHTTP1
 import RewindCore
 import RewindPorts
+import RewindSpecs
 
 /// `traffic: {type: kubernetes, …}`: the replica ratio between a stable and a canary Deployment
 /// (``KubernetesReplicaTraffic`` does the moving), plus `rewind providers check` for it.
@@ -94,7 +96,7 @@ public struct KubernetesTraffic: TrafficController, AccessCheckable {
             return AccessCheck(
                 name: name,
                 passed: true,
-                detail: "\(scale.spec?.replicas ?? 0) replica(s)"
+                detail: "\(scale.spec?.replicas ?? 0) replica(s); signed in with \(spec.cluster.mechanism)"
             )
         } catch {
             return AccessCheck(name: name, passed: false, detail: Self.describe(error))

@@ -1,12 +1,16 @@
 import Foundation
 import RewindCore
 import RewindPorts
+import RewindProcess
+import RewindSpecs
 
 /// Runs a service's down-migration (`migration:` in the configuration) as part of its rollback.
 ///
 /// The command is an argument vector run through ``CommandRunner`` (no shell, a deadline that stops
 /// the whole process group, output capped at 64 KiB and redacted); `{{service}}`, `{{target.id}}`,
-/// `{{target.version}}`, `{{current.id}}` and `{{incident.id}}` are filled inside single arguments.
+/// `{{target.version}}`, `{{current.id}}` and `{{incident.id}}` are filled inside single arguments, ids and
+/// versions only once they pass ``DeploymentIdentifier``'s rule. The environment is
+/// ``ChildEnvironment/minimal`` plus the migration's `env:`.
 /// Whether it runs before or after the application's rollback is `runsBeforeApp` (the engine orders
 /// the steps).
 public struct MigrationRunner: MigrationRollback, CustomStringConvertible {
@@ -45,47 +49,19 @@ public struct MigrationRunner: MigrationRollback, CustomStringConvertible {
                 "migration of \(service) is marked irreversible: no down step; restore from backup"
             )
         }
-        let values = TemplateValues.rollback(
-            service: service,
-            target: target,
-            context: ActionContext(incidentID: context.incidentID, current: current ?? context.current)
-        )
+        var context = context
+        context.current = current ?? context.current
+        let values = try TemplateValues.rollback(service: service, target: target, context: context)
         let arguments = spec.rollback.map { Template.render($0, values) }
         let invocation = CommandInvocation(
             arguments: arguments,
-            environment: ProcessInfo.processInfo.environment.merging(spec.environment.mapValues(\.value)) { $1 },
+            environment: .minimal.adding(spec.environment.mapValues(\.value)),
             workingDirectory: spec.workingDirectory,
-            timeout: spec.timeout ?? MigrationSpec.defaultTimeout
+            timeout: spec.timeout ?? MigrationSpec.defaultTimeout,
+            redactor: redactor
         )
         let what = "the migration rollback of \(service) to \(target.label)"
-        let result: CommandResult
-        do {
-            result = try await CommandRunner.run(invocation)
-        } catch let failure as CommandLaunchFailure {
-            throw ProviderError(.commandFailed, redactor.redact("\(what) could not start: \(failure.reason)"))
-        }
-        let output = CapturedOutput(
-            command: arguments.map(redactor.redact),
-            exitCode: result.exitCode,
-            stdout: OutputText.render(result.stdout, redactor: redactor),
-            stderr: OutputText.render(result.stderr, redactor: redactor)
-        )
-        let program = redactor.redact(arguments.first ?? "")
-        switch result.ending {
-        case .exited(0):
-            return output
-        case .exited(let status):
-            let detail = OutputText.firstLine(of: output.stderr).map { ": \($0)" } ?? ""
-            let message = "\(what) (`\(program)`) exited with status \(status)\(detail)"
-            throw ProviderError(.commandFailed, redactor.redact(message), output: output)
-        case .signalled(let signal):
-            let message = "\(what) (`\(program)`) was killed by signal \(signal)"
-            throw ProviderError(.commandFailed, redactor.redact(message), output: output)
-        case .timedOut:
-            let timeout = invocation.timeout.rewindDescription
-            let message = "\(what) (`\(program)`) did not finish within \(timeout) and was stopped"
-            throw ProviderError(.timeout, redactor.redact(message), output: output)
-        }
+        return try await runConfiguredCommand(invocation, what: what)
     }
 }
 

@@ -1,7 +1,9 @@
 import AsyncHTTPClient
 import Foundation
+import NIOHTTP1
 import RewindCore
 import RewindPorts
+import RewindSpecs
 
 /// One GraphQL operation against Railway's public API: the token in the header its kind requires, the
 /// request deadline, and every failure — transport, HTTP status or a GraphQL `errors[]` entry answered

@@ -1,6 +1,7 @@
 import Foundation
 import RewindCore
 import RewindPorts
+import RewindSpecs
 
 /// A GraphQL answer: `data.<field>` decoded as `Value`, and the `errors[]` entries. Tolerant: unknown
 /// fields are ignored, and `data` is decoded only as far as the caller needs.
@@ -245,7 +246,7 @@ enum RailwayTime {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let date = formatter.date(from: text) ?? plain(text) {
-            return Timestamp(millisecondsSinceEpoch: Int64((date.timeIntervalSince1970 * 1000).rounded()))
+            return Timestamp(secondsSinceEpoch: date.timeIntervalSince1970)
         }
         return nil
     }

@@ -1,5 +1,6 @@
 import RewindCore
 import RewindPorts
+import RewindSpecs
 
 /// Incremental listing for the deployment tracker, and the deployments Railway's rollbacks create.
 ///

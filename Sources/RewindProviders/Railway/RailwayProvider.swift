@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import RewindCore
 import RewindPorts
+import RewindSpecs
 
 /// The `railway` platform: one Railway service in one environment, through the public GraphQL API.
 ///
@@ -47,6 +48,13 @@ public struct RailwayProvider: PlatformProvider, AccessCheckable {
 
     public var kind: String { "railway" }
 
+    /// The token's variable (never its value), on the project and environment it acts in.
+    public var credential: CredentialID? {
+        CredentialID(
+            platform: kind, source: spec.tokenSource,
+            scope: "project \(spec.projectID), environment \(spec.environmentID)")
+    }
+
     // MARK: Reading
 
     public func listDeployments(service: ServiceName) async throws -> [PlatformDeployment] {
@@ -78,11 +86,8 @@ public struct RailwayProvider: PlatformProvider, AccessCheckable {
         if before.live?.id == target.id { return RollbackOperation(finished: true) }
         let source = try await deployment(id: target.id, purpose)
         if let owner = source.serviceId, owner != serviceID {
-            throw failure(
-                purpose,
-                .rejected,
-                "deployment \(target.id) belongs to Railway service \(owner), not \(serviceID)"
-            )
+            throw api.failure(purpose).refusal(
+                .rejected, "deployment \(target.id) belongs to Railway service \(owner), not \(serviceID)")
         }
         if let latest = before.latestDeployment, latest.restores(source, mode: spec.mode) {
             switch latest.status.phase {
@@ -115,8 +120,7 @@ public struct RailwayProvider: PlatformProvider, AccessCheckable {
         _ purpose: RailwayAPI.Purpose
     ) async throws -> RollbackOperation {
         guard source.canRollback != false else {
-            throw failure(
-                purpose,
+            throw api.failure(purpose).refusal(
                 .rejected,
                 "Railway cannot roll back to \(source.id) (canRollback is false: its image is past the plan's "
                     + "retention); a fallback with mode: redeploy rebuilds it"
@@ -143,7 +147,7 @@ public struct RailwayProvider: PlatformProvider, AccessCheckable {
         _ purpose: RailwayAPI.Purpose
     ) async throws -> RollbackOperation {
         guard source.canRedeploy != false else {
-            throw failure(purpose, .rejected, "Railway cannot redeploy \(source.id) (canRedeploy is false)")
+            throw api.failure(purpose).refusal(.rejected, "Railway cannot redeploy \(source.id) (canRedeploy is false)")
         }
         let created = try await api.perform(
             .redeploy,
@@ -206,8 +210,10 @@ public struct RailwayProvider: PlatformProvider, AccessCheckable {
                 + (live?.id ?? "none")
             checks.append(AccessCheck(name: "authentication", passed: true, detail: detail))
         } catch {
-            checks.append(AccessCheck(name: "authentication", passed: false, detail: Self.detail(of: error)))
+            checks.append(Self.failedCheck("authentication", error))
         }
+        // Refused outright: every further call would be refused the same way.
+        if checks.last?.refusedCredential == true { return checks }
         do {
             let page = try await deployments(serviceID: serviceID, first: 1, after: nil, purpose)
             let detail =
@@ -217,19 +223,16 @@ public struct RailwayProvider: PlatformProvider, AccessCheckable {
                 AccessCheck(name: "read deployments of project \(spec.projectID)", passed: true, detail: detail)
             )
         } catch {
-            checks.append(
-                AccessCheck(
-                    name: "read deployments of project \(spec.projectID)",
-                    passed: false,
-                    detail: Self.detail(of: error)
-                )
-            )
+            checks.append(Self.failedCheck("read deployments of project \(spec.projectID)", error))
         }
         return checks
     }
 
-    private static func detail(of error: any Error) -> String {
-        (error as? ProviderError)?.message ?? "the check failed: \(type(of: error))"
+    private static func failedCheck(_ name: String, _ error: any Error) -> AccessCheck {
+        guard let error = error as? ProviderError else {
+            return AccessCheck(name: name, passed: false, detail: "the check failed: \(type(of: error))")
+        }
+        return AccessCheck(name: name, failed: error)
     }
 
     // MARK: Calls

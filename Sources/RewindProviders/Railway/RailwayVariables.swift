@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import RewindCore
 import RewindPorts
+import RewindSpecs
 
 /// A Railway service's variables in the provider's environment, for configuration rollback: read them
 /// before a change, set one back to its previous value.
@@ -56,7 +57,7 @@ public struct RailwayVariables: Sendable {
             service: service,
             notFound: "Railway does not know the project, environment or service of \(service)"
         )
-        guard !name.isEmpty else { throw api.failure(purpose).error(.rejected, "the variable name is empty") }
+        guard !name.isEmpty else { throw api.failure(purpose).refusal(.rejected, "the variable name is empty") }
         let serviceID = try api.serviceID(service, purpose: purpose)
         let input: JSONValue = .object([
             "projectId": .string(spec.projectID), "environmentId": .string(spec.environmentID),

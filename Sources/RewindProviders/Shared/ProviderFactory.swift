@@ -1,10 +1,13 @@
 import AsyncHTTPClient
 import RewindCore
 import RewindPorts
+import RewindSpecs
 
 /// Builds the provider a service's configuration names.
 public enum ProviderFactory {
-    public static func make(_ spec: ProviderSpec, service: ServiceName, client: HTTPClient, redactor: Redactor)
+    public static func make(
+        _ spec: ProviderSpec, service: ServiceName, client: HTTPClient, redactor: Redactor
+    )
         -> any PlatformProvider
     {
         switch spec {

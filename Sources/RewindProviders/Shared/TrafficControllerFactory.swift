@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import RewindCore
 import RewindPorts
+import RewindSpecs
 
 /// Builds the traffic controller a service's `traffic:` describes.
 public enum TrafficControllerFactory {

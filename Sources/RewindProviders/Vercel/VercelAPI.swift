@@ -3,6 +3,7 @@ import Foundation
 import NIOHTTP1
 import RewindCore
 import RewindPorts
+import RewindSpecs
 
 /// One call to the Vercel REST API: the bearer token, `teamId=` on every call, the request deadline,
 /// and every failure classified into a ``ProviderError`` whose message says what to fix (naming the
@@ -173,10 +174,10 @@ struct VercelErrorEnvelope: Sendable {
         if case .object = error {
             code = error?.value(at: "code")?.stringValue
             message = error?.value(at: "message")?.stringValue
-            if let ms = error?.value(at: "limit.resetMs")?.stringValue.flatMap({ Int64($0) }) {
+            if let ms = error?.value(at: "limit.resetMs").flatMap(Self.integer) {
                 resetMs = ms
-            } else if let seconds = error?.value(at: "limit.reset")?.stringValue.flatMap({ Int64($0) }) {
-                resetMs = seconds * 1000
+            } else if let seconds = error?.value(at: "limit.reset").flatMap(Self.integer) {
+                resetMs = Saturating.multiply(seconds, 1000)
             }
         } else {
             message = error?.stringValue ?? json.value(at: "message")?.stringValue
@@ -184,8 +185,17 @@ struct VercelErrorEnvelope: Sendable {
         if let text = message, text.count > 200 { message = String(text.prefix(200)) + "…" }
     }
 
-    /// How long until the rate limit resets, when the body says.
+    /// How long until the rate limit resets, when the body says (capped like any wait).
     func retryAfter(now: Timestamp) -> Duration? {
-        resetMs.map { .milliseconds(max(0, $0 - now.millisecondsSinceEpoch)) }
+        resetMs.map { RetryAfter.until(epochMilliseconds: $0, now: now) }
+    }
+
+    /// A JSON number or numeric string as Int64, saturating (a reset time comes from outside).
+    private static func integer(_ value: JSONValue) -> Int64? {
+        switch value {
+        case .number(let number): Saturating.integer(number)
+        case .string(let text): Saturating.integer(text)
+        default: nil
+        }
     }
 }

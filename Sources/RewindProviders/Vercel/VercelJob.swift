@@ -1,4 +1,5 @@
 import RewindCore
+import RewindSpecs
 
 /// A rollback or promote Rewind asked Vercel for. Vercel has no job id: the operation id Rewind
 /// journals is `<type>:<deployment>` (`rollback:dpl_7Qm3rX`), with `:queued` when a promote waits

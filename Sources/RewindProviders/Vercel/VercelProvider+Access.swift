@@ -1,5 +1,6 @@
 import RewindCore
 import RewindPorts
+import RewindSpecs
 
 /// `rewind providers check`: read-only calls that show whether the token, the team and the project
 /// are right. Rolling back itself cannot be tested without rolling back.
@@ -69,7 +70,7 @@ extension VercelProvider {
         do {
             return AccessCheck(name: name, passed: true, detail: try await body())
         } catch let error as ProviderError {
-            return AccessCheck(name: name, passed: false, detail: error.message)
+            return AccessCheck(name: name, failed: error)
         } catch {
             return AccessCheck(name: name, passed: false, detail: "the check was interrupted")
         }

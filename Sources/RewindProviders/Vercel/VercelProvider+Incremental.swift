@@ -1,5 +1,6 @@
 import RewindCore
 import RewindPorts
+import RewindSpecs
 
 /// Incremental listing for the deployment tracker (platform-apis.md §1.3): the cursor is the newest
 /// `createdAt` (ms) seen, sent back as `since=<ms>` ("only deployments created after this"); the pages of a

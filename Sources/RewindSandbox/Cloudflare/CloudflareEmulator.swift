@@ -201,7 +201,7 @@ public final class CloudflareEmulator: Sendable, LoopbackEmulator {
 
     // MARK: - Serving
 
-    func answer(_ request: LoopbackRequest) -> LoopbackAnswer {
+    package func answer(_ request: LoopbackRequest) -> LoopbackAnswer {
         state.withLock { state in
             let bearer = Self.bearer(request)
             state.requests.append(

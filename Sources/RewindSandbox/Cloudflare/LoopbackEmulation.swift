@@ -4,58 +4,70 @@ import Hummingbird
 import Logging
 import NIOCore
 
-// The plumbing shared by the Cloudflare, Unleash and LaunchDarkly emulators: a request as they see it, their
-// answer, injected faults and the middleware that serves them (the bound port's readiness is ``ServerReadiness``).
+// The plumbing shared by the Cloudflare emulator here and RewindTestSupport's Unleash and LaunchDarkly emulators
+// (hence `package`): a request as they see it, their answer, injected faults and the middleware that serves them
+// (the bound port's readiness is ``ServerReadiness``).
 
 /// One request as an emulator sees it. Header names are lower-cased.
-struct LoopbackRequest: Sendable {
-    var method: String
-    var path: String
-    var query: [String: String]
-    var headers: [String: String]
-    var body: Data
+package struct LoopbackRequest: Sendable {
+    package var method: String
+    package var path: String
+    package var query: [String: String]
+    package var headers: [String: String]
+    package var body: Data
 
-    func header(_ name: String) -> String? { headers[name.lowercased()] }
+    package func header(_ name: String) -> String? { headers[name.lowercased()] }
 
     /// The path after `prefix`, split at `/` (percent-decoded), or nil when the path does not start with it.
-    func segments(after prefix: String) -> [String]? {
+    package func segments(after prefix: String) -> [String]? {
         guard path == prefix || path.hasPrefix(prefix + "/") else { return nil }
         return path.dropFirst(prefix.count).split(separator: "/").map { $0.removingPercentEncoding ?? String($0) }
     }
 
     /// The body as a JSON object, or nil.
-    var jsonObject: [String: Any]? {
+    package var jsonObject: [String: Any]? {
         (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
     }
 }
 
 /// What an emulator answers; `delay` holds the answer back (until the client hangs up or the time passes).
-struct LoopbackAnswer: Sendable {
-    var status: Int
-    var headers: [(name: String, value: String)] = []
-    var body: Data = Data()
-    var delay: Duration?
+package struct LoopbackAnswer: Sendable {
+    package var status: Int
+    package var headers: [(name: String, value: String)] = []
+    package var body: Data = Data()
+    package var delay: Duration?
+
+    package init(
+        status: Int, headers: [(name: String, value: String)] = [], body: Data = Data(), delay: Duration? = nil
+    ) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.delay = delay
+    }
 
     /// A JSON answer from `JSONSerialization`-compatible values.
-    static func json(_ value: Any, status: Int = 200, headers: [(name: String, value: String)] = []) -> LoopbackAnswer {
+    package static func json(
+        _ value: Any, status: Int = 200, headers: [(name: String, value: String)] = []
+    ) -> LoopbackAnswer {
         let data =
             (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes]))
             ?? Data("{}".utf8)
         return LoopbackAnswer(status: status, headers: [("Content-Type", "application/json")] + headers, body: data)
     }
 
-    static func empty(status: Int = 200) -> LoopbackAnswer { LoopbackAnswer(status: status) }
+    package static func empty(status: Int = 200) -> LoopbackAnswer { LoopbackAnswer(status: status) }
 
     /// A body that starts like JSON and stops halfway.
-    static func malformed(status: Int = 200) -> LoopbackAnswer {
+    package static func malformed(status: Int = 200) -> LoopbackAnswer {
         LoopbackAnswer(
             status: status, headers: [("Content-Type", "application/json")], body: Data("{\"success\": tr".utf8))
     }
 }
 
 /// Faults armed by a test, consumed one per request: failures first, then malformed bodies, then delays.
-struct LoopbackFaults: Sendable {
-    enum Fault: Sendable, Equatable {
+package struct LoopbackFaults: Sendable {
+    package enum Fault: Sendable, Equatable {
         case fail(status: Int, retryAfter: Int?)
         case malformed
         case delay(Duration)
@@ -65,17 +77,19 @@ struct LoopbackFaults: Sendable {
     private var malformed = 0
     private var delays: [Duration] = []
 
-    mutating func failNext(_ count: Int, status: Int, retryAfter: Int?) {
+    package init() {}
+
+    package mutating func failNext(_ count: Int, status: Int, retryAfter: Int?) {
         failures += Array(repeating: (status, retryAfter), count: max(0, count))
     }
 
-    mutating func malformedNext(_ count: Int) { malformed += max(0, count) }
+    package mutating func malformedNext(_ count: Int) { malformed += max(0, count) }
 
-    mutating func delayNext(_ count: Int, by delay: Duration) {
+    package mutating func delayNext(_ count: Int, by delay: Duration) {
         delays += Array(repeating: delay, count: max(0, count))
     }
 
-    mutating func take() -> Fault? {
+    package mutating func take() -> Fault? {
         if !failures.isEmpty {
             let failure = failures.removeFirst()
             return .fail(status: failure.status, retryAfter: failure.retryAfter)
@@ -90,12 +104,12 @@ struct LoopbackFaults: Sendable {
 }
 
 /// An emulator behind ``LoopbackResponder``: one call per request, state behind its own lock.
-protocol LoopbackEmulator: Sendable {
+package protocol LoopbackEmulator: Sendable {
     func answer(_ request: LoopbackRequest) -> LoopbackAnswer
 }
 
 /// Runs one emulator on 127.0.0.1 (a free port) until a graceful shutdown or cancellation.
-struct LoopbackServer: Sendable {
+package struct LoopbackServer: Sendable {
     static let maxBodyBytes = 1 << 20
 
     let emulator: any LoopbackEmulator
@@ -103,7 +117,14 @@ struct LoopbackServer: Sendable {
     let serverName: String
     let logger: Logger
 
-    func run() async throws {
+    package init(emulator: any LoopbackEmulator, readiness: ServerReadiness, serverName: String, logger: Logger) {
+        self.emulator = emulator
+        self.readiness = readiness
+        self.serverName = serverName
+        self.logger = logger
+    }
+
+    package func run() async throws {
         defer { readiness.stopped() }
         let router = Router(context: SandboxRequestContext.self)
         router.add(middleware: LoopbackResponder(emulator: emulator))
@@ -118,7 +139,7 @@ struct LoopbackServer: Sendable {
         try await app.run()
     }
 
-    static func quietLogger(_ label: String) -> Logger {
+    package static func quietLogger(_ label: String) -> Logger {
         var logger = Logger(label: label)
         logger.logLevel = .critical
         return logger

@@ -1,25 +1,18 @@
 import Foundation
 import Synchronization
 
-/// Which emulated vendor endpoint a request reached.
-public enum SinkKind: String, Sendable, Hashable, CaseIterable {
-    case slackWebhook = "slack_webhook"
-    case slackChat = "slack_chat"
-    case pagerDuty = "pagerduty"
-    case teams
-    case opsgenie
-    case webhook
+/// Which emulated vendor endpoint a request reached. The demo's are here; RewindTestSupport adds the vendors
+/// only tests use (`teams`, `opsgenie`, `webhook`).
+public struct SinkKind: RawRepresentable, Sendable, Hashable {
+    public let rawValue: String
 
-    /// The sink that serves `path`, by its prefix.
-    static func serving(_ path: String) -> SinkKind? {
-        if path.hasPrefix("/slack/webhook/") { return .slackWebhook }
-        if path.hasPrefix("/slack/api/") { return .slackChat }
-        if path.hasPrefix("/pagerduty/") { return .pagerDuty }
-        if path.hasPrefix("/teams/") { return .teams }
-        if path.hasPrefix("/opsgenie/") { return .opsgenie }
-        if path.hasPrefix("/webhook/") { return .webhook }
-        return nil
+    public init(rawValue: String) {
+        self.rawValue = rawValue
     }
+
+    public static let slackWebhook = SinkKind(rawValue: "slack_webhook")
+    public static let slackChat = SinkKind(rawValue: "slack_chat")
+    public static let pagerDuty = SinkKind(rawValue: "pagerduty")
 }
 
 /// One request a sink received, and what it answered.
@@ -59,24 +52,11 @@ public struct PagerDutyAlert: Sendable, Equatable {
     public var isOpen: Bool { state != .resolved }
 }
 
-/// An alert as the Opsgenie emulator holds it.
-public struct OpsgenieAlertRecord: Sendable, Equatable {
-    public var alias: String
-    public var message: String
-    public var priority: String
-    public var tags: [String]
-    public var isOpen: Bool
-    /// Create requests folded into this alert (one open alert per alias).
-    public var createCount: Int
-    public var closeNote: String?
-}
-
 /// The state of the notification emulators served by ``NotificationSinksServer``: what each received,
-/// the PagerDuty and Opsgenie alerts, credentials they expect, and faults to inject. Thread-safe.
+/// the PagerDuty alerts, the Slack credentials they expect, and faults to inject. Thread-safe.
 ///
 /// ```swift
 /// let sinks = NotificationSinks()
-/// sinks.webhookSecret = "s3cret"
 /// sinks.failNext(1, path: "/slack/", status: 429, retryAfter: 7)
 /// …
 /// sinks.received(.slackWebhook).last?.json?["text"]?.string
@@ -93,12 +73,9 @@ public final class NotificationSinks: Sendable {
     struct State: Sendable {
         var slackWebhookIDs: Set<String> = []
         var slackToken = "xoxb-sandbox"
-        var opsgenieKey: String?
-        var webhookSecret: String?
         var faults: [Fault] = []
         var received: [ReceivedMessage] = []
         var pagerDutyAlerts: [PagerDutyAlert] = []
-        var opsgenieAlerts: [OpsgenieAlertRecord] = []
         var sequence = 0
     }
 
@@ -112,18 +89,6 @@ public final class NotificationSinks: Sendable {
     public var slackToken: String {
         get { state.withLock { $0.slackToken } }
         set { state.withLock { $0.slackToken = newValue } }
-    }
-
-    /// When set, `POST /webhook/{id}` requires a valid `X-Rewind-Signature`. Default nil.
-    public var webhookSecret: String? {
-        get { state.withLock { $0.webhookSecret } }
-        set { state.withLock { $0.webhookSecret = newValue } }
-    }
-
-    /// When set, Opsgenie requires `Authorization: GenieKey <this>`; when nil any GenieKey is accepted.
-    public var opsgenieKey: String? {
-        get { state.withLock { $0.opsgenieKey } }
-        set { state.withLock { $0.opsgenieKey = newValue } }
     }
 
     /// Registers a Slack webhook id. Once any is registered, other ids answer 404 `no_service` (a
@@ -171,17 +136,11 @@ public final class NotificationSinks: Sendable {
         state.withLock { $0.pagerDutyAlerts.last { $0.dedupKey == dedupKey } }
     }
 
-    /// Every Opsgenie alert, oldest first; a create after a close opens a new one.
-    public var opsgenieAlerts: [OpsgenieAlertRecord] {
-        state.withLock { $0.opsgenieAlerts }
-    }
-
     /// Forgets what was received and the alerts; keeps the configuration.
     public func reset() {
         state.withLock {
             $0.received.removeAll()
             $0.pagerDutyAlerts.removeAll()
-            $0.opsgenieAlerts.removeAll()
             $0.faults.removeAll()
         }
     }
@@ -232,18 +191,18 @@ public final class NotificationSinks: Sendable {
 }
 
 /// A request as the emulators see it.
-struct SinkRequest: Sendable {
-    var path: String
-    var query: String?
-    var headers: [String: String]
-    var body: Data
+package struct SinkRequest: Sendable {
+    package var path: String
+    package var query: String?
+    package var headers: [String: String]
+    package var body: Data
     /// The route's path parameter (`{id}`, `{alias}`), if any.
-    var parameter: String?
+    package var parameter: String?
 
-    func header(_ name: String) -> String? { headers[name.lowercased()] }
+    package func header(_ name: String) -> String? { headers[name.lowercased()] }
 
     /// The value of `name` in the query string.
-    func queryValue(_ name: String) -> String? {
+    package func queryValue(_ name: String) -> String? {
         guard let query else { return nil }
         for pair in query.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -254,16 +213,16 @@ struct SinkRequest: Sendable {
         return nil
     }
 
-    var json: SinkJSON? { SinkJSON.parse(body) }
+    package var json: SinkJSON? { SinkJSON.parse(body) }
 }
 
 /// What an emulator answers.
-struct SinkAnswer: Sendable {
-    var status: Int
-    var headers: [(String, String)]
-    var body: Data
+package struct SinkAnswer: Sendable {
+    package var status: Int
+    package var headers: [(String, String)]
+    package var body: Data
 
-    static func text(_ text: String, status: Int, headers: [(String, String)] = []) -> SinkAnswer {
+    package static func text(_ text: String, status: Int, headers: [(String, String)] = []) -> SinkAnswer {
         SinkAnswer(
             status: status,
             headers: [("Content-Type", "text/plain; charset=utf-8")] + headers,
@@ -272,12 +231,12 @@ struct SinkAnswer: Sendable {
     }
 
     /// A JSON answer from a plain value tree (dictionaries, arrays, strings, numbers, booleans).
-    static func json(_ value: Any, status: Int) -> SinkAnswer {
+    package static func json(_ value: Any, status: Int) -> SinkAnswer {
         let data = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])) ?? Data("{}".utf8)
         return SinkAnswer(status: status, headers: [("Content-Type", "application/json; charset=utf-8")], body: data)
     }
 
-    static func empty(status: Int) -> SinkAnswer {
+    package static func empty(status: Int) -> SinkAnswer {
         SinkAnswer(status: status, headers: [], body: Data())
     }
 }

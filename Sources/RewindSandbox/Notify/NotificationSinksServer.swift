@@ -13,9 +13,9 @@ import ServiceLifecycle
 /// | `POST /slack/webhook/{id}` | a Slack incoming webhook |
 /// | `POST /slack/api/chat.postMessage` | Slack's Web API (base URL `…/slack/api`) |
 /// | `POST /pagerduty/v2/enqueue` | PagerDuty Events API v2 (base URL `…/pagerduty`) |
-/// | `POST /teams/{id}` | a Teams Workflows webhook |
-/// | `POST /opsgenie/v2/alerts`, `POST /opsgenie/v2/alerts/{alias}/close` | Opsgenie (base URL `…/opsgenie`) |
-/// | `POST /webhook/{id}` | a receiver of Rewind's signed webhook |
+///
+/// and whatever ``SinkRoute``s it is given beside them (RewindTestSupport's Teams, Opsgenie and webhook
+/// receiver). Every request is recorded in ``sinks``, under its route's ``SinkKind``.
 ///
 /// Run it in a `ServiceGroup` and stop it with a graceful shutdown — or, when cancelling its task instead,
 /// shut HTTP clients down first: cancelling while a connection is open can crash NIO
@@ -31,11 +31,14 @@ import ServiceLifecycle
 /// ```
 public struct NotificationSinksServer: Service {
     public let sinks: NotificationSinks
+    private let routes: [SinkRoute]
     private let readiness = ServerReadiness()
     private let logger: Logger
 
-    public init(sinks: NotificationSinks, logger: Logger? = nil) {
+    /// - Parameter more: routes served beside Slack's and PagerDuty's.
+    public init(sinks: NotificationSinks, adding more: [SinkRoute] = [], logger: Logger? = nil) {
         self.sinks = sinks
+        self.routes = SinkRoute.slackAndPagerDuty(sinks) + more
         self.logger = logger ?? Self.quietLogger
     }
 
@@ -43,7 +46,7 @@ public struct NotificationSinksServer: Service {
     public func run() async throws {
         defer { readiness.stopped() }
         let app = Application(
-            router: NotificationRoutes(sinks: sinks).router(),
+            router: NotificationRoutes(sinks: sinks, routes: routes).router(),
             configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "rewind-notification-sinks"),
             onServerRunning: { [readiness] channel in
                 if let port = channel.localAddress?.port { readiness.listening(port: port) }
@@ -66,21 +69,41 @@ public struct NotificationSinksServer: Service {
     }
 }
 
+/// One `POST` route of ``NotificationSinksServer``: its path (`:id` names the path parameter), the kind its
+/// requests are recorded under, and the emulator that answers them.
+public struct SinkRoute: Sendable {
+    let path: RouterPath
+    let kind: SinkKind
+    let emulator: @Sendable (SinkRequest) -> SinkAnswer
+
+    package init(_ path: String, _ kind: SinkKind, _ emulator: @escaping @Sendable (SinkRequest) -> SinkAnswer) {
+        self.path = RouterPath(path)
+        self.kind = kind
+        self.emulator = emulator
+    }
+
+    /// Slack's incoming webhooks and `chat.postMessage`, and PagerDuty's Events API: the demo's channels.
+    static func slackAndPagerDuty(_ sinks: NotificationSinks) -> [SinkRoute] {
+        [
+            SinkRoute("slack/webhook/:id", .slackWebhook, sinks.slackWebhook),
+            SinkRoute("slack/api/chat.postMessage", .slackChat, sinks.slackPostMessage),
+            SinkRoute("pagerduty/v2/enqueue", .pagerDuty, sinks.pagerDutyEnqueue),
+        ]
+    }
+}
+
 /// The routes of ``NotificationSinksServer``: each reads the request and hands it to its emulator.
 struct NotificationRoutes: Sendable {
     static let maxBodyBytes = 1 << 20
 
     let sinks: NotificationSinks
+    let routes: [SinkRoute]
 
     func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        route(router, "slack/webhook/:id", .slackWebhook, sinks.slackWebhook)
-        route(router, "slack/api/chat.postMessage", .slackChat, sinks.slackPostMessage)
-        route(router, "pagerduty/v2/enqueue", .pagerDuty, sinks.pagerDutyEnqueue)
-        route(router, "teams/:id", .teams, sinks.teams)
-        route(router, "opsgenie/v2/alerts", .opsgenie, sinks.opsgenieCreate)
-        route(router, "opsgenie/v2/alerts/:id/close", .opsgenie, sinks.opsgenieClose)
-        route(router, "webhook/:id", .webhook, sinks.webhook)
+        for route in routes {
+            self.route(router, route.path, route.kind, route.emulator)
+        }
         return router
     }
 

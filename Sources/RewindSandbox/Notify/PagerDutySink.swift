@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// PagerDuty Events API v2, as documented in `reference/platform-apis.md` §8:
 /// `POST /pagerduty/v2/enqueue`.

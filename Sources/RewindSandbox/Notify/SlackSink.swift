@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Slack, as documented in `reference/platform-apis.md` §7.
 ///

@@ -4,7 +4,7 @@ import Synchronization
 ///
 /// The server calls ``listening(port:)`` once it is bound and ``stopped()`` when it returns (bound or not). Callers
 /// await ``port()``; every waiter is woken by whichever of the two comes first. A cancelled waiter gets nil at once.
-final class ServerReadiness: Sendable {
+package final class ServerReadiness: Sendable {
     private struct State {
         var port: Int?
         var stopped = false
@@ -14,8 +14,10 @@ final class ServerReadiness: Sendable {
 
     private let state = Mutex(State())
 
+    package init() {}
+
     /// The server is bound to `port`: wakes every waiter with it.
-    func listening(port: Int) {
+    package func listening(port: Int) {
         let waiters = state.withLock { state in
             state.port = port
             defer { state.waiters.removeAll() }
@@ -25,7 +27,7 @@ final class ServerReadiness: Sendable {
     }
 
     /// The server stopped: wakes every waiter with the port it had bound, if any.
-    func stopped() {
+    package func stopped() {
         let (port, waiters) = state.withLock { state in
             state.stopped = true
             defer { state.waiters.removeAll() }
@@ -35,7 +37,7 @@ final class ServerReadiness: Sendable {
     }
 
     /// The port once the server listens; nil when it stopped first or the caller is cancelled.
-    func port() async -> Int? {
+    package func port() async -> Int? {
         let id = state.withLock { state in
             state.nextWaiter += 1
             return state.nextWaiter
@@ -56,7 +58,7 @@ final class ServerReadiness: Sendable {
     }
 
     /// `http://127.0.0.1:<port>` once the server listens; "" when it stopped first or the caller is cancelled.
-    func baseURL() async -> String {
+    package func baseURL() async -> String {
         await port().map { "http://127.0.0.1:\($0)" } ?? ""
     }
 }

@@ -380,13 +380,16 @@ extension VercelEmulator {
     private func injectedFailure(status: Int, retryAfter: String?) -> VercelAnswer {
         switch status {
         case 429:
+            // Saturating: a test may ask for an absurd Retry-After to see what Rewind makes of it.
             let seconds = retryAfter.flatMap { Int64($0) } ?? 60
-            let reset = now() + seconds * 1000
+            let (milliseconds, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+            let (reset, late) = now().addingReportingOverflow(overflow ? .max : milliseconds)
+            let resetAt = late ? Int64.max : reset
             var answer = Self.json(
                 [
                     "error": [
                         "code": "rate_limited", "message": "Rate limit exceeded",
-                        "limit": ["remaining": 0, "reset": reset / 1000, "resetMs": reset, "total": 100],
+                        "limit": ["remaining": 0, "reset": resetAt / 1000, "resetMs": resetAt, "total": 100],
                     ]
                 ],
                 status: 429

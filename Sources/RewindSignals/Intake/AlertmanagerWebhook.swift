@@ -225,7 +225,9 @@ public enum AlertmanagerWebhook {
         )
     }
 
-    private static func map(_ payload: Payload, mapping: AlertMapping)
+    private static func map(
+        _ payload: Payload, mapping: AlertMapping
+    )
         -> Result<AlertmanagerNotification, IntakeRejection>
     {
         var alerts: [IncomingAlert] = []
@@ -247,7 +249,9 @@ public enum AlertmanagerWebhook {
         )
     }
 
-    private static func map(_ alert: Payload.Alert, at path: String, groupKey: String?, mapping: AlertMapping)
+    private static func map(
+        _ alert: Payload.Alert, at path: String, groupKey: String?, mapping: AlertMapping
+    )
         -> Result<IncomingAlert, IntakeRejection>
     {
         let firing: Bool

@@ -4,7 +4,9 @@ import Foundation
 /// the JSON path of the bad field (`alerts[2].status`) and what was expected there, or, for text
 /// that is not JSON at all, where the parser stopped.
 enum IntakeJSON {
-    static func decode<Value: Decodable>(_ type: Value.Type, from body: [UInt8])
+    static func decode<Value: Decodable>(
+        _ type: Value.Type, from body: [UInt8]
+    )
         -> Result<Value, IntakeRejection>
     {
         do {
@@ -44,8 +46,9 @@ enum IntakeJSON {
         do {
             _ = try JSONSerialization.jsonObject(with: Data(body))
         } catch {
+            // The parser's message may quote what was sent (`Invalid hex encoded sequence in "…"`).
             if let description = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String {
-                detail = ": " + located(description, in: body)
+                detail = ": " + sanitised(located(description, in: body), limit: 200)
             }
         }
         return IntakeRejection(.notJSON, "the body is not valid JSON" + detail)
@@ -64,14 +67,14 @@ enum IntakeJSON {
         return "\(trimmed) (line \(line), column \(column))"
     }
 
-    /// `alerts[2].labels.service` from a coding path.
+    /// `alerts[2].labels.service` from a coding path. Keys the sender chose (label names) are sanitised.
     static func path(_ codingPath: [any CodingKey]) -> String {
         var text = ""
         for key in codingPath {
             if let index = key.intValue, key.stringValue.hasPrefix("Index ") {
                 text += "[\(index)]"
             } else {
-                text += (text.isEmpty ? "" : ".") + key.stringValue
+                text += (text.isEmpty ? "" : ".") + sanitised(key.stringValue, limit: 60)
             }
         }
         return text.isEmpty ? "the body" : text

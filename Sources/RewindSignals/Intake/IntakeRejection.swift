@@ -47,9 +47,14 @@ extension IntakeRejection {
 /// Shows a piece of untrusted text inside a reason: single-quoted, control characters replaced,
 /// cut to `limit` characters.
 func quoted(_ text: String, limit: Int = 60) -> String {
+    "'\(sanitised(text, limit: limit))'"
+}
+
+/// Untrusted text made safe for a reason (an HTTP answer and a log line): control characters become
+/// `?`, so that a sender cannot forge lines or terminal escapes, and it is cut to `limit` characters.
+func sanitised(_ text: String, limit: Int) -> String {
     let visible = String(
         text.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : Character($0) }
     )
-    let cut = visible.count > limit ? visible.prefix(limit) + "…" : visible
-    return "'\(cut)'"
+    return visible.count > limit ? visible.prefix(limit) + "…" : visible
 }

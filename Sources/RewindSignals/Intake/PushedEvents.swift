@@ -101,7 +101,9 @@ public enum PushedEvent: Sendable, Equatable {
 /// The whole body is rejected at the first bad event, with its index (`events[3].value: …`), so a
 /// sender never has to guess which of its events were kept.
 public enum PushedEvents {
-    public static func parse(_ body: [UInt8], limits: PushLimits = PushLimits(), now: Timestamp)
+    public static func parse(
+        _ body: [UInt8], limits: PushLimits = PushLimits(), now: Timestamp
+    )
         -> Result<[PushedEvent], IntakeRejection>
     {
         guard body.count <= limits.maxBodyBytes else {

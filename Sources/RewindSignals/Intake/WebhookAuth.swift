@@ -1,3 +1,5 @@
+import RewindCore
+
 /// Checks the credentials an incoming webhook or event push carries. Every comparison takes time
 /// that depends only on the length of the expected value, never on where the first difference is.
 public enum WebhookAuth {
@@ -14,11 +16,13 @@ public enum WebhookAuth {
         return constantTimeEquals(presented: Array(presented.utf8), expected: Array(token.utf8))
     }
 
-    /// `X-Rewind-Signature: sha256=<hex>` against `expected`, the HMAC-SHA256 of the raw body keyed
-    /// with the shared secret, computed by the caller (RewindSignals has no crypto library):
+    /// `X-Rewind-Signature: sha256=<hex>` against `expected`, the HMAC-SHA256 of
+    /// ``signedMessage(timestamp:body:)`` keyed with the shared secret, computed by the caller
+    /// (RewindSignals has no crypto library):
     ///
     /// ```swift
-    /// let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
+    /// let message = WebhookAuth.signedMessage(timestamp: timestampHeader, body: body)
+    /// let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Data(secret.utf8)))
     /// WebhookAuth.verifySignature(header: request.headers[signatureHeader], expected: Array(mac))
     /// ```
     ///
@@ -33,8 +37,44 @@ public enum WebhookAuth {
         return constantTimeEquals(presented: presented, expected: expected)
     }
 
-    /// The header carrying the body's signature.
+    /// The header carrying the signature of `<timestamp>.<body>`.
     public static let signatureHeader = "X-Rewind-Signature"
+    /// The header carrying when the request was signed, in Unix seconds; it is part of what is signed.
+    public static let timestampHeader = "X-Rewind-Timestamp"
+    /// How far a signed request's timestamp may be from the receiver's clock, either way: a captured
+    /// request cannot be replayed after this.
+    public static let timestampTolerance: Duration = .seconds(300)
+
+    /// What is signed: the timestamp header as sent, a dot, and the raw body — the same contract
+    /// as the outbound webhooks (`WebhookNotifier`).
+    public static func signedMessage(timestamp: String, body: [UInt8]) -> [UInt8] {
+        Array(timestamp.utf8) + [UInt8(ascii: ".")] + body
+    }
+
+    /// Why a signed request's `X-Rewind-Timestamp` is refused, in words; nil when it is a whole
+    /// number of Unix seconds within ``timestampTolerance`` of `now`.
+    public static func timestampProblem(header: String?, now: Timestamp) -> String? {
+        guard let header, !header.isEmpty else {
+            return
+                "missing \(timestampHeader): a signed request carries its Unix time in seconds, and the signature covers \"<timestamp>.<body>\""
+        }
+        guard header.utf8.count <= 12, header.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+            let seconds = Int64(header)
+        else {
+            return "\(timestampHeader) '\(header.prefix(20))' is not Unix seconds"
+        }
+        let skew = seconds - now.millisecondsSinceEpoch / 1000
+        let tolerance = timestampTolerance.components.seconds
+        if skew < -tolerance {
+            return
+                "\(timestampHeader) is \(-skew) s old; signed requests are accepted for \(tolerance) s (a replay, or a clock out of sync)"
+        }
+        if skew > tolerance {
+            return
+                "\(timestampHeader) is \(skew) s in the future; the sender's clock is out of sync by more than \(tolerance) s"
+        }
+        return nil
+    }
 
     /// Equal bytes, in time that depends only on `expected.count`.
     public static func constantTimeEquals(presented: [UInt8], expected: [UInt8]) -> Bool {

@@ -78,6 +78,10 @@ public struct PrometheusSignalReader: Sendable {
         if value.isNaN {
             return .noData("the query returned NaN (no observations in its window?)")
         }
+        if !value.isFinite {
+            // +Inf: a histogram_quantile whose answer is above the highest bucket, or a division by zero.
+            return .noData("the query returned \(value > 0 ? "+Inf" : "-Inf"), not a number Rewind can judge")
+        }
         return .value(value, series: 1)
     }
 

@@ -3,10 +3,12 @@ import Foundation
 import NIOCore
 import RewindSandbox
 import RewindSignals
+import RewindTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
+    import NIOHTTP1
 #endif
 
 extension MonitoringTests {
@@ -29,36 +31,34 @@ extension MonitoringTests {
             let name = "RewindTest-\(UUID().uuidString.prefix(8))"
             let labels = ["alertname": name, "service": "frontend", "category": "performance", "severity": "critical"]
             let startsAt = Date().addingTimeInterval(-60)
-            try await withHTTPClient { client in
-                try await withServices([receiver]) {
-                    try await pushAlert(client, alertmanager, labels: labels, startsAt: startsAt, endsAt: nil)
-                    let firing = try await receiver.first("\(name) fired") { delivery in
-                        delivery.payload?.alerts.contains { $0.labels["alertname"] == name && $0.status == "firing" }
-                            == true
-                    }
-                    try expectDelivery(firing, status: "firing", name: name)
-
-                    try await pushAlert(
-                        client,
-                        alertmanager,
-                        labels: labels,
-                        startsAt: startsAt,
-                        endsAt: Date().addingTimeInterval(-1)
-                    )
-                    let resolved = try await receiver.first("\(name) resolved") { delivery in
-                        delivery.payload?.alerts.contains { $0.labels["alertname"] == name && $0.status == "resolved" }
-                            == true
-                    }
-                    try expectDelivery(resolved, status: "resolved", name: name)
+            try await withLoopbackServices([receiver]) { client in
+                try await pushAlert(client, alertmanager, labels: labels, startsAt: startsAt, endsAt: nil)
+                let firing = try await receiver.first("\(name) fired") { delivery in
+                    delivery.payload?.alerts.contains { $0.labels["alertname"] == name && $0.status == "firing" }
+                        == true
                 }
+                try expectDelivery(firing, status: "firing", name: name)
+
+                try await pushAlert(
+                    client,
+                    alertmanager,
+                    labels: labels,
+                    startsAt: startsAt,
+                    endsAt: Date().addingTimeInterval(-1)
+                )
+                let resolved = try await receiver.first("\(name) resolved") { delivery in
+                    delivery.payload?.alerts.contains { $0.labels["alertname"] == name && $0.status == "resolved" }
+                        == true
+                }
+                try expectDelivery(resolved, status: "resolved", name: name)
             }
         }
 
         @Test("a real Alertmanager routes a security alert to `rewind serve`, which rolls the suspect backend back")
         func alertmanagerToTheDaemon() async throws {
             let alertmanager = try MonitoringEnvironment.alertmanagerURL()
-            let scratch = try Scratch()
-            defer { scratch.cleanUp() }
+            let scratch = try TemporaryDirectory("it")
+            defer { scratch.remove() }
             try await withSandbox { world, endpoints in
                 let config = scratch.file("rewind.yaml")
                 let monitoring = """
@@ -77,7 +77,10 @@ extension MonitoringTests {
                 let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"))
                 try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
                 world.deploy(service: "backend", SandboxDeployment(id: "be-v2", version: "v2"))
-                #expect(try await api.call(.POST, "/api/v1/deployments", json: #"{"service":"backend","id":"be-v2","version":"v2"}"#).status == 201)
+                #expect(
+                    try await api.call(
+                        .POST, "/api/v1/deployments", json: #"{"service":"backend","id":"be-v2","version":"v2"}"#
+                    ).status == 201)
 
                 let name = "RewindBreach-\(UUID().uuidString.prefix(8))"
                 try await pushAlert(
@@ -90,7 +93,9 @@ extension MonitoringTests {
                 let shown = try runRewind(["incidents", "show", "1", "--config", config])
                 #expect(shown.stdout.contains(name))
                 #expect(world.rollbackCalls(service: "backend") == 1)
-                #expect(!daemon.output.contains(MonitoringEnvironment.webhookToken), "the webhook token leaked into the log")
+                #expect(
+                    !daemon.output.contains(MonitoringEnvironment.webhookToken), "the webhook token leaked into the log"
+                )
                 daemon.kill(SIGTERM)
                 #expect(daemon.waitForExit() == 0)
                 try await client.shutdown()

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import RewindSandbox
 import RewindSignals
+import RewindTestSupport
 import ServiceLifecycle
 import Testing
 
@@ -74,39 +75,6 @@ let monitoringTestLogger: Logger = {
     return logger
 }()
 
-/// Runs `services` in a `ServiceGroup` for the duration of `body`, then stops them with a graceful shutdown
-/// (Prometheus and Alertmanager hold keep-alive connections; cancelling a server with one open can crash NIO).
-func withServices<T: Sendable>(_ services: [any Service], _ body: @Sendable () async throws -> T) async throws -> T {
-    let group = ServiceGroup(
-        configuration: .init(services: services, gracefulShutdownSignals: [], logger: monitoringTestLogger)
-    )
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        let result: Result<T, any Error>
-        do {
-            result = .success(try await body())
-        } catch {
-            result = .failure(error)
-        }
-        await group.triggerGracefulShutdown()
-        try? await tasks.waitForAll()
-        return try result.get()
-    }
-}
-
-/// An HTTP client for the duration of `body`, shut down after it.
-func withHTTPClient<T: Sendable>(_ body: @Sendable (HTTPClient) async throws -> T) async throws -> T {
-    let client = HTTPClient(eventLoopGroupProvider: .singleton)
-    let result: Result<T, any Error>
-    do {
-        result = .success(try await body(client))
-    } catch {
-        result = .failure(error)
-    }
-    try await client.shutdown()
-    return try result.get()
-}
-
 /// A ``SandboxMetricsServer`` on the port Prometheus scrapes, and readers of that Prometheus.
 struct ScrapedSandbox: Sendable {
     let server: SandboxMetricsServer
@@ -144,22 +112,20 @@ func withScrapedSandbox<T: Sendable>(
     let prometheusURL = try MonitoringEnvironment.prometheusURL()
     let port = MonitoringEnvironment.sandboxMetricsPort
     let server = SandboxMetricsServer(port: port)
-    return try await withHTTPClient { client in
-        try await withServices([server] + extra) {
-            let endpoint = await server.endpoint()
-            guard endpoint == "http://127.0.0.1:\(port)" else {
-                throw IntegrationError(
-                    "the sandbox metrics server could not listen on 127.0.0.1:\(port) (is it taken?)"
-                )
-            }
-            let prometheus = PrometheusClient(baseURL: prometheusURL, client: client, timeout: .seconds(5))
-            guard await prometheus.ready() else {
-                throw IntegrationError(
-                    "Prometheus at \(prometheusURL) is not ready; \(MonitoringEnvironment.howToStart)"
-                )
-            }
-            return try await body(ScrapedSandbox(server: server, prometheus: prometheus))
+    return try await withLoopbackServices([server] + extra) { client in
+        let endpoint = await server.endpoint()
+        guard endpoint == "http://127.0.0.1:\(port)" else {
+            throw IntegrationError(
+                "the sandbox metrics server could not listen on 127.0.0.1:\(port) (is it taken?)"
+            )
         }
+        let prometheus = PrometheusClient(baseURL: prometheusURL, client: client, timeout: .seconds(5))
+        guard await prometheus.ready() else {
+            throw IntegrationError(
+                "Prometheus at \(prometheusURL) is not ready; \(MonitoringEnvironment.howToStart)"
+            )
+        }
+        return try await body(ScrapedSandbox(server: server, prometheus: prometheus))
     }
 }
 

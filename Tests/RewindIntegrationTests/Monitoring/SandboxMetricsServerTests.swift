@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import RewindSandbox
+import RewindTestSupport
 import Testing
 
 extension MonitoringTests {
@@ -94,46 +95,45 @@ extension MonitoringTests {
         @Test("the server serves /metrics, records and streams traffic, sets gauges, and signals each scrape")
         func serverRoutes() async throws {
             let server = SandboxMetricsServer()
-            try await withHTTPClient { client in
-                try await withServices([server]) {
-                    let base = await server.endpoint()
-                    try #require(base.hasPrefix("http://127.0.0.1:"))
+            try await withLoopbackServices([server]) { client in
+                let base = await server.endpoint()
+                try #require(base.hasPrefix("http://127.0.0.1:"))
 
-                    let recorded = try await call(
-                        client,
-                        .POST,
-                        base + "/traffic",
-                        #"{"service":"api","latency_seconds":2.7,"status":502,"count":3}"#
-                    )
-                    #expect(recorded.status == 200)
-                    let streaming = try await call(
-                        client,
-                        .PUT,
-                        base + "/traffic/api",
-                        #"{"requests_per_second":5,"latency":"slow","error_ratio":0.5}"#
-                    )
-                    #expect(streaming.status == 200)
-                    #expect(
-                        server.traffic.profiles == [
-                            TrafficProfile(service: "api", requestsPerSecond: 5, latency: .slow, errorRatio: 0.5)
-                        ]
-                    )
-                    let stopped = try await call(client, .DELETE, base + "/traffic/api")
-                    #expect(stopped.status == 200)
-                    #expect(server.traffic.profiles.isEmpty)
-                    let gauges = try await call(client, .PUT, base + "/infrastructure/api", #"{"cpu_ratio":0.97}"#)
-                    #expect(gauges.status == 200)
+                let recorded = try await call(
+                    client,
+                    .POST,
+                    base + "/traffic",
+                    #"{"service":"api","latency_seconds":2.7,"status":502,"count":3}"#
+                )
+                #expect(recorded.status == 200)
+                let streaming = try await call(
+                    client,
+                    .PUT,
+                    // Another service: a request it streams before the DELETE must not land in api's series.
+                    base + "/traffic/web",
+                    #"{"requests_per_second":5,"latency":"slow","error_ratio":0.5}"#
+                )
+                #expect(streaming.status == 200)
+                #expect(
+                    server.traffic.profiles == [
+                        TrafficProfile(service: "web", requestsPerSecond: 5, latency: .slow, errorRatio: 0.5)
+                    ]
+                )
+                let stopped = try await call(client, .DELETE, base + "/traffic/web")
+                #expect(stopped.status == 200)
+                #expect(server.traffic.profiles.isEmpty)
+                let gauges = try await call(client, .PUT, base + "/infrastructure/api", #"{"cpu_ratio":0.97}"#)
+                #expect(gauges.status == 200)
 
-                    async let scraped = server.nextScrape()
-                    let metrics = try await call(client, .GET, base + "/metrics")
-                    #expect(await scraped == 1)
-                    #expect(metrics.status == 200)
-                    #expect(metrics.contentType?.hasPrefix("text/plain; version=0.0.4") == true)
-                    #expect(value(metrics.body, #"http_requests_total{service="api",code="502"}"#) == 3)
-                    #expect(value(metrics.body, #"http_request_duration_seconds_bucket{service="api",le="3.0"}"#) == 3)
-                    #expect(value(metrics.body, #"process_cpu_ratio{service="api"}"#) == 0.97)
-                    #expect(server.scrapeCount == 1)
-                }
+                async let scraped = server.nextScrape()
+                let metrics = try await call(client, .GET, base + "/metrics")
+                #expect(await scraped == 1)
+                #expect(metrics.status == 200)
+                #expect(metrics.contentType?.hasPrefix("text/plain; version=0.0.4") == true)
+                #expect(value(metrics.body, #"http_requests_total{service="api",code="502"}"#) == 3)
+                #expect(value(metrics.body, #"http_request_duration_seconds_bucket{service="api",le="3.0"}"#) == 3)
+                #expect(value(metrics.body, #"process_cpu_ratio{service="api"}"#) == 0.97)
+                #expect(server.scrapeCount == 1)
             }
         }
 
@@ -151,22 +151,20 @@ extension MonitoringTests {
         )
         func rejectsNonsense(path: String, body: String) async throws {
             let server = SandboxMetricsServer()
-            try await withHTTPClient { client in
-                try await withServices([server]) {
-                    let base = await server.endpoint()
-                    let method: HTTPMethod = path == "/traffic" ? .POST : .PUT
-                    let answer = try await call(client, method, base + path, body)
-                    #expect(answer.status == 400, "\(answer.body)")
-                    #expect(server.traffic.profiles.isEmpty)
-                    #expect(server.metrics.exposition().isEmpty)
-                }
+            try await withLoopbackServices([server]) { client in
+                let base = await server.endpoint()
+                let method: HTTPMethod = path == "/traffic" ? .POST : .PUT
+                let answer = try await call(client, method, base + path, body)
+                #expect(answer.status == 400, "\(answer.body)")
+                #expect(server.traffic.profiles.isEmpty)
+                #expect(server.metrics.exposition().isEmpty)
             }
         }
 
         @Test("a fixed port that is taken: run throws and the endpoint is empty")
         func portTaken() async throws {
             let first = SandboxMetricsServer()
-            try await withServices([first]) {
+            try await withLoopbackServices([first]) { _ in
                 let base = await first.endpoint()
                 let port = try #require(Int(base.split(separator: ":").last ?? ""))
                 let second = SandboxMetricsServer(port: port)
@@ -195,7 +193,9 @@ private func value(_ text: String, _ series: String) -> Double? {
     return nil
 }
 
-private func call(_ client: HTTPClient, _ method: HTTPMethod, _ url: String, _ json: String? = nil) async throws
+private func call(
+    _ client: HTTPClient, _ method: HTTPMethod, _ url: String, _ json: String? = nil
+) async throws
     -> (status: Int, body: String, contentType: String?)
 {
     var request = HTTPClientRequest(url: url)

@@ -4,6 +4,8 @@ import RewindCore
 import RewindPorts
 import RewindProviders
 import RewindSandbox
+import RewindSpecs
+import RewindTestSupport
 import Testing
 
 @Suite("Cloudflare traffic against the Cloudflare emulator")
@@ -52,7 +54,7 @@ struct CloudflareTrafficTests {
         _ body: @Sendable (CloudflareTraffic, CloudflareEmulator) async throws -> Void
     ) async throws {
         let server = CloudflareEmulatorServer(emulator: emulator)
-        try await withSwitchEmulator(server) { client in
+        try await withLoopbackServices([server]) { client in
             let apiURL = await server.apiURL()
             try #require(apiURL.hasPrefix("http://127.0.0.1:"))
             let traffic = CloudflareTraffic.make(makeSpec(apiURL), client: client, redactor: Redactor())
@@ -68,6 +70,18 @@ struct CloudflareTrafficTests {
             #expect(traffic.kind == "cloudflare")
             let share = try await traffic.newVersionShare(service: "frontend")
             #expect(share == 0.5)
+        }
+    }
+
+    @Test("a weight of 1e20 in Cloudflare's answer is read as at most 1: the share and the access check never trap")
+    func hugeWeight() async throws {
+        let emulator = Self.emulator()
+        emulator.setOriginWeights(account: Self.account, pool: "9f8e7d", ["canary": 1e20])
+        try await Self.withCloudflare(emulator) { traffic, _ in
+            let share = try await traffic.newVersionShare(service: "frontend")
+            #expect(share == 0.5)
+            let checks = await traffic.checkAccess(service: "frontend")
+            #expect(checks.contains { $0.detail.contains("canary weight 1") }, "\(checks)")
         }
     }
 
@@ -130,7 +144,9 @@ struct CloudflareTrafficTests {
     @Test("refuses to move traffic onto a disabled stable origin, and says so")
     func disabledStableOrigin() async throws {
         try await Self.withCloudflare(Self.emulator(stableEnabled: false)) { traffic, emulator in
-            let error = await expectProviderError { try await traffic.setNewVersionShare(0, service: "frontend") }
+            let error = await #expect(throws: ProviderError.self) {
+                try await traffic.setNewVersionShare(0, service: "frontend")
+            }
             #expect(error?.kind == .rejected)
             #expect(error?.message.contains("stable origin 'stable' of pool web-prod is disabled") == true)
             #expect(emulator.mutations.isEmpty)
@@ -143,7 +159,9 @@ struct CloudflareTrafficTests {
             Self.spec($0, routing: .origins(pool: "9f8e7d", stable: "stable", new: "blue"))
         }
         try await Self.withCloudflare(Self.emulator(), spec: spec) { traffic, _ in
-            let error = await expectProviderError { _ = try await traffic.newVersionShare(service: "frontend") }
+            let error = await #expect(throws: ProviderError.self) {
+                _ = try await traffic.newVersionShare(service: "frontend")
+            }
             #expect(error?.kind == .notFound)
             #expect(error?.message.contains("no origin named 'blue' (origins: stable, canary)") == true)
         }
@@ -155,7 +173,9 @@ struct CloudflareTrafficTests {
     func unauthorized() async throws {
         try await Self.withCloudflare(Self.emulator(), spec: { Self.spec($0, token: "cf-wrong-token-123") }) {
             traffic, _ in
-            let error = await expectProviderError { _ = try await traffic.newVersionShare(service: "frontend") }
+            let error = await #expect(throws: ProviderError.self) {
+                _ = try await traffic.newVersionShare(service: "frontend")
+            }
             #expect(error?.kind == .auth)
             #expect(error?.isTransient == false)
             #expect(
@@ -172,7 +192,9 @@ struct CloudflareTrafficTests {
         emulator.addToken("cf-readonly-token-9", CloudflareTokenGrant(pools: .read, purge: false))
         try await Self.withCloudflare(emulator, spec: { Self.spec($0, token: "cf-readonly-token-9") }) {
             traffic, emulator in
-            let error = await expectProviderError { try await traffic.setNewVersionShare(0, service: "frontend") }
+            let error = await #expect(throws: ProviderError.self) {
+                try await traffic.setNewVersionShare(0, service: "frontend")
+            }
             #expect(error?.kind == .auth)
             #expect(
                 error?.message.contains(
@@ -190,7 +212,9 @@ struct CloudflareTrafficTests {
             Self.spec($0, routing: .origins(pool: "nope", stable: "stable", new: "canary"))
         }
         try await Self.withCloudflare(Self.emulator(), spec: spec) { traffic, _ in
-            let error = await expectProviderError { _ = try await traffic.newVersionShare(service: "frontend") }
+            let error = await #expect(throws: ProviderError.self) {
+                _ = try await traffic.newVersionShare(service: "frontend")
+            }
             #expect(error?.kind == .notFound)
             #expect(error?.message.contains("pool nope does not exist in account 0123abcd") == true)
         }
@@ -200,14 +224,30 @@ struct CloudflareTrafficTests {
     func rateLimited() async throws {
         try await Self.withCloudflare(Self.emulator()) { traffic, emulator in
             emulator.failNext(1, status: 429, retryAfter: 30)
-            let first = await expectProviderError { _ = try await traffic.newVersionShare(service: "frontend") }
+            let first = await #expect(throws: ProviderError.self) {
+                _ = try await traffic.newVersionShare(service: "frontend")
+            }
             #expect(first?.kind == .rateLimited)
             #expect(first?.isTransient == true)
             #expect(first?.retryAfter == .seconds(30))
 
             emulator.failNext(1, status: 429)
-            let second = await expectProviderError { _ = try await traffic.newVersionShare(service: "frontend") }
+            let second = await #expect(throws: ProviderError.self) {
+                _ = try await traffic.newVersionShare(service: "frontend")
+            }
             #expect(second?.retryAfter == .seconds(60))
+        }
+    }
+
+    @Test("a 16-digit retry-after (and Ratelimit t=) is an hour's wait, never a crash")
+    func hugeRetryAfter() async throws {
+        try await Self.withCloudflare(Self.emulator()) { traffic, emulator in
+            emulator.failNext(1, status: 429, retryAfter: 9_999_999_999_999_999)
+            let error = await #expect(throws: ProviderError.self) {
+                _ = try await traffic.newVersionShare(service: "frontend")
+            }
+            #expect(error?.kind == .rateLimited)
+            #expect(error?.retryAfter == .seconds(3600))
         }
     }
 
@@ -215,7 +255,9 @@ struct CloudflareTrafficTests {
     func serverError() async throws {
         try await Self.withCloudflare(Self.emulator()) { traffic, emulator in
             emulator.failNext(1, status: 503)
-            let error = await expectProviderError { try await traffic.setNewVersionShare(0, service: "frontend") }
+            let error = await #expect(throws: ProviderError.self) {
+                try await traffic.setNewVersionShare(0, service: "frontend")
+            }
             #expect(error?.kind == .server)
             #expect(error?.isTransient == true)
             #expect(error?.message.contains("code 10002: An internal error occurred") == true)
@@ -229,7 +271,9 @@ struct CloudflareTrafficTests {
         try await Self.withCloudflare(Self.emulator(), spec: spec) { traffic, emulator in
             // The answer comes after 1 s; the 200 ms deadline fires first.
             emulator.delayNext(1, by: .seconds(1))
-            let error = await expectProviderError { _ = try await traffic.newVersionShare(service: "frontend") }
+            let error = await #expect(throws: ProviderError.self) {
+                _ = try await traffic.newVersionShare(service: "frontend")
+            }
             #expect(error?.kind == .timeout)
             #expect(error?.isTransient == true)
         }
@@ -239,7 +283,9 @@ struct CloudflareTrafficTests {
     func malformed() async throws {
         try await Self.withCloudflare(Self.emulator()) { traffic, emulator in
             emulator.malformedNext(1)
-            let error = await expectProviderError { _ = try await traffic.newVersionShare(service: "frontend") }
+            let error = await #expect(throws: ProviderError.self) {
+                _ = try await traffic.newVersionShare(service: "frontend")
+            }
             #expect(error?.kind == .badResponse)
             #expect(error?.isTransient == false)
         }
@@ -274,7 +320,9 @@ struct CloudflareTrafficTests {
     func poolsMode() async throws {
         try await Self.withCloudflare(Self.twoPools(), spec: Self.poolSpec) { traffic, emulator in
             #expect(try await traffic.newVersionShare(service: "frontend") == 1)
-            let partial = await expectProviderError { try await traffic.setNewVersionShare(0.5, service: "frontend") }
+            let partial = await #expect(throws: ProviderError.self) {
+                try await traffic.setNewVersionShare(0.5, service: "frontend")
+            }
             #expect(partial?.kind == .unsupported)
 
             try await traffic.setNewVersionShare(0, service: "frontend")
@@ -290,7 +338,9 @@ struct CloudflareTrafficTests {
     @Test("two pools: an unhealthy stable pool is not sent the traffic")
     func unhealthyStablePool() async throws {
         try await Self.withCloudflare(Self.twoPools(stableHealthy: false), spec: Self.poolSpec) { traffic, emulator in
-            let error = await expectProviderError { try await traffic.setNewVersionShare(0, service: "frontend") }
+            let error = await #expect(throws: ProviderError.self) {
+                try await traffic.setNewVersionShare(0, service: "frontend")
+            }
             #expect(error?.kind == .rejected)
             #expect(error?.message.contains("stable pool web-blue is unhealthy") == true)
             #expect(emulator.mutations.isEmpty)
@@ -324,7 +374,7 @@ struct CloudflareTrafficTests {
         let emulator = Self.emulator()
         emulator.addToken("cf-pools-only-token", CloudflareTokenGrant(pools: .write, purge: false))
         try await Self.withCloudflare(emulator, spec: { Self.spec($0, token: "cf-pools-only-token") }) { traffic, _ in
-            let error = await expectProviderError { try await traffic.purgeCache(service: "frontend") }
+            let error = await #expect(throws: ProviderError.self) { try await traffic.purgeCache(service: "frontend") }
             #expect(error?.kind == .auth)
             #expect(error?.message.contains("CLOUDFLARE_API_TOKEN has the Cache Purge permission on zone 77aa") == true)
         }
@@ -334,7 +384,7 @@ struct CloudflareTrafficTests {
     func noPurgeConfigured() async throws {
         try await Self.withCloudflare(Self.emulator(), spec: { Self.spec($0, purge: nil) }) { traffic, emulator in
             #expect(!traffic.purgesCache)
-            let error = await expectProviderError { try await traffic.purgeCache(service: "frontend") }
+            let error = await #expect(throws: ProviderError.self) { try await traffic.purgeCache(service: "frontend") }
             #expect(error?.kind == .unsupported)
             #expect(emulator.requests.isEmpty)
         }

@@ -1,7 +1,10 @@
+import AsyncHTTPClient
 import Foundation
 import RewindCore
 import RewindPorts
 import RewindProviders
+import RewindSpecs
+import RewindTestSupport
 import Testing
 
 @Suite("flagd kill switch rewriting a flag file")
@@ -26,10 +29,9 @@ struct FlagdSwitchTests {
     static func withFlagFile(
         _ content: String = FlagdSwitchTests.flagFile, _ body: (URL) async throws -> Void
     ) async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rewind-flagd-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let file = folder.appendingPathComponent("flags.json")
+        let folder = try TemporaryDirectory("flagd")
+        defer { folder.remove() }
+        let file = folder.url.appendingPathComponent("flags.json")
         try Data(content.utf8).write(to: file)
         try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: file.path)
         try await body(file)
@@ -120,10 +122,12 @@ struct FlagdSwitchTests {
     func unreadable() async throws {
         try await Self.withFlagFile("{\"flags\": [1, 2]}") { file in
             let killSwitch = Self.killSwitch(file)
-            let malformed = await expectProviderError { try await killSwitch.disable(flag: "checkout-v2") }
+            let malformed = await #expect(throws: ProviderError.self) {
+                try await killSwitch.disable(flag: "checkout-v2")
+            }
             #expect(malformed?.kind == .badResponse)
             let missing = Self.killSwitch(file.deletingLastPathComponent().appendingPathComponent("nope.json"))
-            let error = await expectProviderError { try await missing.disable(flag: "checkout-v2") }
+            let error = await #expect(throws: ProviderError.self) { try await missing.disable(flag: "checkout-v2") }
             #expect(error?.kind == .notFound)
         }
     }

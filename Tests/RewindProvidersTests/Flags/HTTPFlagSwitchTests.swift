@@ -3,7 +3,8 @@ import Foundation
 import RewindCore
 import RewindPorts
 import RewindProviders
-import RewindSandbox
+import RewindSpecs
+import RewindTestSupport
 import Testing
 
 /// The generic `http` flag service, pointed at the LaunchDarkly emulator's JSON Patch API.
@@ -19,7 +20,7 @@ struct HTTPFlagSwitchTests {
         emulator.addToken(Self.token)
         emulator.addFlag(project: "web", key: "checkout-v2", environments: ["production": true])
         let server = LaunchDarklyEmulatorServer(emulator: emulator)
-        try await withSwitchEmulator(server) { client in
+        try await withLoopbackServices([server]) { client in
             let api = await server.apiURL()
             let headers = ["Authorization": ConfigText(token, isSecret: true)]
             let spec = HTTPFlagsSpec(
@@ -61,16 +62,18 @@ struct HTTPFlagSwitchTests {
     @Test("refusals are classified and name the credential header, not its value")
     func refusals() async throws {
         try await Self.withHTTPFlags(token: "api-wrong-http-token") { killSwitch, emulator in
-            let auth = await expectProviderError { try await killSwitch.disable(flag: "checkout-v2") }
+            let auth = await #expect(throws: ProviderError.self) { try await killSwitch.disable(flag: "checkout-v2") }
             #expect(auth?.kind == .auth)
             #expect(auth?.message.contains("the token in the Authorization header") == true)
             #expect(auth?.message.contains("api-wrong-http-token") == false)
         }
         try await Self.withHTTPFlags { killSwitch, emulator in
-            let unknown = await expectProviderError { try await killSwitch.disable(flag: "nope") }
+            let unknown = await #expect(throws: ProviderError.self) { try await killSwitch.disable(flag: "nope") }
             #expect(unknown?.kind == .notFound)
             emulator.failNext(1, status: 429, retryAfter: 5)
-            let limited = await expectProviderError { try await killSwitch.disable(flag: "checkout-v2") }
+            let limited = await #expect(throws: ProviderError.self) {
+                try await killSwitch.disable(flag: "checkout-v2")
+            }
             #expect(limited?.retryAfter == .seconds(5))
         }
     }
@@ -78,7 +81,9 @@ struct HTTPFlagSwitchTests {
     @Test("without a state request, reading is unsupported and the access check says what to add")
     func withoutState() async throws {
         try await Self.withHTTPFlags(state: false) { killSwitch, _ in
-            let error = await expectProviderError { _ = try await killSwitch.isEnabled(flag: "checkout-v2") }
+            let error = await #expect(throws: ProviderError.self) {
+                _ = try await killSwitch.isEnabled(flag: "checkout-v2")
+            }
             #expect(error?.kind == .unsupported)
             let checks = await killSwitch.checkAccess(service: "backend")
             #expect(checks.map(\.passed) == [false])

@@ -3,7 +3,8 @@ import Foundation
 import RewindCore
 import RewindPorts
 import RewindProviders
-import RewindSandbox
+import RewindSpecs
+import RewindTestSupport
 import Testing
 
 @Suite("LaunchDarkly kill switch against the LaunchDarkly emulator")
@@ -26,7 +27,7 @@ struct LaunchDarklySwitchTests {
         _ body: @Sendable (any FlagKillSwitch, LaunchDarklyEmulator) async throws -> Void
     ) async throws {
         let server = LaunchDarklyEmulatorServer(emulator: emulator)
-        try await withSwitchEmulator(server) { client in
+        try await withLoopbackServices([server]) { client in
             let apiURL = await server.apiURL()
             try #require(apiURL.hasPrefix("http://127.0.0.1:"))
             let spec = FeatureFlagsSpec(
@@ -87,7 +88,7 @@ struct LaunchDarklySwitchTests {
         let emulator = Self.emulator()
         emulator.addPendingApproval(project: "web", flag: "checkout-v2")
         try await Self.withLaunchDarkly(emulator) { killSwitch, emulator in
-            let error = await expectProviderError { try await killSwitch.disable(flag: "checkout-v2") }
+            let error = await #expect(throws: ProviderError.self) { try await killSwitch.disable(flag: "checkout-v2") }
             #expect(error?.kind == .rejected)
             #expect(error?.message.contains("set ignore_conflicts: true") == true)
             #expect(emulator.isOn(project: "web", flag: "checkout-v2", environment: "production") == true)
@@ -104,7 +105,7 @@ struct LaunchDarklySwitchTests {
         let emulator = Self.emulator()
         emulator.addToken("api-reader-token-5", role: .reader)
         try await Self.withLaunchDarkly(emulator, token: "api-bad-token-3") { killSwitch, _ in
-            let error = await expectProviderError { try await killSwitch.disable(flag: "checkout-v2") }
+            let error = await #expect(throws: ProviderError.self) { try await killSwitch.disable(flag: "checkout-v2") }
             #expect(error?.kind == .auth)
             #expect(
                 error?.message.contains("LaunchDarkly answered 401 unauthorized (unauthorized: Invalid access token)")
@@ -113,7 +114,7 @@ struct LaunchDarklySwitchTests {
             #expect(error?.message.contains("api-bad-token-3") == false)
         }
         try await Self.withLaunchDarkly(emulator, token: "api-reader-token-5") { killSwitch, _ in
-            let error = await expectProviderError { try await killSwitch.disable(flag: "checkout-v2") }
+            let error = await #expect(throws: ProviderError.self) { try await killSwitch.disable(flag: "checkout-v2") }
             #expect(error?.kind == .auth)
             #expect(
                 error?.message.contains(
@@ -121,7 +122,7 @@ struct LaunchDarklySwitchTests {
                         + "production"
                 ) == true
             )
-            let unknown = await expectProviderError { _ = try await killSwitch.isEnabled(flag: "nope") }
+            let unknown = await #expect(throws: ProviderError.self) { _ = try await killSwitch.isEnabled(flag: "nope") }
             #expect(unknown?.kind == .notFound)
         }
     }
@@ -130,13 +131,15 @@ struct LaunchDarklySwitchTests {
     func failures() async throws {
         try await Self.withLaunchDarkly(Self.emulator()) { killSwitch, emulator in
             emulator.failNext(1, status: 429, retryAfter: 20)
-            let limited = await expectProviderError { try await killSwitch.disable(flag: "checkout-v2") }
+            let limited = await #expect(throws: ProviderError.self) {
+                try await killSwitch.disable(flag: "checkout-v2")
+            }
             #expect(limited?.kind == .rateLimited)
             #expect(limited?.retryAfter == .seconds(20))
 
             emulator.failNext(1, status: 429)
             let started = ContinuousClock.now
-            let reset = await expectProviderError { try await killSwitch.disable(flag: "checkout-v2") }
+            let reset = await #expect(throws: ProviderError.self) { try await killSwitch.disable(flag: "checkout-v2") }
             let elapsed = ContinuousClock.now - started
             let wait = try #require(reset?.retryAfter)
             // The reset is 30 s away when the emulator answers; a slow exchange is already gone from the wait.
@@ -144,13 +147,26 @@ struct LaunchDarklySwitchTests {
             #expect(wait >= .seconds(28) - elapsed, "waited \(wait) after an exchange of \(elapsed)")
 
             emulator.failNext(1, status: 502)
-            let server = await expectProviderError { try await killSwitch.disable(flag: "checkout-v2") }
+            let server = await #expect(throws: ProviderError.self) { try await killSwitch.disable(flag: "checkout-v2") }
             #expect(server?.kind == .server)
 
-
             emulator.malformedNext(1)
-            let malformed = await expectProviderError { try await killSwitch.disable(flag: "checkout-v2") }
+            let malformed = await #expect(throws: ProviderError.self) {
+                try await killSwitch.disable(flag: "checkout-v2")
+            }
             #expect(malformed?.kind == .badResponse)
+        }
+    }
+
+    @Test("a 16-digit Retry-After is an hour's wait, never a crash")
+    func hugeRetryAfter() async throws {
+        try await Self.withLaunchDarkly(Self.emulator()) { killSwitch, emulator in
+            emulator.failNext(1, status: 429, retryAfter: 9_999_999_999_999_999)
+            let limited = await #expect(throws: ProviderError.self) {
+                try await killSwitch.disable(flag: "checkout-v2")
+            }
+            #expect(limited?.kind == .rateLimited)
+            #expect(limited?.retryAfter == .seconds(3600))
         }
     }
 
@@ -168,7 +184,7 @@ struct LaunchDarklySwitchTests {
     func timeout() async throws {
         try await Self.withLaunchDarkly(Self.emulator(), timeout: .milliseconds(250)) { killSwitch, emulator in
             emulator.delayNext(1, by: .seconds(1))
-            let slow = await expectProviderError { try await killSwitch.disable(flag: "checkout-v2") }
+            let slow = await #expect(throws: ProviderError.self) { try await killSwitch.disable(flag: "checkout-v2") }
             #expect(slow?.kind == .timeout)
             #expect(slow?.isTransient == true)
         }

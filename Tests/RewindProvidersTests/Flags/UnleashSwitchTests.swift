@@ -3,7 +3,8 @@ import Foundation
 import RewindCore
 import RewindPorts
 import RewindProviders
-import RewindSandbox
+import RewindSpecs
+import RewindTestSupport
 import Testing
 
 @Suite("Unleash kill switch against the Unleash emulator")
@@ -23,7 +24,7 @@ struct UnleashSwitchTests {
         timeout: Duration = .seconds(5), _ body: @Sendable (any FlagKillSwitch, UnleashEmulator) async throws -> Void
     ) async throws {
         let server = UnleashEmulatorServer(emulator: emulator)
-        try await withSwitchEmulator(server) { client in
+        try await withLoopbackServices([server]) { client in
             let url = await server.endpoint()
             try #require(url.hasPrefix("http://127.0.0.1:"))
             let spec = FeatureFlagsSpec(
@@ -111,7 +112,7 @@ struct UnleashSwitchTests {
     @Test("401 names the token variable and never the token")
     func unauthorized() async throws {
         try await Self.withUnleash(Self.emulator(), token: "user:wrong-token-77") { killSwitch, _ in
-            let error = await expectProviderError { try await killSwitch.disable(flag: "all_features") }
+            let error = await #expect(throws: ProviderError.self) { try await killSwitch.disable(flag: "all_features") }
             #expect(error?.kind == .auth)
             #expect(error?.message.contains("Unleash answered 401 unauthorized") == true)
             #expect(error?.message.contains("check that UNLEASH_API_TOKEN") == true)
@@ -124,7 +125,7 @@ struct UnleashSwitchTests {
         let emulator = Self.emulator()
         emulator.addToken("user:read-only-token", canUpdate: false)
         try await Self.withUnleash(emulator, token: "user:read-only-token") { killSwitch, _ in
-            let error = await expectProviderError { try await killSwitch.disable(flag: "all_features") }
+            let error = await #expect(throws: ProviderError.self) { try await killSwitch.disable(flag: "all_features") }
             #expect(error?.kind == .auth)
             #expect(
                 error?.message.contains(
@@ -140,18 +141,23 @@ struct UnleashSwitchTests {
     func failures() async throws {
         try await Self.withUnleash(Self.emulator()) { killSwitch, emulator in
             emulator.failNext(1, status: 429, retryAfter: 12)
-            let limited = await expectProviderError { try await killSwitch.disable(flag: "all_features") }
+            let limited = await #expect(throws: ProviderError.self) {
+                try await killSwitch.disable(flag: "all_features")
+            }
             #expect(limited?.kind == .rateLimited)
             #expect(limited?.retryAfter == .seconds(12))
 
             emulator.failNext(1, status: 500)
-            let server = await expectProviderError { try await killSwitch.disable(flag: "all_features") }
+            let server = await #expect(throws: ProviderError.self) {
+                try await killSwitch.disable(flag: "all_features")
+            }
             #expect(server?.kind == .server)
             #expect(server?.isTransient == true)
 
-
             emulator.malformedNext(1)
-            let malformed = await expectProviderError { _ = try await killSwitch.isEnabled(flag: "all_features") }
+            let malformed = await #expect(throws: ProviderError.self) {
+                _ = try await killSwitch.isEnabled(flag: "all_features")
+            }
             #expect(malformed?.kind == .badResponse)
         }
     }
@@ -185,7 +191,7 @@ struct UnleashSwitchTests {
     func timeout() async throws {
         try await Self.withUnleash(Self.emulator(), timeout: .milliseconds(250)) { killSwitch, emulator in
             emulator.delayNext(1, by: .seconds(1))
-            let slow = await expectProviderError { try await killSwitch.disable(flag: "all_features") }
+            let slow = await #expect(throws: ProviderError.self) { try await killSwitch.disable(flag: "all_features") }
             #expect(slow?.kind == .timeout)
             #expect(slow?.isTransient == true)
         }

@@ -1,6 +1,8 @@
 import Foundation
 import RewindCore
 import RewindPorts
+import RewindProcess
+import RewindSpecs
 
 @testable import RewindProviders
 
@@ -146,12 +148,10 @@ struct GitFixture {
     @discardableResult
     func git(_ arguments: [String], in directory: String, trimming: Bool = true) async throws -> String {
         let result = try await run(arguments, in: directory)
-        let stdout = String(decoding: result.stdout.kept, as: UTF8.self)
         guard result.ending == .exited(0) else {
-            let stderr = String(decoding: result.stderr.kept, as: UTF8.self)
-            throw FixtureError(message: "git \(arguments.joined(separator: " ")) failed: \(stderr)")
+            throw FixtureError(message: "git \(arguments.joined(separator: " ")) failed: \(result.stderr)")
         }
-        return trimming ? stdout.trimmingCharacters(in: .whitespacesAndNewlines) : stdout
+        return trimming ? result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) : result.stdout
     }
 
     func status(_ arguments: [String], in directory: String) async throws -> Int32 {
@@ -159,12 +159,12 @@ struct GitFixture {
     }
 
     private func run(_ arguments: [String], in directory: String) async throws -> CommandResult {
-        let environment = ProcessInfo.processInfo.environment.merging(gitEnvironment) { $1 }
         let invocation = CommandInvocation(
             arguments: ["git"] + arguments,
-            environment: environment,
+            environment: .inherited.adding(gitEnvironment),
             workingDirectory: directory,
-            timeout: .seconds(30)
+            timeout: .seconds(30),
+            shownBytes: 1 << 20
         )
         return try await CommandRunner.run(invocation)
     }

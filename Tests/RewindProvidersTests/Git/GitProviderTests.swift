@@ -1,6 +1,7 @@
 import Foundation
 import RewindCore
 import RewindPorts
+import RewindSpecs
 import Testing
 
 @testable import RewindProviders
@@ -407,6 +408,112 @@ struct GitProviderTests {
         }
     }
 
+    /// git log used to separate fields with 0x1F and commits with 0x1E, assuming neither appears in a
+    /// commit message; anyone who can push can write them.
+    @Test("commit messages holding 0x1E and 0x1F are listed like any other (NUL separators)")
+    func controlCharactersInMessages() async throws {
+        try await withGitFixture { fixture in
+            let first = try await fixture.commitAndPush("v1 \u{1f} unit\n\nbody \u{1e} record", ["app.yaml": "v: 1\n"])
+            let second = try await fixture.commitAndPush("v2 \u{1e}\u{1f}", ["app.yaml": "v: 2\n"])
+            try await fixture.cloneWorkingCopy()
+            let provider = fixture.provider(fixture.spec())
+            let listed = try await provider.listDeployments(service: "backend")
+            #expect(listed.map(\.id) == [second, first])
+            #expect(listed.last?.version == "\(first.prefix(7)) v1 \u{1f} unit")
+            _ = try await provider.rollback(service: "backend", to: .gitCommit(first), context: gitContext)
+            #expect(try await provider.currentDeployment(service: "backend")?.id == first)
+        }
+    }
+
+    @Test("a stale index.lock left by a killed git is removed before the rollback's first git command")
+    func staleIndexLockIsRemoved() async throws {
+        try await withGitFixture { fixture in
+            let good = try await fixture.commitAndPush("v1", ["app.yaml": "v: 1\n"])
+            try await fixture.commitAndPush("v2", ["app.yaml": "v: 2\n"])
+            try await fixture.cloneWorkingCopy()
+            let lock = fixture.workingCopy + "/.git/index.lock"
+            #expect(FileManager.default.createFile(atPath: lock, contents: Data()))
+            let provider = fixture.provider(fixture.spec())
+            let operation = try await provider.rollback(service: "backend", to: .gitCommit(good), context: gitContext)
+            #expect(operation.finished)
+            #expect(try await fixture.remoteFilesEqual(good))
+            #expect(!FileManager.default.fileExists(atPath: lock))
+        }
+    }
+
+    @Test("a git that has ended but is not yet reaped (a zombie) does not hold index.lock")
+    func endedGitDoesNotHoldTheLock() async throws {
+        try await withGitFixture { fixture in
+            try await fixture.commitAndPush("v1", ["app.yaml": "v: 1\n"])
+            try await fixture.cloneWorkingCopy()
+            let lock = fixture.workingCopy + "/.git/index.lock"
+            #expect(FileManager.default.createFile(atPath: lock, contents: Data()))
+            // A git started in the working copy and never waited for: once it exits it stays a zombie.
+            var pid: pid_t = 0
+            let arguments = ["/bin/sh", "-c", "cd \"$0\" && exec git --version >/dev/null", fixture.workingCopy]
+            var argv = arguments.map { strdup($0) } + [nil]
+            defer { argv.forEach { free($0) } }
+            #expect(posix_spawn(&pid, "/bin/sh", nil, nil, &argv, environ) == 0)
+            defer { waitpid(pid, nil, 0) }
+            var info = siginfo_t()
+            // WNOWAIT: wait for the exit without reaping, so the process stays a zombie.
+            #expect(waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) == 0)
+            #expect(IndexLock.inspect(workingCopy: fixture.workingCopy) == .stale(path: lock))
+        }
+    }
+
+    @Test("an index.lock while a git process works in the working copy is left alone: transient, naming the process")
+    func liveIndexLockIsLeftAlone() async throws {
+        try await withGitFixture { fixture in
+            let good = try await fixture.commitAndPush("v1", ["app.yaml": "v: 1\n"])
+            try await fixture.commitAndPush("v2", ["app.yaml": "v: 2\n"])
+            try await fixture.cloneWorkingCopy()
+            // Someone's git, still running in the working copy (it waits on its input).
+            let other = Process()
+            other.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            other.arguments = ["git", "cat-file", "--batch"]
+            other.currentDirectoryURL = URL(fileURLWithPath: fixture.workingCopy)
+            let input = Pipe()
+            other.standardInput = input
+            other.standardOutput = FileHandle.nullDevice
+            try other.run()
+            defer {
+                try? input.fileHandleForWriting.close()
+                other.waitUntilExit()
+            }
+            let lock = fixture.workingCopy + "/.git/index.lock"
+            #expect(FileManager.default.createFile(atPath: lock, contents: Data()))
+            let before = try await fixture.remoteHead()
+            let error = try await #require(throws: ProviderError.self) {
+                try await fixture.provider(fixture.spec()).rollback(
+                    service: "backend", to: .gitCommit(good), context: gitContext)
+            }
+            #expect(error.isTransient)
+            #expect(error.message.contains("index.lock"), "\(error.message)")
+            #expect(error.message.contains("pid \(other.processIdentifier)"), "\(error.message)")
+            #expect(FileManager.default.fileExists(atPath: lock), "a lock that may be in use is never removed")
+            #expect(try await fixture.remoteHead() == before)
+        }
+    }
+
+    @Test("git gets a minimal environment plus its env:, never the daemon's other variables")
+    func minimalEnvironment() async throws {
+        try await withGitFixture { fixture in
+            let good = try await fixture.commitAndPush("v1", ["app.yaml": "v: 1\n"])
+            try await fixture.commitAndPush("v2", ["app.yaml": "v: 2\n"])
+            try await fixture.cloneWorkingCopy()
+            setenv("REWIND_TEST_DAEMON_GIT_SECRET", "daemon-only-4a9b", 1)
+            let seen = fixture.root.appendingPathComponent("hook-env.txt").path
+            try fixture.installHook("pre-commit", "env > '\(seen)'", in: fixture.workingCopy)
+            let spec = fixture.spec(extra: ["DEPLOY_NOTE": ConfigText("from env:")])
+            _ = try await fixture.provider(spec).rollback(service: "backend", to: .gitCommit(good), context: gitContext)
+            let environment = try String(contentsOfFile: seen, encoding: .utf8)
+            #expect(!environment.contains("REWIND_TEST_DAEMON_GIT_SECRET"))
+            #expect(environment.contains("DEPLOY_NOTE=from env:"))
+            #expect(environment.contains("GIT_TERMINAL_PROMPT=0"))
+        }
+    }
+
     @Test("an authentication failure is .auth naming the variables to check, never their values")
     func authFailure() async throws {
         try await withGitFixture { fixture in
@@ -498,15 +605,20 @@ struct GitOutputTests {
         let id = String(repeating: "a", count: 40)
         let parent = String(repeating: "b", count: 40)
         let output =
-            "\(id)\u{1f}aaaaaaa\u{1f}1700000000\u{1f}\(parent)\u{1f}Roll back\u{1f}Roll back\n\nbody\n\n"
-            + "Rewind-Rollback-To: \(parent)\nRewind-Incident: 3\n\u{1e}\n"
+            "\(id)\0aaaaaaa\01700000000\0\(parent)\0Roll back\0Roll back\n\nbody \u{1e}\u{1f}\n\n"
+            + "Rewind-Rollback-To: \(parent)\nRewind-Incident: 3\n\0"
+            + "\(parent)\0bbbbbbb\09999999999999999\0\0root\0root\n\0"
         let commits = try #require(GitCommit.parseLog(output))
-        #expect(commits.count == 1)
+        #expect(commits.count == 2)
+        #expect(commits[1].parents.isEmpty)
+        #expect(commits[1].committedAt == Timestamp(millisecondsSinceEpoch: .max), "a commit date past Int64 saturates")
         #expect(commits[0].id == id)
         #expect(commits[0].parents == [parent])
         #expect(commits[0].committedAt == Timestamp(millisecondsSinceEpoch: 1_700_000_000_000))
         #expect(commits[0].rollbackTarget == parent)
         #expect(commits[0].version == "aaaaaaa Roll back")
         #expect(GitCommit.parseLog("garbage") == nil)
+        #expect(GitCommit.parseLog("\(id)\0aaaaaaa\0soon\0\0s\0b\0") == nil, "a date that is not a number")
+        #expect(GitCommit.parseLog("\(id)\0aaaaaaa\01\0") == nil, "a cut record")
     }
 }

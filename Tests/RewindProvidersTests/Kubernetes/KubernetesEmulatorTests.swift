@@ -1,7 +1,10 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import RewindSandbox
+import NIOHTTP1
+import RewindCore
+import RewindProviders
+import RewindTestSupport
 import Testing
 
 /// The emulator's own contract: what the API server answers to writes the provider does not make.

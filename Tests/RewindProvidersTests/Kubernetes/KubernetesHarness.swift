@@ -1,10 +1,9 @@
 import AsyncHTTPClient
 import Foundation
-import Logging
 import RewindCore
 import RewindPorts
-import RewindSandbox
-import ServiceLifecycle
+import RewindSpecs
+import RewindTestSupport
 import Testing
 
 @testable import RewindProviders
@@ -75,43 +74,10 @@ func withKubernetes<T: Sendable>(_ body: @Sendable (KubernetesHarness) async thr
     let kube = KubernetesEmulator(token: KubernetesHarness.token)
     kube.addDeployment(namespace: KubernetesHarness.namespace, name: "web", images: KubernetesHarness.images)
     let server = KubernetesEmulatorServer(emulator: kube)
-    var logger = Logger(label: "rewind.tests.kubernetes")
-    logger.logLevel = .critical
-    let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
+    return try await withLoopbackServices([server], beforeShutdown: { kube.releaseDelayedRequests() }) { client in
         let apiURL = await server.endpoint()
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        let result: Result<T, any Error>
-        do {
-            try #require(apiURL.hasPrefix("http://127.0.0.1:"))
-            result = .success(try await body(KubernetesHarness(kube: kube, apiURL: apiURL, client: client)))
-        } catch {
-            result = .failure(error)
-        }
-        kube.releaseDelayedRequests()
-        try await client.shutdown()
-        await group.triggerGracefulShutdown()
-        try await tasks.waitForAll()
-        return try result.get()
-    }
-}
-
-/// The `ProviderError` `body` throws; fails the test when it throws something else or nothing.
-func kubernetesError<T>(
-    _ body: () async throws -> T, sourceLocation: SourceLocation = #_sourceLocation
-) async
-    -> ProviderError?
-{
-    do {
-        _ = try await body()
-        Issue.record("expected a ProviderError, nothing was thrown", sourceLocation: sourceLocation)
-        return nil
-    } catch let error as ProviderError {
-        return error
-    } catch {
-        Issue.record("expected a ProviderError, got \(error)", sourceLocation: sourceLocation)
-        return nil
+        try #require(apiURL.hasPrefix("http://127.0.0.1:"))
+        return try await body(KubernetesHarness(kube: kube, apiURL: apiURL, client: client))
     }
 }
 

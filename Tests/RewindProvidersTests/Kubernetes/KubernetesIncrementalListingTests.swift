@@ -1,6 +1,7 @@
 import RewindCore
 import RewindPorts
 import RewindSandbox
+import RewindTestSupport
 import Testing
 
 @testable import RewindProviders
@@ -78,7 +79,7 @@ struct KubernetesIncrementalListingTests {
     @Test("errors of an incremental poll: 403 names the credential, 429 carries Retry-After")
     func errorsAreClassified() async throws {
         try await withKubernetes { h in
-            let forbidden = await kubernetesError {
+            let forbidden = await #expect(throws: ProviderError.self) {
                 try await h.provider(token: "kube-wrong-token").listDeployments(
                     service: "web", since: ListingCursor("1"))
             }
@@ -87,7 +88,7 @@ struct KubernetesIncrementalListingTests {
             #expect(forbidden?.message.contains("kube-wrong-token") == false)
 
             h.kube.failNext(1, status: 429, retryAfter: "4", method: "GET", path: "deployments/web")
-            let limited = await kubernetesError {
+            let limited = await #expect(throws: ProviderError.self) {
                 try await h.provider().listDeployments(service: "web", since: ListingCursor("1"))
             }
             #expect(limited?.kind == .rateLimited)

@@ -4,6 +4,8 @@ import NIOSSL
 import RewindCore
 import RewindPorts
 import RewindSandbox
+import RewindSpecs
+import RewindTestSupport
 import Testing
 
 @testable import RewindProviders
@@ -144,7 +146,7 @@ struct KubernetesProviderTests {
         try await withKubernetes { h in
             h.kube.setPaused(true, namespace: H.namespace, name: "web")
             let target = try h.replicaSet(running: H.images[1])
-            let error = await kubernetesError {
+            let error = await #expect(throws: ProviderError.self) {
                 try await h.provider().rollback(service: "web", to: H.target(target.name), context: H.context)
             }
             #expect(error?.kind == .rejected)
@@ -176,9 +178,11 @@ struct KubernetesProviderTests {
             h.kube.deploy(namespace: H.namespace, name: "web", image: "registry.example/web:1.43")
             _ = try await h.provider().currentDeployment(service: "web")  // the controller prunes revision 1
             #expect(!h.history.contains { $0.image == H.images[0] })
-            let target = H.target("web-gone", version: H.images[0])
+            // Learnt from the platform's listing when its ReplicaSet still existed: the version is its image.
+            var target = H.target("web-gone", version: H.images[0])
+            target.listed = true
 
-            let undo = await kubernetesError {
+            let undo = await #expect(throws: ProviderError.self) {
                 try await h.provider().rollback(service: "web", to: target, context: H.context)
             }
             #expect(undo?.kind == .notFound)
@@ -205,13 +209,34 @@ struct KubernetesProviderTests {
         }
     }
 
+    /// Anyone with the API token can record a deployment with any version: set_image must never
+    /// deploy that free text as a container image.
+    @Test("fallback set_image: a version the platform never listed is not used as an image; nothing is written")
+    func setImageRefusesFreeTextVersion() async throws {
+        try await withKubernetes { h in
+            let before = h.kube.acceptedPatches.count
+            for version in ["attacker.example/miner:latest", "registry.example/web:9.99"] {
+                let reported = H.target("web-reported", version: version)
+                #expect(!reported.listed)
+                let error = await #expect(throws: ProviderError.self) {
+                    try await h.provider(method: .setImage).rollback(service: "web", to: reported, context: H.context)
+                }
+                #expect(error?.kind == .rejected)
+                #expect(error?.message.contains("never listed") == true, "\(error?.message ?? "")")
+            }
+            #expect(h.kube.acceptedPatches.count == before)
+        }
+    }
+
     // MARK: - Errors
 
     @Test("401: auth error that names the token variable, never its value")
     func unauthorized() async throws {
         try await withKubernetes { h in
             let wrong = "kube-wrong-token-55aa01"
-            let error = await kubernetesError { try await h.provider(token: wrong).listDeployments(service: "web") }
+            let error = await #expect(throws: ProviderError.self) {
+                try await h.provider(token: wrong).listDeployments(service: "web")
+            }
             #expect(error?.kind == .auth)
             #expect(error?.isTransient == false)
             #expect(error?.message.contains("KUBE_TOKEN") == true)
@@ -226,7 +251,7 @@ struct KubernetesProviderTests {
         try await withKubernetes { h in
             h.kube.permissions = ["get deployments", "list replicasets"]
             let target = try h.replicaSet(running: H.images[1])
-            let error = await kubernetesError {
+            let error = await #expect(throws: ProviderError.self) {
                 try await h.provider().rollback(service: "web", to: H.target(target.name), context: H.context)
             }
             #expect(error?.kind == .auth)
@@ -241,12 +266,12 @@ struct KubernetesProviderTests {
     @Test("404: an unknown Deployment, and an unknown target")
     func notFound() async throws {
         try await withKubernetes { h in
-            let missing = await kubernetesError {
+            let missing = await #expect(throws: ProviderError.self) {
                 try await h.provider(deployment: "api").currentDeployment(service: "api")
             }
             #expect(missing?.kind == .notFound)
             #expect(missing?.message.contains("deployments.apps \"api\" not found") == true)
-            let unknownTarget = await kubernetesError {
+            let unknownTarget = await #expect(throws: ProviderError.self) {
                 try await h.provider().rollback(
                     service: "web", to: H.target("web-nope", version: "registry.example/web:0.1"), context: H.context
                 )
@@ -260,7 +285,9 @@ struct KubernetesProviderTests {
     func rateLimited() async throws {
         try await withKubernetes { h in
             h.kube.failNext(1, status: 429, retryAfter: "7")
-            let seconds = await kubernetesError { try await h.provider().listDeployments(service: "web") }
+            let seconds = await #expect(throws: ProviderError.self) {
+                try await h.provider().listDeployments(service: "web")
+            }
             #expect(seconds?.kind == .rateLimited)
             #expect(seconds?.isTransient == true)
             #expect(seconds?.retryAfter == .seconds(7))
@@ -271,10 +298,27 @@ struct KubernetesProviderTests {
             formatter.timeZone = TimeZone(identifier: "GMT")
             formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
             h.kube.failNext(1, status: 429, retryAfter: formatter.string(from: date))
-            let httpDate = await kubernetesError { try await h.provider().listDeployments(service: "web") }
+            let httpDate = await #expect(throws: ProviderError.self) {
+                try await h.provider().listDeployments(service: "web")
+            }
             #expect(httpDate?.kind == .rateLimited)
             let wait = try #require(httpDate?.retryAfter)
             #expect(wait > .seconds(100) && wait <= .seconds(120))
+        }
+    }
+
+    @Test("a 16-digit Retry-After or one in the year 9999 is an hour's wait, never a crash")
+    func hugeRetryAfter() async throws {
+        try await withKubernetes { h in
+            for value in ["9999999999999999", "Fri, 31 Dec 9999 23:59:59 GMT"] {
+                h.kube.failNext(1, status: 429, retryAfter: value)
+                let error = await #expect(throws: ProviderError.self) {
+                    try await h.provider().listDeployments(service: "web")
+                }
+                #expect(error?.kind == .rateLimited)
+                #expect(error?.retryAfter == .seconds(3600))
+                #expect(error?.message.contains("retry after 1h") == true)
+            }
         }
     }
 
@@ -283,7 +327,9 @@ struct KubernetesProviderTests {
         try await withKubernetes { h in
             for status in [500, 503] {
                 h.kube.failNext(1, status: status)
-                let error = await kubernetesError { try await h.provider().currentDeployment(service: "web") }
+                let error = await #expect(throws: ProviderError.self) {
+                    try await h.provider().currentDeployment(service: "web")
+                }
                 #expect(error?.kind == .server)
                 #expect(error?.isTransient == true)
                 #expect(error?.message.contains("Kubernetes answered \(status)") == true)
@@ -297,7 +343,7 @@ struct KubernetesProviderTests {
             let target = try h.replicaSet(running: H.images[1])
             for status in [409, 422] {
                 h.kube.failNext(1, status: status, method: "PATCH")
-                let error = await kubernetesError {
+                let error = await #expect(throws: ProviderError.self) {
                     try await h.provider().rollback(service: "web", to: H.target(target.name), context: H.context)
                 }
                 #expect(error?.kind == .server)
@@ -315,7 +361,7 @@ struct KubernetesProviderTests {
     func timeout() async throws {
         try await withKubernetes { h in
             h.kube.delayNext(1, by: .seconds(30))
-            let error = await kubernetesError {
+            let error = await #expect(throws: ProviderError.self) {
                 try await h.provider(timeout: .milliseconds(300)).currentDeployment(service: "web")
             }
             #expect(error?.kind == .timeout)
@@ -327,7 +373,9 @@ struct KubernetesProviderTests {
     func malformed() async throws {
         try await withKubernetes { h in
             h.kube.malformedNext(1)
-            let error = await kubernetesError { try await h.provider().currentDeployment(service: "web") }
+            let error = await #expect(throws: ProviderError.self) {
+                try await h.provider().currentDeployment(service: "web")
+            }
             #expect(error?.kind == .badResponse)
             #expect(error?.isTransient == false)
         }
@@ -367,28 +415,49 @@ struct KubernetesProviderTests {
         }
     }
 
+    @Test("checkAccess names how Rewind signed in: a bearer token, or the in-cluster ServiceAccount token")
+    func accessNamesTheMechanism() async throws {
+        try await withKubernetes { h in
+            let token = await h.provider().checkAccess(service: "web")
+            #expect(token.first?.detail.hasSuffix("; signed in with a bearer token (KUBE_TOKEN)") == true)
+
+            let folder = try TemporaryDirectory("sa")
+            defer { folder.remove() }
+            try Data(H.token.utf8).write(to: folder.url.appendingPathComponent("token"))
+            var spec = h.spec()
+            spec.cluster = .inCluster(serviceAccountDirectory: folder.path, apiURL: h.apiURL)
+            let provider = KubernetesProvider(spec: spec, client: h.client, redactor: Redactor(), environment: [:])
+            let inCluster = await provider.checkAccess(service: "web")
+            #expect(inCluster.allSatisfy { $0.passed })
+            #expect(
+                inCluster.first?.detail.hasSuffix(
+                    "; signed in with the in-cluster ServiceAccount token (\(folder.path)/token)") == true)
+        }
+    }
+
     // MARK: - In-cluster
 
     @Test("in-cluster: the ServiceAccount token is read from its file on every request (rotation)")
     func inClusterTokenFile() async throws {
         try await withKubernetes { h in
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rewind-sa-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: folder) }
-            try Data("\(H.token)\n".utf8).write(to: folder.appendingPathComponent("token"))
+            let folder = try TemporaryDirectory("sa")
+            defer { folder.remove() }
+            try Data("\(H.token)\n".utf8).write(to: folder.url.appendingPathComponent("token"))
             var spec = h.spec()
             spec.cluster = .inCluster(serviceAccountDirectory: folder.path, apiURL: h.apiURL)
             let provider = KubernetesProvider(spec: spec, client: h.client, redactor: Redactor(), environment: [:])
             #expect(try await provider.currentDeployment(service: "web")?.version == H.images[2])
 
             let rotated = "kube-rotated-token-8c1d2e"
-            try Data(rotated.utf8).write(to: folder.appendingPathComponent("token"))
+            try Data(rotated.utf8).write(to: folder.url.appendingPathComponent("token"))
             h.kube.token = rotated
             #expect(try await provider.currentDeployment(service: "web")?.version == H.images[2])
             #expect(h.kube.requests.last?.bearerToken == rotated)
 
-            try FileManager.default.removeItem(at: folder.appendingPathComponent("token"))
-            let missing = await kubernetesError { try await provider.currentDeployment(service: "web") }
+            try FileManager.default.removeItem(at: folder.url.appendingPathComponent("token"))
+            let missing = await #expect(throws: ProviderError.self) {
+                try await provider.currentDeployment(service: "web")
+            }
             #expect(missing?.kind == .auth)
             #expect(missing?.message.contains("ServiceAccount token \(folder.path)/token") == true)
         }
@@ -396,11 +465,10 @@ struct KubernetesProviderTests {
 
     @Test("in-cluster: the API server comes from KUBERNETES_SERVICE_HOST/PORT, over TLS with the mounted CA")
     func inClusterEnvironment() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rewind-sa-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        try Data("sa-token\n".utf8).write(to: folder.appendingPathComponent("token"))
-        try Data(kubernetesTestCA.utf8).write(to: folder.appendingPathComponent("ca.crt"))
+        let folder = try TemporaryDirectory("sa")
+        defer { folder.remove() }
+        try Data("sa-token\n".utf8).write(to: folder.url.appendingPathComponent("token"))
+        try Data(kubernetesTestCA.utf8).write(to: folder.url.appendingPathComponent("ca.crt"))
         let cluster = KubernetesClusterSpec.inCluster(serviceAccountDirectory: folder.path)
 
         let connection = try KubernetesConnection.resolve(
@@ -415,7 +483,7 @@ struct KubernetesProviderTests {
         #expect(ipv6.baseURL == "https://[fd00::1]:6443")
 
         #expect(throws: KubernetesSetupError.self) { try KubernetesConnection.resolve(cluster, environment: [:]) }
-        try Data("not a certificate".utf8).write(to: folder.appendingPathComponent("ca.crt"))
+        try Data("not a certificate".utf8).write(to: folder.url.appendingPathComponent("ca.crt"))
         #expect(throws: KubernetesSetupError.self) {
             try KubernetesConnection.resolve(
                 cluster, environment: ["KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"]
@@ -429,7 +497,9 @@ struct KubernetesProviderTests {
             var spec = h.spec()
             spec.cluster = .inCluster(serviceAccountDirectory: "/nonexistent")
             let provider = KubernetesProvider(spec: spec, client: h.client, redactor: Redactor(), environment: [:])
-            let error = await kubernetesError { try await provider.currentDeployment(service: "web") }
+            let error = await #expect(throws: ProviderError.self) {
+                try await provider.currentDeployment(service: "web")
+            }
             #expect(error?.message.contains("KUBERNETES_SERVICE_HOST") == true)
             #expect(h.kube.requests.isEmpty)
         }

@@ -3,6 +3,7 @@ import RewindCore
 import RewindPorts
 import RewindProviders
 import RewindSandbox
+import RewindTestSupport
 import Testing
 
 @Suite("Kubernetes replica-ratio traffic")
@@ -77,7 +78,9 @@ struct KubernetesTrafficTests {
         try await withKubernetes { h in
             let traffic = try traffic(h)
             h.kube.permissions = ["get deployments/scale"]
-            let error = await kubernetesError { try await traffic.setNewVersionShare(0, service: "web") }
+            let error = await #expect(throws: ProviderError.self) {
+                try await traffic.setNewVersionShare(0, service: "web")
+            }
             #expect(error?.kind == .auth)
             #expect(error?.message.contains("KUBE_TOKEN may patch deployments/scale in namespace shop") == true)
         }

@@ -1,10 +1,10 @@
 import AsyncHTTPClient
 import Foundation
-import Logging
 import RewindCore
 import RewindPorts
 import RewindSandbox
-import ServiceLifecycle
+import RewindSpecs
+import RewindTestSupport
 import Testing
 
 @testable import RewindProviders
@@ -85,25 +85,10 @@ func withRailway<T: Sendable>(_ body: @Sendable (RailwayHarness) async throws ->
     )
     seed(railway)
     let server = RailwayEmulatorServer(emulator: railway)
-    var logger = Logger(label: "rewind.tests.railway")
-    logger.logLevel = .critical
-    let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
+    return try await withLoopbackServices([server], beforeShutdown: { railway.releaseDelayed() }) { client in
         let url = await server.graphQLURL()
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        let result: Result<T, any Error>
-        do {
-            try #require(url.hasPrefix("http://127.0.0.1:"))
-            result = .success(try await body(RailwayHarness(railway: railway, url: url, client: client)))
-        } catch {
-            result = .failure(error)
-        }
-        railway.releaseDelayed()
-        try await client.shutdown()
-        await group.triggerGracefulShutdown()
-        try await tasks.waitForAll()
-        return try result.get()
+        try #require(url.hasPrefix("http://127.0.0.1:"))
+        return try await body(RailwayHarness(railway: railway, url: url, client: client))
     }
 }
 
@@ -126,19 +111,5 @@ private func seed(_ railway: RailwayEmulator) {
             createdAt: now.addingTimeInterval(-seed.hoursAgo * 3600),
             commitHash: seed.commit
         )
-    }
-}
-
-/// The `ProviderError` `body` throws; fails the test when it throws something else or nothing.
-func railwayError(_ body: () async throws -> Void) async -> ProviderError? {
-    do {
-        try await body()
-        Issue.record("expected a ProviderError, nothing was thrown")
-        return nil
-    } catch let error as ProviderError {
-        return error
-    } catch {
-        Issue.record("expected a ProviderError, got \(error)")
-        return nil
     }
 }

@@ -131,13 +131,13 @@ struct RailwayIncrementalListingTests {
             let provider = h.provider()
             let first = try await provider.listDeployments(service: "backend", since: nil)
             h.railway.failNext(1, status: 429, retryAfter: 7, field: "deployments")
-            let limited = await railwayError {
+            let limited = await #expect(throws: ProviderError.self) {
                 _ = try await provider.listDeployments(service: "backend", since: first.cursor)
             }
             #expect(limited?.kind == .rateLimited)
             #expect(limited?.retryAfter == .seconds(7))
 
-            let refused = await railwayError {
+            let refused = await #expect(throws: ProviderError.self) {
                 _ = try await h.provider(token: "rw-wrong-token").listDeployments(
                     service: "backend", since: first.cursor)
             }

@@ -3,6 +3,7 @@ import Foundation
 import RewindCore
 import RewindPorts
 import RewindSandbox
+import RewindSpecs
 import Testing
 
 @testable import RewindProviders
@@ -145,13 +146,29 @@ struct RailwayProviderTests {
                 commitHash: "0000000",
                 canRollback: false
             )
-            let error = await railwayError {
+            let error = await #expect(throws: ProviderError.self) {
                 _ = try await h.provider().rollback(service: "backend", to: H.target("d-0"), context: H.context)
             }
             #expect(error?.kind == .rejected)
             #expect(error?.message.contains("canRollback is false") == true)
             #expect(error?.message.contains("mode: redeploy") == true)
+            // Refused by Rewind: the message must not end with the vendor's URL as if the rollback was sent.
+            #expect(error?.message.contains("(POST ") == false, "\(error?.message ?? "")")
+            #expect(error?.message.contains("nothing was sent") == true, "\(error?.message ?? "")")
             #expect(h.railway.mutations.isEmpty)
+        }
+    }
+
+    @Test("the provider names its credential (the token's variable, project and environment), never the token")
+    func credential() async throws {
+        try await withRailway { h in
+            let credential = try #require(h.provider().credential)
+            #expect(
+                credential
+                    == CredentialID(
+                        platform: "railway", source: "RAILWAY_TOKEN",
+                        scope: "project \(H.project), environment \(H.environment)"))
+            #expect(!credential.description.contains(RailwayHarness.token))
         }
     }
 
@@ -197,7 +214,7 @@ struct RailwayProviderTests {
     func notAuthorized() async throws {
         try await withRailway { h in
             let wrong = "rw-wrong-token-0000"
-            let error = await railwayError {
+            let error = await #expect(throws: ProviderError.self) {
                 _ = try await h.provider(token: wrong).rollback(service: "backend", to: H.target(), context: H.context)
             }
             #expect(error?.kind == .auth)
@@ -215,7 +232,7 @@ struct RailwayProviderTests {
     @Test("an unknown project token: Project Token not found says which token and which token_type")
     func projectTokenNotFound() async throws {
         try await withRailway { h in
-            let error = await railwayError {
+            let error = await #expect(throws: ProviderError.self) {
                 _ = try await h.provider(token: "rw-stale-project-token", kind: .project).listDeployments(
                     service: "backend"
                 )
@@ -234,7 +251,9 @@ struct RailwayProviderTests {
             var spec = h.spec(token: H.projectToken, kind: .project)
             spec.environmentID = "e-staging"
             let provider = RailwayProvider(spec: spec, client: h.client, redactor: Redactor(secrets: [H.projectToken]))
-            let error = await railwayError { _ = try await provider.currentDeployment(service: "backend") }
+            let error = await #expect(throws: ProviderError.self) {
+                _ = try await provider.currentDeployment(service: "backend")
+            }
             #expect(error?.kind == .auth)
             #expect(error?.message.contains("is a project token of project p-11, environment e-staging") == true)
         }
@@ -244,7 +263,9 @@ struct RailwayProviderTests {
     func twoFactor() async throws {
         try await withRailway { h in
             h.railway.requireTwoFactor(workspace: "acme")
-            let error = await railwayError { _ = try await h.provider().currentDeployment(service: "backend") }
+            let error = await #expect(throws: ProviderError.self) {
+                _ = try await h.provider().currentDeployment(service: "backend")
+            }
             #expect(error?.kind == .auth)
             #expect(error?.message.contains("workspace acme requires two-factor authentication") == true)
         }
@@ -255,7 +276,9 @@ struct RailwayProviderTests {
         try await withRailway { h in
             for status in [401, 403] {
                 h.railway.failNext(1, status: status)
-                let error = await railwayError { _ = try await h.provider().currentDeployment(service: "backend") }
+                let error = await #expect(throws: ProviderError.self) {
+                    _ = try await h.provider().currentDeployment(service: "backend")
+                }
                 #expect(error?.kind == .auth)
                 #expect(error?.message.contains("(\(status))") == true)
                 #expect(error?.message.contains("RAILWAY_TOKEN") == true)
@@ -267,7 +290,7 @@ struct RailwayProviderTests {
     @Test("an unknown deployment is notFound")
     func unknownDeployment() async throws {
         try await withRailway { h in
-            let error = await railwayError {
+            let error = await #expect(throws: ProviderError.self) {
                 _ = try await h.provider().rollback(service: "backend", to: H.target("d-missing"), context: H.context)
             }
             #expect(error?.kind == .notFound)
@@ -280,16 +303,32 @@ struct RailwayProviderTests {
     func rateLimited() async throws {
         try await withRailway { h in
             h.railway.failNext(1, status: 429, retryAfter: 7)
-            let injected = await railwayError { _ = try await h.provider().currentDeployment(service: "backend") }
+            let injected = await #expect(throws: ProviderError.self) {
+                _ = try await h.provider().currentDeployment(service: "backend")
+            }
             #expect(injected?.kind == .rateLimited)
             #expect(injected?.retryAfter == .seconds(7))
             #expect(injected?.isTransient == true)
 
             h.railway.limitRequests(to: 1, resetAfter: 30)
             _ = try await h.provider().currentDeployment(service: "backend")
-            let spent = await railwayError { _ = try await h.provider().currentDeployment(service: "backend") }
+            let spent = await #expect(throws: ProviderError.self) {
+                _ = try await h.provider().currentDeployment(service: "backend")
+            }
             #expect(spent?.kind == .rateLimited)
             #expect(spent?.retryAfter == .seconds(30))
+        }
+    }
+
+    @Test("a 16-digit Retry-After is an hour's wait, never a crash")
+    func hugeRetryAfter() async throws {
+        try await withRailway { h in
+            h.railway.failNext(1, status: 429, retryAfter: 9_999_999_999_999_999)
+            let error = await #expect(throws: ProviderError.self) {
+                _ = try await h.provider().currentDeployment(service: "backend")
+            }
+            #expect(error?.kind == .rateLimited)
+            #expect(error?.retryAfter == .seconds(3600))
         }
     }
 
@@ -297,12 +336,16 @@ struct RailwayProviderTests {
     func serverErrors() async throws {
         try await withRailway { h in
             h.railway.failNext(1, status: 503)
-            let http = await railwayError { _ = try await h.provider().currentDeployment(service: "backend") }
+            let http = await #expect(throws: ProviderError.self) {
+                _ = try await h.provider().currentDeployment(service: "backend")
+            }
             #expect(http?.kind == .server)
             #expect(http?.isTransient == true)
 
             h.railway.graphQLErrorNext(1, message: "Problem processing request")
-            let graphQL = await railwayError { _ = try await h.provider().currentDeployment(service: "backend") }
+            let graphQL = await #expect(throws: ProviderError.self) {
+                _ = try await h.provider().currentDeployment(service: "backend")
+            }
             #expect(graphQL?.kind == .server)
         }
     }
@@ -311,7 +354,7 @@ struct RailwayProviderTests {
     func timeout() async throws {
         try await withRailway { h in
             h.railway.delayNext(1, by: .seconds(30))
-            let error = await railwayError {
+            let error = await #expect(throws: ProviderError.self) {
                 _ = try await h.provider(timeout: .milliseconds(300)).currentDeployment(service: "backend")
             }
             #expect(error?.kind == .timeout)
@@ -323,7 +366,9 @@ struct RailwayProviderTests {
     func malformed() async throws {
         try await withRailway { h in
             h.railway.malformedNext(1)
-            let error = await railwayError { _ = try await h.provider().currentDeployment(service: "backend") }
+            let error = await #expect(throws: ProviderError.self) {
+                _ = try await h.provider().currentDeployment(service: "backend")
+            }
             #expect(error?.kind == .badResponse)
             #expect(error?.message.contains("not JSON") == true)
         }
@@ -332,7 +377,9 @@ struct RailwayProviderTests {
     @Test("a service without a Railway id is refused before any call")
     func unknownService() async throws {
         try await withRailway { h in
-            let error = await railwayError { _ = try await h.provider().listDeployments(service: "worker") }
+            let error = await #expect(throws: ProviderError.self) {
+                _ = try await h.provider().listDeployments(service: "worker")
+            }
             #expect(error?.kind == .rejected)
             #expect(error?.message.contains("no Railway service id for worker") == true)
             #expect(h.railway.requests.isEmpty)
@@ -350,9 +397,12 @@ struct RailwayProviderTests {
             #expect(good.first?.detail.contains("live deployment: d-3") == true)
             #expect(h.railway.mutations.isEmpty)
 
+            // A refused token is not sent again: the second check would be refused the same way.
+            let before = h.railway.requests.count
             let bad = await h.provider(token: "rw-revoked-token").checkAccess(service: "backend")
-            #expect(bad.count == 2)
-            #expect(bad.allSatisfy { !$0.passed })
+            #expect(bad.count == 1)
+            #expect(h.railway.requests.count == before + 1)
+            #expect(bad.allSatisfy { !$0.passed && $0.refusedCredential })
             #expect(bad.allSatisfy { $0.detail.contains("RAILWAY_TOKEN") && !$0.detail.contains("rw-revoked-token") })
 
             let noID = await h.provider().checkAccess(service: "worker")

@@ -3,6 +3,7 @@ import Foundation
 import RewindCore
 import RewindPorts
 import RewindSandbox
+import RewindSpecs
 import Testing
 
 @testable import RewindProviders
@@ -85,7 +86,7 @@ struct RailwayVariablesModeTests {
         try await withRailway { h in
             Self.setService(h, ["FEATURE_CHECKOUT_V2": "false"])
             h.railway.failNext(1, status: 403, body: "forbidden: \(Self.stableURL)", field: "variableUpsert")
-            let error = await railwayError {
+            let error = await #expect(throws: ProviderError.self) {
                 _ = try await Self.provider(h).rollback(service: "backend", to: H.target(), context: H.context)
             }
             #expect(error?.kind == .auth)
@@ -100,7 +101,7 @@ struct RailwayVariablesModeTests {
     @Test("a refused token on the read names the variable; no value appears in the error")
     func refusedToken() async throws {
         try await withRailway { h in
-            let error = await railwayError {
+            let error = await #expect(throws: ProviderError.self) {
                 _ = try await Self.provider(h, token: "rw-bad-token-1234")
                     .rollback(service: "backend", to: H.target(), context: H.context)
             }

@@ -71,7 +71,7 @@ struct RailwayVariablesTests {
     @Test("a refused token is an auth error naming the variable; neither the token nor the value appears")
     func refused() async throws {
         try await withRailway { h in
-            let error = await railwayError {
+            let error = await #expect(throws: ProviderError.self) {
                 try await Self.variables(h, token: "rw-bad-token-1234").setVariable(
                     name: "API_KEY",
                     value: "very-secret-value",

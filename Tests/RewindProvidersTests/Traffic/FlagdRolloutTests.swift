@@ -1,7 +1,10 @@
+import AsyncHTTPClient
 import Foundation
 import RewindCore
 import RewindPorts
 import RewindProviders
+import RewindSpecs
+import RewindTestSupport
 import Testing
 
 /// `traffic: {type: flagd}` built by the factory, rewriting a real flag file in a temporary folder.
@@ -29,12 +32,9 @@ struct FlagdRolloutTests {
     )
         async throws
     {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "rewind-rollout-\(UUID().uuidString)"
-        )
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let file = folder.appendingPathComponent("flags.json")
+        let folder = try TemporaryDirectory("rollout")
+        defer { folder.remove() }
+        let file = folder.url.appendingPathComponent("flags.json")
         try Data(content.utf8).write(to: file)
         try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: file.path)
         try await body(file)
@@ -177,11 +177,27 @@ struct FlagdRolloutTests {
             let disabled = try Self.rollout(file, flag: "d")
             #expect(try await disabled.newVersionShare(service: "frontend") == 0)
             try await disabled.setNewVersionShare(0, service: "frontend")
-            let error = await kubernetesError {
+            let error = await #expect(throws: ProviderError.self) {
                 try await disabled.setNewVersionShare(0.5, service: "frontend")
             }
             #expect(error?.kind == .rejected)
             #expect(error?.message.contains("DISABLED") == true)
+        }
+    }
+
+    /// Found by fuzzing (Fuzz/findings/flagd-duplicate-variant): the weight went to every bucket of the variant,
+    /// so 37 % was written as 37 + 37 and read back as 54 %.
+    @Test("a variant listed in several buckets gets exactly the share asked for")
+    func variantInSeveralBuckets() async throws {
+        let file = """
+            {"flags": {"f": {"state": "ENABLED", "variants": {"on": true, "off": false}, "defaultVariant": "off",
+              "targeting": {"fractional": [["on", 50], ["off", 25], ["on", 25]]}}}}
+            """
+        try await Self.withFlagFile(file) { file in
+            let rollout = try Self.rollout(file, flag: "f")
+            #expect(try await rollout.newVersionShare(service: "frontend") == 0.75)
+            try await rollout.setNewVersionShare(0.37, service: "frontend")
+            #expect(try await rollout.newVersionShare(service: "frontend") == 0.37)
         }
     }
 
@@ -195,22 +211,22 @@ struct FlagdRolloutTests {
                 "defaultVariant": "off", "targeting": {"fractional": [["on", 10], ["off", 80], ["beta", 10]]}}}}
             """
         try await Self.withFlagFile(file) { file in
-            let rules = await kubernetesError {
+            let rules = await #expect(throws: ProviderError.self) {
                 try await Self.rollout(file, flag: "rules").newVersionShare(service: "f")
             }
             #expect(rules?.kind == .unsupported)
             #expect(rules?.message.contains("no fractional rule") == true)
-            let three = await kubernetesError {
+            let three = await #expect(throws: ProviderError.self) {
                 try await Self.rollout(file, flag: "three").setNewVersionShare(0, service: "f")
             }
             #expect(three?.kind == .unsupported)
             #expect(three?.message.contains("'beta'") == true)
-            let variant = await kubernetesError {
+            let variant = await #expect(throws: ProviderError.self) {
                 try await Self.rollout(file, flag: "three", new: "green").newVersionShare(service: "f")
             }
             #expect(variant?.kind == .rejected)
             #expect(variant?.message.contains("no variant 'green'") == true)
-            let missing = await kubernetesError {
+            let missing = await #expect(throws: ProviderError.self) {
                 try await Self.rollout(file, flag: "nope").newVersionShare(service: "f")
             }
             #expect(missing?.kind == .notFound)
@@ -223,19 +239,19 @@ struct FlagdRolloutTests {
         try await Self.withFlagFile { file in
             let rollout = try Self.rollout(file)
             for share in [1.01, -0.5, Double.infinity] {
-                let error = await kubernetesError {
+                let error = await #expect(throws: ProviderError.self) {
                     try await rollout.setNewVersionShare(share, service: "frontend")
                 }
                 #expect(error?.kind == .rejected)
             }
             #expect(try String(contentsOf: file, encoding: .utf8) == Self.flagFile)
             try Data("{\"flags\": [".utf8).write(to: file)
-            let malformed = await kubernetesError {
+            let malformed = await #expect(throws: ProviderError.self) {
                 try await rollout.newVersionShare(service: "frontend")
             }
             #expect(malformed?.kind == .badResponse)
             try FileManager.default.removeItem(at: file)
-            let missing = await kubernetesError {
+            let missing = await #expect(throws: ProviderError.self) {
                 try await rollout.setNewVersionShare(0, service: "frontend")
             }
             #expect(missing?.kind == .notFound)

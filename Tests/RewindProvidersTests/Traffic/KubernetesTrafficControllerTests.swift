@@ -4,6 +4,8 @@ import RewindCore
 import RewindPorts
 import RewindProviders
 import RewindSandbox
+import RewindSpecs
+import RewindTestSupport
 import Testing
 
 /// `traffic: {type: kubernetes}` built by the factory, against the Kubernetes emulator: `shop/web` (stable) and
@@ -90,7 +92,7 @@ struct KubernetesTrafficControllerTests {
             let traffic = try Self.controller(h)
             let before = h.kube.requests.count
             for share in [1.5, -0.1, Double.nan] {
-                let error = await kubernetesError {
+                let error = await #expect(throws: ProviderError.self) {
                     try await traffic.setNewVersionShare(share, service: "web")
                 }
                 #expect(error?.kind == .rejected)
@@ -103,7 +105,7 @@ struct KubernetesTrafficControllerTests {
     func unauthorized() async throws {
         try await withKubernetes { h in
             let traffic = try Self.controller(h, token: "wrong-token-a71c")
-            let error = await kubernetesError { try await traffic.newVersionShare(service: "web") }
+            let error = await #expect(throws: ProviderError.self) { try await traffic.newVersionShare(service: "web") }
             #expect(error?.kind == .auth)
             #expect(error?.message.contains("KUBE_TOKEN") == true)
             #expect(error?.message.contains("wrong-token-a71c") == false)
@@ -115,7 +117,7 @@ struct KubernetesTrafficControllerTests {
         try await withKubernetes { h in
             let traffic = try Self.controller(h)
             h.kube.permissions = []
-            let error = await kubernetesError { try await traffic.newVersionShare(service: "web") }
+            let error = await #expect(throws: ProviderError.self) { try await traffic.newVersionShare(service: "web") }
             #expect(error?.kind == .auth)
             #expect(
                 error?.message.contains("KUBE_TOKEN may get deployments/scale in namespace shop") == true
@@ -130,12 +132,14 @@ struct KubernetesTrafficControllerTests {
             let traffic = try Self.controller(h)
             // Faults on the PATCH: both reads succeed, so no cancelled read can reach the emulator later.
             h.kube.failNext(1, status: 503, method: "PATCH")
-            let server = await kubernetesError { try await traffic.setNewVersionShare(0, service: "web") }
+            let server = await #expect(throws: ProviderError.self) {
+                try await traffic.setNewVersionShare(0, service: "web")
+            }
             #expect(server?.kind == .server)
             #expect(server?.isTransient == true)
 
             h.kube.failNext(1, status: 429, retryAfter: "7", method: "PATCH")
-            let limited = await kubernetesError {
+            let limited = await #expect(throws: ProviderError.self) {
                 try await traffic.setNewVersionShare(0, service: "web")
             }
             #expect(limited?.kind == .rateLimited)
@@ -149,7 +153,7 @@ struct KubernetesTrafficControllerTests {
         try await withKubernetes { h in
             let traffic = try Self.controller(h, timeout: .milliseconds(300))
             h.kube.delayNext(2)
-            let error = await kubernetesError { try await traffic.newVersionShare(service: "web") }
+            let error = await #expect(throws: ProviderError.self) { try await traffic.newVersionShare(service: "web") }
             #expect(error?.kind == .timeout)
             #expect(error?.isTransient == true)
         }
@@ -160,7 +164,7 @@ struct KubernetesTrafficControllerTests {
         try await withKubernetes { h in
             let traffic = try Self.controller(h)
             h.kube.malformedNext(2)
-            let error = await kubernetesError { try await traffic.newVersionShare(service: "web") }
+            let error = await #expect(throws: ProviderError.self) { try await traffic.newVersionShare(service: "web") }
             #expect(error?.kind == .badResponse)
         }
     }

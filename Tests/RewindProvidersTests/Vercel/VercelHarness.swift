@@ -1,11 +1,11 @@
 import AsyncHTTPClient
 import Foundation
-import Logging
 import RewindCore
 import RewindPorts
 import RewindProviders
 import RewindSandbox
-import ServiceLifecycle
+import RewindSpecs
+import RewindTestSupport
 import Testing
 
 /// The running Vercel emulator, its base URL and an HTTP client for the provider.
@@ -98,38 +98,10 @@ func withVercel<T: Sendable>(
     _ body: @Sendable (VercelHarness) async throws -> T
 ) async throws -> T {
     let server = VercelEmulatorServer(emulator: vercel)
-    var logger = Logger(label: "rewind.tests.vercel")
-    logger.logLevel = .critical
-    let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
+    return try await withLoopbackServices([server]) { client in
         let base = await server.endpoint()
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        let result: Result<T, any Error>
-        do {
-            try #require(base.hasPrefix("http://127.0.0.1:"))
-            result = .success(try await body(VercelHarness(vercel: vercel, base: base, client: client)))
-        } catch {
-            result = .failure(error)
-        }
-        try await client.shutdown()
-        await group.triggerGracefulShutdown()
-        try await tasks.waitForAll()
-        return try result.get()
-    }
-}
-
-/// The `ProviderError` `body` throws; fails the test when it throws something else or nothing.
-func vercelError(_ body: () async throws -> Void) async -> ProviderError? {
-    do {
-        try await body()
-        Issue.record("expected a ProviderError, nothing was thrown")
-        return nil
-    } catch let error as ProviderError {
-        return error
-    } catch {
-        Issue.record("expected a ProviderError, got \(error)")
-        return nil
+        try #require(base.hasPrefix("http://127.0.0.1:"))
+        return try await body(VercelHarness(vercel: vercel, base: base, client: client))
     }
 }
 

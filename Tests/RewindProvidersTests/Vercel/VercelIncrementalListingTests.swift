@@ -54,13 +54,13 @@ struct VercelIncrementalListingTests {
         try await withVercel { h in
             let provider = h.provider()
             h.vercel.failNext(1, status: 429, retryAfter: "3", path: "/v6/deployments")
-            let limited = await vercelError {
+            let limited = await #expect(throws: ProviderError.self) {
                 _ = try await provider.listDeployments(service: "frontend", since: ListingCursor("3000000"))
             }
             #expect(limited?.kind == .rateLimited)
             #expect(limited?.retryAfter == .seconds(3))
 
-            let forbidden = await vercelError {
+            let forbidden = await #expect(throws: ProviderError.self) {
                 _ = try await h.provider(token: "vercel-token-personal").listDeployments(
                     service: "frontend", since: ListingCursor("3000000"))
             }

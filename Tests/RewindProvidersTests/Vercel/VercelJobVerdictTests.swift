@@ -1,4 +1,5 @@
 import RewindCore
+import RewindSpecs
 import Testing
 
 @testable import RewindProviders

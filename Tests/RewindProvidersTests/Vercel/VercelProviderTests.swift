@@ -3,6 +3,7 @@ import Foundation
 import RewindCore
 import RewindPorts
 import RewindSandbox
+import RewindSpecs
 import Testing
 
 @testable import RewindProviders
@@ -137,9 +138,94 @@ struct VercelProviderTests {
             let provider = vercel.provider()
             let target = shopDeployment("dpl_2")
             let operation = try await provider.rollback(service: Self.service, to: target, context: frontendContext)
-            #expect(operation == RollbackOperation(id: "rollback:dpl_2", finished: false))
+            #expect(operation == RollbackOperation(id: "rollback:dpl_2", finished: false, followedRunningJob: true))
             #expect(vercel.vercel.mutations.isEmpty)
+            // The first status is the read the rollback decided on; the next one reads again.
+            #expect(try await provider.status(of: operation, service: Self.service, target: target) == .inProgress)
             #expect(try await provider.status(of: operation, service: Self.service, target: target) == .succeeded)
+        }
+    }
+
+    /// The engine reads the live deployment, then asks for the rollback: one decision, one read.
+    @Test("a step reads the project once: the rollback decides on the read the engine just made")
+    func oneReadPerStep() async throws {
+        try await withVercel { vercel in
+            let clock = ManualClock(now: Timestamp(millisecondsSinceEpoch: Self.wallClockMs))
+            let provider = vercel.provider(clock: clock)
+            let target = shopDeployment("dpl_2", version: "bbb222")
+            #expect(try await provider.currentDeployment(service: Self.service)?.id == "dpl_3")
+            clock.advance(by: .milliseconds(2))
+            _ = try await provider.rollback(service: Self.service, to: target, context: frontendContext)
+            #expect(
+                vercel.vercel.received.map { "\($0.method) \($0.path)" } == [
+                    "GET /v9/projects/shop-web", "POST /v1/projects/\(VercelHarness.projectID)/rollback/dpl_2",
+                ])
+            // After the POST the job it started must be seen: the status reads again.
+            #expect(
+                try await provider.status(
+                    of: RollbackOperation(id: "rollback:dpl_2", finished: false), service: Self.service, target: target)
+                    == .inProgress)
+            #expect(vercel.requests("/v9/projects/").count == 2)
+        }
+    }
+
+    @Test("a fallback that follows a running job reads the project once for its decision and its first status")
+    func followingARunningJobReadsOnce() async throws {
+        let emulator = seededVercel()
+        emulator.setJob(
+            project: VercelHarness.projectID,
+            VercelEmulatedJob(
+                type: "rollback", fromDeploymentID: "dpl_3", toDeploymentID: "dpl_2", jobStatus: "in-progress",
+                requestedAt: Self.wallClockMs - 1_000))
+        try await withVercel(emulator) { vercel in
+            let clock = ManualClock(now: Timestamp(millisecondsSinceEpoch: Self.wallClockMs))
+            let provider = vercel.provider(clock: clock)
+            let target = shopDeployment("dpl_2")
+            // What the engine does: is the target live? roll back; poll at once.
+            _ = try await provider.currentDeployment(service: Self.service)
+            clock.advance(by: .milliseconds(20))
+            let operation = try await provider.rollback(service: Self.service, to: target, context: frontendContext)
+            #expect(operation.followedRunningJob)
+            clock.advance(by: .milliseconds(30))
+            #expect(try await provider.status(of: operation, service: Self.service, target: target) == .inProgress)
+            #expect(vercel.requests("/v9/projects/").count == 1, "three decisions in 50 ms, one read")
+            // A read older than the documented pace is not reused.
+            clock.advance(by: .seconds(2))
+            _ = try await provider.currentDeployment(service: Self.service)
+            #expect(vercel.requests("/v9/projects/").count == 2)
+        }
+    }
+
+    @Test("Vercel asks to be polled at its documented pace, once a second")
+    func pollInterval() async throws {
+        try await withVercel { vercel in
+            #expect(vercel.provider().pollInterval == .seconds(1))
+        }
+    }
+
+    @Test("the provider names its credential (the token's variable, the team and the project), never the token")
+    func credential() async throws {
+        try await withVercel { vercel in
+            let credential = try #require(vercel.provider().credential)
+            #expect(
+                credential
+                    == CredentialID(platform: "vercel", source: "VERCEL_TOKEN", scope: "team team_x9, project shop-web")
+            )
+            #expect(!credential.description.contains(VercelHarness.token))
+        }
+    }
+
+    @Test("a manual rollback is described to Vercel as manual, not automatic")
+    func manualDescription() async throws {
+        try await withVercel { vercel in
+            let manual = ActionContext(
+                incidentID: 43, current: shopDeployment("dpl_3", version: "ccc333"), manual: true)
+            _ = try await vercel.provider().rollback(
+                service: Self.service, to: shopDeployment("dpl_2", version: "bbb222"), context: manual)
+            #expect(
+                vercel.vercel.mutations.first?.description
+                    == "Rewind incident #43: manual rollback (requested by an operator) from ccc333 (dpl_3) to bbb222 (dpl_2)"
+            )
         }
     }
 
@@ -180,7 +266,7 @@ struct VercelProviderTests {
             )
         )
         try await withVercel(emulator) { vercel in
-            let error = await vercelError {
+            let error = await #expect(throws: ProviderError.self) {
                 _ = try await vercel.provider().rollback(
                     service: Self.service,
                     to: shopDeployment("dpl_2"),
@@ -314,7 +400,9 @@ struct VercelProviderTests {
     func unauthorized() async throws {
         try await withVercel { vercel in
             vercel.vercel.failNext(1, status: 401)
-            let error = await vercelError { _ = try await vercel.provider().listDeployments(service: Self.service) }
+            let error = await #expect(throws: ProviderError.self) {
+                _ = try await vercel.provider().listDeployments(service: Self.service)
+            }
             #expect(error?.kind == .auth)
             #expect(error?.isTransient == false)
             #expect(
@@ -328,7 +416,7 @@ struct VercelProviderTests {
     @Test("403 for a team the token cannot use: .auth naming the token variable and the team")
     func forbiddenTeam() async throws {
         try await withVercel { vercel in
-            let error = await vercelError {
+            let error = await #expect(throws: ProviderError.self) {
                 _ = try await vercel.provider(team: "team_other").rollback(
                     service: Self.service,
                     to: shopDeployment("dpl_2"),
@@ -350,7 +438,7 @@ struct VercelProviderTests {
     func unknownToken() async throws {
         try await withVercel { vercel in
             let wrong = "vercel-token-wrong-77"
-            let error = await vercelError {
+            let error = await #expect(throws: ProviderError.self) {
                 _ = try await vercel.provider(token: wrong).currentDeployment(service: Self.service)
             }
             #expect(error?.kind == .auth)
@@ -362,7 +450,7 @@ struct VercelProviderTests {
     @Test("a team project read without team_id is unknown (404) and the message says to set team_id")
     func projectOutsideScope() async throws {
         try await withVercel { vercel in
-            let error = await vercelError {
+            let error = await #expect(throws: ProviderError.self) {
                 _ = try await vercel.provider(team: nil).currentDeployment(service: Self.service)
             }
             #expect(error?.kind == .notFound)
@@ -377,7 +465,7 @@ struct VercelProviderTests {
     @Test("an unknown deployment is .notFound and nothing is changed")
     func unknownDeployment() async throws {
         try await withVercel { vercel in
-            let error = await vercelError {
+            let error = await #expect(throws: ProviderError.self) {
                 _ = try await vercel.provider().rollback(
                     service: Self.service,
                     to: shopDeployment("dpl_nope"),
@@ -394,11 +482,25 @@ struct VercelProviderTests {
     func rateLimited() async throws {
         try await withVercel { vercel in
             vercel.vercel.failNext(1, status: 429, retryAfter: "2")
-            let error = await vercelError { _ = try await vercel.provider().listDeployments(service: Self.service) }
+            let error = await #expect(throws: ProviderError.self) {
+                _ = try await vercel.provider().listDeployments(service: Self.service)
+            }
             #expect(error?.kind == .rateLimited)
             #expect(error?.isTransient == true)
             #expect(error?.retryAfter == .seconds(2))
             #expect(error?.message.contains("Vercel answered 429 rate_limited") == true)
+        }
+    }
+
+    @Test("a 16-digit Retry-After is an hour's wait, never a crash")
+    func hugeRetryAfter() async throws {
+        try await withVercel { vercel in
+            vercel.vercel.failNext(1, status: 429, retryAfter: "9999999999999999")
+            let error = await #expect(throws: ProviderError.self) {
+                _ = try await vercel.provider().listDeployments(service: Self.service)
+            }
+            #expect(error?.kind == .rateLimited)
+            #expect(error?.retryAfter == .seconds(3600))
         }
     }
 
@@ -411,7 +513,9 @@ struct VercelProviderTests {
             formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
             vercel.vercel.failNext(1, status: 429, retryAfter: formatter.string(from: Date().addingTimeInterval(30)))
             let started = ContinuousClock.now
-            let error = await vercelError { _ = try await vercel.provider().listDeployments(service: Self.service) }
+            let error = await #expect(throws: ProviderError.self) {
+                _ = try await vercel.provider().listDeployments(service: Self.service)
+            }
             let elapsed = ContinuousClock.now - started
             let wait = try #require(error?.retryAfter)
             // The date is 30 s away when the request goes out, at one-second resolution; however long the
@@ -425,7 +529,9 @@ struct VercelProviderTests {
     func rateLimitedFromBody() async throws {
         try await withVercel { vercel in
             vercel.vercel.failNext(1, status: 429)
-            let error = await vercelError { _ = try await vercel.provider().listDeployments(service: Self.service) }
+            let error = await #expect(throws: ProviderError.self) {
+                _ = try await vercel.provider().listDeployments(service: Self.service)
+            }
             let wait = try #require(error?.retryAfter)
             #expect(wait > .seconds(50) && wait <= .seconds(60), "the emulator resets the limit 60 s later")
         }
@@ -435,7 +541,7 @@ struct VercelProviderTests {
     func serverError() async throws {
         try await withVercel { vercel in
             vercel.vercel.failNext(1, status: 500, path: "/v1/projects")
-            let error = await vercelError {
+            let error = await #expect(throws: ProviderError.self) {
                 _ = try await vercel.provider().rollback(
                     service: Self.service,
                     to: shopDeployment("dpl_2"),
@@ -452,7 +558,7 @@ struct VercelProviderTests {
     func timeout() async throws {
         try await withVercel { vercel in
             vercel.vercel.delayNext(1, by: .seconds(10))
-            let error = await vercelError {
+            let error = await #expect(throws: ProviderError.self) {
                 _ = try await vercel.provider(timeout: .milliseconds(300)).currentDeployment(service: Self.service)
             }
             #expect(error?.kind == .timeout)
@@ -464,7 +570,9 @@ struct VercelProviderTests {
     func malformed() async throws {
         try await withVercel { vercel in
             vercel.vercel.malformedNext(1)
-            let error = await vercelError { _ = try await vercel.provider().listDeployments(service: Self.service) }
+            let error = await #expect(throws: ProviderError.self) {
+                _ = try await vercel.provider().listDeployments(service: Self.service)
+            }
             #expect(error?.kind == .badResponse)
             #expect(error?.isTransient == false)
             #expect(error?.message.contains("Vercel answered 200 with something that is not JSON") == true)

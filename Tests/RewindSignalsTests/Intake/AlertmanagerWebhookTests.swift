@@ -162,6 +162,24 @@ struct AlertmanagerWebhookTests {
             kind: .notJSON,
             reason: "the body is not valid JSON: Invalid value around character 29 (line 2, column 13)"
         ),
+        // Found by fuzzing: a label name is the sender's; in the reason it is sanitised and cut.
+        Malformed(
+            name: "a label name with control characters and a value that is not a string",
+            body: bytes(
+                #"{"version":"4","alerts":[{"status":"firing","labels":{"a\u001b[31m\nb":7},"startsAt":"2026-03-01T12:04:30Z"}]}"#
+            ),
+            kind: .invalid,
+            reason: "alerts[0].labels.a?[31m?b: expected a string"
+        ),
+        Malformed(
+            name: "a long label name",
+            body: bytes(
+                #"{"version":"4","alerts":[{"status":"firing","labels":{""# + String(repeating: "k", count: 500)
+                    + #"":7},"startsAt":"2026-03-01T12:04:30Z"}]}"#
+            ),
+            kind: .invalid,
+            reason: "alerts[0].labels." + String(repeating: "k", count: 60) + "…: expected a string"
+        ),
         Malformed(
             name: "a JSON array",
             body: bytes("[1]"),

@@ -100,6 +100,13 @@ struct PushedEventsTests {
             kind: .notJSON,
             reason: "the body is not valid JSON: Invalid value around character 0 (line 1, column 1)"
         ),
+        // Found by fuzzing: the parser's message quotes the body, control characters included.
+        Malformed(
+            name: "not JSON, with control characters the parser quotes",
+            body: bytes("\"\\u\u{0F}\u{1B}[31m\n"),
+            kind: .notJSON,
+            reason: #"the body is not valid JSON: Invalid hex encoded sequence in "??[3" at 3"#
+        ),
         Malformed(name: "no events", body: bytes(#"{"event":[]}"#), reason: "events: missing"),
         Malformed(
             name: "events not a list",

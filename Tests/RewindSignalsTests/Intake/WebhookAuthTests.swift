@@ -1,3 +1,4 @@
+import RewindCore
 import RewindSignals
 import Testing
 
@@ -79,5 +80,43 @@ struct WebhookAuthTests {
     )
     func constantTime(presented: [UInt8], expected: [UInt8], equal: Bool) {
         #expect(WebhookAuth.constantTimeEquals(presented: presented, expected: expected) == equal)
+    }
+
+    /// 2026-11-27T10:00:00Z.
+    static let now = Timestamp(millisecondsSinceEpoch: 1_795_773_600_000)
+
+    @Test(
+        "a signed request's timestamp is Unix seconds within 5 minutes of now, either way",
+        arguments: [
+            ("1795773600", true),  // now
+            ("1795773300", true),  // 5 minutes old
+            ("1795773900", true),  // 5 minutes ahead
+            ("1795773299", false),  // older: a replay
+            ("1795774201", false),  // too far ahead
+            ("0", false),
+            ("1795773600000", false),  // milliseconds
+            ("17957736OO", false),
+            ("-1795773600", false),
+            ("", false),
+        ] as [(String, Bool)]
+    )
+    func timestamps(header: String, accepted: Bool) {
+        #expect((WebhookAuth.timestampProblem(header: header, now: Self.now) == nil) == accepted)
+    }
+
+    @Test("a refused timestamp says why")
+    func timestampReasons() {
+        #expect(
+            WebhookAuth.timestampProblem(header: nil, now: Self.now)?.contains("missing X-Rewind-Timestamp") == true)
+        #expect(WebhookAuth.timestampProblem(header: "1795773000", now: Self.now)?.contains("600 s old") == true)
+        #expect(WebhookAuth.timestampProblem(header: "1795774600", now: Self.now)?.contains("in the future") == true)
+        #expect(WebhookAuth.timestampProblem(header: "soon", now: Self.now)?.contains("not Unix seconds") == true)
+    }
+
+    @Test("what is signed is the timestamp, a dot and the body, as the outbound webhooks sign")
+    func signedMessage() {
+        #expect(
+            WebhookAuth.signedMessage(timestamp: "1795773600", body: Array(#"{"a":1}"#.utf8))
+                == Array(#"1795773600.{"a":1}"#.utf8))
     }
 }

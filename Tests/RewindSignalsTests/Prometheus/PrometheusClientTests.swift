@@ -1,10 +1,12 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 import RewindCore
 import RewindPorts
 import RewindSandbox
 import RewindSignals
+import RewindTestSupport
 import Testing
 
 @Suite("PrometheusClient: results")
@@ -232,7 +234,7 @@ struct PrometheusClientRequestTests {
                 (start - .seconds(60), Duration.seconds(15)), (start + .seconds(60), .zero),
                 (start + .seconds(86_400 * 7), .seconds(1)),
             ] {
-                let error = await prometheusError {
+                let error = await #expect(throws: PrometheusError.self) {
                     _ = try await client.range("up", start: start, end: end, step: step)
                 }
                 #expect(error?.kind == .badQuery)
@@ -256,7 +258,9 @@ struct PrometheusClientRequestTests {
 struct PrometheusClientErrorTests {
     @Test func aSyntaxErrorIsABadQuery() async throws {
         try await withPrometheus { prometheus in
-            let error = await prometheusError { _ = try await prometheus.client().instant("rate(x[5m] syntax error") }
+            let error = await #expect(throws: PrometheusError.self) {
+                _ = try await prometheus.client().instant("rate(x[5m] syntax error")
+            }
             #expect(error?.kind == .badQuery)
             #expect(error?.errorType == "bad_data")
             #expect(error?.httpStatus == 400)
@@ -274,7 +278,9 @@ struct PrometheusClientErrorTests {
                 "count({__name__=~\".+\"})",
                 answer: .error(type: "execution", message: "query processing would load too many samples into memory")
             )
-            let error = await prometheusError { _ = try await prometheus.client().instant("count({__name__=~\".+\"})") }
+            let error = await #expect(throws: PrometheusError.self) {
+                _ = try await prometheus.client().instant("count({__name__=~\".+\"})")
+            }
             #expect(error?.kind == .execution)
             #expect(error?.errorType == "execution")
             #expect(error?.httpStatus == 422)
@@ -286,7 +292,7 @@ struct PrometheusClientErrorTests {
     @Test func anUnavailablePrometheusIsTransient() async throws {
         try await withPrometheus { prometheus in
             prometheus.emulator.setUnavailable(true)
-            let error = await prometheusError { _ = try await prometheus.client().instant("up") }
+            let error = await #expect(throws: PrometheusError.self) { _ = try await prometheus.client().instant("up") }
             #expect(error?.kind == .unavailable)
             #expect(error?.httpStatus == 503)
             #expect(error?.isTransient == true)
@@ -301,7 +307,9 @@ struct PrometheusClientErrorTests {
                 "heavy",
                 answer: .error(type: "timeout", message: "query timed out in expression evaluation")
             )
-            let error = await prometheusError { _ = try await prometheus.client().instant("heavy") }
+            let error = await #expect(throws: PrometheusError.self) {
+                _ = try await prometheus.client().instant("heavy")
+            }
             #expect(error?.kind == .timeout)
             #expect(error?.httpStatus == 503)
             #expect(error?.isTransient == true)
@@ -315,7 +323,7 @@ struct PrometheusClientErrorTests {
             let clock = ManualClock()
             let client = prometheus.client(timeout: .seconds(2), clock: clock)
 
-            async let failure = prometheusError { _ = try await client.instant("up") }
+            async let failure = #expect(throws: PrometheusError.self) { _ = try await client.instant("up") }
             await clock.waitForSleepers(1)
             await prometheus.emulator.waitForRequests(1)
             clock.advance(by: .seconds(2))
@@ -329,10 +337,11 @@ struct PrometheusClientErrorTests {
     }
 
     @Test func aRefusedConnectionIsUnavailable() async throws {
-        let port = try await unusedPort()
+        let refusing = try RefusingPort()
+        let port = refusing.port
         let http = HTTPHealthProber.makeHTTPClient()
         let client = PrometheusClient(baseURL: "http://127.0.0.1:\(port)", client: http, timeout: .seconds(5))
-        let error = await prometheusError { _ = try await client.instant("up") }
+        let error = await #expect(throws: PrometheusError.self) { _ = try await client.instant("up") }
         let ready = await client.ready()
         try await http.shutdown()
 
@@ -341,6 +350,7 @@ struct PrometheusClientErrorTests {
         #expect(error?.message.contains("connection refused") == true)
         #expect(error?.message.contains("127.0.0.1:\(port)") == true)
         #expect(ready == false)
+        withExtendedLifetime(refusing) {}
     }
 
     @Test func malformedJSONIsABadResponse() async throws {
@@ -362,7 +372,9 @@ struct PrometheusClientErrorTests {
                 )
             )
             for query in ["cut", "shape", "type", "value"] {
-                let error = await prometheusError { _ = try await prometheus.client().instant(query) }
+                let error = await #expect(throws: PrometheusError.self) {
+                    _ = try await prometheus.client().instant(query)
+                }
                 #expect(error?.kind == .badResponse, "\(query)")
                 #expect(error?.isTransient == false)
                 #expect(error?.message.contains("`\(query)`") == true)
@@ -381,11 +393,15 @@ struct PrometheusClientErrorTests {
                 answer: .raw(status: 401, body: "<html>log in</html>", contentType: "text/html")
             )
 
-            let gateway = await prometheusError { _ = try await prometheus.client().instant("bad-gateway") }
+            let gateway = await #expect(throws: PrometheusError.self) {
+                _ = try await prometheus.client().instant("bad-gateway")
+            }
             #expect(gateway?.kind == .unavailable)
             #expect(gateway?.isTransient == true)
 
-            let denied = await prometheusError { _ = try await prometheus.client().instant("denied") }
+            let denied = await #expect(throws: PrometheusError.self) {
+                _ = try await prometheus.client().instant("denied")
+            }
             #expect(denied?.kind == .badResponse)
             #expect(denied?.httpStatus == 401)
             #expect(denied?.message.contains("headers") == true)
@@ -401,7 +417,7 @@ struct PrometheusClientErrorTests {
                 answer: .error(type: "bad_data", message: "header Authorization: Bearer \(secret) is not allowed")
             )
             let client = prometheus.client(headers: ["Authorization": ConfigText("Bearer \(secret)", isSecret: true)])
-            let error = await prometheusError { _ = try await client.instant("echo") }
+            let error = await #expect(throws: PrometheusError.self) { _ = try await client.instant("echo") }
             #expect(error?.kind == .badQuery)
             #expect(error?.message.contains(secret) == false)
             #expect(error?.message.contains("<redacted>") == true)
@@ -411,7 +427,7 @@ struct PrometheusClientErrorTests {
     @Test func aLongQueryIsTruncatedInMessages() async throws {
         try await withPrometheus { prometheus in
             let query = "sum(" + String(repeating: "a", count: 500) + ") syntax error"
-            let error = await prometheusError { _ = try await prometheus.client().instant(query) }
+            let error = await #expect(throws: PrometheusError.self) { _ = try await prometheus.client().instant(query) }
             #expect(error?.kind == .badQuery)
             #expect(error?.message.contains(query) == false)
             #expect(error?.message.contains("sum(aaaa") == true)

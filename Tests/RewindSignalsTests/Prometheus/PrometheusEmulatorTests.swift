@@ -1,7 +1,8 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import RewindSandbox
+import NIOHTTP1
+import RewindTestSupport
 import Testing
 
 /// The emulator's own contract, spoken to in raw HTTP: what a real Prometheus rejects, it rejects.

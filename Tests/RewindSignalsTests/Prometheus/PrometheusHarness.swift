@@ -1,10 +1,8 @@
 import AsyncHTTPClient
-import Logging
 import RewindCore
 import RewindPorts
-import RewindSandbox
 import RewindSignals
-import ServiceLifecycle
+import RewindTestSupport
 import Testing
 
 /// The running Prometheus emulator, its base URL and an HTTP client for Rewind's Prometheus client.
@@ -31,39 +29,11 @@ struct PrometheusHarness: Sendable {
 func withPrometheus<T: Sendable>(_ body: @Sendable (PrometheusHarness) async throws -> T) async throws -> T {
     let emulator = PrometheusEmulator()
     let server = PrometheusEmulatorServer(emulator: emulator)
-    var logger = Logger(label: "rewind.tests.prometheus")
-    logger.logLevel = .critical
-    let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
+    // The client the composition root shares: a refused connection fails at once, without retries.
+    return try await withLoopbackServices([server], client: HTTPHealthProber.makeHTTPClient()) { http in
         let base = await server.endpoint()
-        // The client the composition root shares: a refused connection fails at once, without retries.
-        let http = HTTPHealthProber.makeHTTPClient()
-        let result: Result<T, any Error>
-        do {
-            try #require(base.hasPrefix("http://127.0.0.1:"))
-            result = .success(try await body(PrometheusHarness(emulator: emulator, base: base, http: http)))
-        } catch {
-            result = .failure(error)
-        }
-        try await http.shutdown()
-        await group.triggerGracefulShutdown()
-        try await tasks.waitForAll()
-        return try result.get()
-    }
-}
-
-/// The `PrometheusError` `body` throws; fails the test when it throws something else or nothing.
-func prometheusError(_ body: () async throws -> Void) async -> PrometheusError? {
-    do {
-        try await body()
-        Issue.record("expected a PrometheusError, nothing was thrown")
-        return nil
-    } catch let error as PrometheusError {
-        return error
-    } catch {
-        Issue.record("expected a PrometheusError, got \(error)")
-        return nil
+        try #require(base.hasPrefix("http://127.0.0.1:"))
+        return try await body(PrometheusHarness(emulator: emulator, base: base, http: http))
     }
 }
 

@@ -1,6 +1,7 @@
 import RewindCore
 import RewindSandbox
 import RewindSignals
+import RewindTestSupport
 import Testing
 
 @Suite("PrometheusSignalReader")
@@ -16,15 +17,6 @@ struct PrometheusSignalReaderTests {
         try await withPrometheus { prometheus in
             prometheus.emulator.setInstant("scalar(x)", answer: .scalar(3))
             #expect(await prometheus.reader().read(query: "scalar(x)", at: nil) == .value(3, series: 1))
-        }
-    }
-
-    @Test func infinityIsAValue() async throws {
-        try await withPrometheus { prometheus in
-            prometheus.emulator.setInstant("up", [.init([:], .infinity)])
-            prometheus.emulator.setInstant("down", [.init([:], -.infinity)])
-            #expect(await prometheus.reader().read(query: "up", at: nil) == .value(.infinity, series: 1))
-            #expect(await prometheus.reader().read(query: "down", at: nil) == .value(-.infinity, series: 1))
         }
     }
 
@@ -50,6 +42,23 @@ struct PrometheusSignalReaderTests {
                     continue
                 }
                 #expect(reason.contains("NaN"))
+            }
+        }
+    }
+
+    /// +Inf (a quantile above the highest bucket, a division by zero) is no data too: a value
+    /// Rewind cannot judge, and one JSON cannot carry into the evidence.
+    @Test func infinitiesAreNoData() async throws {
+        try await withPrometheus { prometheus in
+            prometheus.emulator.setInstant("quantile", [.init(["service": "search"], .infinity)])
+            prometheus.emulator.setInstant("ratio", answer: .scalar(-.infinity))
+            for (query, shown) in [("quantile", "+Inf"), ("ratio", "-Inf")] {
+                let reading = await prometheus.reader().read(query: query, at: nil)
+                guard case .noData(let reason) = reading else {
+                    Issue.record("expected no data, got \(reading)")
+                    continue
+                }
+                #expect(reason.contains(shown))
             }
         }
     }

@@ -1,0 +1,31 @@
+/// Whether a failing check means "the service is down" or "the service is degraded".
+public enum CheckSeverity: String, Sendable, Codable, Hashable, CaseIterable {
+    case critical
+    case nonCritical = "non-critical"
+}
+
+/// One HTTP health check of a service.
+public struct HealthCheckPolicy: Sendable, Equatable {
+    public var name: String
+    public var url: String
+    public var severity: CheckSeverity
+    public var interval: Duration
+    public var timeout: Duration
+    public var confirmInterval: Duration
+    /// Statuses that count as healthy. Default: any 2xx.
+    public var expectedStatuses: ClosedRange<Int>
+
+    public init(
+        name: String, url: String, severity: CheckSeverity = .critical, interval: Duration = Defaults.checkInterval,
+        timeout: Duration = Defaults.checkTimeout, confirmInterval: Duration = Defaults.confirmInterval,
+        expectedStatuses: ClosedRange<Int> = 200...299
+    ) {
+        self.name = name
+        self.url = url
+        self.severity = severity
+        self.interval = interval
+        self.timeout = timeout
+        self.confirmInterval = confirmInterval
+        self.expectedStatuses = expectedStatuses
+    }
+}

@@ -1,0 +1,142 @@
+import Metrics
+import RewindCore
+
+/// Every metric Rewind records, in one place: names, label sets and units are defined here and
+/// nowhere else. Created at the composition root with the process's metrics factory (the
+/// Prometheus registry behind `/metrics`) and injected; tests pass swift-metrics' `TestMetrics`
+/// and read back what was recorded.
+///
+/// Labels are bounded (service, trigger, strategy, outcome, channel, reason, …): never a path, an
+/// id or free text.
+public struct RewindMetrics: Sendable {
+    private let factory: any MetricsFactory
+
+    public init(factory: any MetricsFactory = MetricsSystem.factory) {
+        self.factory = factory
+    }
+
+    private func count(_ label: String, _ dimensions: [(String, String)] = [], by amount: Int = 1) {
+        guard amount > 0 else { return }
+        Counter(label: label, dimensions: dimensions, factory: factory).increment(by: amount)
+    }
+
+    // MARK: Leadership
+
+    /// `rewind_leader`: 1 while this instance holds the writer lease (acts), 0 otherwise.
+    public func leader(_ leads: Bool) {
+        Gauge(label: "rewind_leader", factory: factory).record(leads ? 1 : 0)
+    }
+
+    /// `rewind_lease_renew_failures_total`: renewals of the writer lease that failed or took too long.
+    public func leaseRenewFailed() {
+        count("rewind_lease_renew_failures_total")
+    }
+
+    // MARK: Watching
+
+    /// `rewind_checks_total{service,outcome}` and `rewind_check_seconds{service}`.
+    public func checkRan(_ service: ServiceName, passed: Bool, latencyMs: Int64) {
+        count("rewind_checks_total", [("service", service.rawValue), ("outcome", passed ? "success" : "failure")])
+        Timer(label: "rewind_check_seconds", dimensions: [("service", service.rawValue)], factory: factory)
+            .recordMilliseconds(latencyMs)
+    }
+
+    /// `rewind_signal_evaluations_total{service,outcome}`: outcome is `value`, `no_data` or `error`.
+    public func signalEvaluated(_ service: ServiceName, outcome: String) {
+        count("rewind_signal_evaluations_total", [("service", service.rawValue), ("outcome", outcome)])
+    }
+
+    /// `rewind_tracking_errors_total{service}`: a platform listing that failed.
+    public func trackingFailed(_ service: ServiceName) {
+        count("rewind_tracking_errors_total", [("service", service.rawValue)])
+    }
+
+    // MARK: Deciding
+
+    /// `rewind_violations_total{service,trigger}`.
+    public func violation(_ violation: Violation) {
+        count(
+            "rewind_violations_total",
+            [("service", violation.service.rawValue), ("trigger", violation.trigger.rawValue)])
+    }
+
+    /// `rewind_alerts_total{outcome}`: `fired`, `repeated`, `resolved`, `ignored`, `unknown_service`.
+    public func alert(outcome: String) {
+        count("rewind_alerts_total", [("outcome", outcome)])
+    }
+
+    /// `rewind_incidents_total{trigger,strategy}`: an incident with a rollback plan opened.
+    public func incidentOpened(trigger: TriggerKind, strategy: Strategy) {
+        count("rewind_incidents_total", [("trigger", trigger.rawValue), ("strategy", strategy.rawValue)])
+    }
+
+    /// `rewind_escalations_total{reason}`: an incident escalated to people instead of (or after) a rollback.
+    public func escalated(_ reason: EscalationReason) {
+        count("rewind_escalations_total", [("reason", reason.rawValue)])
+    }
+
+    /// `rewind_monitoring_failures_total{source}`.
+    public func monitoringFailed(source: String) {
+        count("rewind_monitoring_failures_total", [("source", source)])
+    }
+
+    /// `rewind_record_failures_total`: an incident the store did not take (retried).
+    public func recordFailed() {
+        count("rewind_record_failures_total")
+    }
+
+    // MARK: Acting
+
+    /// `rewind_rollbacks_total{strategy,outcome}`: an incident with a plan ended.
+    public func incidentEnded(strategy: Strategy?, outcome: IncidentOutcome) {
+        count("rewind_rollbacks_total", [("strategy", strategy?.rawValue ?? "none"), ("outcome", outcome.rawValue)])
+    }
+
+    // MARK: Telling people
+
+    /// `rewind_notifications_total{channel,outcome}`: `delivered` or `failed` (after the last attempt).
+    public func notification(channel: String, delivered: Bool) {
+        count("rewind_notifications_total", [("channel", channel), ("outcome", delivered ? "delivered" : "failed")])
+    }
+
+    /// `rewind_escalations_fired_total{audience,policy}`.
+    public func escalationFired(_ timer: EscalationTimer) {
+        count(
+            "rewind_escalations_fired_total",
+            [("audience", timer.audience.rawValue), ("policy", timer.policy.rawValue)])
+    }
+
+    // MARK: Intake
+
+    /// `rewind_events_total{kind}`: values (`metric`) and security events pushed by applications.
+    public func eventsPushed(kind: String, count amount: Int) {
+        count("rewind_events_total", [("kind", kind)], by: amount)
+    }
+
+    /// `rewind_alerts_unmapped_total`: Alertmanager alerts that name no watched service.
+    public func alertsUnmapped(_ amount: Int) {
+        count("rewind_alerts_unmapped_total", by: amount)
+    }
+
+    /// `rewind_intake_rejected_total{endpoint,reason}`: `endpoint` is the route's name
+    /// (`alertmanager`, `events`), never the request path.
+    public func intakeRejected(endpoint: String, reason: String) {
+        count("rewind_intake_rejected_total", [("endpoint", endpoint), ("reason", reason)])
+    }
+
+    // MARK: Configuration
+
+    /// `rewind_config_reloads_total{outcome}` (`applied`, `invalid`, `refused`: see ``ConfigStatus/Outcome``)
+    /// and, when applied, `rewind_config_last_reload_success_timestamp_seconds`.
+    public func configReloaded(_ outcome: ConfigStatus.Outcome, at now: Timestamp) {
+        count("rewind_config_reloads_total", [("outcome", outcome.rawValue)])
+        if outcome == .applied { configLoaded(at: now) }
+    }
+
+    /// `rewind_config_last_reload_success_timestamp_seconds`: when the configuration in force was
+    /// read (at start, then at each applied reload), in seconds since 1970.
+    public func configLoaded(at now: Timestamp) {
+        Gauge(label: "rewind_config_last_reload_success_timestamp_seconds", factory: factory)
+            .record(Double(now.millisecondsSinceEpoch) / 1000)
+    }
+}

@@ -1,0 +1,154 @@
+import Logging
+import RewindCore
+import RewindPorts
+
+/// A health check, probed every `interval` while it passes and confirmed after `confirm_interval`
+/// when it fails (``ProbeSchedule``).
+struct HealthCheckSubject: WatchSubject {
+    let service: ServiceName
+    let check: HealthCheckPolicy
+    let rules: HealthRules
+    let prober: any HealthProber
+    let metricSource: any MetricSource
+    let clock: any RewindClock
+    let board: StatusBoard
+    let metrics: RewindMetrics
+    let observer: @Sendable (EngineEvent) -> Void
+    let logger: Logger
+
+    var source: TriggerSource { TriggerSource(.check, check.name) }
+
+    func makeState() -> HealthCheckState {
+        HealthCheckState(
+            service: service, check: check.name, severity: check.severity,
+            failureRule: rules.failureRule(for: check.severity),
+            recoveryRule: rules.recovery)
+    }
+
+    func firstReading(now: Timestamp) -> Timestamp { now }
+
+    func read(at now: Timestamp) async -> Observation {
+        let probe = await prober.check(check)
+        let observation = Observation(
+            service: service, check: check.name, at: clock.now, result: probe.result, latencyMs: probe.latencyMs)
+        metrics.checkRan(service, passed: probe.result.isSuccess, latencyMs: probe.latencyMs)
+        board.remember(observation)
+        metricSource.recordProbe(observation)
+        return observation
+    }
+
+    func after(_ observation: Observation, event: TriggerEvent, state: HealthCheckState, now: Timestamp) -> Timestamp {
+        switch event {
+        case .building(let count, let of):
+            observer(.checkFailed(observation, count: count, of: of))
+            logger.info(
+                "check failed",
+                metadata: [
+                    "rewind.service": "\(service)", "rewind.check": "\(check.name)",
+                    "rewind.result": "\(observation.result.summary)", "rewind.count": "\(count)/\(of)",
+                ])
+        case .fired(let violation):
+            observer(.checkFailed(observation, count: violation.evidence.count, of: state.failureRule.count))
+        case .recovered:
+            observer(.checkRecovered(service: service, check: check.name))
+        case .none, .inconclusive:
+            break
+        }
+        board.update(
+            CheckStatus(
+                service: service, check: check.name, severity: check.severity, lastResult: observation.result.summary,
+                lastAt: observation.at, consecutiveFailures: state.runLength, firing: state.isFiring))
+        return ProbeSchedule.nextCheck(
+            after: observation.result, at: observation.at, interval: check.interval,
+            confirmInterval: check.confirmInterval,
+            isFiring: state.isFiring)
+    }
+}
+
+/// A metric signal, evaluated every `interval` (Prometheus, probe latencies, pushed values, command
+/// probes). A source error never violates: it is reported to the supervisor as monitoring health,
+/// which raises one "monitoring failure" after `monitoring.failure_after`.
+struct SignalSubject: WatchSubject {
+    let service: ServiceName
+    let signal: MetricSignalPolicy
+    let retention: Duration
+    let metricSource: any MetricSource
+    /// The monitoring source the signal depends on, and the services whose signals depend on it.
+    let monitoringSource: (name: String, services: [ServiceName])?
+    let board: StatusBoard
+    let inbox: Mailbox<SupervisorCommand>
+    let metrics: RewindMetrics
+    let logger: Logger
+
+    var source: TriggerSource { TriggerSource(.signal, signal.name) }
+
+    func makeState() -> MetricTriggerState {
+        MetricTriggerState(service: service, signal: signal, retention: retention)
+    }
+
+    func firstReading(now: Timestamp) -> Timestamp { now + signal.interval }
+
+    func read(at now: Timestamp) async -> SignalReading {
+        let evaluation = await metricSource.evaluate(signal, service: service, at: now)
+        let live = board.live(service)
+        metrics.signalEvaluated(service, outcome: evaluation.outcome.label)
+        if let monitoringSource {
+            let (ok, detail): (Bool, String) =
+                switch evaluation.outcome {
+                case .error(let reason): (false, reason)
+                case .value, .noData: (true, "")
+                }
+            inbox.send(
+                .event(
+                    .monitoring(
+                        source: monitoringSource.name, ok: ok, at: evaluation.at, detail: detail,
+                        services: monitoringSource.services)))
+        }
+        return SignalReading(
+            evaluation: evaluation, suspectSince: live.flatMap { $0.trust == .knownGood ? nil : $0.deployedAt })
+    }
+
+    func after(_ reading: SignalReading, event: TriggerEvent, state: MetricTriggerState, now: Timestamp) -> Timestamp {
+        switch event {
+        case .building(let count, let of):
+            logger.info(
+                "signal violates",
+                metadata: [
+                    "rewind.service": "\(service)", "rewind.signal": "\(signal.name)", "rewind.count": "\(count)/\(of)",
+                ])
+        case .none, .inconclusive, .fired, .recovered:
+            break
+        }
+        let evaluation = reading.evaluation
+        board.update(
+            SignalStatus(
+                service: service, signal: signal.name, category: signal.category,
+                lastValue: evaluation.outcome.shown(signal.unit), lastAt: now,
+                threshold: signal.threshold.describe(signal.unit),
+                baseline: state.rollingBaseline(now: now, suspectSince: reading.suspectSince).map {
+                    signal.unit.format($0)
+                },
+                violations: state.runLength, firing: state.isFiring,
+                inconclusive: { if case .inconclusive(let why) = event { return why } else { return nil } }()),
+            state: state)
+        return now + signal.interval
+    }
+}
+
+extension MetricEvaluation.Outcome {
+    var label: String {
+        switch self {
+        case .value: "value"
+        case .noData: "no_data"
+        case .error: "error"
+        }
+    }
+
+    func shown(_ unit: MetricUnit) -> String {
+        switch self {
+        case .value(let value, _): unit.format(value)
+        case .noData(let reason): "no data (\(reason))"
+        case .error(let reason): "error: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,160 @@
+import RewindCore
+
+/// The `kubernetes` platform: rolls a Deployment back through the API server the way
+/// `kubectl rollout undo` does (`type: kubernetes` in the configuration).
+///
+/// ```yaml
+/// provider:
+///   type: kubernetes
+///   namespace: shop
+///   deployment: web
+///   kubeconfig: ~/.kube/config     # its user: a token, a client certificate or an exec plugin (EKS, GKE, AKS);
+///                                  # or in_cluster: true, or api_url + token
+///   context: prod                  # optional: the kubeconfig's current-context otherwise
+///   canary: web-canary             # optional: the Deployment that serves the new version to a share of pods
+/// fallback:
+///   type: kubernetes
+///   namespace: shop
+///   deployment: web
+///   in_cluster: true
+///   method: set_image              # when the target's ReplicaSet is gone from the history
+/// ```
+///
+/// Deployments are the Deployment's ReplicaSets: a deployment id is the ReplicaSet's name (stable: a
+/// rollback reuses the ReplicaSet, while its revision number changes), its version the pod template's
+/// first container image.
+public struct KubernetesProviderSpec: Sendable, Equatable {
+    /// How the provider moves the Deployment to the target.
+    public enum Method: String, Sendable, Equatable, CaseIterable {
+        /// `kubectl rollout undo`: the target ReplicaSet's pod template is written back into the
+        /// Deployment (JSON patch guarded by `resourceVersion`). Needs the ReplicaSet to be in the history.
+        case rolloutUndo = "rollout_undo"
+        /// `kubectl set image`: the first container's image is set to the target's image (strategic merge
+        /// patch). The fallback when the history no longer holds the target's ReplicaSet.
+        case setImage = "set_image"
+    }
+
+    /// The deadline of each request.
+    public static let defaultTimeout: Duration = .seconds(10)
+
+    /// The Deployment's namespace.
+    public var namespace: String
+    /// The Deployment's name.
+    public var deployment: String
+    /// How to reach the API server and who Rewind is there.
+    public var cluster: KubernetesClusterSpec
+    /// The deadline of each request.
+    public var timeout: Duration
+    public var method: Method
+    /// A second Deployment in the same namespace that runs the new version next to `deployment`; traffic is
+    /// shared by replica ratio (`KubernetesReplicaTraffic`). Nil when there is none.
+    public var canaryDeployment: String?
+
+    public init(
+        namespace: String, deployment: String, cluster: KubernetesClusterSpec,
+        timeout: Duration = KubernetesProviderSpec.defaultTimeout, method: Method = .rolloutUndo,
+        canaryDeployment: String? = nil
+    ) {
+        self.namespace = namespace
+        self.deployment = deployment
+        self.cluster = cluster
+        self.timeout = timeout
+        self.method = method
+        self.canaryDeployment = canaryDeployment
+    }
+}
+
+/// How the provider reaches a Kubernetes API server, resolved when the configuration is loaded (a kubeconfig is
+/// read then) or, for `in_cluster`, when the provider runs (the pod's environment and mounted files).
+public struct KubernetesClusterSpec: Sendable, Equatable {
+    /// Where the API server is.
+    public enum Server: Sendable, Equatable {
+        /// A base URL such as `https://10.0.0.1:6443`, without a trailing slash.
+        case url(String)
+        /// `https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT`, read from the environment when the
+        /// provider runs.
+        case inCluster
+    }
+
+    /// Who Rewind is on the API server.
+    public enum Credential: Sendable, Equatable {
+        /// A token resolved from `${ENV}`, `${file:…}` or a kubeconfig user (always a secret).
+        case token(ConfigText)
+        /// A file read on every request, so that rotated tokens are picked up (the ServiceAccount token
+        /// a pod mounts, a kubeconfig user's `tokenFile`).
+        case tokenFile(String)
+        /// A kubeconfig user's client certificate and key: mutual TLS, no bearer token.
+        case clientCertificate(KubernetesClientCertificate)
+        /// A kubeconfig user's `exec` credential plugin (EKS, GKE, AKS), run when a credential is needed.
+        case exec(KubernetesExecPlugin)
+    }
+
+    /// Which certificate authority the API server's certificate must chain to.
+    public enum Authority: Sendable, Equatable {
+        /// The system's trust store.
+        case systemRoots
+        /// PEM text (a kubeconfig's `certificate-authority-data`, decoded).
+        case pem(String)
+        /// A PEM file, read on every request (the pod's mounted `ca.crt`, `certificate-authority`, `ca_file`).
+        case file(String)
+        /// No verification (`insecure-skip-tls-verify: true`); only for test clusters.
+        case insecureSkipVerify
+    }
+
+    /// How ``inCluster(serviceAccountDirectory:apiURL:)`` names its credential, before the token file's path.
+    static let serviceAccountName = "the ServiceAccount token"
+
+    /// Where a pod finds its ServiceAccount's token, CA and namespace.
+    public static let serviceAccountDirectory = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+    public var server: Server
+    public var credential: Credential
+    public var authority: Authority
+    /// Names the credential in messages that say what to fix, never its value: `KUBE_TOKEN`,
+    /// `the token of user 'ci' in kubeconfig /home/me/.kube/config`, `the ServiceAccount token /var/run/…/token`.
+    public var credentialName: String
+
+    public init(server: Server, credential: Credential, authority: Authority, credentialName: String) {
+        self.server = server
+        self.credential = credential
+        self.authority = authority
+        self.credentialName = credentialName
+    }
+
+    /// The pod's own ServiceAccount: token and CA from `serviceAccountDirectory`, the API server from the
+    /// environment unless `apiURL` overrides it.
+    public static func inCluster(
+        serviceAccountDirectory directory: String = KubernetesClusterSpec.serviceAccountDirectory,
+        apiURL: String? = nil
+    ) -> KubernetesClusterSpec {
+        let tokenFile = directory + "/token"
+        return KubernetesClusterSpec(
+            server: apiURL.map(Server.url) ?? .inCluster,
+            credential: .tokenFile(tokenFile),
+            authority: .file(directory + "/ca.crt"),
+            credentialName: "\(serviceAccountName) \(tokenFile)"
+        )
+    }
+
+    /// How Rewind signs in, for `rewind providers check`: `a bearer token (KUBE_TOKEN)`, `the in-cluster
+    /// ServiceAccount token (…)`, `a client certificate (…)`, `exec plugin aws (…)`.
+    public var mechanism: String {
+        switch credential {
+        case .tokenFile(let path) where server == .inCluster || credentialName.hasPrefix(Self.serviceAccountName):
+            "the in-cluster ServiceAccount token (\(path))"
+        case .token: "a bearer token (\(credentialName))"
+        case .tokenFile: "a bearer token file (\(credentialName))"
+        case .clientCertificate: "a client certificate (\(credentialName))"
+        case .exec(let plugin): "exec plugin \(plugin.programName) (\(credentialName))"
+        }
+    }
+
+    /// The secret values this spec carries (a resolved token, an inline private key), for the ``Redactor``.
+    public var secrets: [String] {
+        switch credential {
+        case .token(let token): [token.value]
+        case .clientCertificate(let certificate): certificate.secrets
+        case .tokenFile, .exec: []
+        }
+    }
+}

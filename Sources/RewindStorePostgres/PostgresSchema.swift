@@ -1,0 +1,160 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Every table of the PostgreSQL store, as numbered migrations. Append new ones at the end; never
+/// edit one that has shipped.
+///
+/// Times are `bigint` milliseconds since the Unix epoch. Each domain value is stored whole as JSON
+/// text beside the columns the queries select and order on. Rows whose order the ports promise
+/// ("in the order recorded") carry a `seq` from a sequence; ids the ports promise never to reuse
+/// come from `id_counters`, updated inside the writing transaction.
+enum PostgresSchema {
+    struct Migration {
+        var version: Int64
+        var description: String
+        var statements: [PostgresQuery]
+    }
+
+    /// The name of the advisory lock held while migrating `schema`: replicas starting at once
+    /// migrate one after the other, and the second finds nothing left to do. States in other
+    /// schemas of the database migrate independently.
+    static func migrationLock(schema: String?) -> String {
+        "rewind migrations: " + (schema ?? "public")
+    }
+
+    static let migrations: [Migration] = [
+        Migration(
+            version: 1, description: "the store's tables",
+            statements: [
+                "CREATE TABLE id_counters (name text PRIMARY KEY, last bigint NOT NULL)",
+                "INSERT INTO id_counters (name, last) VALUES ('incidents', 0), ('outbox', 0), ('escalations', 0)",
+                """
+                CREATE TABLE deployments (
+                    service text NOT NULL, id text NOT NULL, seq bigserial NOT NULL, deployed_at bigint NOT NULL,
+                    deployment text NOT NULL, PRIMARY KEY (service, id))
+                """,
+                "CREATE INDEX deployments_by_time ON deployments (service, deployed_at, seq)",
+                """
+                CREATE TABLE services_live (
+                    service text PRIMARY KEY, deployment_id text NOT NULL, live_since bigint NOT NULL,
+                    FOREIGN KEY (service, deployment_id) REFERENCES deployments (service, id))
+                """,
+                "CREATE TABLE automatic_rollbacks (seq bigserial PRIMARY KEY, service text NOT NULL, at bigint NOT NULL)",
+                "CREATE INDEX automatic_rollbacks_by_time ON automatic_rollbacks (service, at, seq)",
+                "CREATE TABLE deployment_freeze (id int PRIMARY KEY CHECK (id = 1), value text NOT NULL)",
+                "CREATE TABLE incidents (id bigint PRIMARY KEY, status text NOT NULL, incident text NOT NULL)",
+                "CREATE INDEX incidents_by_status ON incidents (status, id)",
+                """
+                CREATE TABLE timeline (
+                    seq bigserial PRIMARY KEY, incident_id bigint NOT NULL REFERENCES incidents (id), at bigint NOT NULL,
+                    event text NOT NULL)
+                """,
+                "CREATE INDEX timeline_by_incident ON timeline (incident_id, at, seq)",
+                // The step journal keeps every record; the latest per step is the step's state.
+                """
+                CREATE TABLE steps (
+                    seq bigserial PRIMARY KEY, incident_id bigint NOT NULL REFERENCES incidents (id), step_id text NOT NULL,
+                    record text NOT NULL)
+                """,
+                "CREATE INDEX steps_by_incident ON steps (incident_id, step_id, seq)",
+                """
+                CREATE TABLE outbox (
+                    id bigint PRIMARY KEY, incident_id bigint NOT NULL, status text NOT NULL, next_attempt_at bigint NOT NULL,
+                    entry text NOT NULL)
+                """,
+                "CREATE INDEX outbox_due ON outbox (status, next_attempt_at, id)",
+                "CREATE INDEX outbox_by_incident ON outbox (incident_id, id)",
+                """
+                CREATE TABLE escalations (
+                    id bigint PRIMARY KEY, incident_id bigint NOT NULL, state text NOT NULL, due_at bigint NOT NULL,
+                    timer text NOT NULL)
+                """,
+                "CREATE INDEX escalations_due ON escalations (state, due_at, id)",
+                "CREATE INDEX escalations_by_incident ON escalations (incident_id, due_at, id)",
+                """
+                CREATE TABLE tasks (
+                    incident_id bigint NOT NULL, task_id text NOT NULL, seq bigserial NOT NULL, task text NOT NULL,
+                    PRIMARY KEY (incident_id, task_id))
+                """,
+                """
+                CREATE TABLE samples (
+                    seq bigserial PRIMARY KEY, incident_id bigint NOT NULL, at bigint NOT NULL, observation text NOT NULL)
+                """,
+                "CREATE INDEX samples_by_incident ON samples (incident_id, at, seq)",
+                // One row, kept when released so that the epoch never goes back; epoch 0: never taken.
+                """
+                CREATE TABLE writer_lease (
+                    id int PRIMARY KEY CHECK (id = 1), holder text, epoch bigint NOT NULL, until_ms bigint NOT NULL)
+                """,
+                "INSERT INTO writer_lease (id, holder, epoch, until_ms) VALUES (1, NULL, 0, 0)",
+            ]),
+        // Overdue post-rollback tasks are chased once: `remind_at` is the task's due time while it still needs
+        // its reminder (TaskReminder.dueAt), NULL otherwise.
+        Migration(
+            version: 2, description: "task reminders",
+            statements: [
+                "ALTER TABLE tasks ADD COLUMN remind_at bigint",
+                "CREATE INDEX tasks_remind_at ON tasks (remind_at)",
+            ]),
+        // Later migrations go here.
+    ]
+
+    static var latestVersion: Int64 { migrations.last?.version ?? 0 }
+
+    /// Applies the missing migrations in one transaction under ``migrationLock``. Returns the
+    /// versions it applied (none when another replica was first). Throws `store_newer_schema`
+    /// when the database has a version this Rewind does not know.
+    static func migrate(_ session: Session, schema: String?, database: String) async throws -> [Int64] {
+        try await session.transaction { session in
+            try await session.run("SELECT pg_advisory_xact_lock(hashtext(\(migrationLock(schema: schema))))")
+            if let schema {
+                // The search_path names it; tables are created there once it exists.
+                try await session.run(
+                    PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(quotedIdentifier(schema))"))
+            }
+            try await session.run(
+                """
+                CREATE TABLE IF NOT EXISTS rewind_migrations (
+                    version bigint PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+                """)
+            let applied = Set(try await session.integers("SELECT version FROM rewind_migrations"))
+            if let newest = applied.max(), newest > latestVersion {
+                throw PostgresStoreError.newerSchema(newest, database: database)
+            }
+            var done: [Int64] = []
+            for migration in migrations where !applied.contains(migration.version) {
+                for statement in migration.statements { try await session.run(statement) }
+                try await session.run(
+                    "INSERT INTO rewind_migrations (version, description) VALUES (\(migration.version), \(migration.description))"
+                )
+                done.append(migration.version)
+            }
+            return done
+        }
+    }
+}
+
+/// `name` as a PostgreSQL identifier: double-quoted, inner quotes doubled.
+func quotedIdentifier(_ name: String) -> String {
+    "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}
+
+extension PostgresStore {
+    /// Brings the schema up to date (see ``PostgresSchema``).
+    @discardableResult
+    func migrate() async throws -> [Int64] {
+        let database = database
+        let schema = settings.schema
+        return try await read("update the schema") { session in
+            try await PostgresSchema.migrate(session, schema: schema, database: database)
+        }
+    }
+
+    /// The migrations applied to the database, in order.
+    public func schemaVersions() async throws -> [Int64] {
+        try await read("read the schema version") { session in
+            try await session.integers("SELECT version FROM rewind_migrations ORDER BY version")
+        }
+    }
+}

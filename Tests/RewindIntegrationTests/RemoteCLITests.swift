@@ -1,0 +1,80 @@
+import AsyncHTTPClient
+import Foundation
+import RewindSandbox
+import RewindTestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+    import NIOHTTP1
+#endif
+
+/// The CLI from anywhere: `--server URL` / `REWIND_SERVER` with `REWIND_TOKEN`, no policy file, no secrets.
+@Suite(.serialized)
+struct RemoteCLITests {
+    /// The token every daemon of the integration tests takes from IT_TOKEN (the variable is the process's, shared
+    /// by tests running in parallel, so they all set the same value).
+    static let token = "it-secret-token-1234"
+
+    @Test func readsAndChangesThroughTheDaemonWithNoPolicy() async throws {
+        let scratch = try TemporaryDirectory("remote")
+        defer { scratch.remove() }
+        try await withSandbox { _, endpoints in
+            let port = try freeLoopbackPort()
+            let config = scratch.file("rewind.yaml")
+            try daemonConfig(endpoints: endpoints, port: port, token: "x").write(
+                toFile: config, atomically: true, encoding: .utf8)
+            try await seedKnownGood(statePath: scratch.file("state.db"))
+            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            defer { client.shutdown { _ in } }
+            let api = API(client: client, base: "http://127.0.0.1:\(port)")
+            setenv("IT_TOKEN", Self.token, 1)
+            let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"))
+            try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
+            let server = "http://127.0.0.1:\(port)"
+            // Neither the policy nor its secrets: the token is REWIND_TOKEN, the address --server or REWIND_SERVER.
+            let remote = ["REWIND_TOKEN": Self.token, "IT_TOKEN": ""]
+
+            let status = try await rewind(["status", "--server", server, "--output", "json"], environment: remote)
+            #expect(status.status == 0, "\(status.stderr)")
+            #expect(status.stdout.contains("\"backend\""))
+            #expect(status.stdout.contains("\"leader\" : true") || status.stdout.contains("\"leader\":true"))
+
+            let frozen = try await rewind(
+                ["freeze", "set", "--for", "1h", "--reason", "release train"],
+                environment: remote.merging(["REWIND_SERVER": server]) { $1 })
+            #expect(frozen.status == 0, "\(frozen.stderr)")
+            let gate = try await rewind(["freeze", "status", "--server", server], environment: remote)
+            #expect(gate.status == 3, "\(gate.stdout) \(gate.stderr)")
+            let freeze = try await api.call(.GET, "/api/v1/freeze", token: Self.token)
+            #expect(
+                freeze.body.contains("release train"), "\(freeze.status) \(freeze.body) \(daemon.output.suffix(3000))")
+
+            // Without the token the daemon refuses, and the CLI says why.
+            let anonymous = try await rewind(["unfreeze", "--server", server], environment: ["IT_TOKEN": ""])
+            #expect(anonymous.status != 0)
+            #expect(anonymous.stderr.contains("token"), "\(anonymous.stderr)")
+
+            daemon.kill(SIGTERM)
+            #expect(daemon.waitForExit() == 0)
+            try await client.shutdown()
+        }
+    }
+
+    @Test func aServerThatDoesNotAnswerOrIsNotAnAddressIsSaid() async throws {
+        let closed = "http://127.0.0.1:\(try freeLoopbackPort())"
+        let silent = try await rewind(["history", "--server", closed], environment: ["REWIND_TOKEN": Self.token])
+        #expect(silent.status == 69, "\(silent.stderr)")
+        #expect(silent.stderr.contains("did not answer"), "\(silent.stderr)")
+        #expect(silent.stderr.contains(closed))
+
+        let gate = try await rewind(["freeze", "status", "--server", closed], environment: [:])
+        #expect(gate.status == 4, "cannot tell is not 'allowed': \(gate.stderr)")
+
+        for address in ["rewind.internal:8480", "http://user:pw@rewind.internal", "http://rewind.internal/api"] {
+            let refused = try await rewind(["status", "--server", address], environment: [:])
+            #expect(refused.status == 64, "\(address): \(refused.stderr)")
+            #expect(!refused.stderr.contains("pw@"))
+        }
+    }
+}
