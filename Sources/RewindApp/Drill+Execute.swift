@@ -60,7 +60,9 @@ extension Drill {
         let access = StateAccess(configuration: rehearsal.configuration, client: client)
         let daemon = await access.daemonIsRunning()
         let trustBefore = await recordedDeployments(rehearsal, service)
-        let console: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        let console: @Sendable (String) -> Void = {
+            try? FileHandle.standardError.write(contentsOf: Data(($0 + "\n").utf8))
+        }
 
         // Back to the target.
         let (back, backMs) = await timed {

@@ -79,7 +79,7 @@ public struct Sandbox: Service {
             },
             logger: logger
         )
-        try await app.run()
+        try await runStoppingGracefully(app, logger: logger)
     }
 
     /// Stopping by cancellation makes HummingbirdCore log errors that mean nothing here: the sandbox

@@ -103,8 +103,10 @@ public struct PostgresSettings: Sendable, Equatable, CustomStringConvertible {
     /// so a session idle that long belongs to a process that was paused or cut off mid-transaction; ending it
     /// releases the rows it locked — the lease row above all, which would otherwise keep a standby from taking
     /// over until TCP gave up on the connection, hours later. A process that wakes after this finds its
-    /// connection gone: its transaction had committed nothing, and its retry meets the fence.
-    static let abandonedTransactionTimeout = Duration.seconds(3)
+    /// connection gone: its transaction had committed nothing, and its retry meets the fence. 5 s: longer than the
+    /// replicas' lease (3 s), so a takeover waits at most that long for a paused leader's locks, and long enough
+    /// that a busy but live process is not cut off between two statements.
+    static let abandonedTransactionTimeout = Duration.seconds(5)
 
     /// The client configuration PostgresNIO connects with.
     var clientConfiguration: PostgresClient.Configuration {

@@ -39,12 +39,12 @@ func guarded(_ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let error as AppError {
-        FileHandle.standardError.write(Data("rewind: \(error.message)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("rewind: \(error.message)\n".utf8))
         throw ExitCode(error.exitCode)
     } catch let error as ExitCode {
         throw error
     } catch let error as any RewindError {
-        FileHandle.standardError.write(Data("rewind: \(error.message)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("rewind: \(error.message)\n".utf8))
         throw ExitCode(1)
     }
 }
@@ -151,20 +151,22 @@ extension Rewind {
                     let note =
                         outcome == .created
                         ? "wrote a new API token to \(tokenFile) (mode 0600)" : "kept the API token in \(tokenFile)"
-                    FileHandle.standardError.write(
-                        Data("rewind: \(note); the configuration reads it with ${file:\(tokenFile)}\n".utf8))
+                    try? FileHandle.standardError.write(
+                        contentsOf:
+                            Data("rewind: \(note); the configuration reads it with ${file:\(tokenFile)}\n".utf8))
                     yaml = StarterConfig.yaml(tokenFile: tokenFile)
                 }
                 print(yaml, terminator: yaml.hasSuffix("\n") ? "" : "\n")
                 let variables = StarterConfig.variables.map { "  \($0.name): \($0.purpose)" }.joined(separator: "\n")
-                FileHandle.standardError.write(
-                    Data(
-                        """
-                        rewind: the notification channels read these variables; set them before rewind serve \
-                        (rewind config validate --skip-secrets checks the file without them):
-                        \(variables)
+                try? FileHandle.standardError.write(
+                    contentsOf:
+                        Data(
+                            """
+                            rewind: the notification channels read these variables; set them before rewind serve \
+                            (rewind config validate --skip-secrets checks the file without them):
+                            \(variables)
 
-                        """.utf8))
+                            """.utf8))
             }
         }
     }

@@ -207,7 +207,7 @@ final class CampaignWorld: Sendable {
                     configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "campaign-world"),
                     onServerRunning: { channel in controlPort.set(channel.localAddress?.port ?? 0) },
                     logger: quiet)
-                try await app.run()
+                try await runStoppingGracefully(app, logger: quiet)
             }
             if let pusher { group.addTask { try await pusher.run() } }
             let sandboxEndpoints = await services.endpoints()

@@ -204,7 +204,7 @@ struct AccessTests {
         """.write(toFile: config, atomically: true, encoding: .utf8)
         let env = ["IT_REDIRECT_TOKEN": "it-redirect-token-9999"]
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for app in apps { group.addTask { try await app.run() } }
+            for app in apps { group.addTask { [quiet] in try await runStoppingGracefully(app, logger: quiet) } }
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             defer { client.shutdown { _ in } }
             try await eventually("the redirecting server answers", within: 10) {

@@ -126,7 +126,9 @@ struct ReplicaTests {
         try await Self.withReplicas { world, leader, standby in
             try await Self.rollbackInFlight(world, through: leader)
             leader.daemon.kill(SIGSTOP)
-            try await eventually("the standby leads", within: 15) {
+            // The lease lives 3 s; a leader paused inside a transaction holds its row locks until PostgreSQL ends
+            // the session, 5 s later.
+            try await eventually("the standby leads", within: 30) {
                 try await standby.api.object("/api/v1/status")["leader"] as? Bool == true
             }
             try await eventually("the incident completes", within: 40) {

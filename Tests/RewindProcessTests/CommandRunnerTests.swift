@@ -83,7 +83,9 @@ struct CommandRunnerTests {
     func cappedOutput() async throws {
         let result = try await Self.run(
             ["sh", "-c", "head -c 10000000 /dev/zero | tr '\\0' a; head -c 300000 /dev/zero | tr '\\0' b >&2"],
-            shownBytes: 1000)
+            // 10 MB through a pipe is quick alone, but the whole test run shares two cores: the deadline only
+            // turns a hang into a failure.
+            timeout: .seconds(120), shownBytes: 1000)
         #expect(result.ending == .exited(0))
         #expect(result.stdout == String(repeating: "a", count: 1000) + "\n…truncated (10000000 bytes in all)")
         #expect(result.stderr == String(repeating: "b", count: 1000) + "\n…truncated (300000 bytes in all)")

@@ -136,7 +136,7 @@ package struct LoopbackServer: Sendable {
             },
             logger: logger
         )
-        try await app.run()
+        try await runStoppingGracefully(app, logger: logger)
     }
 
     package static func quietLogger(_ label: String) -> Logger {

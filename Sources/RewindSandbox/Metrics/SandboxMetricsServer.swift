@@ -62,7 +62,7 @@ public struct SandboxMetricsServer: Service {
             logger: logger
         )
         try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { try await app.run() }
+            group.addTask { try await runStoppingGracefully(app, logger: logger) }
             group.addTask { try await traffic.run() }
         }
     }

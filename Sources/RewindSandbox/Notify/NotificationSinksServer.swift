@@ -53,7 +53,7 @@ public struct NotificationSinksServer: Service {
             },
             logger: logger
         )
-        try await app.run()
+        try await runStoppingGracefully(app, logger: logger)
     }
 
     /// The base URL (`http://127.0.0.1:<port>`) once the server listens; empty when it stopped first or the

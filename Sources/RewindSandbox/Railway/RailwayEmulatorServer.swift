@@ -46,7 +46,7 @@ public struct RailwayEmulatorServer: Service {
             logger: logger
         )
         try await withGracefulShutdownHandler {
-            try await app.run()
+            try await runStoppingGracefully(app, logger: logger)
         } onGracefulShutdown: { [emulator] in
             emulator.stopDelaying()
         }

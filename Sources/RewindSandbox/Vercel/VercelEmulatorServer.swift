@@ -62,7 +62,7 @@ public struct VercelEmulatorServer: Service {
         )
         // A delayed answer whose client gave up would hold the graceful shutdown until its delay ends.
         try await withGracefulShutdownHandler {
-            try await app.run()
+            try await runStoppingGracefully(app, logger: logger)
         } onGracefulShutdown: {
             stopping.begin()
         }

@@ -52,7 +52,7 @@ public struct PrometheusEmulatorServer: Service {
             logger: logger
         )
         try await withGracefulShutdownHandler {
-            try await app.run()
+            try await runStoppingGracefully(app, logger: logger)
         } onGracefulShutdown: { [emulator] in
             // Held answers would keep their connections, and so the shutdown, waiting.
             emulator.respondPromptly()

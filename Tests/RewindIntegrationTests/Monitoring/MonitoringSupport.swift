@@ -179,7 +179,7 @@ struct AlertWebhookReceiver: Service {
             configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "rewind-test-alert-webhook"),
             logger: monitoringTestLogger
         )
-        try await app.run()
+        try await runStoppingGracefully(app, logger: monitoringTestLogger)
     }
 
     /// The first delivery (from now on, in order) that `matches`; throws when the receiver stops first.
