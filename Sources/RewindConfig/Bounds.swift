@@ -46,6 +46,9 @@ struct DurationBounds: Sendable, Equatable {
     /// How long to watch or wait for something to show: a gradual reduction's watch, a validation phase,
     /// a monitoring source failing, a rollback counting as slow.
     static let watch = DurationBounds(atLeast: .seconds(1), atMost: day)
+    /// How long a failure run must last before its rule fires (`min_duration`): zero is the count alone.
+    static let failingFor = DurationBounds(
+        atLeast: .zero, atMost: .seconds(3600), "an outage that must last over an hour before a rollback is not caught")
     /// A wait that may be zero: bake, freeze, cooldown, escalation delays, a signal's recovery.
     static let delay = DurationBounds(atLeast: .zero, atMost: day * 30)
     /// When follow-up work is due: the post-mortem, the canary's analysis.

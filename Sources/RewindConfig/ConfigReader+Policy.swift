@@ -15,7 +15,10 @@ extension ConfigReader {
     static let apiTokenKeys = ["name", "token", "scopes"]
     static let healthKeys = ["critical", "non_critical", "recovery", "interval", "timeout", "confirm_interval"]
     /// `health.critical` and `health.non_critical` count `failures`, `health.recovery` counts `successes`.
-    static func consecutiveRuleKeys(counting countKey: String) -> [String] { [countKey, "within"] }
+    /// The failure rules (`failures`) also take `min_duration`.
+    static func consecutiveRuleKeys(counting countKey: String) -> [String] {
+        countKey == "failures" ? [countKey, "within", "min_duration"] : [countKey, "within"]
+    }
     static let strategyKeys = ["immediate", "fast", "gradual", "canary"]
     static let immediateKeys = ["timeout", "freeze", "deadline"]
     static let fastKeys = ["timeout"]
@@ -302,6 +305,16 @@ extension ConfigReader {
         guard let fields = mapping(at, allowed: Self.consecutiveRuleKeys(counting: countKey)) else { return rule }
         if let at = fields[countKey], let value = count(at, CountBounds.consecutive) { rule.count = value }
         if let at = fields["within"], let value = duration(at, .window) { rule.within = value }
+        if let at = fields["min_duration"], let value = duration(at, .failingFor) {
+            if value > rule.within {
+                report(
+                    at,
+                    "min_duration \(value.rewindDescription) is longer than the rule's window within "
+                        + "(\(rule.within.rewindDescription)): make it at most that, or widen within")
+            } else {
+                rule.minDuration = value
+            }
+        }
         return rule
     }
 

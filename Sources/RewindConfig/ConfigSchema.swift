@@ -227,9 +227,11 @@ public enum ConfigSchema {
 
     static var health: Shape {
         func rule(_ countKey: String) -> Shape {
-            .object(
-                keys: ConfigReader.consecutiveRuleKeys(counting: countKey),
-                shapes: [countKey: count(CountBounds.consecutive), "within": duration])
+            let keys = ConfigReader.consecutiveRuleKeys(counting: countKey)
+            let shapes: [String: Shape] = [
+                countKey: count(CountBounds.consecutive), "within": duration, "min_duration": duration,
+            ]
+            return .object(keys: keys, shapes: shapes.filter { keys.contains($0.key) })
         }
         return .object(
             keys: ConfigReader.healthKeys,

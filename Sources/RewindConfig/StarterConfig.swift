@@ -71,8 +71,10 @@ public enum StarterConfig {
         bake: 1h
 
         health:
-          critical:     { failures: 3, within: 2m }    # the guide: 3 consecutive failures within 2 minutes
-          non_critical: { failures: 5, within: 5m }    # the guide: 5 consecutive failures within 5 minutes
+          # the guide: 3 consecutive failures within 2 minutes; failing for at least 2s, so that an instance
+          # draining in a rolling restart (a second or two of 503) is not an outage
+          critical:     { failures: 3, within: 2m, min_duration: 2s }
+          non_critical: { failures: 5, within: 5m, min_duration: 2s }    # the guide: 5 within 5 minutes
           recovery:     { successes: 2, within: 5m }   # the guide: 2 successful checks within 5 minutes
           interval: 10s              # how often each check runs while it passes (a check may override)
           timeout: 5s                # a check slower than this counts as a failure

@@ -50,6 +50,12 @@ struct BoundsTests {
             ("health: { interval: 50ms }", "health.interval", "between 100ms and 1h"),
             ("health: { timeout: 2h }", "health.timeout", "must be between 100ms and 1h, got 2h"),
             ("health: { critical: { within: 500ms } }", "health.critical.within", "between 1s and 24h"),
+            ("health: { critical: { min_duration: 2h } }", "health.critical.min_duration", "between 0s and 1h"),
+            (
+                "health: { non_critical: { within: 10s, min_duration: 30s } }", "health.non_critical.min_duration",
+                "longer than the rule's window within (10s)"
+            ),
+            ("health: { recovery: { min_duration: 2s } }", "health.recovery.min_duration", nil),
             ("strategies: { immediate: { freeze: 999999999h } }", "strategies.immediate.freeze", "between 0s and 720h"),
             ("strategies: { immediate: { deadline: 25h } }", "strategies.immediate.deadline", "between 1s and 24h"),
             ("strategies: { canary: { analysis: 10s } }", "strategies.canary.analysis", "between 1m and 720h"),

@@ -14,7 +14,7 @@ struct PolicyMappingTests {
           token: ${REWIND_API_TOKEN}
         bake: 1h30m
         health:
-          critical: { failures: 4, within: 3m }
+          critical: { failures: 4, within: 3m, min_duration: 5s }
           non_critical: { failures: 6 }
           recovery: { successes: 3, within: 10m }
           interval: 15s
@@ -133,8 +133,12 @@ struct PolicyMappingTests {
     @Test("health rules, with a partial rule keeping the other default")
     func health() {
         let health = configuration.policy.health
-        #expect(health.critical == ConsecutiveRule(count: 4, within: .seconds(180)))
-        #expect(health.nonCritical == ConsecutiveRule(count: 6, within: Defaults.nonCriticalHealth.within))
+        #expect(health.critical == ConsecutiveRule(count: 4, within: .seconds(180), minDuration: .seconds(5)))
+        #expect(
+            health.nonCritical
+                == ConsecutiveRule(
+                    count: 6, within: Defaults.nonCriticalHealth.within,
+                    minDuration: Defaults.nonCriticalHealth.minDuration))
         #expect(health.recovery == ConsecutiveRule(count: 3, within: .seconds(600)))
     }
 

@@ -25,7 +25,10 @@ struct HealthTriggerTests {
     func failuresStayBounded() {
         var state = Self.state()
         // Every 100 ms for the 2-minute window: 1,200 failures inside `within`.
-        for tick in 0..<1200 { _ = state.observe(Fixture.observation(0, Fixture.down, latencyMs: Int64(tick))) }
+        for tick in 0..<1200 {
+            _ = state.observe(
+                Fixture.observation(Int64(tick) / 10, Fixture.down, latencyMs: Int64(tick)))
+        }
         #expect(state.isFiring)
         #expect(state.failures.count == 3)
         #expect(state.failures.last?.latencyMs == 1199)
@@ -51,7 +54,7 @@ struct HealthTriggerTests {
         #expect(violation.trigger == .healthCritical)
         #expect(violation.severity == .critical)
         #expect(violation.at == Fixture.t(20))
-        #expect(violation.rule == "health: 3 consecutive within 2m")
+        #expect(violation.rule == "health: 3 consecutive within 2m, failing for at least 2s")
         #expect(
             violation.evidence == [
                 Evidence(at: Fixture.t(0), check: "health", result: "HTTP 503", latencyMs: 12),
@@ -150,7 +153,7 @@ struct HealthTriggerTests {
         }
         #expect(violation.trigger == .healthNonCritical)
         #expect(violation.severity == .high)
-        #expect(violation.rule == "health: 5 consecutive within 5m")
+        #expect(violation.rule == "health: 5 consecutive within 5m, failing for at least 2s")
         #expect(violation.evidence.count == 5)
     }
 
@@ -230,5 +233,62 @@ struct ProbeScheduleTests {
             after: passes ? Fixture.ok : .failure(.timeout), at: at, interval: .milliseconds(interval),
             confirmInterval: .milliseconds(confirm), isFiring: isFiring)
         #expect(next == at + .milliseconds(expected))
+    }
+
+    /// One outage as the probes see it: a failure every `everyMs` from 0 while `outageMs` lasts, then a success.
+    struct Outage: Sendable, CustomTestStringConvertible {
+        var name: String
+        var rule: ConsecutiveRule
+        var everyMs: Int64
+        var outageMs: Int64
+        /// Milliseconds after the first failure at which the rule fires; nil: it never does.
+        var firesAtMs: Int64?
+        var testDescription: String { name }
+    }
+
+    @Test(
+        "min_duration: a blip never fires however many re-checks it gets; a hard down fires once it has lasted",
+        arguments: [
+            Outage(
+                name: "drain blip, 1.9 s of 503 seen by 100 ms re-checks (20 failures)", rule: Defaults.criticalHealth,
+                everyMs: 100, outageMs: 1_950, firesAtMs: nil),
+            Outage(
+                name: "hard down, seen by 100 ms re-checks", rule: Defaults.criticalHealth, everyMs: 100,
+                outageMs: 60_000, firesAtMs: 2_000),
+            Outage(
+                name: "drain blip, two failed 1 s probes", rule: Defaults.criticalHealth, everyMs: 1_000,
+                outageMs: 2_000, firesAtMs: nil),
+            Outage(
+                name: "hard down, 1 s probes", rule: Defaults.criticalHealth, everyMs: 1_000, outageMs: 60_000,
+                firesAtMs: 2_000),
+            Outage(
+                name: "non-critical hard down, 100 ms re-checks", rule: Defaults.nonCriticalHealth, everyMs: 100,
+                outageMs: 60_000, firesAtMs: 2_000),
+            Outage(
+                name: "min_duration 0: the count alone, the third failure",
+                rule: .init(count: 3, within: .seconds(120)),
+                everyMs: 100, outageMs: 1_950, firesAtMs: 200),
+        ])
+    func minimumDuration(_ outage: Outage) {
+        var state = HealthCheckState(
+            service: "backend", check: "health", severity: .critical, failureRule: outage.rule,
+            recoveryRule: Defaults.recovery)
+        var firedAt: Int64?
+        var ms: Int64 = 0
+        while ms < outage.outageMs {
+            let event = state.observe(
+                Observation(
+                    service: "backend", check: "health", at: Fixture.t(0) + .milliseconds(ms), result: Fixture.down,
+                    latencyMs: 0))
+            if HealthTriggerTests.isFired(event), firedAt == nil { firedAt = ms }
+            ms += outage.everyMs
+        }
+        // One success resets the run: the next failure starts counting from zero again.
+        _ = state.observe(
+            Observation(
+                service: "backend", check: "health", at: Fixture.t(0) + .milliseconds(ms), result: Fixture.ok,
+                latencyMs: 0))
+        #expect(firedAt == outage.firesAtMs)
+        #expect(state.failingSince == nil)
     }
 }

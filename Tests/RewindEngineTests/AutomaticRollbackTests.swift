@@ -66,7 +66,7 @@ struct AutomaticRollbackTests {
                 let completed = try #require(h.notifier.incidentNotices.last)
                 #expect(completed.incidentID == incident.id)
                 #expect(completed.services == [Fixture.backend])
-                #expect(completed.evidence.first == "backend-health: 3 consecutive within 2m")
+                #expect(completed.evidence.first == "backend-health: 3 consecutive within 2m, failing for at least 2s")
                 #expect(completed.evidence.count == 4)
                 #expect(completed.evidence.dropFirst().allSatisfy { $0.contains("HTTP 503") })
                 #expect(completed.verificationResults.count == 2)
@@ -109,6 +109,23 @@ struct AutomaticRollbackTests {
                 #expect(try await h.incidents().isEmpty)
                 #expect(h.world.rollbackCalls.isEmpty)
                 #expect(try await h.deployment(Fixture.backend, "v2")?.trust == .suspect)
+            }
+        }
+    }
+
+    @Test("drain blips (15 failed re-checks, 1.4 s of 503, then healthy) never fire: min_duration, not the count")
+    func drainBlipsNeverFire() async throws {
+        try await Harness.with { h in
+            try await h.seedKnownGood()
+            let blip = Array(repeating: false, count: 15) + Array(repeating: true, count: 5)
+            try await h.deploySuspect(Fixture.backend, "v2", health: .cycle(blip))
+            try await h.run { run in
+                try await run.advance(by: .seconds(300))
+                // Each blip passes the 3-failure count many times over; none lasts the 2 s the rule asks for.
+                #expect(run.events.checkFailures.filter { $0.count == 3 }.count >= 100)
+                #expect(run.events.violations.isEmpty)
+                #expect(try await h.incidents().isEmpty)
+                #expect(h.world.rollbackCalls.isEmpty)
             }
         }
     }

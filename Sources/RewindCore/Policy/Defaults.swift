@@ -1,9 +1,10 @@
 /// The guide's numbers. Every default Rewind ships is here, and `rewind init` writes them out.
 public enum Defaults {
-    /// Critical health: 3 consecutive failures within 2 minutes.
-    public static let criticalHealth = ConsecutiveRule(count: 3, within: .seconds(120))
-    /// Non-critical health: 5 consecutive failures within 5 minutes.
-    public static let nonCriticalHealth = ConsecutiveRule(count: 5, within: .seconds(300))
+    /// Critical health: 3 consecutive failures within 2 minutes, failing for at least 2 s (longer than an instance
+    /// draining in a rolling restart answers 503; see docs/how-rewind-decides.md).
+    public static let criticalHealth = ConsecutiveRule(count: 3, within: .seconds(120), minDuration: .seconds(2))
+    /// Non-critical health: 5 consecutive failures within 5 minutes, failing for at least 2 s.
+    public static let nonCriticalHealth = ConsecutiveRule(count: 5, within: .seconds(300), minDuration: .seconds(2))
     /// Recovery: 2 successful checks within 5 minutes.
     public static let recovery = ConsecutiveRule(count: 2, within: .seconds(300))
     /// How often a health check runs while it passes.

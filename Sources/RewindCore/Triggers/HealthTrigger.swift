@@ -3,7 +3,9 @@
 /// "Consecutive means consecutive": one success resets the failure run and one failure resets
 /// the success run. A run only counts while its first result is still inside the rule's window
 /// (`within`): a run of three failures spread over ten minutes is not "3 within 2 minutes", so the
-/// oldest failures fall off the front until the run fits the window again.
+/// oldest failures fall off the front until the run fits the window again. A rule with a minimum duration also
+/// waits until the failure run has lasted that long (from its first failure to the newest), so that a blip —
+/// an instance draining, one dropped connection — never fires however fast the confirmation re-checks come.
 public struct HealthCheckState: Sendable, Equatable {
     public let service: ServiceName
     public let check: String
@@ -18,6 +20,8 @@ public struct HealthCheckState: Sendable, Equatable {
     public private(set) var successes: [Observation] = []
     /// True after the rule fired and until the recovery rule is met.
     public private(set) var isFiring = false
+    /// When the current failure run began (its first failure since the last success); nil while passing.
+    public private(set) var failingSince: Timestamp?
 
     public init(
         service: ServiceName, check: String, severity: CheckSeverity, failureRule: ConsecutiveRule,
@@ -45,6 +49,7 @@ public struct HealthCheckState: Sendable, Equatable {
     public mutating func observe(_ observation: Observation) -> Event {
         if observation.result.isSuccess {
             failures.removeAll()
+            failingSince = nil
             successes.append(observation)
             successes.removeAll { observation.at - $0.at > recoveryRule.within }
             Self.keepNewest(&successes, recoveryRule.count)
@@ -55,11 +60,14 @@ public struct HealthCheckState: Sendable, Equatable {
             return .none
         }
         successes.removeAll()
+        if failingSince == nil { failingSince = observation.at }
         failures.append(observation)
         failures.removeAll { observation.at - $0.at > failureRule.within }
         Self.keepNewest(&failures, failureRule.count)
         guard !isFiring else { return .none }
-        if failures.count >= failureRule.count {
+        if failures.count >= failureRule.count,
+            observation.at - (failingSince ?? observation.at) >= failureRule.minDuration
+        {
             isFiring = true
             return .fired(violation(at: observation.at))
         }
@@ -77,6 +85,7 @@ public struct HealthCheckState: Sendable, Equatable {
     /// deployment do not count against the new one.
     public mutating func reset() {
         failures.removeAll()
+        failingSince = nil
         successes.removeAll()
         isFiring = false
     }
