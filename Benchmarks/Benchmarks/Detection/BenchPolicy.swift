@@ -1,8 +1,8 @@
 import RewindConfig
 import RewindSandbox
 
-/// The benchmark's `rewind.yaml`: the guide's critical rule (3 consecutive failures) with a 1 s
-/// check interval, 100 ms confirmation checks and a 500 ms check timeout, against the sandbox's
+/// The benchmark's `rewind.yaml`: the guide's critical rule (3 consecutive failures, the count alone:
+/// `min_duration: 0s`, as the figures in BENCHMARKS.md were measured) with a 1 s check interval, 100 ms confirmation checks and a 500 ms check timeout, against the sandbox's
 /// services and its platform API (the http provider). Cooldown and the hourly cap are lifted so
 /// that 25 back-to-back rollbacks of the same service are all automatic.
 enum BenchPolicy {
@@ -46,8 +46,8 @@ enum BenchPolicy {
             state: state.db
             bake: 1h
             health:
-              critical: { failures: 3, within: 2m }
-              non_critical: { failures: 5, within: 5m }
+              critical: { failures: 3, within: 2m, min_duration: 0s }
+              non_critical: { failures: 5, within: 5m, min_duration: 0s }
               recovery: { successes: 2, within: 5m }
               interval: 1s
               timeout: 500ms
