@@ -140,13 +140,14 @@ public enum Composition {
         clock: any RewindClock = SystemClock(),
         notifiers: [any Notifier], observer: @escaping @Sendable (EngineEvent) -> Void = { _ in }, watch: Bool = true,
         pollInterval: Duration = .milliseconds(250), bakeCheckInterval: Duration = .seconds(30), logger: Logger,
-        metrics: RewindMetrics = RewindMetrics()
+        metrics: RewindMetrics = RewindMetrics(), probeLog: any ProbeLog = NoProbeLog()
     ) -> RewindEngine {
         var dependencies = engineDependencies(
             configuration: configuration, store: store, client: client, clock: clock, notifiers: notifiers,
             observer: observer, watch: watch, pollInterval: pollInterval, bakeCheckInterval: bakeCheckInterval,
             logger: logger)
         dependencies.rewindMetrics = metrics
+        dependencies.probeLog = probeLog
         return RewindEngine(dependencies)
     }
 
@@ -174,6 +175,18 @@ public enum Composition {
         // Replicas share a PostgreSQL state: one leads, the others stand by (README, "Running several replicas").
         dependencies.lease = configuration.stateDatabaseURL == nil ? .singleWriter : .replicas
         return dependencies
+    }
+
+    /// The probe record of `health.record`, opened for appending; none when it is not set.
+    public static func probeLog(_ configuration: RewindConfiguration, logger: Logger) throws -> any ProbeLog {
+        guard let path = configuration.probeRecordPath else { return NoProbeLog() }
+        do {
+            return try ProbeCSVFile(path: path, logger: logger)
+        } catch {
+            throw AppError.unavailable(
+                "cannot open health.record \(path) for appending: \(error); check that its directory exists and is "
+                    + "writable by this user, or remove health.record")
+        }
     }
 
     /// This process's id in the writer lease: the host and process for people, and a random part so

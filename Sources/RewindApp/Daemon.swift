@@ -28,13 +28,15 @@ public enum Daemon {
                 "\(configPath): server.listen is \(configuration.server.host), which other machines can reach, and no server.token is set; set server.token: ${REWIND_API_TOKEN} or listen on 127.0.0.1"
             )
         }
+        let probeLog = try Composition.probeLog(configuration, logger: logger)
         let store = try await Composition.openStore(configuration, logger: logger)
         let client = HTTPHealthProber.makeHTTPClient()
         let clock = SystemClock()
         let engine = Composition.makeEngine(
             configuration: configuration, store: store, client: client, clock: clock,
             notifiers: try Composition.notifiers(for: configuration, client: client), logger: logger,
-            metrics: RewindMetrics(factory: PrometheusMetricsFactory(registry: registry)))
+            metrics: RewindMetrics(factory: PrometheusMetricsFactory(registry: registry)),
+            probeLog: probeLog)
         let loadedAt = clock.now
         engine.note(config: ConfigStatus(source: configuration.sourcePath, sha256: read.sha256, loadedAt: loadedAt))
         engine.metrics.configLoaded(at: loadedAt)

@@ -17,8 +17,8 @@ import UnixSignals
 ///
 /// What a reload changes: services, checks, signals and their thresholds, strategies, safety limits,
 /// bake, verification, escalation, notification channels and routes, platforms, traffic, flags,
-/// migrations, mode. What only a restart changes (``restartOnlyChanges(from:to:)``): `state` and
-/// `server` (listen address, tokens, allowed hosts, limits): a reload that changes them keeps the
+/// migrations, mode. What only a restart changes (``restartOnlyChanges(from:to:)``): `state`,
+/// `server` (listen address, tokens, allowed hosts, limits) and `health.record`: a reload that changes them keeps the
 /// running values and says so in the log and the status.
 public final class PolicyReloader: Sendable {
     let path: String
@@ -124,6 +124,7 @@ public final class PolicyReloader: Sendable {
         if old.allowedHosts != new.allowedHosts { changed.append("server.allowed_hosts") }
         if old.idleTimeout != new.idleTimeout { changed.append("server.idle_timeout") }
         if old.maxConnections != new.maxConnections { changed.append("server.max_connections") }
+        if running.probeRecordPath != file.probeRecordPath { changed.append("health.record") }
         return changed
     }
 

@@ -13,7 +13,9 @@ extension ConfigReader {
     static let freezeKeys = ["enforce"]
     static let serverKeys = ["listen", "token", "tokens", "allowed_hosts", "idle_timeout", "max_connections"]
     static let apiTokenKeys = ["name", "token", "scopes"]
-    static let healthKeys = ["critical", "non_critical", "recovery", "interval", "timeout", "confirm_interval"]
+    static let healthKeys = [
+        "critical", "non_critical", "recovery", "interval", "timeout", "confirm_interval", "record",
+    ]
     /// `health.critical` and `health.non_critical` count `failures`, `health.recovery` counts `successes`.
     /// The failure rules (`failures`) also take `min_duration`.
     static func consecutiveRuleKeys(counting countKey: String) -> [String] {
@@ -64,11 +66,10 @@ extension ConfigReader {
         {
             policy.freezeEnforcement = enforcement
         }
-        let healthDefaults: CheckDefaults
+        var healthDefaults = CheckDefaults()
+        var probeRecordPath: String?
         if let at = fields["health"] {
-            (policy.health, healthDefaults) = healthRules(at)
-        } else {
-            healthDefaults = CheckDefaults()
+            (policy.health, healthDefaults, probeRecordPath) = healthRules(at)
         }
         if let at = fields["strategies"] { policy.strategies = strategyTimings(at) }
         if let at = fields["verification"] { policy.verification = verificationPolicy(at) }
@@ -93,6 +94,7 @@ extension ConfigReader {
             sourcePath: sourcePath
         )
         configuration.stateDatabaseURL = stateDatabaseURL
+        configuration.probeRecordPath = probeRecordPath
         return configuration
     }
 
@@ -280,10 +282,11 @@ extension ConfigReader {
         var confirmInterval = Defaults.confirmInterval
     }
 
-    mutating func healthRules(_ at: Located) -> (HealthRules, CheckDefaults) {
+    /// `health:`: the rules, the checks' defaults, and where probes are recorded (`record`).
+    mutating func healthRules(_ at: Located) -> (HealthRules, CheckDefaults, record: String?) {
         var rules = HealthRules()
         var checks = CheckDefaults()
-        guard let fields = mapping(at, allowed: Self.healthKeys) else { return (rules, checks) }
+        guard let fields = mapping(at, allowed: Self.healthKeys) else { return (rules, checks, nil) }
         if let at = fields["critical"] {
             rules.critical = consecutiveRule(at, countKey: "failures", base: rules.critical)
         }
@@ -296,7 +299,8 @@ extension ConfigReader {
         if let at = fields["interval"], let value = duration(at, .interval) { checks.interval = value }
         if let at = fields["timeout"], let value = duration(at, .timeout) { checks.timeout = value }
         if let at = fields["confirm_interval"], let value = duration(at, .interval) { checks.confirmInterval = value }
-        return (rules, checks)
+        let record = fields["record"].flatMap { $0.isNull ? nil : filePath($0) }
+        return (rules, checks, record)
     }
 
     /// `{ failures: 3, within: 2m }` over the defaults in `base`.

@@ -238,6 +238,7 @@ public enum ConfigSchema {
             shapes: [
                 "critical": rule("failures"), "non_critical": rule("failures"), "recovery": rule("successes"),
                 "interval": duration, "timeout": duration, "confirm_interval": duration,
+                "record": .either([string, .leaf(["type": .string("null")])]),
             ])
     }
 

@@ -75,6 +75,9 @@ public struct RewindConfiguration: Sendable, Equatable {
     public var redactor: Redactor
     /// Absolute path of the configuration file.
     public var sourcePath: String
+    /// `health.record`: absolute path of the file every probe is appended to (``ProbeCSV`` in RewindSignals);
+    /// nil records nothing.
+    public var probeRecordPath: String?
     /// What is worth fixing but does not make the file invalid (a secret passed as a command
     /// argument), in line order; `rewind config validate` prints them.
     public var warnings: [ConfigProblem] = []

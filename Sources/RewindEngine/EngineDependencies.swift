@@ -42,6 +42,8 @@ public struct EngineDependencies: Sendable {
     public var rewindMetrics = RewindMetrics()
     /// How the writer lease is held, and whether an instance that finds it held waits as a standby.
     public var lease = LeaseTiming.singleWriter
+    /// Where every probe's result is written for replay (`health.record`); nowhere by default.
+    public var probeLog: any ProbeLog = NoProbeLog()
 
     public init(
         policy: Policy, store: any RewindStore, clock: any RewindClock, prober: any HealthProber,

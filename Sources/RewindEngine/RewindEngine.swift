@@ -524,7 +524,7 @@ public final class RewindEngine: Service, Sendable {
                 for check in service.checks {
                     let subject = HealthCheckSubject(
                         service: service.name, check: check, rules: deps.policy.health, prober: deps.prober,
-                        metricSource: deps.metricSource,
+                        metricSource: deps.metricSource, probeLog: deps.probeLog,
                         clock: deps.clock, board: engine.board, metrics: engine.metrics, observer: deps.observer,
                         logger: engine.logger)
                     watchers.append(watcher(subject).run)

@@ -10,6 +10,7 @@ struct HealthCheckSubject: WatchSubject {
     let rules: HealthRules
     let prober: any HealthProber
     let metricSource: any MetricSource
+    let probeLog: any ProbeLog
     let clock: any RewindClock
     let board: StatusBoard
     let metrics: RewindMetrics
@@ -34,6 +35,7 @@ struct HealthCheckSubject: WatchSubject {
         metrics.checkRan(service, passed: probe.result.isSuccess, latencyMs: probe.latencyMs)
         board.remember(observation)
         metricSource.recordProbe(observation)
+        probeLog.record(observation)
         return observation
     }
 

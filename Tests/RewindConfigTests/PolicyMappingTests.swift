@@ -15,6 +15,7 @@ struct PolicyMappingTests {
         bake: 1h30m
         health:
           critical: { failures: 4, within: 3m, min_duration: 5s }
+          record: probes/backend.csv
           non_critical: { failures: 6 }
           recovery: { successes: 3, within: 10m }
           interval: 15s
@@ -120,6 +121,7 @@ struct PolicyMappingTests {
         #expect(configuration.policy.mode == .observe)
         #expect(configuration.policy.bake == .seconds(5400))
         #expect(configuration.statePath == folderPath + "/data/state.sqlite")
+        #expect(configuration.probeRecordPath == folderPath + "/probes/backend.csv")
         #expect(configuration.sourcePath == folderPath + "/rewind.yaml")
         #expect(configuration.server.host == "0.0.0.0")
         #expect(configuration.server.port == 9000)

@@ -27,9 +27,8 @@ struct AccessTests {
         try await withSandbox { world, endpoints in
             let port = try freeLoopbackPort()
             let config = scratch.file("rewind.yaml")
-            setenv("IT_SCOPE_ONCALL", Self.oncall, 1)
-            setenv("IT_SCOPE_CI", Self.ci, 1)
-            setenv("IT_SCOPE_VIEWER", Self.viewer, 1)
+            // What the configuration's ${…} read, for the daemon and for every CLI run with --config.
+            let scopes = ["IT_SCOPE_ONCALL": Self.oncall, "IT_SCOPE_CI": Self.ci, "IT_SCOPE_VIEWER": Self.viewer]
             let tokens = """
                   tokens:
                     - { name: oncall, token: "${IT_SCOPE_ONCALL}", scopes: [read, operate] }
@@ -42,7 +41,7 @@ struct AccessTests {
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             defer { client.shutdown { _ in } }
             let api = API(client: client, base: "http://127.0.0.1:\(port)")
-            let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"))
+            let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"), environment: scopes)
             try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
 
             // Reads need a token with `read`; the probes and /metrics need none.
@@ -76,15 +75,16 @@ struct AccessTests {
             // `operate` changes state, and every change names the token.
             #expect(try await api.call(.POST, "/api/v1/freeze", json: freeze, token: Self.oncall).status == 200)
             let gate = try await rewind(
-                ["freeze", "status", "--config", config], environment: ["REWIND_TOKEN": Self.viewer])
+                ["freeze", "status", "--config", config],
+                environment: scopes.merging(["REWIND_TOKEN": Self.viewer]) { $1 })
             #expect(gate.status == 3, "\(gate.stderr)")
             #expect(gate.stdout.contains("release review (set by token oncall)"))
             let refused = try await rewind(
-                ["unfreeze", "--config", config], environment: ["REWIND_TOKEN": Self.viewer])
+                ["unfreeze", "--config", config], environment: scopes.merging(["REWIND_TOKEN": Self.viewer]) { $1 })
             #expect(refused.status == 1)
             #expect(refused.stderr.contains("token viewer lacks the 'operate' scope"))
             #expect(
-                try await rewind(["unfreeze", "--config", config]).status == 0,
+                try await rewind(["unfreeze", "--config", config], environment: scopes).status == 0,
                 "the CLI picks the configured token with `operate`")
 
             world.deploy(service: "backend", SandboxDeployment(id: "be-v2", version: "v2"))
@@ -95,12 +95,13 @@ struct AccessTests {
                 token: Self.oncall)
             #expect(rollback.status == 200, "\(rollback.body)")
             #expect(world.live(service: "backend")?.id == "be-v1")
-            let history = try await rewind(["history", "--config", config])
+            let history = try await rewind(["history", "--config", config], environment: scopes)
             #expect(history.stdout.contains("manual rollback by token oncall"), "\(history.stdout)\(history.stderr)")
             // The manual rollback's own incident (a slow machine may have opened another before it).
             let incidentID =
                 (try JSONSerialization.jsonObject(with: Data(rollback.body.utf8)) as? [String: Any])?["id"] as? Int ?? 1
-            let shown = try await rewind(["incidents", "show", "\(incidentID)", "--config", config])
+            let shown = try await rewind(
+                ["incidents", "show", "\(incidentID)", "--config", config], environment: scopes)
             #expect(shown.stdout.contains("manual rollback requested by token oncall: bad release"), "\(shown.stdout)")
             let ack = try await api.call(
                 .POST, "/api/v1/incidents/\(incidentID)/ack", json: #"{"by":"dana"}"#, token: Self.oncall)

@@ -77,12 +77,12 @@ struct DaemonTests {
             try daemonConfig(endpoints: endpoints, port: port, token: "it-secret-token-1234").write(
                 toFile: config, atomically: true, encoding: .utf8)
             try await seedKnownGood(statePath: scratch.file("state.db"))
-            setenv("IT_TOKEN", "it-secret-token-1234", 1)
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             // However the test ends: a client dropped without shutdown stops the whole test process.
             defer { client.shutdown { _ in } }
             var api = API(client: client, base: "http://127.0.0.1:\(port)")
-            let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"))
+            let daemon = try DaemonProcess(
+                config: config, log: scratch.file("daemon.log"), environment: ["IT_TOKEN": "it-secret-token-1234"])
             try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
 
             let unauthorized = try await api.call(

@@ -33,8 +33,6 @@ struct HostileInputTests {
         try await withSandbox { _, endpoints in
             let port = try freeLoopbackPort()
             let config = scratch.file("rewind.yaml")
-            setenv("IT_HOSTILE_TOKEN", Self.token, 1)
-            setenv("IT_HOSTILE_HMAC", Self.hmacSecret, 1)
             let monitoring = """
                 monitoring:
                   alertmanager:
@@ -47,7 +45,9 @@ struct HostileInputTests {
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             defer { client.shutdown { _ in } }
             let api = API(client: client, base: "http://127.0.0.1:\(port)", token: Self.token)
-            let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"))
+            let daemon = try DaemonProcess(
+                config: config, log: scratch.file("daemon.log"),
+                environment: ["IT_HOSTILE_TOKEN": Self.token, "IT_HOSTILE_HMAC": Self.hmacSecret])
             try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
             try await body(port, api, daemon)
             daemon.kill(SIGTERM)

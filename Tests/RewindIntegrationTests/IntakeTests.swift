@@ -12,6 +12,9 @@ import Testing
 /// `rewind serve` taking Alertmanager webhooks and pushed events over HTTP.
 @Suite("Daemon: Alertmanager webhook and pushed events", .serialized)
 struct IntakeTests {
+    /// What the configuration's ${…} read, for the daemon and the CLI.
+    static let variables = ["IT_TOKEN": "it-secret-token-1234", "IT_ALERT_TOKEN": "it-alert-token-5678"]
+
     static func alertmanagerPayload(
         status: String, service: String, category: String, severity: String, name: String
     ) -> String {
@@ -38,13 +41,13 @@ struct IntakeTests {
             try daemonConfig(endpoints: endpoints, port: port, token: "it-secret-token-1234", extra: monitoring)
                 .write(toFile: config, atomically: true, encoding: .utf8)
             try await seedKnownGood(statePath: scratch.file("state.db"))
-            setenv("IT_TOKEN", "it-secret-token-1234", 1)
-            setenv("IT_ALERT_TOKEN", "it-alert-token-5678", 1)
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             // However the test ends: a client dropped without shutdown stops the whole test process.
             defer { client.shutdown { _ in } }
             var api = API(client: client, base: "http://127.0.0.1:\(port)")
-            let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"))
+            let daemon = try DaemonProcess(
+                config: config, log: scratch.file("daemon.log"),
+                environment: Self.variables)
             try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
 
             // A suspect v2 of backend is live.
@@ -89,17 +92,17 @@ struct IntakeTests {
                 try await api.call(.POST, "/hooks/alertmanager", json: firing, token: "it-alert-token-5678").status
                     == 200)
             let shown = try await rewind(
-                ["incidents", "show", "1", "--config", config], environment: ["IT_TOKEN": "it-secret-token-1234"])
+                ["incidents", "show", "1", "--config", config], environment: Self.variables)
             #expect(shown.stdout.contains("BreachIndicator"))
             #expect(shown.stdout.contains("security"))
             try await eventually("the incident closes", within: 30) {
                 let history = try await rewind(
-                    ["history", "--config", config], environment: ["IT_TOKEN": "it-secret-token-1234"])
+                    ["history", "--config", config], environment: Self.variables)
                 return history.stdout.contains("completed")
             }
             #expect(world.rollbackCalls(service: "backend") == 1)
             let freeze = try await rewind(
-                ["freeze", "status", "--config", config], environment: ["IT_TOKEN": "it-secret-token-1234"])
+                ["freeze", "status", "--config", config], environment: Self.variables)
             #expect(freeze.status == 3, "a security rollback freezes deployments: \(freeze.stdout)")
 
             // Pushed events: authenticated, validated, limited.

@@ -119,8 +119,7 @@ struct PromoteTests {
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             defer { client.shutdown { _ in } }
             let api = API(client: client, base: "http://127.0.0.1:\(port)")
-            for (name, value) in environment { setenv(name, value, 1) }
-            let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"))
+            let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"), environment: environment)
             try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
 
             // The API: a read-only token may not promote; an unknown service is 404; a body without service is 400.

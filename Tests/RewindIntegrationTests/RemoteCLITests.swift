@@ -28,8 +28,8 @@ struct RemoteCLITests {
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             defer { client.shutdown { _ in } }
             let api = API(client: client, base: "http://127.0.0.1:\(port)")
-            setenv("IT_TOKEN", Self.token, 1)
-            let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"))
+            let daemon = try DaemonProcess(
+                config: config, log: scratch.file("daemon.log"), environment: ["IT_TOKEN": Self.token])
             try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
             let server = "http://127.0.0.1:\(port)"
             // Neither the policy nor its secrets: the token is REWIND_TOKEN, the address --server or REWIND_SERVER.

@@ -57,10 +57,14 @@ final class DaemonProcess {
     let process = Process()
     let log: String
 
-    init(config: String, log: String) throws {
+    /// `environment` is added to the test process's own: tests pass the variables their configuration reads this
+    /// way, never with `setenv`, which races with every process another test starts meanwhile (Foundation's
+    /// `Process.run` copies the environment; a `setenv` reallocating it at that moment crashes the test process).
+    init(config: String, log: String, environment: [String: String] = [:]) throws {
         self.log = log
         process.executableURL = URL(fileURLWithPath: try rewindBinary())
         process.arguments = ["serve", "--config", config]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         handle.seekToEndOfFile()

@@ -78,7 +78,7 @@ struct CommandProviderTests {
 
     @Test("the command gets a minimal environment plus its env:, never the daemon's other variables")
     func minimalEnvironment() async throws {
-        setenv("REWIND_TEST_DAEMON_VENDOR_TOKEN", "daemon-only-7c1e", 1)
+        daemonVariable("REWIND_TEST_DAEMON_VENDOR_TOKEN", "daemon-only-7c1e")
         let spec = CommandProviderSpec(rollback: ["env"], environment: ["DEPLOY_REGION": ConfigText("eu-west-1")])
         let output = try #require(try await Self.rollback(spec).output)
         let names = Set(

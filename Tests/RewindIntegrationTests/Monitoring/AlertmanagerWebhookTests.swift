@@ -69,12 +69,12 @@ extension MonitoringTests {
                 try daemonConfig(endpoints: endpoints, port: MonitoringEnvironment.webhookPort, extra: monitoring)
                     .write(toFile: config, atomically: true, encoding: .utf8)
                 try await seedKnownGood(statePath: scratch.file("state.db"))
-                setenv("IT_ALERTMANAGER_TOKEN", MonitoringEnvironment.webhookToken, 1)
                 let client = HTTPClient(eventLoopGroupProvider: .singleton)
                 // However the test ends: a client dropped without shutdown stops the whole test process.
                 defer { client.shutdown { _ in } }
                 let api = API(client: client, base: "http://127.0.0.1:\(MonitoringEnvironment.webhookPort)")
-                let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"))
+                let token = ["IT_ALERTMANAGER_TOKEN": MonitoringEnvironment.webhookToken]
+                let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"), environment: token)
                 try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
                 world.deploy(service: "backend", SandboxDeployment(id: "be-v2", version: "v2"))
                 #expect(
@@ -90,7 +90,7 @@ extension MonitoringTests {
                 try await eventually("Alertmanager's webhook made the daemon roll backend back", within: 60) {
                     world.live(service: "backend")?.id == "be-v1"
                 }
-                let shown = try runRewind(["incidents", "show", "1", "--config", config])
+                let shown = try await rewind(["incidents", "show", "1", "--config", config], environment: token)
                 #expect(shown.stdout.contains(name))
                 #expect(world.rollbackCalls(service: "backend") == 1)
                 #expect(

@@ -2,6 +2,7 @@ import Foundation
 import RewindCore
 import RewindPorts
 import RewindSpecs
+import RewindTestSupport
 import Testing
 
 @testable import RewindProviders
@@ -502,7 +503,7 @@ struct GitProviderTests {
             let good = try await fixture.commitAndPush("v1", ["app.yaml": "v: 1\n"])
             try await fixture.commitAndPush("v2", ["app.yaml": "v: 2\n"])
             try await fixture.cloneWorkingCopy()
-            setenv("REWIND_TEST_DAEMON_GIT_SECRET", "daemon-only-4a9b", 1)
+            daemonVariable("REWIND_TEST_DAEMON_GIT_SECRET", "daemon-only-4a9b")
             let seen = fixture.root.appendingPathComponent("hook-env.txt").path
             try fixture.installHook("pre-commit", "env > '\(seen)'", in: fixture.workingCopy)
             let spec = fixture.spec(extra: ["DEPLOY_NOTE": ConfigText("from env:")])

@@ -96,7 +96,7 @@ struct MigrationRunnerTests {
 
     @Test("the down-migration gets a minimal environment plus its env:, never the daemon's other variables")
     func minimalEnvironment() async throws {
-        setenv("REWIND_TEST_DAEMON_MIGRATION_SECRET", "daemon-only-91b4", 1)
+        daemonVariable("REWIND_TEST_DAEMON_MIGRATION_SECRET", "daemon-only-91b4")
         let spec = MigrationSpec(rollback: ["env"], environment: ["DATABASE_URL": ConfigText("postgres://db/app")])
         let output = try await MigrationRunner(spec: spec, redactor: Redactor())
             .rollBack(service: "backend", from: Self.current, to: Self.target, context: Self.context)

@@ -1,6 +1,7 @@
 import Foundation
 import RewindCore
 import RewindSignals
+import RewindTestSupport
 import Testing
 
 /// Not serialized: the runner reads without dispatch sources, so the runs of these tests may overlap freely.
@@ -71,7 +72,7 @@ struct CommandMetricProbeTests {
 
     @Test("the command gets a minimal environment plus its env:, never the daemon's other variables")
     func minimalEnvironment() async {
-        setenv("REWIND_TEST_DAEMON_PROBE_SECRET", "daemon-only-2d7e", 1)
+        daemonVariable("REWIND_TEST_DAEMON_PROBE_SECRET", "daemon-only-2d7e")
         let leaks = CommandMetricProbe(command: ["sh", "-c", "printenv REWIND_TEST_DAEMON_PROBE_SECRET || echo 0"])
         #expect(await leaks.read() == .value(0), "the daemon's variable must not reach the probe")
         let configured = CommandMetricProbe(
