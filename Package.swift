@@ -266,6 +266,9 @@ let package = Package(
             name: "RewindProvidersTests",
             dependencies: [
                 "RewindProviders", "RewindSpecs", "RewindProcess", "RewindSandbox", "RewindTestSupport",
+                // A git process held open by a test is started with swift-subprocess, never Foundation's Process.
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 "RewindCore",
                 "RewindPorts",
@@ -278,6 +281,9 @@ let package = Package(
             name: "RewindNotifyTests",
             dependencies: [
                 "RewindNotify", "RewindSpecs", "RewindSandbox", "RewindTestSupport",
+                // The aiosmtpd test server is started with swift-subprocess, never Foundation's Process.
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 "RewindCore",
                 "RewindPorts",
@@ -311,7 +317,10 @@ let package = Package(
         .testTarget(
             name: "RewindIntegrationTests",
             dependencies: [
-                "RewindApp", "RewindSandbox", "RewindTestSupport", "RewindSignals", "RewindProviders",
+                "RewindApp", "RewindSandbox", "RewindTestSupport", "RewindSignals", "RewindProviders", "RewindProcess",
+                // Daemons under test are started with swift-subprocess, never Foundation's Process.
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -41,7 +41,7 @@ struct AccessTests {
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             defer { client.shutdown { _ in } }
             let api = API(client: client, base: "http://127.0.0.1:\(port)")
-            let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"), environment: scopes)
+            let daemon = try await DaemonProcess(config: config, log: scratch.file("daemon.log"), environment: scopes)
             try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
 
             // Reads need a token with `read`; the probes and /metrics need none.
@@ -110,7 +110,7 @@ struct AccessTests {
             for secret in [Self.oncall, Self.ci, Self.viewer] { #expect(!daemon.output.contains(secret)) }
 
             daemon.kill(SIGTERM)
-            #expect(daemon.waitForExit() == 0)
+            #expect(await daemon.waitForExit() == 0)
             try await client.shutdown()
         }
     }
@@ -129,7 +129,7 @@ struct AccessTests {
             defer { client.shutdown { _ in } }
             let a = API(client: client, base: "http://127.0.0.1:\(portA)")
             let b = API(client: client, base: "http://127.0.0.1:\(portB)")
-            let first = try DaemonProcess(config: scratch.file("a.yaml"), log: scratch.file("a.log"))
+            let first = try await DaemonProcess(config: scratch.file("a.yaml"), log: scratch.file("a.log"))
             try await eventually("the first daemon is ready", within: 30) {
                 try await a.call(.GET, "/readyz").status == 200
             }
@@ -137,7 +137,7 @@ struct AccessTests {
             #expect(ready["leader"] as? Bool == true)
             #expect(ready["epoch"] != nil)
 
-            let second = try DaemonProcess(config: scratch.file("b.yaml"), log: scratch.file("b.log"))
+            let second = try await DaemonProcess(config: scratch.file("b.yaml"), log: scratch.file("b.log"))
             try await eventually("the second daemon answers /healthz", within: 30) { await b.isUp() }
             let waiting = try await b.call(.GET, "/readyz")
             #expect(waiting.status == 503)
@@ -149,13 +149,13 @@ struct AccessTests {
 
             // The first stops and releases the lease: the second takes over.
             first.kill(SIGTERM)
-            #expect(first.waitForExit() == 0)
+            #expect(await first.waitForExit() == 0)
             try await eventually("the second daemon becomes ready", within: 40) {
                 try await b.call(.GET, "/readyz").status == 200
             }
 
             second.kill(SIGTERM)
-            #expect(second.waitForExit() == 0)
+            #expect(await second.waitForExit() == 0)
             try await client.shutdown()
         }
     }

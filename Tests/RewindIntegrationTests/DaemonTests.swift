@@ -28,7 +28,7 @@ struct DaemonTests {
             defer { client.shutdown { _ in } }
             let api = API(client: client, base: "http://127.0.0.1:\(port)")
 
-            var daemon = try DaemonProcess(config: scratch.file("rewind.yaml"), log: scratch.file("daemon-1.log"))
+            var daemon = try await DaemonProcess(config: scratch.file("rewind.yaml"), log: scratch.file("daemon-1.log"))
             try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
 
             world.deploy(
@@ -45,10 +45,10 @@ struct DaemonTests {
                 return accepted && world.rollbackCalls(service: "backend") == 1
             }
             daemon.kill(SIGKILL)
-            #expect(daemon.waitForExit() != 0)
+            #expect(await daemon.waitForExit() != 0)
             #expect(world.rollbackCalls(service: "backend") == 1)
 
-            daemon = try DaemonProcess(config: scratch.file("rewind.yaml"), log: scratch.file("daemon-2.log"))
+            daemon = try await DaemonProcess(config: scratch.file("rewind.yaml"), log: scratch.file("daemon-2.log"))
             try await eventually("the restarted daemon answers", within: 30) { await api.isUp() }
             try await eventually("the incident completes", within: 40) {
                 let detail = try await api.object("/api/v1/incidents/1")
@@ -61,7 +61,7 @@ struct DaemonTests {
             #expect(timeline.contains("not calling the platform again"))
 
             daemon.kill(SIGTERM)
-            #expect(daemon.waitForExit() == 0, "graceful shutdown exits 0: \(daemon.output.suffix(2000))")
+            #expect(await daemon.waitForExit() == 0, "graceful shutdown exits 0: \(daemon.output.suffix(2000))")
             try await client.shutdown()
         }
     }
@@ -81,7 +81,7 @@ struct DaemonTests {
             // However the test ends: a client dropped without shutdown stops the whole test process.
             defer { client.shutdown { _ in } }
             var api = API(client: client, base: "http://127.0.0.1:\(port)")
-            let daemon = try DaemonProcess(
+            let daemon = try await DaemonProcess(
                 config: config, log: scratch.file("daemon.log"), environment: ["IT_TOKEN": "it-secret-token-1234"])
             try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
 
@@ -163,7 +163,7 @@ struct DaemonTests {
             #expect(malformedHook.status == 400)
 
             daemon.kill(SIGTERM)
-            #expect(daemon.waitForExit() == 0)
+            #expect(await daemon.waitForExit() == 0)
             try await client.shutdown()
         }
     }

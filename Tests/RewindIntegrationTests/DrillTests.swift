@@ -168,7 +168,7 @@ struct DrillTests {
             // However the test ends: a client dropped without shutdown stops the whole test process.
             defer { client.shutdown { _ in } }
             let api = API(client: client, base: "http://127.0.0.1:\(port)")
-            let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"))
+            let daemon = try await DaemonProcess(config: config, log: scratch.file("daemon.log"))
             try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
 
             let badType = try await api.call(
@@ -202,7 +202,7 @@ struct DrillTests {
             #expect(plan?["verify"] as? Bool == false)
 
             daemon.kill(SIGTERM)
-            #expect(daemon.waitForExit() == 0)
+            #expect(await daemon.waitForExit() == 0)
             try await client.shutdown()
         }
     }

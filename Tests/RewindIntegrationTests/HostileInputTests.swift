@@ -45,13 +45,13 @@ struct HostileInputTests {
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             defer { client.shutdown { _ in } }
             let api = API(client: client, base: "http://127.0.0.1:\(port)", token: Self.token)
-            let daemon = try DaemonProcess(
+            let daemon = try await DaemonProcess(
                 config: config, log: scratch.file("daemon.log"),
                 environment: ["IT_HOSTILE_TOKEN": Self.token, "IT_HOSTILE_HMAC": Self.hmacSecret])
             try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
             try await body(port, api, daemon)
             daemon.kill(SIGTERM)
-            #expect(daemon.waitForExit() == 0)
+            #expect(await daemon.waitForExit() == 0)
             try await client.shutdown()
         }
     }
@@ -207,7 +207,7 @@ struct HostileInputTests {
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             defer { client.shutdown { _ in } }
             let api = API(client: client, base: "http://127.0.0.1:\(port)")
-            let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"))
+            let daemon = try await DaemonProcess(config: config, log: scratch.file("daemon.log"))
             try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
             try await client.shutdown()  // its pooled connection would hold one of the two
 
@@ -236,7 +236,7 @@ struct HostileInputTests {
             #expect(idleClosed, "an idle connection stayed open beyond idle_timeout: 3s")
 
             daemon.kill(SIGTERM)
-            #expect(daemon.waitForExit() == 0)
+            #expect(await daemon.waitForExit() == 0)
         }
     }
 }

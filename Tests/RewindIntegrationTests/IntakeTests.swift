@@ -45,7 +45,7 @@ struct IntakeTests {
             // However the test ends: a client dropped without shutdown stops the whole test process.
             defer { client.shutdown { _ in } }
             var api = API(client: client, base: "http://127.0.0.1:\(port)")
-            let daemon = try DaemonProcess(
+            let daemon = try await DaemonProcess(
                 config: config, log: scratch.file("daemon.log"),
                 environment: Self.variables)
             try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
@@ -121,7 +121,7 @@ struct IntakeTests {
             #expect(!daemon.output.contains("it-alert-token-5678"), "the alert token leaked into the daemon's log")
 
             daemon.kill(SIGTERM)
-            #expect(daemon.waitForExit() == 0)
+            #expect(await daemon.waitForExit() == 0)
             try await client.shutdown()
         }
     }

@@ -28,13 +28,8 @@ struct ProbeRecordTests {
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             defer { client.shutdown { _ in } }
             let api = API(client: client, base: "http://127.0.0.1:\(port)")
-            let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"))
-            defer {
-                if daemon.process.isRunning {
-                    daemon.kill(SIGKILL)
-                    _ = daemon.waitForExit()
-                }
-            }
+            let daemon = try await DaemonProcess(config: config, log: scratch.file("daemon.log"))
+            defer { daemon.kill(SIGKILL) }
             try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
 
             world.deploy(
@@ -46,7 +41,7 @@ struct ProbeRecordTests {
                 world.rollbackCalls(service: "backend") == 1
             }
             daemon.kill(SIGTERM)
-            #expect(daemon.waitForExit() == 0, "\(daemon.output.suffix(2000))")
+            #expect(await daemon.waitForExit() == 0, "\(daemon.output.suffix(2000))")
 
             let lines = try String(contentsOfFile: scratch.file("probes.csv"), encoding: .utf8)
                 .split(separator: "\n").map(String.init)

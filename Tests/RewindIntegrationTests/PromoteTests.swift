@@ -119,7 +119,8 @@ struct PromoteTests {
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             defer { client.shutdown { _ in } }
             let api = API(client: client, base: "http://127.0.0.1:\(port)")
-            let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"), environment: environment)
+            let daemon = try await DaemonProcess(
+                config: config, log: scratch.file("daemon.log"), environment: environment)
             try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
 
             // The API: a read-only token may not promote; an unknown service is 404; a body without service is 400.
@@ -161,7 +162,7 @@ struct PromoteTests {
             #expect(again.stderr.contains("nothing to promote"), "\(again.stderr)")
 
             daemon.kill(SIGTERM)
-            #expect(daemon.waitForExit() == 0)
+            #expect(await daemon.waitForExit() == 0)
             try await client.shutdown()
         }
     }

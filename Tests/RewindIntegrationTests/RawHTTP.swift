@@ -134,10 +134,3 @@ func rawRequest(port: Int, _ request: String) async throws -> RawResponse? {
         return connection.response(within: 5)
     }
 }
-
-/// `runRewind` off the shared threads (see ``offPool(_:)``).
-func rewind(
-    _ arguments: [String], environment: [String: String] = [:]
-) async throws -> (status: Int32, stdout: String, stderr: String) {
-    try await offPool { try runRewind(arguments, environment: environment) }
-}

@@ -25,14 +25,9 @@ struct ReloadTests {
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             defer { client.shutdown { _ in } }
             let api = API(client: client, base: "http://127.0.0.1:\(port)")
-            let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"))
+            let daemon = try await DaemonProcess(config: config, log: scratch.file("daemon.log"))
             // However the test ends: a daemon left running would probe ports other tests reuse.
-            defer {
-                if daemon.process.isRunning {
-                    daemon.kill(SIGKILL)
-                    _ = daemon.waitForExit()
-                }
-            }
+            defer { daemon.kill(SIGKILL) }
             try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
             let started = try await configStatus(api)
             #expect((started["sha256"] as? String)?.count == 64)
@@ -105,7 +100,7 @@ struct ReloadTests {
             #expect(await api.isUp(), "the daemon still holds the writer lease")
 
             daemon.kill(SIGTERM)
-            #expect(daemon.waitForExit() == 0, "graceful shutdown exits 0: \(daemon.output.suffix(2000))")
+            #expect(await daemon.waitForExit() == 0, "graceful shutdown exits 0: \(daemon.output.suffix(2000))")
             try await client.shutdown()
         }
     }

@@ -28,7 +28,7 @@ struct RemoteCLITests {
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             defer { client.shutdown { _ in } }
             let api = API(client: client, base: "http://127.0.0.1:\(port)")
-            let daemon = try DaemonProcess(
+            let daemon = try await DaemonProcess(
                 config: config, log: scratch.file("daemon.log"), environment: ["IT_TOKEN": Self.token])
             try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
             let server = "http://127.0.0.1:\(port)"
@@ -56,7 +56,7 @@ struct RemoteCLITests {
             #expect(anonymous.stderr.contains("token"), "\(anonymous.stderr)")
 
             daemon.kill(SIGTERM)
-            #expect(daemon.waitForExit() == 0)
+            #expect(await daemon.waitForExit() == 0)
             try await client.shutdown()
         }
     }

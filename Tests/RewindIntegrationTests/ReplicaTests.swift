@@ -44,7 +44,7 @@ struct ReplicaTests {
                     .replacingOccurrences(of: "state: state.db", with: "state: \(state)")
                 try config.write(toFile: folder + "/rewind.yaml", atomically: true, encoding: .utf8)
                 let api = API(client: client, base: "http://127.0.0.1:\(port)")
-                let daemon = try DaemonProcess(config: folder + "/rewind.yaml", log: folder + "/daemon.log")
+                let daemon = try await DaemonProcess(config: folder + "/rewind.yaml", log: folder + "/daemon.log")
                 replicas.append((daemon, api))
                 // b starts once a leads, so that the roles are known.
                 try await eventually("replica \(name) is ready", within: 30) {
@@ -95,7 +95,7 @@ struct ReplicaTests {
             // A bad deployment: the leader rolls back; it is killed once the platform accepted the call.
             try await Self.rollbackInFlight(world, through: leader)
             leader.daemon.kill(SIGKILL)
-            #expect(leader.daemon.waitForExit() != 0)
+            #expect(await leader.daemon.waitForExit() != 0)
 
             // The standby takes over (the lease lives 3 s) and finishes the incident from the journal.
             try await eventually("the standby leads", within: 15) {
@@ -115,7 +115,7 @@ struct ReplicaTests {
                 ).status == 200)
 
             standby.daemon.kill(SIGTERM)
-            #expect(standby.daemon.waitForExit() == 0, "\(standby.daemon.output.suffix(2000))")
+            #expect(await standby.daemon.waitForExit() == 0, "\(standby.daemon.output.suffix(2000))")
         }
     }
 
@@ -138,7 +138,7 @@ struct ReplicaTests {
             leader.daemon.kill(SIGCONT)
             // Its lease ran out while it slept: it stops acting at once (its writes are fenced meanwhile) and exits
             // for a restart.
-            let status = leader.daemon.waitForExit()
+            let status = await leader.daemon.waitForExit()
             #expect(status != 0, "\(leader.daemon.output.suffix(2000))")
             #expect(
                 leader.daemon.output.contains("Rewind stopped acting on this state"),
@@ -146,7 +146,7 @@ struct ReplicaTests {
             #expect(world.rollbackCalls(service: "backend") == 1, "the old leader called the platform again")
             #expect(try await standby.api.object("/api/v1/status")["leader"] as? Bool == true)
             standby.daemon.kill(SIGTERM)
-            #expect(standby.daemon.waitForExit() == 0)
+            #expect(await standby.daemon.waitForExit() == 0)
         }
     }
 }

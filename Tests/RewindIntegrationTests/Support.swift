@@ -4,9 +4,13 @@ import NIOCore
 import NIOHTTP1
 import RewindCore
 import RewindPorts
+import RewindProcess
 import RewindSandbox
 import RewindStoreSQLite
 import RewindTestSupport
+import Subprocess
+import Synchronization
+import SystemPackage
 import Testing
 
 #if canImport(Glibc)
@@ -32,57 +36,94 @@ struct IntegrationError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Runs a command to completion and returns its exit status and output.
-@discardableResult
-func runRewind(
+/// Runs the `rewind` binary to completion through swift-subprocess (RewindProcess's ``CommandRunner``), with
+/// `environment` added to this process's own, and returns its exit status (128 + the signal when killed) and
+/// output. Never Foundation's `Process`: on Linux its `run()` can crash the test process (swift-corelibs-foundation
+/// reads past a directory entry while listing /proc/self/fd; fixed upstream after Swift 6.3).
+func rewind(
     _ arguments: [String], environment: [String: String] = [:]
-) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try rewindBinary())
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+) async throws -> (status: Int32, stdout: String, stderr: String) {
+    let result = try await CommandRunner.run(
+        CommandInvocation(
+            arguments: [try rewindBinary()] + arguments,
+            environment: ChildEnvironment(ProcessInfo.processInfo.environment.merging(environment) { $1 }),
+            timeout: .seconds(300), shownBytes: 16 << 20))
+    let status: Int32 =
+        switch result.ending {
+        case .exited(let status): status
+        case .signalled(let signal): 128 + signal
+        case .timedOut: throw IntegrationError("rewind \(arguments.joined(separator: " ")) ran past 300 s")
+        }
+    return (status, result.stdout, result.stderr)
 }
 
-/// A `rewind serve` child process.
-final class DaemonProcess {
-    let process = Process()
+/// A `rewind serve` child process, started through swift-subprocess (never Foundation's `Process`, see
+/// ``rewind(_:environment:)``), its output appended to `log`.
+final class DaemonProcess: Sendable {
     let log: String
+    let pid: Int32
+    private let run: Task<Int32, Never>
+    /// Set once the daemon has exited: its id may then belong to another process, which ``kill(_:)`` must spare.
+    private let exited = ExitFlag()
 
     /// `environment` is added to the test process's own: tests pass the variables their configuration reads this
-    /// way, never with `setenv`, which races with every process another test starts meanwhile (Foundation's
-    /// `Process.run` copies the environment; a `setenv` reallocating it at that moment crashes the test process).
-    init(config: String, log: String, environment: [String: String] = [:]) throws {
+    /// way, never with `setenv`, which races with every process another test starts meanwhile.
+    init(config: String, log: String, environment: [String: String] = [:]) async throws {
         self.log = log
-        process.executableURL = URL(fileURLWithPath: try rewindBinary())
-        process.arguments = ["serve", "--config", config]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        FileManager.default.createFile(atPath: log, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        handle.seekToEndOfFile()
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+        let output = try FileDescriptor.open(
+            FilePath(log), .writeOnly, options: [.create, .append], permissions: [.ownerReadWrite])
+        let errors = try output.duplicate()
+        let binary = try rewindBinary()
+        var variables: [Subprocess.Environment.Key: String] = [:]
+        for (name, value) in ProcessInfo.processInfo.environment.merging(environment, uniquingKeysWith: { $1 }) {
+            if let key = Subprocess.Environment.Key(rawValue: name) { variables[key] = value }
+        }
+        let (started, reportStart) = AsyncStream.makeStream(of: Int32?.self)
+        let exited = exited
+        run = Task.detached {
+            var status: Int32 = -1
+            do {
+                let outcome = try await Subprocess.run(
+                    .path(FilePath(binary)), arguments: ["serve", "--config", config], environment: .custom(variables),
+                    input: .none, output: .fileDescriptor(output, closeAfterSpawningProcess: true),
+                    error: .fileDescriptor(errors, closeAfterSpawningProcess: true)
+                ) { execution in
+                    reportStart.yield(execution.processIdentifier.value)
+                }
+                status =
+                    switch outcome.terminationStatus {
+                    case .exited(let code): code
+                    case .signaled(let signal): 128 + signal
+                    }
+            } catch {
+                reportStart.yield(nil)
+            }
+            reportStart.finish()
+            exited.value.withLock { $0 = true }
+            return status
+        }
+        var starts = started.makeAsyncIterator()
+        guard let pid = await starts.next() ?? nil else {
+            throw IntegrationError("rewind serve could not be started (\(binary))")
+        }
+        self.pid = pid
     }
 
-    var pid: Int32 { process.processIdentifier }
-
-    func kill(_ signal: Int32) { _ = Glibc.kill(pid, signal) }
-
-    func waitForExit() -> Int32 {
-        process.waitUntilExit()
-        return process.terminationStatus
+    func kill(_ signal: Int32) {
+        exited.value.withLock { exited in
+            if !exited { _ = Glibc.kill(pid, signal) }
+        }
     }
+
+    /// The exit status (128 + the signal when killed), once the daemon has exited.
+    func waitForExit() async -> Int32 { await run.value }
 
     var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+}
+
+/// Whether a child has exited, shared with the task that waits for it.
+private final class ExitFlag: Sendable {
+    let value = Mutex(false)
 }
 
 /// Minimal JSON client for the daemon's API.
@@ -204,41 +245,9 @@ func seedKnownGood(_ store: any RewindStore) async throws {
     }
 }
 
-/// `runRewind` without blocking a thread of the cooperative pool while the child runs: the
-/// sandbox and the emulators answer it from this very process, and on a two-core machine two
-/// blocked waits would leave them no thread to answer with. Output goes through files, the exit
-/// is awaited through the termination handler.
+/// ``rewind(_:environment:)``, by its older name.
 func runRewindAwaiting(
     _ arguments: [String], environment: [String: String] = [:]
-) async throws
-    -> (status: Int32, stdout: String, stderr: String)
-{
-    let scratch = try TemporaryDirectory("it")
-    defer { scratch.remove() }
-    FileManager.default.createFile(atPath: scratch.file("stdout"), contents: nil)
-    FileManager.default.createFile(atPath: scratch.file("stderr"), contents: nil)
-    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.file("stdout")))
-    let err = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.file("stderr")))
-    defer {
-        try? out.close()
-        try? err.close()
-    }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try rewindBinary())
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    process.standardOutput = out
-    process.standardError = err
-    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-        do {
-            try process.run()
-        } catch {
-            process.terminationHandler = nil
-            continuation.resume(throwing: error)
-        }
-    }
-    let stdout = (try? String(contentsOfFile: scratch.file("stdout"), encoding: .utf8)) ?? ""
-    let stderr = (try? String(contentsOfFile: scratch.file("stderr"), encoding: .utf8)) ?? ""
-    return (status, stdout, stderr)
+) async throws -> (status: Int32, stdout: String, stderr: String) {
+    try await rewind(arguments, environment: environment)
 }

@@ -5,10 +5,16 @@ import RewindPorts
 import RewindSandbox
 import RewindSpecs
 import RewindTestSupport
+import Subprocess
 import Synchronization
+import SystemPackage
 import Testing
 
 @testable import RewindNotify
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 // Helpers for the Email* tests: notices, the sandbox sink, aiosmtpd as a subprocess, and scripted
 // servers on 127.0.0.1.
@@ -117,48 +123,52 @@ final class AiosmtpdServer: Sendable {
 
     let port: Int
     let caFile: String
-    private let process: Process
-    private let input: FileHandle
+    private let pid: Int32
     private let lines: JSONLines
 
-    private init(process: Process, input: FileHandle, lines: JSONLines, port: Int, caFile: String) {
-        self.process = process
-        self.input = input
+    private init(pid: Int32, lines: JSONLines, port: Int, caFile: String) {
+        self.pid = pid
         self.lines = lines
         self.port = port
         self.caFile = caFile
     }
 
-    /// Starts the server and waits for its first line. Fails the test with the script's message when
-    /// aiosmtpd is missing.
+    /// Starts the server (through swift-subprocess: Foundation's `Process.run` can crash the test process on Linux)
+    /// and waits for its first line. Fails the test with the script's message when aiosmtpd is missing.
     static func start(tls: String = "starttls") async throws -> AiosmtpdServer {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/smtp-test-server.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", script.path, "--tls", tls, "--username", username, "--password", password,
-        ]
-        let output = Pipe()
-        let input = Pipe()
-        process.standardOutput = output
-        process.standardInput = input
-        let lines = JSONLines(output.fileHandleForReading)
-        try process.run()
+        let arguments = ["python3", script.path, "--tls", tls, "--username", username, "--password", password]
+        let (output, outputSink) = AsyncStream.makeStream(of: String.self)
+        let (started, reportStart) = AsyncStream.makeStream(of: Int32.self)
+        Task.detached {
+            _ = try? await Subprocess.run(
+                .path("/usr/bin/env"), arguments: Arguments(arguments), input: .inputWriter, output: .sequence,
+                error: .discarded
+            ) { execution in
+                reportStart.yield(execution.processIdentifier.value)
+                reportStart.finish()
+                for try await line in execution.standardOutput.strings() { outputSink.yield(line) }
+                // Standard input stays open while the server runs: it stops when it closes (or on SIGTERM).
+                try? await execution.standardInputWriter.finish()
+            }
+            reportStart.finish()
+            outputSink.finish()
+        }
+        var starts = started.makeAsyncIterator()
+        guard let pid = await starts.next() else {
+            Issue.record("the aiosmtpd test server could not be started (python3 \(script.path))")
+            throw CancellationError()
+        }
+        let lines = JSONLines(output)
         let ready: Ready? = await lines.next()
         guard let ready, let port = ready.port, let caFile = ready.caFile else {
-            stop(process, input: input.fileHandleForWriting)
+            kill(pid, SIGTERM)
             let reason = ready?.error ?? "it exited without reporting a port"
             Issue.record("the aiosmtpd test server did not start: \(reason) (pip install aiosmtpd cryptography)")
             throw CancellationError()
         }
-        return AiosmtpdServer(
-            process: process,
-            input: input.fileHandleForWriting,
-            lines: lines,
-            port: port,
-            caFile: caFile
-        )
+        return AiosmtpdServer(pid: pid, lines: lines, port: port, caFile: caFile)
     }
 
     /// The next message the server received (it reports one before answering 250).
@@ -166,44 +176,18 @@ final class AiosmtpdServer: Sendable {
         await lines.next()
     }
 
-    /// Closes its standard input and sends SIGTERM; either makes it exit. Does not wait: Foundation's
-    /// `waitUntilExit` spins on Linux, and the exit takes a moment.
+    /// Sends SIGTERM, which makes it exit. Does not wait: the exit takes a moment.
     func stop() {
-        Self.stop(process, input: input)
-    }
-
-    private static func stop(_ process: Process, input: FileHandle) {
-        try? input.close()
-        if process.isRunning { process.terminate() }
+        kill(pid, SIGTERM)
     }
 }
 
-/// Decodes the JSON objects a subprocess writes, one per line, as they arrive.
+/// Decodes the JSON objects a subprocess writes, one per line.
 final class JSONLines: Sendable {
     private let stream: AsyncStream<String>
 
-    init(_ handle: FileHandle) {
-        let (stream, continuation) = AsyncStream<String>.makeStream()
+    init(_ stream: AsyncStream<String>) {
         self.stream = stream
-        let pending = Mutex(Data())
-        handle.readabilityHandler = { handle in
-            let chunk = handle.availableData
-            guard !chunk.isEmpty else {
-                handle.readabilityHandler = nil
-                continuation.finish()
-                return
-            }
-            let complete: [String] = pending.withLock { buffer in
-                buffer.append(chunk)
-                var lines: [String] = []
-                while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                    lines.append(String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self))
-                    buffer.removeSubrange(buffer.startIndex...newline)
-                }
-                return lines
-            }
-            for line in complete { continuation.yield(line) }
-        }
     }
 
     /// The next line decoded as `T`; nil when the output ended or the line is not a `T`.

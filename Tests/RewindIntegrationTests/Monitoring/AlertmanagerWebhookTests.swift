@@ -74,7 +74,8 @@ extension MonitoringTests {
                 defer { client.shutdown { _ in } }
                 let api = API(client: client, base: "http://127.0.0.1:\(MonitoringEnvironment.webhookPort)")
                 let token = ["IT_ALERTMANAGER_TOKEN": MonitoringEnvironment.webhookToken]
-                let daemon = try DaemonProcess(config: config, log: scratch.file("daemon.log"), environment: token)
+                let daemon = try await DaemonProcess(
+                    config: config, log: scratch.file("daemon.log"), environment: token)
                 try await eventually("the daemon answers /healthz", within: 30) { await api.isUp() }
                 world.deploy(service: "backend", SandboxDeployment(id: "be-v2", version: "v2"))
                 #expect(
@@ -97,7 +98,7 @@ extension MonitoringTests {
                     !daemon.output.contains(MonitoringEnvironment.webhookToken), "the webhook token leaked into the log"
                 )
                 daemon.kill(SIGTERM)
-                #expect(daemon.waitForExit() == 0)
+                #expect(await daemon.waitForExit() == 0)
                 try await client.shutdown()
             }
         }

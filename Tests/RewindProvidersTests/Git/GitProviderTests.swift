@@ -3,6 +3,8 @@ import RewindCore
 import RewindPorts
 import RewindSpecs
 import RewindTestSupport
+import Subprocess
+import SystemPackage
 import Testing
 
 @testable import RewindProviders
@@ -469,19 +471,24 @@ struct GitProviderTests {
             let good = try await fixture.commitAndPush("v1", ["app.yaml": "v: 1\n"])
             try await fixture.commitAndPush("v2", ["app.yaml": "v: 2\n"])
             try await fixture.cloneWorkingCopy()
-            // Someone's git, still running in the working copy (it waits on its input).
-            let other = Process()
-            other.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            other.arguments = ["git", "cat-file", "--batch"]
-            other.currentDirectoryURL = URL(fileURLWithPath: fixture.workingCopy)
-            let input = Pipe()
-            other.standardInput = input
-            other.standardOutput = FileHandle.nullDevice
-            try other.run()
-            defer {
-                try? input.fileHandleForWriting.close()
-                other.waitUntilExit()
+            // Someone's git, still running in the working copy (it waits on its input until the test ends).
+            let (started, reportStart) = AsyncStream.makeStream(of: Int32.self)
+            let (testEnds, endTest) = AsyncStream.makeStream(of: Void.self)
+            defer { endTest.finish() }
+            let workingCopy = fixture.workingCopy
+            Task.detached {
+                _ = try? await Subprocess.run(
+                    .path("/usr/bin/env"), arguments: ["git", "cat-file", "--batch"],
+                    workingDirectory: FilePath(workingCopy), input: .inputWriter, output: .discarded, error: .discarded
+                ) { execution in
+                    reportStart.yield(execution.processIdentifier.value)
+                    for await _ in testEnds {}
+                    try await execution.standardInputWriter.finish()
+                }
+                reportStart.finish()
             }
+            var starts = started.makeAsyncIterator()
+            let other = try #require(await starts.next(), "git cat-file could not be started")
             let lock = fixture.workingCopy + "/.git/index.lock"
             #expect(FileManager.default.createFile(atPath: lock, contents: Data()))
             let before = try await fixture.remoteHead()
@@ -491,7 +498,7 @@ struct GitProviderTests {
             }
             #expect(error.isTransient)
             #expect(error.message.contains("index.lock"), "\(error.message)")
-            #expect(error.message.contains("pid \(other.processIdentifier)"), "\(error.message)")
+            #expect(error.message.contains("pid \(other)"), "\(error.message)")
             #expect(FileManager.default.fileExists(atPath: lock), "a lock that may be in use is never removed")
             #expect(try await fixture.remoteHead() == before)
         }
