@@ -92,16 +92,27 @@ struct FakeExecPlugin {
 struct KubernetesExecPluginTests {
     typealias H = KubernetesHarness
 
-    @Test("the plugin runs once per credential: cached until 30 s before expiry, then run again (injected clock)")
-    func cachesUntilShortlyBeforeExpiry() async throws {
+    /// A fake plugin whose credential expires `lifetime` after a manual clock's now, the emulator taking the plugin's
+    /// first token, and a provider signing in through the plugin on that clock; `body` gets them.
+    static func withSignedInProvider(
+        expiringIn lifetime: Duration,
+        _ body: @Sendable (FakeExecPlugin, KubernetesHarness, ManualClock, KubernetesProvider) async throws -> Void
+    ) async throws {
         let plugin = try FakeExecPlugin()
         defer { plugin.folder.remove() }
         try await withKubernetes { h in
             let clock = ManualClock()
-            try plugin.expire(at: clock.now + .seconds(600))
+            try plugin.expire(at: clock.now + lifetime)
             h.kube.token = "exec-token-1"
             let provider = KubernetesProvider(
                 spec: plugin.spec(h), client: h.client, redactor: Redactor(), environment: [:], clock: clock)
+            try await body(plugin, h, clock, provider)
+        }
+    }
+
+    @Test("the plugin runs once per credential: cached until 30 s before expiry, then run again (injected clock)")
+    func cachesUntilShortlyBeforeExpiry() async throws {
+        try await Self.withSignedInProvider(expiringIn: .seconds(600)) { plugin, h, clock, provider in
 
             #expect(try await provider.currentDeployment(service: "web")?.version == H.images[2])
             #expect(try await provider.currentDeployment(service: "web")?.version == H.images[2])
@@ -125,14 +136,7 @@ struct KubernetesExecPluginTests {
 
     @Test("a 401 runs the plugin again and retries the call once; a second 401 is an auth error naming the plugin")
     func refreshesOnUnauthorized() async throws {
-        let plugin = try FakeExecPlugin()
-        defer { plugin.folder.remove() }
-        try await withKubernetes { h in
-            let clock = ManualClock()
-            try plugin.expire(at: clock.now + .seconds(3600))
-            h.kube.token = "exec-token-1"
-            let provider = KubernetesProvider(
-                spec: plugin.spec(h), client: h.client, redactor: Redactor(), environment: [:], clock: clock)
+        try await Self.withSignedInProvider(expiringIn: .seconds(3600)) { plugin, h, clock, provider in
             _ = try await provider.currentDeployment(service: "web")
             #expect(plugin.runs == 1)
 
@@ -276,14 +280,7 @@ struct KubernetesExecPluginTests {
 
     @Test("providers check names the exec plugin")
     func accessCheckNamesThePlugin() async throws {
-        let plugin = try FakeExecPlugin()
-        defer { plugin.folder.remove() }
-        try await withKubernetes { h in
-            let clock = ManualClock()
-            try plugin.expire(at: clock.now + .seconds(3600))
-            h.kube.token = "exec-token-1"
-            let provider = KubernetesProvider(
-                spec: plugin.spec(h), client: h.client, redactor: Redactor(), environment: [:], clock: clock)
+        try await Self.withSignedInProvider(expiringIn: .seconds(3600)) { plugin, h, clock, provider in
             let checks = await provider.checkAccess(service: "web")
             #expect(checks.allSatisfy { $0.passed }, "\(checks)")
             #expect(checks.first?.detail.contains("signed in with exec plugin \(FakeExecPlugin.name)") == true)
