@@ -300,6 +300,7 @@ struct AutomaticRollbackTests {
                 #expect(incident.status == .failed)
                 #expect(h.world.live(Fixture.backend) == b1.id, "the failing backend was not rolled back")
                 #expect(h.world.live(Fixture.worker) == w2.id)
+                try await run.untilNotified(.failed)
                 #expect(h.notifier.incidentKinds == [.initiated, .failed])
                 #expect(try await h.escalationReasons(incident.id) == ["rollback_failed"])
                 let steps = try await h.sqlite.steps(incidentID: incident.id)

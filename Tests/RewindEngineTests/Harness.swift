@@ -360,6 +360,14 @@ final class EngineRun: Sendable {
         return events.closedIncidents[count - 1]
     }
 
+    /// Waits for the first delivery of an incident notice of `kind`. A closing notice is written with the close and
+    /// delivered just after it: a test that asserts on it right after ``untilClosed(_:)`` would race that delivery.
+    func untilNotified(_ kind: NoticeKind) async throws {
+        try await advance(until: "a \(kind.rawValue) notice is delivered") {
+            harness.notifier.incidentKinds.contains(kind)
+        }
+    }
+
     /// A deploy the engine is told about: live on the platform, then recorded through the engine.
     @discardableResult
     func deploy(_ service: ServiceName, _ version: String, health: HealthBehaviour) async throws -> Deployment {

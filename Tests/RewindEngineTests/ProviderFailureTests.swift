@@ -62,10 +62,7 @@ struct ProviderFailureTests {
                 let intents = try await h.sqlite.timeline(incidentID: incident.id).filter { $0.kind == .stepIntent }
                     .map(\.message)
                 #expect(intents.last?.hasPrefix("fallback: roll back backend") == true)
-                // The closing notice is written with the close; its first delivery follows it.
-                try await run.advance(until: "the completed notice is delivered") {
-                    h.notifier.incidentKinds.contains(.completed)
-                }
+                try await run.untilNotified(.completed)
                 #expect(h.notifier.incidentNotices.last?.actions.first?.hasSuffix("succeeded via fallback") == true)
             }
         }
@@ -215,10 +212,7 @@ struct ProviderFailureTests {
                     timeline.filter { $0.kind == .verification }.map(\.message).last == "backend verification FAILED")
                 #expect(try await h.escalationReasons(incident.id) == ["verification_failed"])
 
-                // The closing notice is written with the close; its first delivery follows it.
-                try await run.advance(until: "the failed notice is delivered") {
-                    h.notifier.incidentKinds.contains(.failed)
-                }
+                try await run.untilNotified(.failed)
                 #expect(h.notifier.incidentKinds == [.initiated, .failed])
                 let failed = try #require(h.notifier.incidentNotices.last)
                 #expect(failed.verificationResults.count == 3)
