@@ -49,6 +49,9 @@ struct DurationBounds: Sendable, Equatable {
     /// How long a failure run must last before its rule fires (`min_duration`): zero is the count alone.
     static let failingFor = DurationBounds(
         atLeast: .zero, atMost: .seconds(3600), "an outage that must last over an hour before a rollback is not caught")
+    /// How long a new deployment is watched at the suspect cadence (`suspect_window`): zero turns it off.
+    static let suspectWindow = DurationBounds(
+        atLeast: .zero, atMost: day, "the first minutes after a deployment are when it is most likely to be bad")
     /// A wait that may be zero: bake, freeze, cooldown, escalation delays, a signal's recovery.
     static let delay = DurationBounds(atLeast: .zero, atMost: day * 30)
     /// When follow-up work is due: the post-mortem, the canary's analysis.

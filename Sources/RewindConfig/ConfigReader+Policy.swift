@@ -14,7 +14,8 @@ extension ConfigReader {
     static let serverKeys = ["listen", "token", "tokens", "allowed_hosts", "idle_timeout", "max_connections"]
     static let apiTokenKeys = ["name", "token", "scopes"]
     static let healthKeys = [
-        "critical", "non_critical", "recovery", "interval", "timeout", "confirm_interval", "record",
+        "critical", "non_critical", "recovery", "interval", "timeout", "confirm_interval", "suspect_interval",
+        "suspect_window", "record",
     ]
     /// `health.critical` and `health.non_critical` count `failures`, `health.recovery` counts `successes`.
     /// The failure rules (`failures`) also take `min_duration`.
@@ -280,6 +281,23 @@ extension ConfigReader {
         var interval = Defaults.checkInterval
         var timeout = Defaults.checkTimeout
         var confirmInterval = Defaults.confirmInterval
+        var suspectInterval = Defaults.suspectInterval
+        var suspectWindow = Defaults.suspectWindow
+
+        /// Reads the keys a check and `health:` share from `fields` over these values.
+        mutating func read(_ fields: Fields, with reader: inout ConfigReader) {
+            if let at = fields["interval"], let value = reader.duration(at, .interval) { interval = value }
+            if let at = fields["timeout"], let value = reader.duration(at, .timeout) { timeout = value }
+            if let at = fields["confirm_interval"], let value = reader.duration(at, .interval) {
+                confirmInterval = value
+            }
+            if let at = fields["suspect_interval"], let value = reader.duration(at, .interval) {
+                suspectInterval = value
+            }
+            if let at = fields["suspect_window"], let value = reader.duration(at, .suspectWindow) {
+                suspectWindow = value
+            }
+        }
     }
 
     /// `health:`: the rules, the checks' defaults, and where probes are recorded (`record`).
@@ -296,9 +314,7 @@ extension ConfigReader {
         if let at = fields["recovery"] {
             rules.recovery = consecutiveRule(at, countKey: "successes", base: rules.recovery)
         }
-        if let at = fields["interval"], let value = duration(at, .interval) { checks.interval = value }
-        if let at = fields["timeout"], let value = duration(at, .timeout) { checks.timeout = value }
-        if let at = fields["confirm_interval"], let value = duration(at, .interval) { checks.confirmInterval = value }
+        checks.read(fields, with: &self)
         let record = fields["record"].flatMap { $0.isNull ? nil : filePath($0) }
         return (rules, checks, record)
     }

@@ -9,7 +9,10 @@ extension ConfigReader {
         "migration",
         "rollout",
     ]
-    static let checkKeys = ["name", "url", "severity", "interval", "timeout", "confirm_interval", "expect_status"]
+    static let checkKeys = [
+        "name", "url", "severity", "interval", "timeout", "confirm_interval", "suspect_interval", "suspect_window",
+        "expect_status",
+    ]
 
     /// A service's `depends_on` entries, checked once every service name is known.
     private struct Dependency {
@@ -163,19 +166,20 @@ extension ConfigReader {
         guard let fields = mapping(at, allowed: Self.checkKeys) else { return nil }
         let name = require(fields, "name").flatMap { self.name($0) }
         let url = require(fields, "url").flatMap { httpURL($0) }
+        var settings = defaults
+        settings.read(fields, with: &self)
         var check = HealthCheckPolicy(
             name: name ?? "",
             url: url?.value ?? "",
-            interval: defaults.interval,
-            timeout: defaults.timeout,
-            confirmInterval: defaults.confirmInterval
+            interval: settings.interval,
+            timeout: settings.timeout,
+            confirmInterval: settings.confirmInterval,
+            suspectInterval: settings.suspectInterval,
+            suspectWindow: settings.suspectWindow
         )
         if let at = fields["severity"], let value = choice(at, CheckSeverity.allCases.map { ($0.rawValue, $0) }) {
             check.severity = value
         }
-        if let at = fields["interval"], let value = duration(at, .interval) { check.interval = value }
-        if let at = fields["timeout"], let value = duration(at, .timeout) { check.timeout = value }
-        if let at = fields["confirm_interval"], let value = duration(at, .interval) { check.confirmInterval = value }
         if let at = fields["expect_status"], let value = statusRange(at) { check.expectedStatuses = value }
         return name == nil ? nil : check
     }

@@ -238,6 +238,7 @@ public enum ConfigSchema {
             shapes: [
                 "critical": rule("failures"), "non_critical": rule("failures"), "recovery": rule("successes"),
                 "interval": duration, "timeout": duration, "confirm_interval": duration,
+                "suspect_interval": duration, "suspect_window": duration,
                 "record": .either([string, .leaf(["type": .string("null")])]),
             ])
     }
@@ -380,7 +381,8 @@ public enum ConfigSchema {
             keys: ConfigReader.checkKeys,
             shapes: [
                 "name": string, "url": scalar, "severity": words(CheckSeverity.self), "interval": duration,
-                "timeout": duration, "confirm_interval": duration,
+                "timeout": duration, "confirm_interval": duration, "suspect_interval": duration,
+                "suspect_window": duration,
                 "expect_status": .either([scalar, .list(scalar)]),
             ],
             required: ["name", "url"])

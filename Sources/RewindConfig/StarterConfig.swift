@@ -79,6 +79,11 @@ public enum StarterConfig {
           interval: 10s              # how often each check runs while it passes (a check may override)
           timeout: 5s                # a check slower than this counts as a failure
           confirm_interval: 100ms    # after a failure, look again this soon to confirm it
+          # A deployment is most likely to be bad in its first minutes: while the live one is suspect and
+          # went live less than suspect_window ago, checks run every suspect_interval (4 requests a second
+          # per check for 15 minutes per deployment; a check may override either, 0s turns it off)
+          suspect_interval: 250ms
+          suspect_window: 15m
 
         strategies:
           # Critical failures: roll back every suspect service, 30 seconds each, then freeze deployments 1 hour.

@@ -8,9 +8,10 @@ import Synchronization
 /// retried with backoff (at least the channel's Retry-After) until they succeed or the attempts run
 /// out. A channel that gives up is reported on every other channel and in `rewind status`.
 ///
-/// Order: one channel gets one incident's notices in the order they were written — an entry waits
-/// while an earlier one for the same channel and incident is pending (a PagerDuty resolve never
-/// overtakes its trigger's retry; an Opsgenie close never overtakes its create).
+/// Order: one channel gets one incident's notices in the order they were written — attempts of one
+/// lane (incident and channel) never overlap (``OutboxLanes``), and an entry waits while an earlier
+/// one of its lane waits for a retry (a PagerDuty resolve never overtakes its trigger's retry; an
+/// Opsgenie close never overtakes its create).
 ///
 /// A channel that gives up starts a failure episode: one `channel_failed` notice goes to the other
 /// channels that are not failing themselves (routed by `routes.channel_failed` when set); the
@@ -34,6 +35,7 @@ struct NoticeDispatcher: Sendable {
     let observer: @Sendable (EngineEvent) -> Void
     let logger: Logger
     let fresh: Mailbox<Delivery>
+    let lanes: OutboxLanes
     let episodes = ChannelEpisodes()
 
     /// Work for the dispatcher's loop.
@@ -117,22 +119,55 @@ struct NoticeDispatcher: Sendable {
         }
     }
 
-    /// One attempt for one entry, and its bookkeeping.
+    /// One attempt for one entry, made inside its lane (``OutboxLanes``), and its bookkeeping; then
+    /// the first attempts of the notices it queued (a channel that gave up, on the other channels).
     func deliver(_ entry: OutboxEntry) async {
+        let queued = await lanes.withLane("\(entry.incidentID)/\(entry.channel)") { await deliverInLane(entry) }
+        await attempt(queued)
+    }
+
+    /// Order within a lane: an earlier entry waiting for its retry holds this one back until just after it;
+    /// an earlier entry never attempted yet (its first attempt queued behind this one, or left by a restart)
+    /// is attempted first. An entry another attempt already took care of is left alone.
+    private func deliverInLane(_ entry: OutboxEntry) async -> [OutboxEntry] {
         guard let notifier = notifiers.first(where: { $0.channel == entry.channel }) else {
             var dropped = entry
             dropped.status = .failed
             dropped.lastError = "channel \(entry.channel) is not configured any more"
             await commit(StateChange(outboxUpdates: [dropped]), about: entry)
-            return
+            return []
         }
-        if let earlier = await earlierPending(than: entry) {
-            // Wait for it: this one becomes due just after it.
-            var deferred = entry
-            deferred.nextAttemptAt = max(earlier.nextAttemptAt, clock.now) + .milliseconds(1)
-            await commit(StateChange(outboxUpdates: [deferred]), about: entry)
-            return
+        // When the lane cannot be read, the entry as the caller has it is attempted.
+        let lane = (try? await store.outbox(incidentID: entry.incidentID))?.filter { $0.channel == entry.channel }
+        guard let current = lane.map({ $0.first { $0.id == entry.id } }) ?? entry,
+            current.status == .pending, current.attempts == entry.attempts
+        else { return [] }
+        var queued: [OutboxEntry] = []
+        let earlier = (lane ?? []).filter { $0.id < entry.id && $0.status == .pending }.sorted { $0.id < $1.id }
+        for var ahead in earlier {
+            if ahead.attempts == 0 {
+                let attempted = await attemptOnce(ahead, on: notifier)
+                queued += attempted.queued
+                ahead = attempted.entry
+            }
+            if ahead.status == .pending {
+                // Wait for its retry: this one becomes due just after it.
+                var deferred = current
+                deferred.nextAttemptAt = max(ahead.nextAttemptAt, clock.now) + .milliseconds(1)
+                await commit(StateChange(outboxUpdates: [deferred]), about: entry)
+                return queued
+            }
         }
+        return queued + (await attemptOnce(current, on: notifier)).queued
+    }
+
+    /// Sends the entry once and stores the outcome; returns the entry as stored and the notices the
+    /// outcome queued.
+    private func attemptOnce(
+        _ entry: OutboxEntry, on notifier: any Notifier
+    ) async -> (
+        entry: OutboxEntry, queued: [OutboxEntry]
+    ) {
         var updated = entry
         updated.attempts += 1
         do {
@@ -157,7 +192,7 @@ struct NoticeDispatcher: Sendable {
         var change = StateChange(outboxUpdates: [updated])
         guard updated.status != .pending else {
             await commit(change, about: entry)
-            return
+            return (updated, [])
         }
         let delivered = updated.status == .sent
         let what =
@@ -195,15 +230,7 @@ struct NoticeDispatcher: Sendable {
             .notified(
                 incidentID: entry.incidentID, channel: entry.channel, kind: entry.notice.kind, delivered: delivered))
         metrics.notification(channel: entry.channel, delivered: delivered)
-        await attempt(committed)
-    }
-
-    /// A pending entry written before `entry` for the same channel and incident, if any.
-    private func earlierPending(than entry: OutboxEntry) async -> OutboxEntry? {
-        guard let entries = try? await store.outbox(incidentID: entry.incidentID) else { return nil }
-        return entries.filter { $0.channel == entry.channel && $0.id < entry.id && $0.status == .pending }.min {
-            $0.id < $1.id
-        }
+        return (updated, committed)
     }
 
     /// Stores an attempt's bookkeeping (the entry, its timeline entry, a channel-down notice) in

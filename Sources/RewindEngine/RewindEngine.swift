@@ -34,6 +34,8 @@ public final class RewindEngine: Service, Sendable {
     private let inbox = Mailbox<SupervisorCommand>()
     private let runnerJobs = Mailbox<RunnerJob>()
     private let deliveries = Mailbox<NoticeDispatcher.Delivery>()
+    /// One delivery at a time per incident and channel, whatever dispatcher makes it.
+    private let outboxLanes = OutboxLanes()
     private let board = StatusBoard()
     private let closings = IncidentClosings()
     private let healthState: HealthState
@@ -425,7 +427,8 @@ public final class RewindEngine: Service, Sendable {
                 store: store, journal: journal, notifiers: deps.notifiers, notices: notices,
                 policy: deps.policy.notifications,
                 clock: deps.clock, interval: deps.outboxInterval, redactor: deps.redactor, random: deps.random,
-                metrics: engine.metrics, observer: deps.observer, logger: engine.logger, fresh: engine.deliveries)
+                metrics: engine.metrics, observer: deps.observer, logger: engine.logger, fresh: engine.deliveries,
+                lanes: engine.outboxLanes)
             escalations = EscalationTicker(
                 store: store, journal: journal, notices: notices, dispatcher: dispatcher, clock: deps.clock,
                 interval: deps.outboxInterval, redactor: deps.redactor, metrics: engine.metrics, logger: engine.logger,

@@ -49,12 +49,22 @@ final class StatusBoard: Sendable {
         var monitoring: [String: MonitoringHealth] = [:]
         var published = Published()
         var recent: [ServiceName: [Observation]] = [:]
+        var deploymentWaiters: [UInt64: DeploymentWaiter] = [:]
+        var nextWaiterID: UInt64 = 0
+    }
+
+    /// A watcher parked until its service's next deployment goes live.
+    private struct DeploymentWaiter {
+        let service: ServiceName
+        let generation: Int
+        let continuation: CheckedContinuation<Void, Never>
     }
 
     /// What the supervisor published after its last event.
     struct Published: Sendable {
         var generations: [ServiceName: Int] = [:]
         var live: [ServiceName: Deployment] = [:]
+        var liveSince: [ServiceName: Timestamp] = [:]
         var firing: [ServiceName: Set<TriggerSource>] = [:]
         var nextRetryAt: Timestamp?
     }
@@ -131,10 +141,44 @@ final class StatusBoard: Sendable {
                 uniqueKeysWithValues: supervisor.policy.services.compactMap { service in
                     supervisor.book.live(service.name).map { (service.name, $0) }
                 }),
+            liveSince: Dictionary(
+                uniqueKeysWithValues: supervisor.policy.services.compactMap { service in
+                    supervisor.book.liveSince(service.name).map { (service.name, $0) }
+                }),
             firing: supervisor.firing, nextRetryAt: supervisor.nextRetryAt)
-        state.withLock {
-            $0.published = published
-            $0.monitoring = supervisor.monitoring
+        let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.published = published
+            state.monitoring = supervisor.monitoring
+            let due = state.deploymentWaiters.filter {
+                published.generations[$0.value.service, default: 0] != $0.value.generation
+            }
+            due.keys.forEach { state.deploymentWaiters[$0] = nil }
+            return due.values.map(\.continuation)
+        }
+        woken.forEach { $0.resume() }
+    }
+
+    /// Returns once a deployment of `service` newer than trigger generation `generation` is live,
+    /// or when the task is cancelled.
+    func nextDeployment(of service: ServiceName, after generation: Int) async {
+        let id = state.withLock { state -> UInt64 in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let parked = state.withLock { state -> Bool in
+                    guard state.published.generations[service, default: 0] == generation, !Task.isCancelled else {
+                        return false
+                    }
+                    state.deploymentWaiters[id] = DeploymentWaiter(
+                        service: service, generation: generation, continuation: continuation)
+                    return true
+                }
+                if !parked { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.deploymentWaiters.removeValue(forKey: id) }?.continuation.resume()
         }
     }
 
@@ -144,6 +188,16 @@ final class StatusBoard: Sendable {
 
     func live(_ service: ServiceName) -> Deployment? {
         state.withLock { $0.published.live[service] }
+    }
+
+    /// The service's live deployment as the probe schedule sees it: its trust and when it went live.
+    func liveForSchedule(_ service: ServiceName) -> ProbeSchedule.LiveDeployment? {
+        state.withLock { state in
+            state.published.live[service].map {
+                ProbeSchedule.LiveDeployment(
+                    trust: $0.trust, since: state.published.liveSince[service] ?? $0.deployedAt)
+            }
+        }
     }
 
     func isFiring(_ service: ServiceName, _ source: TriggerSource) -> Bool {

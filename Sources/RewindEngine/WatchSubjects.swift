@@ -2,8 +2,8 @@ import Logging
 import RewindCore
 import RewindPorts
 
-/// A health check, probed every `interval` while it passes and confirmed after `confirm_interval`
-/// when it fails (``ProbeSchedule``).
+/// A health check, probed every `interval` while it passes (every `suspect_interval` while a young
+/// deployment is suspect) and confirmed after `confirm_interval` when it fails (``ProbeSchedule``).
 struct HealthCheckSubject: WatchSubject {
     let service: ServiceName
     let check: HealthCheckPolicy
@@ -27,6 +27,8 @@ struct HealthCheckSubject: WatchSubject {
     }
 
     func firstReading(now: Timestamp) -> Timestamp { now }
+
+    var readsOnNewDeployment: Bool { check.suspectWindow > .zero && check.suspectInterval < check.interval }
 
     func read(at now: Timestamp) async -> Observation {
         let probe = await prober.check(check)
@@ -61,8 +63,7 @@ struct HealthCheckSubject: WatchSubject {
                 service: service, check: check.name, severity: check.severity, lastResult: observation.result.summary,
                 lastAt: observation.at, consecutiveFailures: state.runLength, firing: state.isFiring))
         return ProbeSchedule.nextCheck(
-            after: observation.result, at: observation.at, interval: check.interval,
-            confirmInterval: check.confirmInterval,
+            of: check, after: observation.result, at: observation.at, live: board.liveForSchedule(service),
             isFiring: state.isFiring)
     }
 }
@@ -89,6 +90,8 @@ struct SignalSubject: WatchSubject {
     }
 
     func firstReading(now: Timestamp) -> Timestamp { now + signal.interval }
+
+    var readsOnNewDeployment: Bool { false }
 
     func read(at now: Timestamp) async -> SignalReading {
         let evaluation = await metricSource.evaluate(signal, service: service, at: now)

@@ -12,6 +12,9 @@ protocol WatchSubject: Sendable {
     func makeState() -> State
     /// When the first reading is due.
     func firstReading(now: Timestamp) -> Timestamp
+    /// Whether a new live deployment should cut the wait short and take a reading at once (a
+    /// health check that watches a young deployment harder than an old one).
+    var readsOnNewDeployment: Bool { get }
     /// Takes one reading (a probe, an evaluation). Never throws: a failure is a reading.
     func read(at now: Timestamp) async -> State.Reading
     /// Shows what the reading did (status, logs, events) and says when the next reading is due;
@@ -25,7 +28,9 @@ protocol WatchSubject: Sendable {
 /// When the supervisor makes a new deployment of the service live, the trigger starts afresh
 /// (its generation changed): failures of the old deployment never count against the new one. A
 /// rollback does not restart it: a trigger that fired stays fired until its recovery rule is met,
-/// so a rollback can never start another one.
+/// so a rollback can never start another one. A subject that ``WatchSubject/readsOnNewDeployment``
+/// does not wait out its interval when a new deployment goes live: it reads at once, and its
+/// schedule (``ProbeSchedule``) then watches the young deployment harder.
 struct Watcher<Subject: WatchSubject>: Sendable {
     let subject: Subject
     let clock: any RewindClock
@@ -39,7 +44,7 @@ struct Watcher<Subject: WatchSubject>: Sendable {
         var generation = board.generation(of: subject.service)
         var next = subject.firstReading(now: clock.now)
         while true {
-            try await clock.sleep(until: next)
+            try await sleep(until: next, orNewDeploymentAfter: generation)
             let current = board.generation(of: subject.service)
             if current != generation {
                 generation = current
@@ -67,6 +72,17 @@ struct Watcher<Subject: WatchSubject>: Sendable {
                 break
             }
             next = subject.after(reading, event: event, state: state, now: readAt)
+        }
+    }
+
+    /// Sleeps until `next`, or less if the subject reads on a new deployment and one goes live.
+    private func sleep(until next: Timestamp, orNewDeploymentAfter generation: Int) async throws {
+        guard subject.readsOnNewDeployment else { return try await clock.sleep(until: next) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await clock.sleep(until: next) }
+            group.addTask { await board.nextDeployment(of: subject.service, after: generation) }
+            try await group.next()
+            group.cancelAll()
         }
     }
 }

@@ -56,6 +56,8 @@ struct BoundsTests {
                 "longer than the rule's window within (10s)"
             ),
             ("health: { recovery: { min_duration: 2s } }", "health.recovery.min_duration", nil),
+            ("health: { suspect_interval: 10ms }", "health.suspect_interval", "between 100ms and 1h"),
+            ("health: { suspect_window: 25h }", "health.suspect_window", "must be between 0s and 24h, got 25h"),
             ("strategies: { immediate: { freeze: 999999999h } }", "strategies.immediate.freeze", "between 0s and 720h"),
             ("strategies: { immediate: { deadline: 25h } }", "strategies.immediate.deadline", "between 1s and 24h"),
             ("strategies: { canary: { analysis: 10s } }", "strategies.canary.analysis", "between 1m and 720h"),

@@ -21,6 +21,8 @@ struct PolicyMappingTests {
           interval: 15s
           timeout: 3s
           confirm_interval: 250ms
+          suspect_interval: 500ms
+          suspect_window: 30m
         strategies:
           immediate: { timeout: 45s, freeze: 2h }
           fast: { timeout: 4m }
@@ -43,6 +45,8 @@ struct PolicyMappingTests {
                 interval: 1m
                 timeout: 2s
                 confirm_interval: 1s
+                suspect_interval: 5s
+                suspect_window: 0s
                 expect_status: 204
             provider:
               type: http
@@ -163,7 +167,7 @@ struct PolicyMappingTests {
         #expect(policy.retry == RetryPolicy(attempts: 0, baseDelay: .seconds(1), maxDelay: .seconds(10)))
     }
 
-    @Test("services keep their written order, dependencies and checks (health defaults apply)")
+    @Test("services keep their written order, dependencies and checks (health defaults apply, a check overrides them)")
     func services() throws {
         let policy = configuration.policy
         #expect(policy.services.map(\.name) == ["api", "jobs"])
@@ -179,6 +183,8 @@ struct PolicyMappingTests {
                     interval: .seconds(15),
                     timeout: .seconds(3),
                     confirmInterval: .milliseconds(250),
+                    suspectInterval: .milliseconds(500),
+                    suspectWindow: .seconds(1800),
                     expectedStatuses: 200...299
                 ),
                 HealthCheckPolicy(
@@ -188,6 +194,8 @@ struct PolicyMappingTests {
                     interval: .seconds(60),
                     timeout: .seconds(2),
                     confirmInterval: .seconds(1),
+                    suspectInterval: .seconds(5),
+                    suspectWindow: .zero,
                     expectedStatuses: 204...204
                 ),
             ]

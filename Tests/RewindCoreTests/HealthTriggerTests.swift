@@ -217,7 +217,7 @@ struct HealthTriggerTests {
 @Suite("ProbeSchedule: when a check runs next")
 struct ProbeScheduleTests {
     @Test(
-        "next check time",
+        "next check time of a known-good deployment",
         arguments: [
             // (result passes, isFiring, interval ms, confirm ms, expected delay ms)
             (true, false, Int64(10_000), Int64(100), Int64(10_000)),  // success → interval
@@ -229,10 +229,69 @@ struct ProbeScheduleTests {
         ])
     func nextCheck(passes: Bool, isFiring: Bool, interval: Int64, confirm: Int64, expected: Int64) {
         let at = Fixture.t(0)
+        let check = HealthCheckPolicy(
+            name: "health", url: "http://127.0.0.1/health", interval: .milliseconds(interval),
+            confirmInterval: .milliseconds(confirm))
         let next = ProbeSchedule.nextCheck(
-            after: passes ? Fixture.ok : .failure(.timeout), at: at, interval: .milliseconds(interval),
-            confirmInterval: .milliseconds(confirm), isFiring: isFiring)
+            of: check, after: passes ? Fixture.ok : .failure(.timeout), at: at,
+            live: .init(trust: .knownGood, since: at - .seconds(60)), isFiring: isFiring)
         #expect(next == at + .milliseconds(expected))
+    }
+
+    /// A live deployment, how long it has been live, and when the next check of a passing check is due.
+    struct Cadence: Sendable, CustomTestStringConvertible {
+        var name: String
+        var live: ProbeSchedule.LiveDeployment?
+        var check = HealthCheckPolicy(name: "health", url: "http://127.0.0.1/health", interval: .seconds(10))
+        var passes = true
+        var expectedMs: Int64
+        var testDescription: String { name }
+    }
+
+    static let now = Fixture.t(10_000)
+
+    @Test(
+        "suspect window: a young suspect deployment is checked every suspect_interval, anything else every interval",
+        arguments: [
+            Cadence(name: "suspect, live 1 s", live: .init(trust: .suspect, since: now - .seconds(1)), expectedMs: 250),
+            Cadence(
+                name: "suspect, live 14m59s", live: .init(trust: .suspect, since: now - .seconds(899)), expectedMs: 250),
+            Cadence(
+                name: "suspect, live exactly 15 m: the window is over",
+                live: .init(trust: .suspect, since: now - .seconds(900)), expectedMs: 10_000),
+            Cadence(
+                name: "known good, live 1 s (a rollback target)",
+                live: .init(trust: .knownGood, since: now - .seconds(1)), expectedMs: 10_000),
+            Cadence(
+                name: "bad and still live (a rollback that failed)", live: .init(trust: .bad, since: now - .seconds(1)),
+                expectedMs: 10_000),
+            Cadence(name: "no live deployment known", live: nil, expectedMs: 10_000),
+            Cadence(
+                name: "failure while suspect: confirmation is sooner still",
+                live: .init(trust: .suspect, since: now - .seconds(1)), passes: false, expectedMs: 100),
+            Cadence(
+                name: "suspect_window 0s turns it off", live: .init(trust: .suspect, since: now - .seconds(1)),
+                check: HealthCheckPolicy(
+                    name: "health", url: "http://127.0.0.1/health", interval: .seconds(10), suspectWindow: .zero),
+                expectedMs: 10_000),
+            Cadence(
+                name: "never slower than interval", live: .init(trust: .suspect, since: now - .seconds(1)),
+                check: HealthCheckPolicy(
+                    name: "health", url: "http://127.0.0.1/health", interval: .milliseconds(200),
+                    suspectInterval: .seconds(1)),
+                expectedMs: 200),
+            Cadence(
+                name: "per-check suspect_interval", live: .init(trust: .suspect, since: now - .seconds(1)),
+                check: HealthCheckPolicy(
+                    name: "health", url: "http://127.0.0.1/health", interval: .seconds(10),
+                    suspectInterval: .seconds(2)),
+                expectedMs: 2_000),
+        ])
+    func suspectCadence(_ cadence: Cadence) {
+        let next = ProbeSchedule.nextCheck(
+            of: cadence.check, after: cadence.passes ? Fixture.ok : .failure(.timeout), at: Self.now,
+            live: cadence.live, isFiring: false)
+        #expect(next == Self.now + .milliseconds(cadence.expectedMs))
     }
 
     /// One outage as the probes see it: a failure every `everyMs` from 0 while `outageMs` lasts, then a success.

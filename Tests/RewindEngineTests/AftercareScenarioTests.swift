@@ -604,50 +604,6 @@ private final class RejectingNotifier: Notifier {
     var attempts: Int { sends.withLock { $0 } }
 }
 
-/// A channel whose sends wait until ``open()``: a slow provider, with the attempt still in flight.
-private final class GatedNotifier: Notifier {
-    let channel: String
-    private struct State {
-        var isOpen = false
-        var sends = 0
-        var initiatedSends = 0
-        var waiting: [CheckedContinuation<Void, Never>] = []
-    }
-    private let state = Mutex(State())
-
-    /// Sends of the initiated notice only (escalation pages reach every channel too).
-    var initiatedSends: Int { state.withLock { $0.initiatedSends } }
-
-    init(channel: String) {
-        self.channel = channel
-    }
-
-    func send(_ notice: Notice) async throws {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let proceed = state.withLock { state -> Bool in
-                state.sends += 1
-                if notice.kind == .initiated { state.initiatedSends += 1 }
-                if state.isOpen { return true }
-                state.waiting.append(continuation)
-                return false
-            }
-            if proceed { continuation.resume() }
-        }
-    }
-
-    /// Lets every waiting send, and every later one, through.
-    func open() {
-        let waiting = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.isOpen = true
-            defer { state.waiting = [] }
-            return state.waiting
-        }
-        waiting.forEach { $0.resume() }
-    }
-
-    var sends: Int { state.withLock { $0.sends } }
-}
-
 /// A channel and the kind of notice it was given: how routing is asserted.
 private struct Route: Equatable, CustomStringConvertible {
     var channel: String

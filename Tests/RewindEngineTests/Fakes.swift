@@ -364,3 +364,51 @@ final class CollectingNotifier: Notifier {
     var reminders: [Notice] { notices.filter { $0.kind == .taskOverdue } }
     var attempts: Int { state.withLock { $0.attempts } }
 }
+
+/// A channel whose sends wait until ``open()``: a slow provider, with the attempt still in flight.
+final class GatedNotifier: Notifier {
+    let channel: String
+    private struct State {
+        var isOpen = false
+        var sends = 0
+        var initiatedSends = 0
+        var waiting: [CheckedContinuation<Void, Never>] = []
+        var kinds: [NoticeKind] = []
+    }
+    private let state = Mutex(State())
+
+    /// Sends of the initiated notice only (escalation pages reach every channel too).
+    var initiatedSends: Int { state.withLock { $0.initiatedSends } }
+
+    init(channel: String) {
+        self.channel = channel
+    }
+
+    func send(_ notice: Notice) async throws {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let proceed = state.withLock { state -> Bool in
+                state.sends += 1
+                if notice.kind == .initiated { state.initiatedSends += 1 }
+                if state.isOpen { return true }
+                state.waiting.append(continuation)
+                return false
+            }
+            if proceed { continuation.resume() }
+        }
+        state.withLock { $0.kinds.append(notice.kind) }
+    }
+
+    /// Lets every waiting send, and every later one, through.
+    func open() {
+        let waiting = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.isOpen = true
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        waiting.forEach { $0.resume() }
+    }
+
+    var sends: Int { state.withLock { $0.sends } }
+    /// What went through, in the order the sends finished.
+    var kinds: [NoticeKind] { state.withLock { $0.kinds } }
+}

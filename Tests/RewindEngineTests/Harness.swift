@@ -360,8 +360,8 @@ final class EngineRun: Sendable {
         return events.closedIncidents[count - 1]
     }
 
-    /// Waits for the first delivery of an incident notice of `kind`. A closing notice is written with the close and
-    /// delivered just after it: a test that asserts on it right after ``untilClosed(_:)`` would race that delivery.
+    /// Waits for the first delivery of an incident notice of `kind`. A closing notice has its first attempt before
+    /// the close is reported, but one that waits behind an earlier notice's retry on its channel comes later.
     func untilNotified(_ kind: NoticeKind) async throws {
         try await advance(until: "a \(kind.rawValue) notice is delivered") {
             harness.notifier.incidentKinds.contains(kind)

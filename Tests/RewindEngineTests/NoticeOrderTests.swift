@@ -32,6 +32,41 @@ struct NoticeOrderTests {
         }
     }
 
+    @Test(
+        "a notice attempted while an earlier one of its channel is still in its first attempt goes right after it, not at its retry"
+    )
+    func noticeBehindAnAttemptInFlightIsNotHeldForTheRetry() async throws {
+        try await Harness.with { h in
+            try await h.seedKnownGood()
+            let slow = GatedNotifier(channel: "slow")
+            var policy = Fixture.policy()
+            policy.notifications.timeout = .seconds(3600)
+            try await h.run(policy: policy, notifiers: [slow]) { run in
+                try await run.deploy(Fixture.backend, "v2", health: .failing(status: 503))
+                // The incident runs to its closing write while the initiated notice is still being sent to
+                // the slow channel: the completed notice's attempt comes while that one is in flight.
+                try await run.advance(until: "the incident's closing write") {
+                    try await h.incidents().first?.closedAt != nil
+                }
+                #expect(slow.sends >= 1)
+                let closedAt = try #require(try await h.incidents().first?.closedAt)
+                slow.open()
+                let incident = try await run.untilClosed()
+
+                #expect(slow.kinds.prefix(1) == [.initiated])
+                #expect(slow.kinds.contains(.completed))
+                let entries = try await h.sqlite.outbox(incidentID: incident.id).filter {
+                    $0.channel == "slow" && $0.notice.audience == nil
+                }
+                let completed = try #require(entries.first { $0.notice.kind == .completed })
+                // Sent the moment the one ahead of it was: before the fix it waited for that one's retry slot.
+                #expect(completed.status == .sent)
+                #expect(completed.sentAt == closedAt)
+                #expect(completed.attempts == 1)
+            }
+        }
+    }
+
     @Test("escalation pages follow routes.escalated when the audience names no channel")
     func escalationsFollowTheirRoute() async throws {
         try await Harness.with { h in

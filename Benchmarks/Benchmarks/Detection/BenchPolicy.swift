@@ -1,25 +1,31 @@
 import RewindConfig
 import RewindSandbox
 
-/// The benchmark's `rewind.yaml`: the guide's critical rule (3 consecutive failures, the count alone:
-/// `min_duration: 0s`, as the figures in BENCHMARKS.md were measured) with a 1 s check interval, 100 ms confirmation checks and a 500 ms check timeout, against the sandbox's
-/// services and its platform API (the http provider). Cooldown and the hourly cap are lifted so
-/// that 25 back-to-back rollbacks of the same service are all automatic.
+/// The benchmark's `rewind.yaml`: the guide's critical rule (3 consecutive failures, failing for
+/// `min_duration`: the shipped 2s or `0s`, the count alone) with a 1 s check interval, the shipped
+/// suspect cadence (every 250 ms for 15 minutes after a deployment goes live), 100 ms confirmation
+/// checks and a 500 ms check timeout, against the sandbox's services and its platform API (the
+/// http provider). Cooldown and the hourly cap are lifted so that 25 back-to-back rollbacks of the
+/// same service are all automatic.
 enum BenchPolicy {
     struct Invalid: Error, CustomStringConvertible {
         var description: String
     }
 
-    static func configuration(endpoints: SandboxEndpoints, directory: String) throws -> RewindConfiguration {
+    static func configuration(
+        endpoints: SandboxEndpoints, directory: String, minDuration: String
+    ) throws -> RewindConfiguration {
         let path = "\(directory)/rewind.yaml"
-        switch ConfigLoader.parse(yaml: yaml(endpoints: endpoints), path: path, environment: [:]) {
+        switch ConfigLoader.parse(
+            yaml: yaml(endpoints: endpoints, minDuration: minDuration), path: path, environment: [:])
+        {
         case .success(let configuration): return configuration
         case .failure(let errors):
             throw Invalid(description: errors.problems.map(\.description).joined(separator: "\n"))
         }
     }
 
-    static func yaml(endpoints: SandboxEndpoints) -> String {
+    static func yaml(endpoints: SandboxEndpoints, minDuration: String) -> String {
         func url(_ service: String) -> String { endpoints.services[service] ?? "http://127.0.0.1:1" }
         let platform = endpoints.platform
         let provider = """
@@ -46,12 +52,14 @@ enum BenchPolicy {
             state: state.db
             bake: 1h
             health:
-              critical: { failures: 3, within: 2m, min_duration: 0s }
-              non_critical: { failures: 5, within: 5m, min_duration: 0s }
+              critical: { failures: 3, within: 2m, min_duration: \(minDuration) }
+              non_critical: { failures: 5, within: 5m, min_duration: \(minDuration) }
               recovery: { successes: 2, within: 5m }
               interval: 1s
               timeout: 500ms
               confirm_interval: 100ms
+              suspect_interval: 250ms
+              suspect_window: 15m
             strategies:
               immediate: { timeout: 10s, freeze: 1h }
               fast: { timeout: 10s }

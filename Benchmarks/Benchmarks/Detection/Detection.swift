@@ -4,7 +4,8 @@ import Synchronization
 
 /// The benchmark of Rewind's detection speed: fault → rollback call on a loopback sandbox.
 ///
-/// One benchmark iteration runs every trial (25 by default; `REWIND_BENCH_TRIALS` overrides it):
+/// One benchmark iteration runs every trial (25 by default; `REWIND_BENCH_TRIALS` overrides it)
+/// with the rule's `min_duration` at the shipped 2s (`REWIND_BENCH_MIN_DURATION=0s`: the count alone):
 /// each trial is one fault, one detection, one rollback and one recovery, and adds one sample to
 /// each custom metric. The sandbox and the engine stay up between trials, the way a daemon does.
 ///
@@ -14,6 +15,7 @@ import Synchronization
 let benchmarks: @Sendable () -> Void = {
     let environment = ProcessInfo.processInfo.environment
     let trials = environment["REWIND_BENCH_TRIALS"].flatMap(Int.init) ?? 25
+    let minDuration = environment["REWIND_BENCH_MIN_DURATION"] ?? "2s"
     let reportPath =
         environment["REWIND_BENCH_REPORT"]
         ?? FileManager.default.temporaryDirectory.appendingPathComponent("rewind-detection-trials.txt").path
@@ -31,7 +33,7 @@ let benchmarks: @Sendable () -> Void = {
         let report = DetectionReport()
         defer { report.save(to: reportPath) }
         do {
-            let results = try await DetectionRig.run(trials: trials, log: report.line)
+            let results = try await DetectionRig.run(trials: trials, minDuration: minDuration, log: report.line)
             for trial in results {
                 benchmark.measurement(DetectionMetric.faultToRollbackCall, trial.faultToRollbackCall.wholeMilliseconds)
                 benchmark.measurement(DetectionMetric.faultToFirstFailure, trial.faultToFirstFailure.wholeMilliseconds)
@@ -48,7 +50,7 @@ let benchmarks: @Sendable () -> Void = {
 
 /// The custom metrics, one sample per trial. Names are ASCII: they end up in baseline file names.
 enum DetectionMetric {
-    /// Fault on (the bad deployment goes live) → the engine calls the platform's rollback API.
+    /// Fault on (the young deployment starts failing) → the engine calls the platform's rollback API.
     static var faultToRollbackCall: BenchmarkMetric { .custom("fault to rollback call (ms)", useScalingFactor: false) }
     /// Fault on → the first failing health check: the wait for the next scheduled check.
     static var faultToFirstFailure: BenchmarkMetric {

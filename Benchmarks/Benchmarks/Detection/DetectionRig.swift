@@ -13,7 +13,7 @@ import RewindStoreSQLite
 /// One trial, timed on the monotonic clock at the moment the engine reported each event.
 struct TrialTimes: Sendable {
     var trial: Int
-    /// Where in the check interval the fault began: 0 just after a check, 0.99 just before the next.
+    /// Where in the check cadence the fault began: 0 just after a check, 0.99 just before the next.
     var phase: Double
     var faultToFirstFailure: Duration
     /// First failing check → the trigger fires (the observation that completes the rule).
@@ -39,7 +39,11 @@ struct TrialTimes: Sendable {
 /// the backend again and again.
 enum DetectionRig {
     static let service = "backend"
-    static let checkInterval = Duration.seconds(1)
+    /// How often the backend's young deployment is checked (`suspect_interval`): the cadence the
+    /// faults' phases are spread over.
+    static let cadence = Duration.milliseconds(250)
+    /// How long each new deployment runs healthy before it breaks.
+    static let healthyFor = Duration.seconds(1)
     /// A trial that has not finished by then failed.
     static let trialDeadline = Duration.seconds(60)
 
@@ -66,7 +70,9 @@ enum DetectionRig {
         case deadline(trial: Int)
     }
 
-    static func run(trials: Int, log: @escaping @Sendable (String) -> Void) async throws -> [TrialTimes] {
+    static func run(
+        trials: Int, minDuration: String, log: @escaping @Sendable (String) -> Void
+    ) async throws -> [TrialTimes] {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("rewind-bench-\(UUID().uuidString)", isDirectory: true).path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -92,7 +98,7 @@ enum DetectionRig {
                 let results = try await withThrowingTaskGroup(of: Void.self, returning: [TrialTimes].self) { group in
                     defer { group.cancelAll() }
                     return try await watch(
-                        trials: trials, world: world, endpoints: endpoints, client: client, directory: directory,
+                        trials: trials, minDuration: minDuration, world: world, endpoints: endpoints, client: client, directory: directory,
                         log: log, group: &group)
                 }
                 try await client.shutdown()
@@ -108,10 +114,11 @@ enum DetectionRig {
 
     /// Starts the engine in `group` and runs the trials against it.
     private static func watch(
-        trials: Int, world: SandboxWorld, endpoints: SandboxEndpoints, client: HTTPClient, directory: String,
+        trials: Int, minDuration: String, world: SandboxWorld, endpoints: SandboxEndpoints, client: HTTPClient, directory: String,
         log: @escaping @Sendable (String) -> Void, group: inout ThrowingTaskGroup<Void, any Error>
     ) async throws -> [TrialTimes] {
-        let configuration = try BenchPolicy.configuration(endpoints: endpoints, directory: directory)
+        let configuration = try BenchPolicy.configuration(
+            endpoints: endpoints, directory: directory, minDuration: minDuration)
         let store = try SQLiteStore(path: configuration.statePath)
         let clock = SystemClock()
         for (name, id) in [("frontend", "fe-v1"), ("backend", "be-v1"), ("worker", "wk-v1")] {
@@ -130,9 +137,11 @@ enum DetectionRig {
         group.addTask { try await engine.run() }
         try await waitForBaseline(engine)
         let backend = endpoints.services[service] ?? "?"
-        log("Detection benchmark: \(trials) trials, backend \(backend), platform \(endpoints.platform)")
+        log(
+            "Detection benchmark: \(trials) trials, min_duration \(minDuration), backend \(backend), "
+                + "platform \(endpoints.platform)")
 
-        // Stratified phases: trial k's fault lands in its own 1/n slice of the check interval, at a
+        // Stratified phases: trial k's fault lands in its own 1/n slice of the check cadence, at a
         // random point of it, and the slices come in random order. Every phase is covered evenly,
         // so the median reflects Rewind rather than how the dice fell in 25 throws.
         let count = max(1, trials)
@@ -152,27 +161,32 @@ enum DetectionRig {
         return results
     }
 
-    /// Deploys a failing v2 of the backend at `phase` (0..<1) of its check interval and follows the
-    /// engine's events until the incident is closed and the check has recovered on v1.
+    /// Deploys a healthy v2 of the backend (the engine told, as a deploy hook would), lets it run
+    /// for ``healthyFor`` at the suspect cadence, breaks it at `phase` (0..<1) of that cadence, and
+    /// follows the engine's events until the incident is closed and the check has recovered on v1.
     private static func runTrial(
         _ trial: Int, phase: Double, world: SandboxWorld, engine: RewindEngine,
         signals: inout AsyncStream<Signal>.Iterator
     ) async throws -> TrialTimes {
         let clock = SystemClock()
+        let id = "be-v2-\(trial)"
+        let deployedAt = clock.now
+        world.deploy(service: service, SandboxDeployment(id: id, version: "v2.\(trial)"))
+        _ = try await engine.recordDeployment(
+            Deployment(service: ServiceName(service), id: id, version: "v2.\(trial)", deployedAt: deployedAt))
+        try await clock.sleep(until: deployedAt + healthyFor)
         let backendCheck = engine.checkStatuses.first { $0.service.rawValue == service }
-        guard let lastCheck = backendCheck?.lastAt else {
-            throw Failure.unexpected(trial: trial, "the backend check has not run yet")
+        guard let lastCheck = backendCheck?.lastAt, lastCheck > deployedAt,
+            backendCheck?.lastResult?.hasPrefix("HTTP 2") == true
+        else {
+            throw Failure.unexpected(trial: trial, "the new deployment was not checked healthy within \(healthyFor)")
         }
-        var faultAt = lastCheck + checkInterval * phase
-        while faultAt < clock.now + .milliseconds(20) { faultAt = faultAt + checkInterval }
+        var faultAt = lastCheck + cadence * phase
+        while faultAt < clock.now + .milliseconds(20) { faultAt = faultAt + cadence }
         try await clock.sleep(until: faultAt)
 
-        let id = "be-v2-\(trial)"
-        let badVersion = SandboxDeployment(id: id, version: "v2.\(trial)", behavior: .failing(status: 500))
-        world.deploy(service: service, badVersion)
+        world.setBehavior(service: service, deploymentID: id, .failing(status: 500))
         let faultOn = ContinuousClock.now
-        _ = try await engine.recordDeployment(
-            Deployment(service: ServiceName(service), id: id, version: "v2.\(trial)", deployedAt: clock.now))
 
         var firstFailure: ContinuousClock.Instant?
         var fired: ContinuousClock.Instant?

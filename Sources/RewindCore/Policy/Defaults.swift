@@ -13,6 +13,10 @@ public enum Defaults {
     public static let checkTimeout = Duration.seconds(5)
     /// How soon to look again after a failure, to confirm it (see ``ProbeSchedule``).
     public static let confirmInterval = Duration.milliseconds(100)
+    /// A deployment is most likely to be bad in its first minutes: for 15 minutes after one goes
+    /// live (while it is suspect), its checks run every 250 ms (4 requests a second per check).
+    public static let suspectWindow = Duration.seconds(900)
+    public static let suspectInterval = Duration.milliseconds(250)
     /// Immediate strategy: 30 s per service, deployments frozen for 1 hour.
     public static let immediateTimeout = Duration.seconds(30)
     public static let immediateFreeze = Duration.seconds(3600)
