@@ -128,6 +128,35 @@ def status_kib(pid):
     return fields
 
 
+def memory_breakdown(pid):
+    """Resident memory by what it is, from /proc/PID/smaps: each shared library and the binary
+    (file-backed pages the process touched), the heap (malloc's main arena, [heap]), the other
+    anonymous mappings (malloc's per-thread arenas, thread stacks, the Swift runtime's own
+    allocations) and the rest. KiB of Rss, and of Private (pages no other process shares)."""
+    groups = {}
+    current = None
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            first = line.split(None, 1)[0]
+            if "-" in first and not first.endswith(":"):
+                parts = line.split()
+                path = parts[5] if len(parts) > 5 else ""
+                if path.startswith("/"):
+                    current = os.path.basename(path)
+                elif path == "[heap]":
+                    current = "[heap] (malloc main arena)"
+                elif path.startswith("["):
+                    current = path
+                else:
+                    current = "[anonymous] (thread arenas, stacks, runtime)"
+                groups.setdefault(current, {"rss": 0, "private": 0})
+            elif first == "Rss:":
+                groups[current]["rss"] += int(line.split()[1])
+            elif first in ("Private_Clean:", "Private_Dirty:"):
+                groups[current]["private"] += int(line.split()[1])
+    return sorted(groups.items(), key=lambda item: -item[1]["rss"])
+
+
 def cpu_ticks(pid):
     with open(f"/proc/{pid}/stat") as f:
         # The command name is in parentheses and may contain spaces: split after the last ')'.
@@ -187,6 +216,7 @@ def main():
                 rss.append(status_kib(daemon.pid)["VmRSS"])
             end_ticks, end = cpu_ticks(daemon.pid), time.monotonic()
             final = status_kib(daemon.pid)
+            breakdown = memory_breakdown(daemon.pid)
             _, metrics = get(f"http://127.0.0.1:{api_port}/metrics", timeout=5)
         finally:
             daemon.send_signal(signal.SIGTERM)
@@ -214,6 +244,7 @@ def main():
         "cpu_percent_of_one_core": round(100 * cpu_seconds / window, 2),
         "health_checks_total": int(checks),
         "clock_ticks_per_second": ticks_per_second,
+        "rss_breakdown_kib": {name: sizes for name, sizes in breakdown if sizes["rss"] > 0},
     }
     print(f"rewind serve footprint over {window:.1f} s (after {args.settle:g} s settle), watching 3 services every 1 s")
     print(f"  VmRSS  end {final['VmRSS'] / 1024:.1f} MiB  "
@@ -223,6 +254,13 @@ def main():
           f"  (clock tick {1000 / ticks_per_second:.0f} ms)")
     print(f"  threads    {final['Threads']}")
     print(f"  health checks performed since start (rewind_checks_total): {int(checks)}")
+    print("  resident memory by mapping (KiB; private = not shared with another process):")
+    shown = [(name, sizes) for name, sizes in breakdown if sizes["rss"] >= 256]
+    for name, sizes in shown:
+        print(f"    {sizes['rss']:7d} rss  {sizes['private']:7d} private  {name}")
+    rest = [sizes for name, sizes in breakdown if sizes["rss"] < 256]
+    print(f"    {sum(r['rss'] for r in rest):7d} rss  {sum(r['private'] for r in rest):7d} private  "
+          f"{len(rest)} smaller mappings")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(figures, f, indent=2)

@@ -65,6 +65,8 @@ final class StatusBoard: Sendable {
         var generations: [ServiceName: Int] = [:]
         var live: [ServiceName: Deployment] = [:]
         var liveSince: [ServiceName: Timestamp] = [:]
+        /// Services Rewind knows more than one deployment of.
+        var withHistory: Set<ServiceName> = []
         var firing: [ServiceName: Set<TriggerSource>] = [:]
         var nextRetryAt: Timestamp?
     }
@@ -145,6 +147,8 @@ final class StatusBoard: Sendable {
                 uniqueKeysWithValues: supervisor.policy.services.compactMap { service in
                     supervisor.book.liveSince(service.name).map { (service.name, $0) }
                 }),
+            withHistory: Set(
+                supervisor.policy.services.map(\.name).filter { supervisor.book.deploymentCount(of: $0) > 1 }),
             firing: supervisor.firing, nextRetryAt: supervisor.nextRetryAt)
         let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.published = published
@@ -195,7 +199,8 @@ final class StatusBoard: Sendable {
         state.withLock { state in
             state.published.live[service].map {
                 ProbeSchedule.LiveDeployment(
-                    trust: $0.trust, since: state.published.liveSince[service] ?? $0.deployedAt)
+                    $0, liveSince: state.published.liveSince[service],
+                    replacedAnother: state.published.withHistory.contains(service))
             }
         }
     }

@@ -267,6 +267,24 @@ struct ProbeScheduleTests {
                 expectedMs: 10_000),
             Cadence(name: "no live deployment known", live: nil, expectedMs: 10_000),
             Cadence(
+                name: "suspect, first seen live 1 s ago but created two days ago: not young",
+                live: .init(
+                    Deployment(service: "backend", id: "b7", version: "v7", deployedAt: now - .seconds(172_800)),
+                    liveSince: now - .seconds(1), replacedAnother: true),
+                expectedMs: 10_000),
+            Cadence(
+                name: "suspect, deployed and live 1 s ago (a deploy hook)",
+                live: .init(
+                    Deployment(service: "backend", id: "b8", version: "v8", deployedAt: now - .seconds(1)),
+                    liveSince: now - .seconds(1), replacedAnother: true),
+                expectedMs: 250),
+            Cadence(
+                name: "suspect, live 1 s, but the first deployment Rewind knows of the service: not new",
+                live: .init(
+                    Deployment(service: "backend", id: "b1", version: "v1", deployedAt: now - .seconds(1)),
+                    liveSince: now - .seconds(1), replacedAnother: false),
+                expectedMs: 10_000),
+            Cadence(
                 name: "failure while suspect: confirmation is sooner still",
                 live: .init(trust: .suspect, since: now - .seconds(1)), passes: false, expectedMs: 100),
             Cadence(

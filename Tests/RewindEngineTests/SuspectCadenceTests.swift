@@ -70,6 +70,17 @@ struct SuspectCadenceTests {
         }
     }
 
+    @Test("the first deployment Rewind knows of a service (live when it starts) is not new: every interval")
+    func firstKnownDeploymentIsNotYoung() async throws {
+        try await Harness.with { h in
+            let only = try await h.deploySuspect(Fixture.backend, "v1", health: .healthy)
+            try await h.run(policy: Self.policy()) { run in
+                try await run.advance(by: .seconds(30))
+                #expect(h.world.probeCount(only.id) == 4)
+            }
+        }
+    }
+
     @Test("suspect_window 0s: a new deployment waits for the check's interval like any other")
     func windowZeroTurnsItOff() async throws {
         try await Harness.with { h in

@@ -52,6 +52,9 @@ public struct DeploymentBook: Sendable, Equatable {
 
     public func deployment(_ service: ServiceName, id: String) -> Deployment? { pages[service]?.deployments[id] }
 
+    /// How many deployments of the service the book holds.
+    public func deploymentCount(of service: ServiceName) -> Int { pages[service]?.deployments.count ?? 0 }
+
     public func automaticRollbacks(of service: ServiceName) -> [Timestamp] { pages[service]?.automaticRollbacks ?? [] }
 
     /// Applies one change stored at `now` (a deployment made live goes live then). Re-recording a

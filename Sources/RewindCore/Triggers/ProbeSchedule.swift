@@ -19,19 +19,36 @@ public enum ProbeSchedule {
     /// What the schedule needs to know of the service's live deployment.
     public struct LiveDeployment: Sendable, Equatable {
         public var trust: DeploymentTrust
-        /// When it went live.
+        /// Where its age counts from: when it went live, or when the platform created it if that was
+        /// earlier (a deployment Rewind first sees when it starts, created long before, is not young).
         public var since: Timestamp
+        /// It replaced another deployment Rewind knew of. The first deployment Rewind learns of a
+        /// service (the one live when Rewind starts watching it) is not a new deployment, whatever
+        /// its age.
+        public var replacedAnother: Bool
 
-        public init(trust: DeploymentTrust, since: Timestamp) {
+        public init(trust: DeploymentTrust, since: Timestamp, replacedAnother: Bool = true) {
             self.trust = trust
             self.since = since
+            self.replacedAnother = replacedAnother
+        }
+
+        public init(_ deployment: Deployment, liveSince: Timestamp?, replacedAnother: Bool) {
+            self.init(
+                trust: deployment.trust, since: min(liveSince ?? deployment.deployedAt, deployment.deployedAt),
+                replacedAnother: replacedAnother)
+        }
+
+        /// Suspect, new, and younger than `window` at `now`.
+        public func isYoung(at now: Timestamp, window: Duration) -> Bool {
+            trust == .suspect && replacedAnother && now - since < window
         }
     }
 
     /// How often a passing check runs now: `suspectInterval` while `live` is suspect and inside
     /// the check's suspect window, `interval` otherwise (and never slower than `interval`).
     public static func cadence(of check: HealthCheckPolicy, live: LiveDeployment?, at now: Timestamp) -> Duration {
-        guard let live, live.trust == .suspect, now - live.since < check.suspectWindow else { return check.interval }
+        guard let live, live.isYoung(at: now, window: check.suspectWindow) else { return check.interval }
         return min(check.suspectInterval, check.interval)
     }
 
