@@ -550,7 +550,7 @@ public final class RewindEngine: Service, Sendable {
         private func watcher<Subject: WatchSubject>(_ subject: Subject) -> Watcher<Subject> {
             Watcher(
                 subject: subject, clock: engine.deps.clock, board: engine.board, inbox: engine.inbox,
-                observer: engine.deps.observer,
+                metrics: engine.metrics, observer: engine.deps.observer,
                 logger: engine.logger)
         }
 

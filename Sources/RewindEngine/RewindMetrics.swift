@@ -41,6 +41,14 @@ public struct RewindMetrics: Sendable {
             .recordMilliseconds(latencyMs)
     }
 
+    /// `rewind_watch_lag_seconds{kind}`: how late a check (`kind="check"`) or a signal evaluation
+    /// (`kind="signal"`) started after it was due — the schedule's lag, which grows when the daemon
+    /// watches more than its CPU can keep up with.
+    public func watchLag(_ lag: Duration, kind: String) {
+        Timer(label: "rewind_watch_lag_seconds", dimensions: [("kind", kind)], factory: factory).recordNanoseconds(
+            max(0, lag.components.seconds * 1_000_000_000 + lag.components.attoseconds / 1_000_000_000))
+    }
+
     /// `rewind_signal_evaluations_total{service,outcome}`: outcome is `value`, `no_data` or `error`.
     public func signalEvaluated(_ service: ServiceName, outcome: String) {
         count("rewind_signal_evaluations_total", [("service", service.rawValue), ("outcome", outcome)])

@@ -18,6 +18,7 @@ struct HealthCheckSubject: WatchSubject {
     let logger: Logger
 
     var source: TriggerSource { TriggerSource(.check, check.name) }
+    var kind: String { "check" }
 
     func makeState() -> HealthCheckState {
         HealthCheckState(
@@ -84,6 +85,7 @@ struct SignalSubject: WatchSubject {
     let logger: Logger
 
     var source: TriggerSource { TriggerSource(.signal, signal.name) }
+    var kind: String { "signal" }
 
     func makeState() -> MetricTriggerState {
         MetricTriggerState(service: service, signal: signal, retention: retention)

@@ -9,6 +9,8 @@ protocol WatchSubject: Sendable {
 
     var service: ServiceName { get }
     var source: TriggerSource { get }
+    /// What the watch lag metric calls this kind of subject (`check`, `signal`).
+    var kind: String { get }
     func makeState() -> State
     /// When the first reading is due.
     func firstReading(now: Timestamp) -> Timestamp
@@ -36,6 +38,7 @@ struct Watcher<Subject: WatchSubject>: Sendable {
     let clock: any RewindClock
     let board: StatusBoard
     let inbox: Mailbox<SupervisorCommand>
+    let metrics: RewindMetrics
     let observer: @Sendable (EngineEvent) -> Void
     let logger: Logger
 
@@ -51,6 +54,7 @@ struct Watcher<Subject: WatchSubject>: Sendable {
                 state.reset()
             }
             let readAt = clock.now
+            if readAt >= next { metrics.watchLag(readAt - next, kind: subject.kind) }
             let reading = await subject.read(at: readAt)
             let event = state.feed(reading)
             switch event {

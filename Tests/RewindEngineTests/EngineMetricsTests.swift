@@ -49,6 +49,10 @@ struct EngineMetricsTests {
                 metrics.counterTotal(
                     label: "rewind_escalations_fired_total",
                     dimensions: [("audience", "oncall"), ("policy", "immediate")]) == 1)
+            // Every check started when it was due: the manual clock moves only between readings.
+            let lag = try metrics.expectTimer("rewind_watch_lag_seconds", [("kind", "check")])
+            #expect(lag.values.count >= 3)
+            #expect(lag.values.allSatisfy { $0 == 0 })
             // Labels stay bounded: no incident id, deployment id or path ever becomes a label.
             for counter in metrics.counters {
                 for (key, _) in counter.dimensions {
