@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
     ],
     targets: [
         .executableTarget(
@@ -61,6 +62,16 @@ let package = Package(
             path: "Benchmarks/Signals",
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // The loopback target farm of the scale benchmark (scripts/scale.py): one HTTP server answering
+        // every health check of thousands of services, and their platforms' `current`.
+        .executableTarget(
+            name: "target-farm",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird")
+            ],
+            path: "Tools/TargetFarm",
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
     ]
 )

@@ -131,7 +131,7 @@ enum DetectionRig {
         let (signals, sink) = AsyncStream.makeStream(of: Signal.self, bufferingPolicy: .unbounded)
         let engine = Composition.makeEngine(
             configuration: configuration, store: store, client: client, clock: clock,
-            notifiers: Composition.notifiers(for: configuration.notifications),
+            notifiers: try Composition.notifiers(for: configuration, client: client),
             observer: { sink.yield(.event(.now, $0)) }, pollInterval: .milliseconds(100),
             bakeCheckInterval: .seconds(60), logger: quietLogger("rewind"))
         group.addTask { try await engine.run() }
@@ -156,6 +156,8 @@ enum DetectionRig {
             let times = try await runTrial(
                 trial, phase: phases[trial - 1], world: world, engine: engine, signals: &iterator)
             results.append(times)
+            // The immediate rollback froze deployments for an hour; people lift it to ship the next version.
+            try await engine.setFreeze(nil)
             log(times.line)
         }
         return results

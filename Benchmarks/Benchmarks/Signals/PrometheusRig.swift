@@ -11,7 +11,8 @@ import ServiceLifecycle
 /// answer per service, or a real Prometheus (optionally fed by a `SandboxMetricsServer` it scrapes).
 /// Servers run in a `ServiceGroup` and stop with a graceful shutdown, after the HTTP client.
 enum PrometheusRig {
-    static let services = 100
+    /// How many services (one P95 signal each) a round reads: 100, or `REWIND_BENCH_SERVICES`.
+    static let services = ProcessInfo.processInfo.environment["REWIND_BENCH_SERVICES"].flatMap(Int.init) ?? 100
 
     enum Failure: Error, CustomStringConvertible {
         case notListening(String)
@@ -46,7 +47,7 @@ enum PrometheusRig {
 
     /// Rounds against the Prometheus at `url`. With `metricsPort` (the port that Prometheus scrapes,
     /// `REWIND_SANDBOX_METRICS_PORT` after `scripts/monitoring/start`), a `SandboxMetricsServer` there
-    /// streams healthy traffic for the 100 services for `fill` first, so that every query has data.
+    /// streams healthy traffic for the services for `fill` first, so that every query has data.
     static func prometheusRounds(
         url: String, metricsPort: Int?, fill: Duration, rounds: Int, warmup: Int,
         log: @escaping @Sendable (String) -> Void

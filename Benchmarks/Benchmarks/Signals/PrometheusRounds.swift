@@ -15,9 +15,13 @@ struct PrometheusRounds: Sendable {
             + name + #""}[5m])))"#
     }
 
-    /// `svc-000`, `svc-001`, …
+    /// `svc-000`, `svc-001`, … (as many digits as the count needs, at least three).
     static func serviceNames(_ count: Int) -> [String] {
-        (0..<count).map { "svc-" + String(1000 + $0).dropFirst() }
+        let digits = max(3, String(max(0, count - 1)).count)
+        return (0..<count).map { number in
+            let text = String(number)
+            return "svc-" + String(repeating: "0", count: max(0, digits - text.count)) + text
+        }
     }
 
     /// What the rounds measured.

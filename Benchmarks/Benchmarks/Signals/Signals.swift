@@ -2,12 +2,14 @@ import Benchmark
 import Foundation
 
 /// Benchmarks of Rewind's metric triggers: sliding P95/P99 windows, the trigger state machine,
-/// and one evaluation round of Prometheus queries for 100 services. See ../../../BENCHMARKS.md.
+/// and one evaluation round of Prometheus queries for 100 services (`REWIND_BENCH_SERVICES`). See
+/// ../../../BENCHMARKS.md.
 ///
 /// Environment:
 /// - `REWIND_BENCH_ROUNDS` (default 50): Prometheus rounds of each kind (concurrent, sequential).
 /// - `REWIND_PROMETHEUS_URL`: also run the rounds against this real Prometheus.
-/// - `REWIND_SANDBOX_METRICS_PORT`: serve the 100 services' metrics there for that Prometheus to
+/// - `REWIND_BENCH_SERVICES` (default 100): services per round, one P95 signal each.
+/// - `REWIND_SANDBOX_METRICS_PORT`: serve the services' metrics there for that Prometheus to
 ///   scrape (what `scripts/monitoring/start` configures), for `REWIND_BENCH_FILL_SECONDS` (default
 ///   330: a full 5-minute rate window) before measuring.
 /// - `REWIND_SIGNALS_REPORT_DIR`: where the exact round statistics go (default `$TMPDIR`), in
@@ -28,7 +30,7 @@ enum PrometheusBenchmarks {
             ?? FileManager.default.temporaryDirectory
         func reportPath(_ name: String) -> String { reportDirectory.appendingPathComponent(name).path }
         register(
-            "Prometheus round, 100 services, emulator", reportPath: reportPath("rewind-signals-emulator.txt")
+            "Prometheus round, \(PrometheusRig.services) services, emulator", reportPath: reportPath("rewind-signals-emulator.txt")
         ) { _ in
             let figures = try await PrometheusRig.emulatorRounds(rounds: rounds, warmup: 5)
             return (figures, "Emulator (PrometheusEmulatorServer on 127.0.0.1), \(rounds) rounds of each kind:")
@@ -38,7 +40,7 @@ enum PrometheusBenchmarks {
         let metricsPort = environment["REWIND_SANDBOX_METRICS_PORT"].flatMap(Int.init)
         let fill = Duration.seconds(environment["REWIND_BENCH_FILL_SECONDS"].flatMap(Int.init) ?? 330)
         register(
-            "Prometheus round, 100 services, real Prometheus", reportPath: reportPath("rewind-signals-prometheus.txt")
+            "Prometheus round, \(PrometheusRig.services) services, real Prometheus", reportPath: reportPath("rewind-signals-prometheus.txt")
         ) { log in
             let figures = try await PrometheusRig.prometheusRounds(
                 url: url, metricsPort: metricsPort, fill: fill, rounds: rounds, warmup: 5, log: log)
@@ -100,9 +102,9 @@ enum PrometheusBenchmarks {
 
 /// The custom metrics, in microseconds. Names are ASCII: they end up in baseline file names.
 enum RoundMetric {
-    static var concurrentRound: BenchmarkMetric { .custom("round, 100 concurrent (us)", useScalingFactor: false) }
+    static var concurrentRound: BenchmarkMetric { .custom("round, \(PrometheusRig.services) concurrent (us)", useScalingFactor: false) }
     static var concurrentQuery: BenchmarkMetric { .custom("query in a concurrent round (us)", useScalingFactor: false) }
-    static var sequentialRound: BenchmarkMetric { .custom("round, 100 sequential (us)", useScalingFactor: false) }
+    static var sequentialRound: BenchmarkMetric { .custom("round, \(PrometheusRig.services) sequential (us)", useScalingFactor: false) }
     static var sequentialQuery: BenchmarkMetric { .custom("query, sequential (us)", useScalingFactor: false) }
     /// CPU time of the whole process (client, and the emulator when it serves) during a round.
     static var concurrentCPU: BenchmarkMetric { .custom("CPU, concurrent round (us)", useScalingFactor: false) }
