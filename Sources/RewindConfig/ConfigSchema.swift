@@ -469,8 +469,12 @@ public enum ConfigSchema {
             ),
             (
                 "kubernetes", ConfigReader.kubernetesKeys,
-                cluster.merging(["method": words(KubernetesProviderSpec.Method.self)]) { own, _ in own },
-                ["namespace", "deployment"]
+                cluster.merging([
+                    "method": words(KubernetesProviderSpec.Method.self), "kind": words(KubernetesWorkloadKind.self),
+                    "name": string,
+                ]) { own, _ in own },
+                // `deployment:`, or `kind:` with `name:`: the reader says which one is missing.
+                ["namespace"]
             ),
         ])
     }

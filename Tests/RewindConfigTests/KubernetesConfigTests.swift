@@ -161,13 +161,13 @@ struct KubernetesConfigTests {
         #expect(
             specs.provider
                 == KubernetesProviderSpec(
-                    namespace: "shop", deployment: "web", cluster: cluster, timeout: .seconds(5), method: .rolloutUndo,
+                    namespace: "shop", workload: "web", cluster: cluster, timeout: .seconds(5), method: .rolloutUndo,
                     canaryDeployment: "web-canary"
                 )
         )
         #expect(
             specs.fallback
-                == KubernetesProviderSpec(namespace: "shop", deployment: "web", cluster: cluster, method: .setImage)
+                == KubernetesProviderSpec(namespace: "shop", workload: "web", cluster: cluster, method: .setImage)
         )
         #expect(specs.provider.cluster.secrets == [Self.kubeconfigToken])
     }
@@ -254,7 +254,7 @@ struct KubernetesConfigTests {
                 """
         )
         let provider = try spec(yaml).provider
-        #expect(provider.deployment == "web.v2")
+        #expect(provider.kind == .deployment && provider.workload == "web.v2")
         #expect(
             provider.cluster
                 == KubernetesClusterSpec(
@@ -336,6 +336,90 @@ struct KubernetesConfigTests {
                 (12, "services.web.provider.canary", "the canary must be a second Deployment, not 'web' itself"),
                 (13, "services.web.provider.method", "'undo' is not one of 'rollout_undo' or 'set_image'"),
             ]
+        )
+    }
+
+    @Test("kind: StatefulSet or DaemonSet with name:; kind: Deployment with name: is deployment:")
+    func workloadKinds() throws {
+        for (kind, expected) in [
+            ("StatefulSet", KubernetesWorkloadKind.statefulSet), ("DaemonSet", .daemonSet), ("Deployment", .deployment),
+        ] {
+            let yaml = Self.service(
+                provider: """
+                    type: kubernetes
+                    namespace: shop
+                    kind: \(kind)
+                    name: postgres
+                    in_cluster: true
+                    method: set_image
+                    """
+            )
+            let provider = try spec(yaml).provider
+            #expect(provider.kind == expected && provider.workload == "postgres" && provider.method == .setImage)
+        }
+    }
+
+    @Test("an unknown kind, deployment: with another kind, both names, no name, a canary of a StatefulSet")
+    func workloadKindProblems() {
+        expectProblems(
+            Self.service(
+                provider: """
+                    type: kubernetes
+                    namespace: shop
+                    kind: CronJob
+                    name: nightly
+                    in_cluster: true
+                    """
+            ),
+            [(9, "services.web.provider.kind", "'CronJob' is not one of 'Deployment', 'StatefulSet' or 'DaemonSet'")]
+        )
+        expectProblems(
+            Self.service(
+                provider: """
+                    type: kubernetes
+                    namespace: shop
+                    kind: statefulset
+                    name: db
+                    in_cluster: true
+                    """
+            ),
+            [
+                (
+                    9, "services.web.provider.kind",
+                    "'statefulset' is not one of 'Deployment', 'StatefulSet' or 'DaemonSet'; "
+                        + "did you mean 'StatefulSet'?"
+                )
+            ]
+        )
+        expectProblems(
+            Self.service(
+                provider: """
+                    type: kubernetes
+                    namespace: shop
+                    kind: StatefulSet
+                    deployment: db
+                    canary: db-canary
+                    in_cluster: true
+                    """
+            ),
+            [
+                (
+                    10, "services.web.provider.deployment",
+                    "deployment: names a Deployment; name the StatefulSet with name: instead"
+                ),
+                (
+                    11, "services.web.provider.canary",
+                    "a canary is a second Deployment next to a Deployment; a StatefulSet has none"
+                ),
+            ]
+        )
+        expectProblems(
+            Self.service(provider: "type: kubernetes\nnamespace: shop\ndeployment: web\nname: web\nin_cluster: true"),
+            [(10, "services.web.provider.name", "choose one: deployment: NAME (a Deployment) or kind: with name: NAME")]
+        )
+        expectProblems(
+            Self.service(provider: "type: kubernetes\nnamespace: shop\nkind: DaemonSet\nin_cluster: true"),
+            [(6, "services.web.provider", "missing required key 'name'; the DaemonSet's name, e.g. name: db")]
         )
     }
 

@@ -76,7 +76,7 @@ struct HostileVendorAnswerTests {
                 credential: .token(ConfigText("t0ken-kube", isSecret: true)),
                 authority: .systemRoots, credentialName: "KUBE_TOKEN")
             let provider = KubernetesProvider(
-                spec: KubernetesProviderSpec(namespace: "shop", deployment: "web", cluster: cluster),
+                spec: KubernetesProviderSpec(namespace: "shop", workload: "web", cluster: cluster),
                 client: HTTPClient(eventLoopGroupProvider: .singleton), redactor: Redactor(), environment: [:])
             let target = Deployment(
                 service: "web", id: "web-1", version: "v1", deployedAt: Timestamp(millisecondsSinceEpoch: 0))

@@ -39,7 +39,7 @@ struct PlatformLinksTests {
     @Test("Kubernetes: kubectl for the ReplicaSet, the rollout history and the pods of that ReplicaSet")
     func kubernetes() {
         let spec = KubernetesProviderSpec(
-            namespace: "shop", deployment: "web",
+            namespace: "shop", workload: "web",
             cluster: KubernetesClusterSpec(
                 server: .inCluster, credential: .token(Self.token), authority: .systemRoots,
                 credentialName: "KUBE_TOKEN"))
@@ -47,7 +47,7 @@ struct PlatformLinksTests {
         #expect(links.map(\.kind) == [.deployment, .history, .logs])
         #expect(
             links.map(\.text) == [
-                "kubectl --namespace shop describe replicaset web-5d8f7c9b6",
+                "kubectl --namespace shop describe replicaset/web-5d8f7c9b6",
                 "kubectl --namespace shop rollout history deployment/web",
                 "kubectl --namespace shop logs --selector pod-template-hash=5d8f7c9b6 --all-containers --prefix",
             ])

@@ -3,7 +3,9 @@ import RewindCore
 import RewindSpecs
 import Yams
 
-/// `type: kubernetes`: a Deployment rolled back through the API server (see ``KubernetesProviderSpec``).
+/// `type: kubernetes`: a Deployment, StatefulSet or DaemonSet rolled back through the API server (see
+/// ``KubernetesProviderSpec``). A Deployment is named by `deployment: NAME`; another kind by `kind:` and `name:`
+/// (`kind: Deployment` with `name:` is the same as `deployment:`).
 ///
 /// The cluster is reached one of three ways, and the kubeconfig is read here, once, because the providers
 /// cannot parse YAML:
@@ -15,8 +17,8 @@ import Yams
 /// `api_url`, `token`, `ca_file` and `insecure_skip_tls_verify` override what the kubeconfig or the pod says.
 extension ConfigReader {
     static let kubernetesKeys = [
-        "type", "namespace", "deployment", "canary", "method", "kubeconfig", "context", "in_cluster", "api_url",
-        "token", "ca_file", "insecure_skip_tls_verify", "timeout",
+        "type", "namespace", "deployment", "kind", "name", "canary", "method", "kubeconfig", "context", "in_cluster",
+        "api_url", "token", "ca_file", "insecure_skip_tls_verify", "timeout",
     ]
     static let kubernetesConnectionHint =
         "say how to reach the cluster: kubeconfig: ~/.kube/config (with context: NAME to pick one), "
@@ -26,14 +28,19 @@ extension ConfigReader {
     mutating func kubernetesProvider(_ at: Located) -> KubernetesProviderSpec? {
         let problemsBefore = problems.count
         guard let fields = mapping(at, allowed: Self.kubernetesKeys) else { return nil }
-        let namespace = require(fields, "namespace", hint: "the Deployment's namespace, e.g. namespace: shop")
-            .flatMap { kubernetesName($0, what: "namespace", allowDots: false) }
-        let deployment = require(fields, "deployment", hint: "the Deployment's name, e.g. deployment: web")
-            .flatMap { kubernetesName($0, what: "Deployment name", allowDots: true) }
+        let kinds = KubernetesWorkloadKind.allCases.map { ($0.rawValue, $0) }
+        // Nil when `kind:` names no kind (reported).
+        let kind = fields["kind"].map { choice($0, kinds) } ?? KubernetesWorkloadKind.deployment
+        let namespace = require(
+            fields, "namespace", hint: "the \(kind?.rawValue ?? "workload")'s namespace, e.g. namespace: shop"
+        ).flatMap { kubernetesName($0, what: "namespace", allowDots: false) }
+        let workload = kind.flatMap { kubernetesWorkloadName(fields, kind: $0) }
         let cluster = kubernetesCluster(fields)
         var canary: String?
         if let at = fields["canary"], let name = kubernetesName(at, what: "Deployment name", allowDots: true) {
-            if name == deployment {
+            if let kind, kind != .deployment {
+                report(at, "a canary is a second Deployment next to a Deployment; a \(kind.rawValue) has none")
+            } else if name == workload {
                 report(at, "the canary must be a second Deployment, not '\(name)' itself")
             } else {
                 canary = name
@@ -42,12 +49,35 @@ extension ConfigReader {
         let timeout = fields["timeout"].flatMap { duration($0, .timeout) }
         let methods = KubernetesProviderSpec.Method.allCases.map { ($0.rawValue, $0) }
         let method = fields["method"].flatMap { choice($0, methods) }
-        guard let namespace, let deployment, let cluster, problems.count == problemsBefore else { return nil }
+        guard let namespace, let kind, let workload, let cluster, problems.count == problemsBefore else { return nil }
         return KubernetesProviderSpec(
-            namespace: namespace, deployment: deployment, cluster: cluster,
+            namespace: namespace, kind: kind, workload: workload, cluster: cluster,
             timeout: timeout ?? KubernetesProviderSpec.defaultTimeout, method: method ?? .rolloutUndo,
             canaryDeployment: canary
         )
+    }
+
+    /// The workload's name: `deployment:` for a Deployment, `name:` for any kind (exactly one of them).
+    private mutating func kubernetesWorkloadName(_ fields: Fields, kind: KubernetesWorkloadKind) -> String? {
+        let what = "\(kind.rawValue) name"
+        switch (fields["deployment"], fields["name"]) {
+        case (let at?, nil) where kind == .deployment:
+            return kubernetesName(at, what: what, allowDots: true)
+        case (let at?, nil):
+            report(at, "deployment: names a Deployment; name the \(kind.rawValue) with name: instead")
+            return nil
+        case (nil, let at?):
+            return kubernetesName(at, what: what, allowDots: true)
+        case (_?, let at?):
+            report(at, "choose one: deployment: NAME (a Deployment) or kind: with name: NAME")
+            return nil
+        case (nil, nil) where kind == .deployment:
+            report(fields.owner, "missing required key 'deployment'; the Deployment's name, e.g. deployment: web")
+            return nil
+        case (nil, nil):
+            report(fields.owner, "missing required key 'name'; the \(kind.rawValue)'s name, e.g. name: db")
+            return nil
+        }
     }
 
     // MARK: - Connection

@@ -17,6 +17,8 @@ struct KubernetesCall: Sendable {
     /// The RBAC verb and resource the call needs (`patch`, `deployments/scale`), for 403 messages.
     var verb: String
     var resource: String
+    /// The kind of object the call reads or writes (`StatefulSet`), as a 404 or 409 names it.
+    var object = "Deployment"
     /// What the call is for, as in "could not <purpose> for <service>".
     var purpose: String
     /// A guarded write: 409 Conflict and 422 (a failed `test` op) mean the object changed meanwhile, which is
@@ -25,9 +27,10 @@ struct KubernetesCall: Sendable {
 
     static func get(
         _ path: String, query: [(name: String, value: String)] = [], verb: String = "get",
-        resource: String, purpose: String
+        resource: String, object: String = "Deployment", purpose: String
     ) -> KubernetesCall {
-        KubernetesCall(method: .GET, path: path, query: query, verb: verb, resource: resource, purpose: purpose)
+        KubernetesCall(
+            method: .GET, path: path, query: query, verb: verb, resource: resource, object: object, purpose: purpose)
     }
 }
 
@@ -405,7 +408,7 @@ struct KubernetesFailure: Sendable {
                     + "ServiceAccount or user)\(said)"
             )
         case 404:
-            return base.error(.notFound, "\(answered)\(said); check the namespace and the Deployment's name")
+            return base.error(.notFound, "\(answered)\(said); check the namespace and the \(call.object)'s name")
         case 429:
             let retryAfter = RetryAfter.parse(answer.headers.first(name: "Retry-After"))
             let wait = retryAfter.map { ", retry after \($0.rewindDescription)" } ?? ""
@@ -440,7 +443,8 @@ struct KubernetesFailure: Sendable {
     /// 409 Conflict, or 422 from a failed `test` op: transient, the engine retries and the provider recomputes.
     private func changedMeanwhile(_ answered: String, _ said: String) -> ProviderError {
         base.error(
-            .server, "\(answered): the Deployment changed while Rewind was writing it; it is re-read on retry\(said)")
+            .server,
+            "\(answered): the \(call.object) changed while Rewind was writing it; it is re-read on retry\(said)")
     }
 
     private static func short(_ text: String) -> String {

@@ -93,8 +93,6 @@ struct KubeReplicaSet: Decodable, Sendable {
     var metadata: KubeObjectMeta
     var spec: Spec?
 
-    var name: String { metadata.name ?? "" }
-
     /// `deployment.kubernetes.io/revision`.
     var revision: Int? { metadata.annotations?[KubernetesRollout.revisionAnnotation].flatMap { Int($0) } }
 
@@ -105,6 +103,21 @@ struct KubeReplicaSet: Decodable, Sendable {
     }
 
     var template: JSONValue? { spec?.template }
+}
+
+/// `spec.updateStrategy` of a StatefulSet or DaemonSet.
+struct KubeUpdateStrategy: Decodable, Sendable {
+    struct RollingUpdate: Decodable, Sendable {
+        /// StatefulSets: pods with an ordinal below it keep the old revision.
+        var partition: Int?
+    }
+
+    /// `RollingUpdate` (the default) or `OnDelete`.
+    var type: String?
+    var rollingUpdate: RollingUpdate?
+
+    /// `OnDelete`: the controller replaces a pod only when someone deletes it.
+    var isOnDelete: Bool { type == "OnDelete" }
 }
 
 struct KubeList<Item: Decodable & Sendable>: Decodable, Sendable {

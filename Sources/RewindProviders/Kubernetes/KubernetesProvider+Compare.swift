@@ -2,48 +2,49 @@ import Foundation
 import RewindCore
 import RewindPorts
 
-/// `rewind diff` on Kubernetes: a deployment is a ReplicaSet, and its pod template says what runs — every
-/// container's image, and every container's environment (`env`, `envFrom`). Two ReplicaSets of the Deployment
-/// are compared from their templates, read the way `rollout undo` reads them (the Deployment, then its
-/// ReplicaSets). Variable values are compared and dropped; values that come from a ConfigMap or a Secret are
+/// `rewind diff` on Kubernetes: a deployment is a revision (a ReplicaSet, a ControllerRevision), and its pod
+/// template says what runs — every container's image, and every container's environment (`env`, `envFrom`). Two
+/// revisions of the workload are compared from their templates, read the way `rollout undo` reads them (the
+/// workload, then its revisions). Variable values are compared and dropped; values that come from a ConfigMap or a
+/// Secret are
 /// compared by reference (which key of which object), not by content.
 extension KubernetesProvider: DeploymentComparing {
     public func compare(service: ServiceName, from: Deployment, to: Deployment) async throws -> DeploymentComparison {
-        let purpose = "compare \(from.label) with \(to.label) in \(deploymentLabel)"
-        let deployment = try await readDeployment(service: service, purpose: purpose)
-        let history = try await history(of: deployment, service: service, purpose: purpose)
+        let purpose = "compare \(from.label) with \(to.label) in \(workloadLabel)"
+        let workload = try await readWorkload(service: service, purpose: purpose)
+        let history = try await history(of: workload, service: service, purpose: purpose)
         var notes: [String] = []
-        let fromSet = KubernetesRollout.find(from.id, in: history)
-        let toSet = KubernetesRollout.find(to.id, in: history)
-        for (deployment, replicaSet) in [(from, fromSet), (to, toSet)] where replicaSet == nil {
+        let fromRevision = KubernetesRollout.find(from.id, in: history)
+        let toRevision = KubernetesRollout.find(to.id, in: history)
+        for (deployment, revision) in [(from, fromRevision), (to, toRevision)] where revision == nil {
             notes.append(
-                "\(deployment.label) is no longer in the history of \(deploymentLabel) (revisionHistoryLimit): "
+                "\(deployment.label) is no longer in the history of \(workloadLabel) (revisionHistoryLimit): "
                     + "its images and environment are unknown")
         }
         var variables: VariableDifference?
-        if let fromSet, let toSet {
+        if let fromRevision, let toRevision {
             variables = VariableDifference(
-                from: KubernetesPodEnvironment.fingerprints(fromSet.template),
-                to: KubernetesPodEnvironment.fingerprints(toSet.template))
+                from: KubernetesPodEnvironment.fingerprints(fromRevision.template),
+                to: KubernetesPodEnvironment.fingerprints(toRevision.template))
             notes.append(
-                "variables: each container's env and envFrom in the ReplicaSets' pod templates; values from "
+                "variables: each container's env and envFrom in the revisions' pod templates; values from "
                     + "ConfigMaps and Secrets are compared by reference, not content")
         }
         return DeploymentComparison(
             platform: kind,
-            from: facts(from, fromSet),
-            to: facts(to, toSet),
+            from: facts(from, fromRevision),
+            to: facts(to, toRevision),
             variables: variables,
             notes: notes)
     }
 
-    private func facts(_ deployment: Deployment, _ replicaSet: KubeReplicaSet?) -> DeploymentFacts {
+    private func facts(_ deployment: Deployment, _ revision: (any KubernetesRevision)?) -> DeploymentFacts {
         DeploymentFacts(
             id: deployment.id,
             version: deployment.version,
             commit: deployment.commit,
-            images: KubernetesPodEnvironment.images(replicaSet?.template),
-            createdAt: replicaSet?.metadata.creationTimestamp.flatMap(KubernetesRollout.timestamp))
+            images: KubernetesPodEnvironment.images(revision?.template),
+            createdAt: revision?.metadata.creationTimestamp.flatMap(KubernetesRollout.timestamp))
     }
 }
 

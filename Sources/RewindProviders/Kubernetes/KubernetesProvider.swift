@@ -5,26 +5,29 @@ import RewindCore
 import RewindPorts
 import RewindSpecs
 
-/// The `kubernetes` platform: one Deployment, rolled back through the API server the way `kubectl rollout undo`
-/// does it (platform-apis.md §4).
+/// The `kubernetes` platform: one Deployment, StatefulSet or DaemonSet, rolled back through the API server the way
+/// `kubectl rollout undo` does (platform-apis.md §4); what differs by kind is in ``KubernetesWorkload``.
 ///
-/// - Deployments are the Deployment's own ReplicaSets (controller owner reference with its uid, listed by its
-///   selector, `continue` tokens followed). A deployment's **id is the ReplicaSet's name**: a rollback reuses the
-///   ReplicaSet and gives it a new revision number, so the name is what stays the same. Its version is the pod
-///   template's first container image. A target id may also be a revision number (`--to-revision`), current or
-///   recorded in `deployment.kubernetes.io/revision-history`.
-/// - `currentDeployment` is the ReplicaSet whose revision is the Deployment's `deployment.kubernetes.io/revision`.
-/// - `rollback` re-reads the Deployment first: when the target is live and rolled out it returns a finished
+/// - Deployments are the workload's own revisions (controller owner reference with its uid, listed by its
+///   selector, `continue` tokens followed): a Deployment's ReplicaSets, a StatefulSet's or DaemonSet's
+///   ControllerRevisions. A deployment's **id is the revision object's name**: a rollback reuses it and gives it a
+///   new revision number, so the name is what stays the same. Its version is the pod template's first container
+///   image. A target id may also be a revision number (`--to-revision`), current or (Deployments) recorded in
+///   `deployment.kubernetes.io/revision-history`.
+/// - `currentDeployment` is the live revision: a Deployment's at its `deployment.kubernetes.io/revision`, a
+///   StatefulSet's named by `status.updateRevision`, a DaemonSet's newest holding its template.
+/// - `rollback` re-reads the workload first: when the target is live and rolled out it returns a finished
 ///   operation without writing; when it is written but still rolling out, the operation to follow. Otherwise
-///   (method `rollout_undo`) it refuses a paused Deployment, then PATCHes the target ReplicaSet's template minus
-///   `pod-template-hash` and the merged annotations as `application/json-patch+json`, guarded by a `test` of
+///   (method `rollout_undo`) it refuses a workload a template write would not roll back (a paused Deployment, an
+///   `OnDelete` update strategy), then PATCHes the target's template (a Deployment's: minus `pod-template-hash`,
+///   with the merged annotations) as `application/json-patch+json`, guarded by a `test` of
 ///   `metadata.resourceVersion`; or (method `set_image`, the fallback when the history no longer holds the
-///   target) a strategic merge patch of the first container's image: the image of the target's ReplicaSet,
-///   else the target's version only when Rewind learnt it from this platform's listing (a version someone
-///   reported is free text and is refused). The operation id is
-///   `generation-<n>`, the Deployment's resulting `metadata.generation`.
-/// - `status` is `kubectl rollout status`: waiting until `observedGeneration` reaches that generation and every
-///   replica is updated and available; `ProgressDeadlineExceeded` is a failure.
+///   target) a strategic merge patch of the first container's image: the image of the target's revision, else the
+///   target's version only when Rewind learnt it from this platform's listing (a version someone reported is free
+///   text and is refused). The operation id is `generation-<n>`, the workload's resulting `metadata.generation`.
+/// - `status` is `kubectl rollout status` for the kind: waiting until `observedGeneration` reaches that
+///   generation and the pods are updated and available (ready); a Deployment's `ProgressDeadlineExceeded` is a
+///   failure (StatefulSets and DaemonSets have no deadline: the engine's own bounds the wait).
 /// - Errors: timeouts, connection failures, 429 (with Retry-After), 5xx, and 409 Conflict (or 422 from the
 ///   `test` op) on the guarded patch are transient; 401/403 (naming the token and the RBAC verb to check), 404 and
 ///   other 4xx are permanent; an unreadable body is a bad response. Each request has the deadline `spec.timeout`.
@@ -62,18 +65,19 @@ public struct KubernetesProvider: PlatformProvider, AccessCheckable {
             platform: kind, source: spec.cluster.credentialName, scope: "\(server), namespace \(spec.namespace)")
     }
 
-    var deploymentLabel: String { "\(spec.namespace)/\(spec.deployment)" }
+    /// `StatefulSet shop/db`, for messages.
+    var workloadLabel: String { "\(spec.kind.rawValue) \(spec.namespace)/\(spec.workload)" }
 
     public func listDeployments(service: ServiceName) async throws -> [PlatformDeployment] {
-        let (_, history) = try await readHistory(service: service, purpose: "list the revisions of \(deploymentLabel)")
+        let (_, history) = try await readHistory(service: service, purpose: "list the revisions of \(workloadLabel)")
         return history.map(KubernetesRollout.platformDeployment)
     }
 
     public func currentDeployment(service: ServiceName) async throws -> PlatformDeployment? {
-        let (deployment, history) = try await readHistory(
-            service: service, purpose: "read the live revision of \(deploymentLabel)"
+        let (workload, history) = try await readHistory(
+            service: service, purpose: "read the live revision of \(workloadLabel)"
         )
-        return KubernetesRollout.current(of: deployment, in: history).map(KubernetesRollout.platformDeployment)
+        return workload.current(in: history).map(KubernetesRollout.platformDeployment)
     }
 
     public func rollback(
@@ -81,13 +85,13 @@ public struct KubernetesProvider: PlatformProvider, AccessCheckable {
     ) async throws
         -> RollbackOperation
     {
-        let purpose = "roll \(deploymentLabel) back to \(target.label)"
-        let (deployment, history) = try await readHistory(service: service, purpose: purpose)
+        let purpose = "roll \(workloadLabel) back to \(target.label)"
+        let (workload, history) = try await readHistory(service: service, purpose: purpose)
         switch spec.method {
         case .rolloutUndo:
-            return try await undo(deployment, history, to: target, service: service, purpose: purpose)
+            return try await undo(workload, history, to: target, service: service, purpose: purpose)
         case .setImage:
-            return try await setImage(deployment, history, to: target, service: service, purpose: purpose)
+            return try await setImage(workload, history, to: target, service: service, purpose: purpose)
         }
     }
 
@@ -97,15 +101,15 @@ public struct KubernetesProvider: PlatformProvider, AccessCheckable {
         -> OperationStatus
     {
         guard !operation.finished else { return .succeeded }
-        let purpose = "read the rollout status of \(deploymentLabel)"
+        let purpose = "read the rollout status of \(workloadLabel)"
         guard let id = operation.id, let generation = Int64(id.replacingOccurrences(of: Self.operationPrefix, with: ""))
         else {
             throw ProviderError(
                 .badResponse, "could not \(purpose) for \(service): the operation id is not generation-<n>"
             )
         }
-        let deployment = try await readDeployment(service: service, purpose: purpose)
-        switch KubernetesRollout.progress(of: deployment, generation: generation) {
+        let workload = try await readWorkload(service: service, purpose: purpose)
+        switch workload.progress(generation: generation) {
         case .waiting: return .inProgress
         case .done: return .succeeded
         case .failed(let reason): return .failed(reason)
@@ -114,15 +118,15 @@ public struct KubernetesProvider: PlatformProvider, AccessCheckable {
 
     // MARK: - Access
 
-    /// Reads the Deployment (authentication, `get`), then asks SelfSubjectAccessReviews whether the token may list
-    /// ReplicaSets and patch the Deployment (and scale the canary, when there is one). Nothing is changed.
+    /// Reads the workload (authentication, `get`), then asks SelfSubjectAccessReviews whether the token may list
+    /// its revisions and patch it (and scale the canary, when there is one). Nothing is changed.
     public func checkAccess(service: ServiceName) async -> [AccessCheck] {
         var checks: [AccessCheck] = []
-        let read = "authenticate and read Deployment \(deploymentLabel)"
+        let read = "authenticate and read \(workloadLabel)"
         do {
-            let deployment = try await readDeployment(service: service, purpose: read)
-            let revision = deployment.revision.map { "revision \($0)" } ?? "no revision yet"
-            let image = KubernetesRollout.firstImage(deployment.spec.template).map { ", image \($0)" } ?? ""
+            let workload = try await readWorkload(service: service, purpose: read)
+            let revision = workload.liveRevisionLabel ?? "no revision yet"
+            let image = KubernetesRollout.firstImage(workload.template).map { ", image \($0)" } ?? ""
             checks.append(
                 AccessCheck(
                     name: read, passed: true,
@@ -135,12 +139,12 @@ public struct KubernetesProvider: PlatformProvider, AccessCheckable {
             checks.append(AccessCheck(name: read, passed: false, detail: Self.describe(error)))
         }
         var needed: [(verb: String, resource: String, subresource: String?, name: String?)] = [
-            ("list", "replicasets", nil, nil), ("patch", "deployments", nil, spec.deployment),
+            ("list", spec.kind.revisionResource, nil, nil), ("patch", spec.kind.resource, nil, spec.workload),
         ]
         if let canary = spec.canaryDeployment {
             needed.append(("get", "deployments", "scale", canary))
             needed.append(("patch", "deployments", "scale", canary))
-            needed.append(("patch", "deployments", "scale", spec.deployment))
+            needed.append(("patch", "deployments", "scale", spec.workload))
         }
         for permission in needed {
             checks.append(
@@ -200,48 +204,48 @@ public struct KubernetesProvider: PlatformProvider, AccessCheckable {
     // MARK: - Rollback methods
 
     private func undo(
-        _ deployment: KubeDeployment, _ history: [KubeReplicaSet], to target: Deployment, service: ServiceName,
-        purpose: String
+        _ workload: any KubernetesWorkload, _ history: [any KubernetesRevision], to target: Deployment,
+        service: ServiceName, purpose: String
     ) async throws -> RollbackOperation {
-        guard let replicaSet = targetReplicaSet(target, in: history) else {
+        guard let revision = targetRevision(target, in: history) else {
             throw ProviderError(
                 .notFound,
-                "could not \(purpose) for \(service): \(deploymentLabel) has no ReplicaSet '\(target.id)' in its "
-                    + "history (it keeps spec.revisionHistoryLimit old ReplicaSets); "
+                "could not \(purpose) for \(service): \(workloadLabel) has no revision '\(target.id)' in its "
+                    + "history (it keeps spec.revisionHistoryLimit old revisions); "
                     + (target.listed
                         ? "method: set_image can still deploy \(target.version)"
                         : "Kubernetes never listed it, so only a rollback by hand can restore it")
             )
         }
-        let isLive = KubernetesRollout.current(of: deployment, in: history)?.name == replicaSet.name
-        if isLive, KubernetesRollout.progress(of: deployment) == .done {
+        let isLive = workload.current(in: history)?.name == revision.name
+        if isLive, workload.progress(generation: 0) == .done {
             return RollbackOperation(finished: true)
         }
-        try refuseIfPaused(deployment, service: service, purpose: purpose)
-        if isLive || isWritten(replicaSet, into: deployment) {
+        try refuseIfPatchCannotRollBack(workload, service: service, purpose: purpose)
+        if isLive || isWritten(revision, into: workload) {
             // Written already (by an earlier attempt): the rollout is under way; `status` follows it.
-            return operation(deployment.metadata.generation)
+            return operation(workload.metadata.generation)
         }
-        let patch = KubernetesRollout.undoPatch(deployment, to: replicaSet)
+        let patch = workload.undoPatch(to: revision)
         return try await write(patch, contentType: "application/json-patch+json", service: service, purpose: purpose)
     }
 
     private func setImage(
-        _ deployment: KubeDeployment, _ history: [KubeReplicaSet], to target: Deployment, service: ServiceName,
-        purpose: String
+        _ workload: any KubernetesWorkload, _ history: [any KubernetesRevision], to target: Deployment,
+        service: ServiceName, purpose: String
     ) async throws -> RollbackOperation {
         let image: String
-        if let fromHistory = targetReplicaSet(target, in: history).flatMap({ KubernetesRollout.firstImage($0.template) }
-        ) {
+        if let fromHistory = targetRevision(target, in: history).flatMap({ KubernetesRollout.firstImage($0.template) })
+        {
             image = fromHistory
         } else if target.listed {
-            // Learnt from this platform's listing while its ReplicaSet existed: the version is its image.
+            // Learnt from this platform's listing while its revision existed: the version is its image.
             image = target.version
         } else {
             // Anyone with the API token can record any version: free text never becomes an image.
             throw ProviderError(
                 .rejected,
-                "could not \(purpose) for \(service): \(deploymentLabel) has no ReplicaSet for \(target.label) and "
+                "could not \(purpose) for \(service): \(workloadLabel) has no revision for \(target.label) and "
                     + "Kubernetes never listed it, so its version is not an image Rewind may deploy; "
                     + "roll back by hand with kubectl set image (nothing was sent)"
             )
@@ -253,21 +257,22 @@ public struct KubernetesProvider: PlatformProvider, AccessCheckable {
                     + "(nothing was sent)"
             )
         }
-        let written = KubernetesRollout.firstImage(deployment.spec.template) == image
-        let live = KubernetesRollout.current(of: deployment, in: history)
+        let written = KubernetesRollout.firstImage(workload.template) == image
+        let live = workload.current(in: history)
         if written, let live, KubernetesRollout.firstImage(live.template) == image,
-            KubernetesRollout.progress(of: deployment) == .done
+            workload.progress(generation: 0) == .done
         {
             return RollbackOperation(finished: true)
         }
-        try refuseIfPaused(deployment, service: service, purpose: purpose)
+        try refuseIfPatchCannotRollBack(workload, service: service, purpose: purpose)
         if written {
             // Written already (by an earlier attempt): the rollout is under way; `status` follows it.
-            return operation(deployment.metadata.generation)
+            return operation(workload.metadata.generation)
         }
-        guard let patch = KubernetesRollout.setImagePatch(deployment, image: image) else {
+        guard let patch = KubernetesRollout.setImagePatch(workload, image: image) else {
             throw ProviderError(
-                .badResponse, "could not \(purpose) for \(service): the Deployment's pod template has no container"
+                .badResponse,
+                "could not \(purpose) for \(service): the \(spec.kind.rawValue)'s pod template has no container"
             )
         }
         return try await write(
@@ -275,24 +280,25 @@ public struct KubernetesProvider: PlatformProvider, AccessCheckable {
         )
     }
 
-    /// Whether the Deployment's template already is the ReplicaSet's (ignoring the hash label).
-    private func isWritten(_ replicaSet: KubeReplicaSet, into deployment: KubeDeployment) -> Bool {
-        guard let live = deployment.spec.template, let wanted = replicaSet.template else { return false }
+    /// Whether the workload's template already is the revision's (ignoring the hash label).
+    private func isWritten(_ revision: any KubernetesRevision, into workload: any KubernetesWorkload) -> Bool {
+        guard let live = workload.template, let wanted = revision.template else { return false }
         return KubernetesRollout.sameTemplate(live, wanted)
     }
 
-    private func targetReplicaSet(_ target: Deployment, in history: [KubeReplicaSet]) -> KubeReplicaSet? {
+    private func targetRevision(_ target: Deployment, in history: [any KubernetesRevision]) -> (any KubernetesRevision)?
+    {
         KubernetesRollout.find(target.id, in: history)
             ?? history.first { KubernetesRollout.firstImage($0.template) == target.version }
     }
 
-    private func refuseIfPaused(_ deployment: KubeDeployment, service: ServiceName, purpose: String) throws {
-        guard deployment.spec.paused == true else { return }
-        throw ProviderError(
-            .rejected,
-            "could not \(purpose) for \(service): the Deployment is paused; resume it first: "
-                + "kubectl rollout resume deployment/\(spec.deployment) -n \(spec.namespace)"
-        )
+    /// Refuses (permanently, nothing sent) a workload that a template write would not roll back.
+    private func refuseIfPatchCannotRollBack(
+        _ workload: any KubernetesWorkload, service: ServiceName, purpose: String
+    ) throws {
+        guard let reason = workload.refusal(namespace: spec.namespace, name: spec.kind.reference(spec.workload))
+        else { return }
+        throw ProviderError(.rejected, "could not \(purpose) for \(service): \(reason)")
     }
 
     private func write(
@@ -301,11 +307,11 @@ public struct KubernetesProvider: PlatformProvider, AccessCheckable {
         -> RollbackOperation
     {
         let call = KubernetesCall(
-            method: .PATCH, path: api.appsPath("deployments/\(KubernetesAPI.segment(spec.deployment))"),
-            body: try JSONEncoder().encode(patch), contentType: contentType, verb: "patch", resource: "deployments",
-            purpose: purpose, guardedWrite: true
+            method: .PATCH, path: workloadPath, body: try JSONEncoder().encode(patch), contentType: contentType,
+            verb: "patch", resource: spec.kind.resource, object: spec.kind.rawValue, purpose: purpose,
+            guardedWrite: true
         )
-        let patched = try await api.object(KubeDeployment.self, call, service: service)
+        let patched = try await object(spec.kind.objectType, call, service: service)
         return operation(patched.metadata.generation)
     }
 
@@ -315,48 +321,69 @@ public struct KubernetesProvider: PlatformProvider, AccessCheckable {
 
     // MARK: - Reads
 
-    func readDeployment(service: ServiceName, purpose: String) async throws -> KubeDeployment {
-        let call = KubernetesCall.get(
-            api.appsPath("deployments/\(KubernetesAPI.segment(spec.deployment))"), resource: "deployments",
-            purpose: purpose
-        )
-        return try await api.object(KubeDeployment.self, call, service: service)
+    private var workloadPath: String {
+        api.appsPath("\(spec.kind.resource)/\(KubernetesAPI.segment(spec.workload))")
     }
 
-    /// The Deployment and its ReplicaSets (§4.2 steps 1–2), newest revision first.
+    func readWorkload(service: ServiceName, purpose: String) async throws -> any KubernetesWorkload {
+        let call = KubernetesCall.get(
+            workloadPath, resource: spec.kind.resource, object: spec.kind.rawValue, purpose: purpose
+        )
+        return try await object(spec.kind.objectType, call, service: service)
+    }
+
+    /// `call`'s answer as the workload of the configured kind.
+    private func object<Workload: KubernetesWorkload>(
+        _ type: Workload.Type, _ call: KubernetesCall, service: ServiceName
+    ) async throws -> any KubernetesWorkload {
+        try await api.object(type, call, service: service)
+    }
+
+    /// The workload and its revisions (§4.2 steps 1–2), newest revision first.
     private func readHistory(
         service: ServiceName, purpose: String
     ) async throws
-        -> (KubeDeployment, [KubeReplicaSet])
+        -> (any KubernetesWorkload, [any KubernetesRevision])
     {
-        let deployment = try await readDeployment(service: service, purpose: purpose)
-        return (deployment, try await history(of: deployment, service: service, purpose: purpose))
+        let workload = try await readWorkload(service: service, purpose: purpose)
+        return (workload, try await history(of: workload, service: service, purpose: purpose))
     }
 
-    /// The Deployment's ReplicaSets (§4.2 step 2), newest revision first.
-    func history(of deployment: KubeDeployment, service: ServiceName, purpose: String) async throws -> [KubeReplicaSet]
-    {
-        guard let selector = deployment.spec.selector?.queryValue, !selector.isEmpty else {
+    /// The workload's own revisions (§4.2 step 2), newest revision first.
+    func history(
+        of workload: any KubernetesWorkload, service: ServiceName, purpose: String
+    ) async throws -> [any KubernetesRevision] {
+        guard let selector = workload.selector?.queryValue, !selector.isEmpty else {
             throw ProviderError(
-                .badResponse, "could not \(purpose) for \(service): the Deployment has no spec.selector"
+                .badResponse, "could not \(purpose) for \(service): the \(spec.kind.rawValue) has no spec.selector"
             )
         }
-        var replicaSets: [KubeReplicaSet] = []
+        let revisions = try await listRevisions(
+            spec.kind.revisionType, selector: selector, service: service, purpose: purpose)
+        return KubernetesRollout.history(of: workload, among: revisions)
+    }
+
+    /// Every revision object the selector matches, `continue` pages followed.
+    private func listRevisions<Revision: KubernetesRevision>(
+        _ type: Revision.Type, selector: String, service: ServiceName, purpose: String
+    ) async throws -> [any KubernetesRevision] {
+        var revisions: [Revision] = []
         var token: String?
         for _ in 0..<Self.maxPages {
             var query: [(name: String, value: String)] = [("labelSelector", selector), ("limit", "500")]
             if let token { query.append(("continue", token)) }
             let call = KubernetesCall.get(
-                api.appsPath("replicasets"), query: query, verb: "list", resource: "replicasets", purpose: purpose
+                api.appsPath(spec.kind.revisionResource), query: query, verb: "list",
+                resource: spec.kind.revisionResource, purpose: purpose
             )
-            let page = try await api.object(KubeList<KubeReplicaSet>.self, call, service: service)
-            replicaSets += page.items ?? []
+            let page = try await api.object(KubeList<Revision>.self, call, service: service)
+            revisions += page.items ?? []
             token = page.metadata?.continue.flatMap { $0.isEmpty ? nil : $0 }
             if token == nil { break }
         }
-        return KubernetesRollout.history(of: deployment, among: replicaSets)
+        return revisions
     }
 
-    /// A bound on `continue` pages (500 ReplicaSets each), against a server that never stops paging.
+    /// A bound on `continue` pages (500 revisions each), against a server that never stops paging.
     static let maxPages = 50
 }

@@ -19,7 +19,8 @@ public struct KubernetesReplicaTraffic: TrafficController {
     private let namespace: String
     private let api: KubernetesAPI
 
-    /// A controller for `spec.deployment` (stable) and `spec.canaryDeployment`; nil when the spec names no canary.
+    /// A controller for `spec.workload` (the stable Deployment) and `spec.canaryDeployment`; nil when the spec names
+    /// no canary.
     public static func make(
         _ spec: KubernetesProviderSpec, client: HTTPClient, redactor: Redactor,
         environment: [String: String] = ProcessInfo.processInfo.environment
@@ -34,7 +35,7 @@ public struct KubernetesReplicaTraffic: TrafficController {
         spec: KubernetesProviderSpec, canary: String, client: HTTPClient, redactor: Redactor,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) {
-        stable = spec.deployment
+        stable = spec.workload
         self.canary = canary
         namespace = spec.namespace
         api = KubernetesAPI(

@@ -26,7 +26,7 @@ public struct KubernetesTraffic: TrafficController, AccessCheckable {
         self.spec = spec
         let providerSpec = KubernetesProviderSpec(
             namespace: spec.namespace,
-            deployment: spec.stable,
+            workload: spec.stable,
             cluster: spec.cluster,
             timeout: spec.timeout,
             canaryDeployment: spec.canary

@@ -1,6 +1,6 @@
 import RewindCore
 
-/// The `kubernetes` platform: rolls a Deployment back through the API server the way
+/// The `kubernetes` platform: rolls a Deployment, StatefulSet or DaemonSet back through the API server the way
 /// `kubectl rollout undo` does (`type: kubernetes` in the configuration).
 ///
 /// ```yaml
@@ -20,9 +20,20 @@ import RewindCore
 ///   method: set_image              # when the target's ReplicaSet is gone from the history
 /// ```
 ///
-/// Deployments are the Deployment's ReplicaSets: a deployment id is the ReplicaSet's name (stable: a
-/// rollback reuses the ReplicaSet, while its revision number changes), its version the pod template's
-/// first container image.
+/// A StatefulSet or DaemonSet is named by its kind and name instead of `deployment:`:
+///
+/// ```yaml
+/// provider:
+///   type: kubernetes
+///   namespace: shop
+///   kind: StatefulSet              # or DaemonSet; Deployment is the default
+///   name: postgres
+///   in_cluster: true
+/// ```
+///
+/// Deployments are the workload's revisions: a Deployment's ReplicaSets, a StatefulSet's or DaemonSet's
+/// ControllerRevisions. A deployment id is the revision object's name (stable: a rollback reuses it, while its
+/// revision number changes), its version the pod template's first container image.
 public struct KubernetesProviderSpec: Sendable, Equatable {
     /// How the provider moves the Deployment to the target.
     public enum Method: String, Sendable, Equatable, CaseIterable {
@@ -37,31 +48,53 @@ public struct KubernetesProviderSpec: Sendable, Equatable {
     /// The deadline of each request.
     public static let defaultTimeout: Duration = .seconds(10)
 
-    /// The Deployment's namespace.
+    /// The workload's namespace.
     public var namespace: String
-    /// The Deployment's name.
-    public var deployment: String
+    /// What `workload` names: a Deployment, a StatefulSet or a DaemonSet.
+    public var kind: KubernetesWorkloadKind
+    /// The workload's name.
+    public var workload: String
     /// How to reach the API server and who Rewind is there.
     public var cluster: KubernetesClusterSpec
     /// The deadline of each request.
     public var timeout: Duration
     public var method: Method
-    /// A second Deployment in the same namespace that runs the new version next to `deployment`; traffic is
-    /// shared by replica ratio (`KubernetesReplicaTraffic`). Nil when there is none.
+    /// A second Deployment in the same namespace that runs the new version next to the Deployment `workload`;
+    /// traffic is shared by replica ratio (`KubernetesReplicaTraffic`). Nil when there is none.
     public var canaryDeployment: String?
 
     public init(
-        namespace: String, deployment: String, cluster: KubernetesClusterSpec,
-        timeout: Duration = KubernetesProviderSpec.defaultTimeout, method: Method = .rolloutUndo,
-        canaryDeployment: String? = nil
+        namespace: String, kind: KubernetesWorkloadKind = .deployment, workload: String,
+        cluster: KubernetesClusterSpec, timeout: Duration = KubernetesProviderSpec.defaultTimeout,
+        method: Method = .rolloutUndo, canaryDeployment: String? = nil
     ) {
         self.namespace = namespace
-        self.deployment = deployment
+        self.kind = kind
+        self.workload = workload
         self.cluster = cluster
         self.timeout = timeout
         self.method = method
         self.canaryDeployment = canaryDeployment
     }
+}
+
+/// The kinds of `apps/v1` workload the `kubernetes` platform rolls back, spelt as in a manifest's `kind:`.
+public enum KubernetesWorkloadKind: String, Sendable, Equatable, CaseIterable {
+    /// Its revisions are the ReplicaSets it owns (`deployment.kubernetes.io/revision`).
+    case deployment = "Deployment"
+    /// Its revisions are the ControllerRevisions it owns; `status.updateRevision` names the live one.
+    case statefulSet = "StatefulSet"
+    /// Its revisions are the ControllerRevisions it owns; the live one holds its pod template.
+    case daemonSet = "DaemonSet"
+
+    /// The API resource (`statefulsets`), as in paths and RBAC rules.
+    public var resource: String { rawValue.lowercased() + "s" }
+
+    /// The resource of its revisions (`replicasets`, `controllerrevisions`).
+    public var revisionResource: String { self == .deployment ? "replicasets" : "controllerrevisions" }
+
+    /// `kubectl`'s `TYPE/NAME` form (`statefulset/postgres`).
+    public func reference(_ name: String) -> String { "\(rawValue.lowercased())/\(name)" }
 }
 
 /// How the provider reaches a Kubernetes API server, resolved when the configuration is loaded (a kubeconfig is

@@ -169,6 +169,8 @@ struct KubernetesFault: Sendable {
     enum Kind: Sendable {
         case status(Int, retryAfter: String?)
         case malformed
+        /// Not an answer: the workload is changed by someone else, then the request is answered as usual.
+        case interference(EmulatedWorkloadKey)
     }
 
     var remaining: Int

@@ -2,7 +2,8 @@ import Foundation
 import Synchronization
 
 /// A loopback emulator of the Kubernetes API a rollback needs (apps/v1 Deployments and ReplicaSets, the scale
-/// subresource, SelfSubjectAccessReview), served by ``KubernetesEmulatorServer``. Thread-safe.
+/// subresource, StatefulSets, DaemonSets and their ControllerRevisions (`KubernetesEmulator+Workloads.swift`),
+/// SelfSubjectAccessReview), served by ``KubernetesEmulatorServer``. Thread-safe.
 ///
 /// It behaves like an API server with a deployment controller:
 /// - bearer token check (401 `Status`) — a client certificate verified by ``KubernetesEmulatorServer``'s mutual

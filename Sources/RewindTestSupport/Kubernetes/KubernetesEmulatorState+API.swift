@@ -22,6 +22,12 @@ extension KubernetesEmulatorState {
         let fault = faults[index]
         if faults[index].remaining == 0 { faults.remove(at: index) }
         switch fault.kind {
+        case .interference(let key):
+            // Another writer changes the workload just before this request is answered.
+            updateWorkload(key.kind, namespace: key.key.namespace, name: key.key.name) {
+                $0.labels["changed-by"] = "another-writer"
+            }
+            return nil
         case .malformed:
             return KubernetesAnswer(
                 status: 200, headers: ["Content-Type": "application/json"],
@@ -56,7 +62,19 @@ extension KubernetesEmulatorState {
         }
         let namespace = parts[4]
         let rest = Array(parts[5...])
+        if rest.count == 2,
+            let kind = [KubernetesRevisionedKind.statefulSet, .daemonSet].first(where: {
+                $0.resource == rest[0]
+            })
+        {
+            return workloadRoute(EmulatedWorkloadKey(kind: kind, key: KubernetesKey(namespace, rest[1])), request)
+        }
         switch rest.count {
+        case 1 where rest[0] == "controllerrevisions":
+            guard request.method == "GET" else { return methodNotAllowed(request) }
+            return authorized("list", "controllerrevisions", name: nil, namespace) {
+                $0.listControllerRevisions(namespace, request)
+            }
         case 1 where rest[0] == "replicasets":
             guard request.method == "GET" else { return methodNotAllowed(request) }
             return authorized("list", "replicasets", name: nil, namespace) { $0.listReplicaSets(namespace, request) }
@@ -92,6 +110,16 @@ extension KubernetesEmulatorState {
         }
     }
 
+    /// `GET` and `PATCH` of one StatefulSet or DaemonSet.
+    private mutating func workloadRoute(_ key: EmulatedWorkloadKey, _ request: KubernetesRequest) -> KubernetesAnswer {
+        let (resource, namespace, name) = (key.kind.resource, key.key.namespace, key.key.name)
+        switch request.method {
+        case "GET": return authorized("get", resource, name: name, namespace) { $0.getWorkload(key) }
+        case "PATCH": return authorized("patch", resource, name: name, namespace) { $0.patchWorkload(key, request) }
+        default: return methodNotAllowed(request)
+        }
+    }
+
     private func methodNotAllowed(_ request: KubernetesRequest) -> KubernetesAnswer {
         .failure(
             405, reason: "MethodNotAllowed", message: "the server does not allow this method on the requested resource")
@@ -117,7 +145,7 @@ extension KubernetesEmulatorState {
         return body(&self)
     }
 
-    private func notFound(_ resource: String, _ name: String) -> KubernetesAnswer {
+    func notFound(_ resource: String, _ name: String) -> KubernetesAnswer {
         .failure(404, reason: "NotFound", message: "\(resource).apps \"\(name)\" not found")
     }
 
@@ -144,19 +172,15 @@ extension KubernetesEmulatorState {
     private mutating func patchDeployment(_ key: KubernetesKey, _ request: KubernetesRequest) -> KubernetesAnswer {
         guard var deployment = deployments[key] else { return notFound("deployments", key.name) }
         let patched: KubernetesJSON
-        switch patch(deployment.json(), request, resourceVersion: deployment.resourceVersion, name: key.name) {
+        switch patch(
+            deployment.json(), request, resourceVersion: deployment.resourceVersion, resource: "deployments",
+            name: key.name)
+        {
         case .success(let value): patched = value
         case .failure(let failure): return failure.answer
         }
-        guard let template = patched["spec"]?["template"],
-            let containers = template["spec"]?["containers"]?.array, !containers.isEmpty,
-            containers.allSatisfy({ $0["name"]?.string?.isEmpty == false && $0["image"]?.string?.isEmpty == false })
-        else {
-            return .failure(
-                422, reason: "Invalid",
-                message: "Deployment.apps \"\(key.name)\" is invalid: spec.template.spec.containers: "
-                    + "Required value: every container needs a name and an image"
-            )
+        guard let template = Self.validTemplate(of: patched) else {
+            return Self.invalidTemplate(kind: "Deployment", name: key.name)
         }
         let replicas = patched["spec"]?["replicas"]?.int ?? deployment.replicas
         let paused = patched["spec"]?["paused"]?.bool ?? false
@@ -187,7 +211,10 @@ extension KubernetesEmulatorState {
     private mutating func patchScale(_ key: KubernetesKey, _ request: KubernetesRequest) -> KubernetesAnswer {
         guard var deployment = deployments[key] else { return notFound("deployments", key.name) }
         let patched: KubernetesJSON
-        switch patch(deployment.scaleJSON(), request, resourceVersion: deployment.resourceVersion, name: key.name) {
+        switch patch(
+            deployment.scaleJSON(), request, resourceVersion: deployment.resourceVersion, resource: "deployments",
+            name: key.name)
+        {
         case .success(let value): patched = value
         case .failure(let failure): return failure.answer
         }
@@ -207,10 +234,27 @@ extension KubernetesEmulatorState {
         return .json(deployment.scaleJSON())
     }
 
-    /// Applies the request's patch to `object` by its content type. A `metadata.resourceVersion` in a merge
-    /// patch is a precondition (409 when stale), as the API server treats it.
-    private func patch(
-        _ object: KubernetesJSON, _ request: KubernetesRequest, resourceVersion: Int, name: String
+    /// `spec.template` of a patched object, when every container has a name and an image.
+    static func validTemplate(of patched: KubernetesJSON) -> KubernetesJSON? {
+        guard let template = patched["spec"]?["template"],
+            let containers = template["spec"]?["containers"]?.array, !containers.isEmpty,
+            containers.allSatisfy({ $0["name"]?.string?.isEmpty == false && $0["image"]?.string?.isEmpty == false })
+        else { return nil }
+        return template
+    }
+
+    static func invalidTemplate(kind: String, name: String) -> KubernetesAnswer {
+        .failure(
+            422, reason: "Invalid",
+            message: "\(kind).apps \"\(name)\" is invalid: spec.template.spec.containers: "
+                + "Required value: every container needs a name and an image"
+        )
+    }
+
+    /// Applies the request's patch to `object` (one of `resource`) by its content type. A
+    /// `metadata.resourceVersion` in a merge patch is a precondition (409 when stale), as the API server treats it.
+    func patch(
+        _ object: KubernetesJSON, _ request: KubernetesRequest, resourceVersion: Int, resource: String, name: String
     )
         -> Result<KubernetesJSON, KubernetesAnswerFailure>
     {
@@ -231,7 +275,7 @@ extension KubernetesEmulatorState {
                     .init(
                         .failure(
                             409, reason: "Conflict",
-                            message: "Operation cannot be fulfilled on deployments.apps \"\(name)\": the object has "
+                            message: "Operation cannot be fulfilled on \(resource).apps \"\(name)\": the object has "
                                 + "been modified; please apply your changes to the latest version and try again"
                         )
                     )
@@ -257,12 +301,21 @@ extension KubernetesEmulatorState {
 
     // MARK: - ReplicaSets
 
+    /// The list call's `labelSelector`, or the 400 the API server answers for one it cannot parse.
+    func labelSelector(of request: KubernetesRequest) -> Result<KubernetesLabelSelector, KubernetesAnswerFailure> {
+        do {
+            return .success(try KubernetesLabelSelector(request.query["labelSelector"] ?? ""))
+        } catch {
+            return .failure(
+                .init(.failure(400, reason: "BadRequest", message: "unable to parse requirement: \(error.message)")))
+        }
+    }
+
     private func listReplicaSets(_ namespace: String, _ request: KubernetesRequest) -> KubernetesAnswer {
         let selector: KubernetesLabelSelector
-        do {
-            selector = try KubernetesLabelSelector(request.query["labelSelector"] ?? "")
-        } catch {
-            return .failure(400, reason: "BadRequest", message: "unable to parse requirement: \(error.message)")
+        switch labelSelector(of: request) {
+        case .success(let parsed): selector = parsed
+        case .failure(let failure): return failure.answer
         }
         let matching = replicaSets.values
             .filter { $0.namespace == namespace && selector.matches($0.labels) }

@@ -12,6 +12,8 @@ struct KubernetesEmulatorState: Sendable {
     var replicaSetPageSize = 500
     var deployments: [KubernetesKey: EmulatedDeployment] = [:]
     var replicaSets: [KubernetesKey: EmulatedReplicaSet] = [:]
+    var workloads: [EmulatedWorkloadKey: EmulatedWorkload] = [:]
+    var controllerRevisions: [KubernetesKey: EmulatedControllerRevision] = [:]
     var faults: [KubernetesFault] = []
     var delays: [Duration] = []
     var received: [KubernetesReceivedRequest] = []
@@ -255,13 +257,13 @@ struct KubernetesEmulatorState: Sendable {
         return 1000 + sequence
     }
 
-    private mutating func nextUID() -> String {
+    mutating func nextUID() -> String {
         sequence += 1
         let hex = String(sequence, radix: 16)
         return "6f1c2a4e-0000-4000-8000-" + String(repeating: "0", count: max(0, 12 - hex.count)) + hex
     }
 
-    private mutating func nextTimestamp() -> String {
+    mutating func nextTimestamp() -> String {
         sequence += 1
         let date = Date(timeIntervalSince1970: 1_772_366_400 + Double(sequence) * 60)
         return date.formatted(.iso8601)

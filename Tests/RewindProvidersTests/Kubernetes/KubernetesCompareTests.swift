@@ -61,7 +61,7 @@ struct KubernetesCompareTests {
                 service: "web", from: H.target(live.name, version: live.image ?? ""), to: H.target("web-gone"))
             #expect(comparison.variables == nil)
             #expect(comparison.to.images.isEmpty)
-            #expect(comparison.notes.contains { $0.contains("no longer in the history of shop/web") })
+            #expect(comparison.notes.contains { $0.contains("no longer in the history of Deployment shop/web") })
         }
     }
 

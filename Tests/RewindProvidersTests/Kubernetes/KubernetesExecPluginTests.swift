@@ -199,9 +199,9 @@ struct KubernetesExecPluginTests {
             #expect(error?.kind == .auth)
             #expect(
                 error?.message
-                    == "could not read the live revision of shop/web for web: the exec plugin \(FakeExecPlugin.name) "
-                    + "of user 'eks' in kubeconfig /k exited with status 3: error: the SSO session has expired; run aws "
-                    + "sso login"
+                    == "could not read the live revision of Deployment shop/web for web: the exec plugin "
+                    + "\(FakeExecPlugin.name) of user 'eks' in kubeconfig /k exited with status 3: error: the SSO "
+                    + "session has expired; run aws sso login"
             )
             #expect(h.kube.requests.isEmpty)
         }

@@ -23,11 +23,12 @@ struct KubernetesHarness: Sendable {
     let client: HTTPClient
 
     func spec(
-        token: String = KubernetesHarness.token, deployment: String = "web", timeout: Duration = .seconds(5),
+        token: String = KubernetesHarness.token, kind: KubernetesWorkloadKind = .deployment,
+        deployment: String = "web", timeout: Duration = .seconds(5),
         method: KubernetesProviderSpec.Method = .rolloutUndo, canary: String? = nil
     ) -> KubernetesProviderSpec {
         KubernetesProviderSpec(
-            namespace: Self.namespace, deployment: deployment,
+            namespace: Self.namespace, kind: kind, workload: deployment,
             cluster: KubernetesClusterSpec(
                 server: .url(apiURL), credential: .token(ConfigText(token, isSecret: true)), authority: .systemRoots,
                 credentialName: "KUBE_TOKEN"
@@ -36,13 +37,15 @@ struct KubernetesHarness: Sendable {
         )
     }
 
+    /// The provider of Deployment `deployment`, or of the workload of `kind` called so.
     func provider(
-        token: String = KubernetesHarness.token, deployment: String = "web", timeout: Duration = .seconds(5),
+        token: String = KubernetesHarness.token, kind: KubernetesWorkloadKind = .deployment,
+        deployment: String = "web", timeout: Duration = .seconds(5),
         method: KubernetesProviderSpec.Method = .rolloutUndo
     ) -> KubernetesProvider {
         KubernetesProvider(
-            spec: spec(token: token, deployment: deployment, timeout: timeout, method: method), client: client,
-            redactor: Redactor(secrets: [])
+            spec: spec(token: token, kind: kind, deployment: deployment, timeout: timeout, method: method),
+            client: client, redactor: Redactor(secrets: [])
         )
     }
 
