@@ -80,6 +80,17 @@ public enum ConfigLoader {
         try text(of: path)
     }
 
+    /// The keys of the `services:` mapping of the file at `path`, in file order, and nothing else of it: no
+    /// `${…}` reference is resolved, so no secret is read and the rest of the file need not be valid (shell
+    /// completion offers them). Throws ``ConfigErrors`` when the file cannot be read, a Yams error when it is
+    /// not YAML; a file without a `services:` mapping has none.
+    public static func serviceNames(path: String) throws -> [String] {
+        guard let services = try Yams.compose(yaml: try text(of: path))?["services"]?.mapping else {
+            return []
+        }
+        return services.keys.compactMap(\.string)
+    }
+
     private static func text(of path: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
             var isFolder: ObjCBool = false

@@ -30,8 +30,11 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 struct ConfigOption: ParsableArguments {
-    @Option(name: .shortAndLong, help: "The policy file.")
-    var config = "rewind.yaml"
+    /// The policy file a command reads when `--config` is not given.
+    static let defaultPath = "rewind.yaml"
+
+    @Option(name: .shortAndLong, help: "The policy file.", completion: Completions.policyFiles)
+    var config = ConfigOption.defaultPath
 }
 
 /// Runs `body`, turning Rewind's errors into a message on stderr and an exit code.
@@ -61,8 +64,10 @@ func bootstrapLogging(default level: Logger.Level) {
 /// Where a reading or operating command finds Rewind: the daemon `--server` or `REWIND_SERVER` names (no policy,
 /// no secrets, no database: `REWIND_TOKEN` is the token), or the policy's daemon and state.
 struct AccessOption: ParsableArguments {
-    @Option(name: .shortAndLong, help: "The policy file (not read with --server).")
-    var config = "rewind.yaml"
+    @Option(
+        name: .shortAndLong, help: "The policy file (not read with --server).",
+        completion: Completions.policyFiles)
+    var config = ConfigOption.defaultPath
     @Option(
         name: .long,
         help: "The daemon's address, like http://rewind.internal:8480 (or REWIND_SERVER); with it no policy is read.")
@@ -97,7 +102,9 @@ extension Rewind {
         static let configuration = CommandConfiguration(
             abstract: "Run the whole loop against a local sandbox on loopback.")
 
-        @Option(help: "\(RewindApp.Demo.Scenario.allCases.map(\.rawValue).joined(separator: ", ")).")
+        @Option(
+            help: "\(RewindApp.Demo.Scenario.allCases.map(\.rawValue).joined(separator: ", ")).",
+            completion: Completions.scenarios)
         var scenario: String = RewindApp.Demo.Scenario.down.rawValue
 
         @Option(name: .shortAndLong, help: "text or json.")
@@ -304,7 +311,7 @@ extension Rewind {
             @OptionGroup var options: AccessOption
             @Argument var id: Int64
             @Argument(help: "The task id, e.g. investigation.analyze_logs.") var task: String
-            @Option var state: String
+            @Option(completion: .list(IncidentTask.State.allCases.map(\.rawValue))) var state: String
             @Option var note: String?
 
             func run() async throws {
@@ -333,7 +340,8 @@ extension Rewind {
                     """)
             @OptionGroup var options: AccessOption
             @Argument var id: Int64
-            @Option(help: "md, json or html.") var format: String = "md"
+            @Option(help: "md, json or html.", completion: .list(IncidentReport.Format.allCases.map(\.rawValue)))
+            var format: String = "md"
             @Option(help: "The file to write (default: incident-N.FORMAT).") var out: String?
 
             func run() async throws {
@@ -378,7 +386,7 @@ extension Rewind {
             abstract: "Manual emergency rollback, through the same engine path as an automatic one.")
         @OptionGroup var options: AccessOption
         @Option(name: .shortAndLong) var output: OutputFormat = .text
-        @Argument var service: String
+        @Argument(completion: Completions.services) var service: String
         @Option(help: "A deployment id or version; default: the newest known-good one.") var to: String?
         @Option(help: "Why: recorded in the incident and sent in notifications.") var reason: String
         @Flag(help: "Skip the verification gates and accept a target that is not known good (still journaled).")
@@ -413,7 +421,7 @@ extension Rewind {
                 """)
         @OptionGroup var options: AccessOption
         @Option(name: .shortAndLong) var output: OutputFormat = .text
-        @Argument var service: String
+        @Argument(completion: Completions.services) var service: String
 
         func run() async throws {
             bootstrapLogging(default: .warning)
@@ -441,7 +449,7 @@ extension Rewind {
                 """)
         @OptionGroup var options: ConfigOption
         @Option(name: .shortAndLong) var output: OutputFormat = .text
-        @Argument var service: String
+        @Argument(completion: Completions.services) var service: String
         @Flag(help: "Really roll back, verify, and roll forward to the deployment that was live (staging).")
         var execute = false
 
@@ -475,7 +483,7 @@ extension Rewind {
                 """)
         @OptionGroup var options: ConfigOption
         @Option(name: .shortAndLong) var output: OutputFormat = .text
-        @Argument var service: String
+        @Argument(completion: Completions.services) var service: String
         @Option(help: "The deployment to compare from (default: the live one).") var from: String?
         @Option(help: "The deployment to compare to (default: the target a rollback would choose).") var to: String?
 
@@ -561,7 +569,7 @@ extension Rewind {
             static let configuration = CommandConfiguration(
                 abstract: "Record a deployment as live (it is suspect until its bake period passes).")
             @OptionGroup var options: AccessOption
-            @Argument var service: String
+            @Argument(completion: Completions.services) var service: String
             @Argument var id: String
             @Option var version: String?
             @Option var commit: String?
