@@ -6,6 +6,7 @@ compare.sh's runs wrote into one folder:
   footprint.json                       daemon_footprint.py --json
   startup.json                         startup.py --json
   binary.json                          written by compare.sh (size, shared Swift libraries)
+  scale.json                           scale.py --json
 
 A figure whose file is missing is shown as "not measured" with the reason compare.sh gives;
 nothing is filled in by hand.
@@ -84,11 +85,19 @@ def main():
     if startup:
         add("start → first health check, median", f"{startup['first_check_ms']['median']:.0f} ms", "(reported)", None)
         add("start → /readyz 200, median", f"{startup['readyz_ms']['median']:.0f} ms", "(reported)", None)
-    for name in ("scale", "prometheus-rounds"):
-        note = os.path.join(folder, f"{name}.txt")
-        if os.path.exists(note):
-            with open(note) as f:
-                add(name.replace("-", " "), f.read().strip(), "see BENCHMARKS.md", None)
+    scale = load(os.path.join(folder, "scale.json"))
+    for row in scale or []:
+        count = row["checks_configured"]
+        lag = row["lag_p99_at_most_s"]
+        lag_text = "—" if lag is None else ("> 10 s" if lag == float("inf") else f"≤ {lag * 1000:g} ms")
+        measured = (f"{row['cpu_percent_of_one_core']} % CPU, {row['vmrss_mib_end']} MiB, lag p99 {lag_text}, "
+                    f"{row['checks_per_second']} checks/s")
+        met = (row["cpu_percent_of_one_core"] <= 50 and row["vmrss_mib_end"] <= 300 and lag is not None
+               and lag <= 0.05 and row["checks_per_second"] >= 0.95 * count)
+        add(f"{count} HTTP checks at 1 s, one core", measured, "≤ 50 %, ≤ 300 MiB, ≤ 50 ms" if count == 10000
+            else "(scaling row)", met if count == 10000 else None)
+    if scale is None:
+        add("10000 HTTP checks at 1 s, one core", "not measured", "≤ 50 %, ≤ 300 MiB, ≤ 50 ms", None)
 
     width = max(len(row[0]) for row in table)
     measured_width = max(len(row[1]) for row in table)

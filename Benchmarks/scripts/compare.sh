@@ -6,8 +6,8 @@
 #
 # Runs, in order: the Detection benchmark twice (min_duration 2s, the shipped default, and 0s);
 # then, with the release binary as scripts/release builds it (static Swift libraries, stripped), its
-# size and shared libraries, the idle footprint (60 s) and the start-up time (10 runs); then
-# compare.py prints the table. Takes about 15 minutes after the benchmarks' release
+# size and shared libraries, the idle footprint (60 s), the start-up time (10 runs) and the scale
+# runs (100, 1,000 and 10,000 checks, daemon pinned to one core); then compare.py prints the table. Takes about 15 minutes after the benchmarks' release
 # build (25–30 minutes the first time on 2 cores). Run it on a quiet machine: every figure is a
 # wall-clock or CPU measurement. Everything stays on 127.0.0.1.
 set -euo pipefail
@@ -41,5 +41,10 @@ print(json.dumps({"stripped_bytes": os.path.getsize(sys.argv[1]), "swift_shared_
 PY
 FOOTPRINT_JSON="$out/footprint.json" REWIND_BIN="$binary" "$here/daemon-footprint.sh" 60 > "$out/footprint.txt"
 python3 "$here/startup.py" "$binary" --runs 10 --json "$out/startup.json" > "$out/startup.txt"
+
+echo "scale: 100, 1000 and 10000 checks…" >&2
+swift build -c release --package-path "$benchmarks" --product target-farm >&2
+python3 "$here/scale.py" "$binary" "$benchmarks/.build/release/target-farm" --warmup 20 --seconds 30 \
+    --json "$out/scale.json" > "$out/scale.txt"
 
 python3 "$here/compare.py" "$out"

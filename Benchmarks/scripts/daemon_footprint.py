@@ -72,8 +72,13 @@ class Platform(Quiet):
         self.answer(404, {"error": "the footprint sandbox never rolls back"})
 
 
+class QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # a daemon stopped mid-request (a broken pipe) is expected here, not news
+
+
 def serve(handler):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = QuietServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server

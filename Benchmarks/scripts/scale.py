@@ -51,8 +51,8 @@ def policy(count, farm, api_port):
             lines.append(f"      - {{ name: c{c}, url: {farm}/s/{name}-c{c}/health }}")
         lines.append("    provider:")
         lines.append("      type: http")
-        lines.append(f"      rollback: {{ method: POST, url: {farm}/v1/services/{{{{service}}}}/rollback, expect: [202] }}")
-        lines.append(f"      current: {{ url: {farm}/v1/services/{{{{service}}}}/current, field: id }}")
+        lines.append(f'      rollback: {{ method: POST, url: "{farm}/v1/services/{{{{service}}}}/rollback", expect: [202] }}')
+        lines.append(f'      current: {{ url: "{farm}/v1/services/{{{{service}}}}/current", field: id }}')
     return "\n".join(lines) + "\n"
 
 

@@ -98,7 +98,8 @@ enum DetectionRig {
                 let results = try await withThrowingTaskGroup(of: Void.self, returning: [TrialTimes].self) { group in
                     defer { group.cancelAll() }
                     return try await watch(
-                        trials: trials, minDuration: minDuration, world: world, endpoints: endpoints, client: client, directory: directory,
+                        trials: trials, minDuration: minDuration, world: world, endpoints: endpoints, client: client,
+                        directory: directory,
                         log: log, group: &group)
                 }
                 try await client.shutdown()
@@ -114,7 +115,8 @@ enum DetectionRig {
 
     /// Starts the engine in `group` and runs the trials against it.
     private static func watch(
-        trials: Int, minDuration: String, world: SandboxWorld, endpoints: SandboxEndpoints, client: HTTPClient, directory: String,
+        trials: Int, minDuration: String, world: SandboxWorld, endpoints: SandboxEndpoints, client: HTTPClient,
+        directory: String,
         log: @escaping @Sendable (String) -> Void, group: inout ThrowingTaskGroup<Void, any Error>
     ) async throws -> [TrialTimes] {
         let configuration = try BenchPolicy.configuration(

@@ -30,7 +30,8 @@ enum PrometheusBenchmarks {
             ?? FileManager.default.temporaryDirectory
         func reportPath(_ name: String) -> String { reportDirectory.appendingPathComponent(name).path }
         register(
-            "Prometheus round, \(PrometheusRig.services) services, emulator", reportPath: reportPath("rewind-signals-emulator.txt")
+            "Prometheus round, \(PrometheusRig.services) services, emulator",
+            reportPath: reportPath("rewind-signals-emulator.txt")
         ) { _ in
             let figures = try await PrometheusRig.emulatorRounds(rounds: rounds, warmup: 5)
             return (figures, "Emulator (PrometheusEmulatorServer on 127.0.0.1), \(rounds) rounds of each kind:")
@@ -40,7 +41,8 @@ enum PrometheusBenchmarks {
         let metricsPort = environment["REWIND_SANDBOX_METRICS_PORT"].flatMap(Int.init)
         let fill = Duration.seconds(environment["REWIND_BENCH_FILL_SECONDS"].flatMap(Int.init) ?? 330)
         register(
-            "Prometheus round, \(PrometheusRig.services) services, real Prometheus", reportPath: reportPath("rewind-signals-prometheus.txt")
+            "Prometheus round, \(PrometheusRig.services) services, real Prometheus",
+            reportPath: reportPath("rewind-signals-prometheus.txt")
         ) { log in
             let figures = try await PrometheusRig.prometheusRounds(
                 url: url, metricsPort: metricsPort, fill: fill, rounds: rounds, warmup: 5, log: log)
@@ -102,9 +104,13 @@ enum PrometheusBenchmarks {
 
 /// The custom metrics, in microseconds. Names are ASCII: they end up in baseline file names.
 enum RoundMetric {
-    static var concurrentRound: BenchmarkMetric { .custom("round, \(PrometheusRig.services) concurrent (us)", useScalingFactor: false) }
+    static var concurrentRound: BenchmarkMetric {
+        .custom("round, \(PrometheusRig.services) concurrent (us)", useScalingFactor: false)
+    }
     static var concurrentQuery: BenchmarkMetric { .custom("query in a concurrent round (us)", useScalingFactor: false) }
-    static var sequentialRound: BenchmarkMetric { .custom("round, \(PrometheusRig.services) sequential (us)", useScalingFactor: false) }
+    static var sequentialRound: BenchmarkMetric {
+        .custom("round, \(PrometheusRig.services) sequential (us)", useScalingFactor: false)
+    }
     static var sequentialQuery: BenchmarkMetric { .custom("query, sequential (us)", useScalingFactor: false) }
     /// CPU time of the whole process (client, and the emulator when it serves) during a round.
     static var concurrentCPU: BenchmarkMetric { .custom("CPU, concurrent round (us)", useScalingFactor: false) }
