@@ -5,7 +5,8 @@ import RewindSpecs
 @testable import RewindPorts
 @testable import RewindProviders
 
-/// Kubernetes objects (the Deployment, its ReplicaSets, `Status` errors, `Scale`, access reviews), decoded as
+/// Kubernetes objects (a Deployment and its ReplicaSets, a StatefulSet or DaemonSet and its ControllerRevisions,
+/// `Status` errors, `Scale`, access reviews), decoded as
 /// `KubernetesAPI.object` does, then used as `kubectl rollout` does (`KubernetesRollout`: history, the live
 /// revision, the undo and set-image patches, `rollout status`), and refusals worded by
 /// `KubernetesFailure.statusError`: any answer gives values or a ``ProviderError``, never a trap.
@@ -37,29 +38,46 @@ enum KubernetesTarget {
         }
         let decoder = JSONDecoder()
         let replicaSets = (try? decoder.decode(KubeList<KubeReplicaSet>.self, from: input.body))?.items ?? []
+        let controllerRevisions =
+            (try? decoder.decode(KubeList<KubeControllerRevision>.self, from: input.body))?.items ?? []
         _ = try? decoder.decode(KubeScale.self, from: input.body).spec?.replicas
         _ = try? decoder.decode(KubeAccessReview.self, from: input.body).status?.allowed
         _ = (try? decoder.decode(KubeStatus.self, from: input.body))?.message
-        for replicaSet in replicaSets.prefix(20) {
-            _ = KubernetesRollout.platformDeployment(replicaSet).createdAt?.iso8601
-            _ = replicaSet.revisionHistory
+        let revisions: [any KubernetesRevision] = replicaSets + controllerRevisions.map { $0 }
+        for revision in revisions.prefix(20) {
+            _ = KubernetesRollout.platformDeployment(revision).createdAt?.iso8601
+            _ = revision.revisionHistory
         }
-        guard let deployment = try? decoder.decode(KubeDeployment.self, from: input.body) else { return }
-        _ = deployment.spec.selector?.queryValue
-        if !(skipping("kubernetes-negative-replicas") && hasNegativeCount(deployment)) {
+        if let deployment = try? decoder.decode(KubeDeployment.self, from: input.body) {
+            _ = deployment.spec.selector?.queryValue
+            let progress = !(skipping("kubernetes-negative-replicas") && hasNegativeCount(deployment))
+            rollOut(deployment, among: replicaSets, progress: progress)
+        }
+        if let statefulSet = try? decoder.decode(KubeStatefulSet.self, from: input.body) {
+            rollOut(statefulSet, among: controllerRevisions, progress: true)
+        }
+        if let daemonSet = try? decoder.decode(KubeDaemonSet.self, from: input.body) {
+            rollOut(daemonSet, among: controllerRevisions, progress: true)
+        }
+    }
+
+    /// What `kubectl rollout` does with a workload and its revisions: status, history, the live revision, the
+    /// undo and set-image patches.
+    static func rollOut(_ workload: any KubernetesWorkload, among revisions: [any KubernetesRevision], progress: Bool) {
+        if progress {
             for generation: Int64 in [0, 1, .max] {
-                _ = KubernetesRollout.progress(of: deployment, generation: generation)
+                _ = workload.progress(generation: generation)
             }
         }
-        let history = KubernetesRollout.history(of: deployment, among: replicaSets)
-        let current = KubernetesRollout.current(of: deployment, in: history)
-        _ = current.map(KubernetesRollout.platformDeployment)
-        for id in ["1", "2", replicaSets.first?.name ?? "web-1"] {
+        _ = workload.refusal(namespace: "shop", name: "web")
+        let history = KubernetesRollout.history(of: workload, among: revisions)
+        _ = workload.current(in: history).map(KubernetesRollout.platformDeployment)
+        for id in ["1", "2", revisions.first?.name ?? "web-1"] {
             if let target = KubernetesRollout.find(id, in: history) {
-                _ = KubernetesRollout.undoPatch(deployment, to: target)
+                _ = workload.undoPatch(to: target)
             }
         }
-        _ = KubernetesRollout.setImagePatch(deployment, image: "registry.test/web:1")
+        _ = KubernetesRollout.setImagePatch(workload, image: "registry.test/web:1")
     }
 
     /// A replica count below zero (finding kubernetes-negative-replicas).
