@@ -170,6 +170,16 @@ def cpu_ticks(pid):
     return utime + stime
 
 
+def stop(process, grace=15):
+    """SIGTERM, then SIGKILL if the process has not exited within `grace` seconds."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def get(url, timeout=1.0):
     with urllib.request.urlopen(url, timeout=timeout) as response:
         return response.status, response.read().decode()
@@ -224,12 +234,7 @@ def main():
             breakdown = memory_breakdown(daemon.pid)
             _, metrics = get(f"http://127.0.0.1:{api_port}/metrics", timeout=5)
         finally:
-            daemon.send_signal(signal.SIGTERM)
-            try:
-                daemon.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                daemon.kill()
-                daemon.wait()
+            stop(daemon)
             log.close()
 
     checks = sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()

@@ -23,13 +23,12 @@ import argparse
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 
-from daemon_footprint import cpu_ticks, free_port, get, status_kib
+from daemon_footprint import cpu_ticks, free_port, get, status_kib, stop
 
 CHECKS_PER_SERVICE = 10
 
@@ -120,12 +119,7 @@ def measure(binary, farm, count, warmup, seconds):
             after = scrape(api_port)
             final = status_kib(daemon.pid)
         finally:
-            daemon.send_signal(signal.SIGTERM)
-            try:
-                daemon.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                daemon.kill()
-                daemon.wait()
+            stop(daemon, grace=30)
             log.close()
     window = end - start
     cpu_seconds = (end_ticks - start_ticks) / ticks
@@ -161,11 +155,7 @@ def main():
         rows = [measure(args.binary, farm, int(count), args.warmup, args.seconds)
                 for count in args.counts.split(",")]
     finally:
-        farm_process.send_signal(signal.SIGTERM)
-        try:
-            farm_process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            farm_process.kill()
+        stop(farm_process, grace=10)
 
     def lag(value):
         return "—" if value is None else ("> 10 s" if value == float("inf") else f"≤ {value * 1000:g} ms")

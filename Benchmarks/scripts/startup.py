@@ -14,7 +14,6 @@ Everything stays on loopback.
 import argparse
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -23,7 +22,7 @@ import threading
 import time
 import urllib.request
 
-from daemon_footprint import SERVICES, Platform, free_port, policy, serve, service_handler
+from daemon_footprint import SERVICES, Platform, free_port, policy, serve, service_handler, stop
 
 first_request = {}
 first_request_lock = threading.Lock()
@@ -80,12 +79,7 @@ def one_run(binary, services, platform):
             if checked is None:
                 sys.exit("rewind serve did not check a service within 30 s")
         finally:
-            daemon.send_signal(signal.SIGTERM)
-            try:
-                daemon.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                daemon.kill()
-                daemon.wait()
+            stop(daemon)
             log.close()
     return (checked - spawned) * 1000, (ready - spawned) * 1000
 
