@@ -40,6 +40,9 @@ public enum Rendering {
         } else {
             lines.append("Deployments allowed")
         }
+        for pause in report.automationPauses ?? [] {
+            lines.append("PAUSED: \(pause.explanation) (observe only; rewind resume to act again)")
+        }
         lines.append("")
         for row in report.services {
             let live = row.live.map { "\($0.label) [\($0.trust.rawValue)]" } ?? "unknown"

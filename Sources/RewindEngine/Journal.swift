@@ -35,6 +35,8 @@ extension StateChange {
                 trustChanges.append(TrustChange(service: service, deploymentID: deploymentID, trust: trust, at: at))
             case .freeze(let freeze):
                 self.freeze = freeze.map { .set($0) } ?? .clear
+            case .automation(let change):
+                automation.append(change)
             }
         }
     }

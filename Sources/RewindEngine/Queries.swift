@@ -27,6 +27,8 @@ public struct StatusReport: Sendable, Codable, Equatable {
     public var services: [ServiceRow]
     public var openIncidents: [Incident]
     public var freeze: Freeze?
+    /// Automation paused by an operator (`rewind pause`); nil from a daemon that predates pausing.
+    public var automationPauses: [AutomationPause]? = nil
     public var channels: [ChannelHealth]
     /// Monitoring sources and whether they answer (Prometheus, probe commands).
     public var monitoring: [MonitoringStatus] = []
@@ -46,6 +48,7 @@ public struct StatusReport: Sendable, Codable, Equatable {
         case mode, daemon, services
         case openIncidents = "open_incidents"
         case freeze, channels, monitoring
+        case automationPauses = "automation_pauses"
         case generatedAt = "generated_at"
         case leader, instance, epoch, config
         case leaderInstance = "leader_instance"
@@ -83,7 +86,7 @@ public enum StateQueries {
         let freeze = try await store.currentFreeze().flatMap { $0.isActive(at: now) ? $0 : nil }
         return StatusReport(
             mode: policy.mode, daemon: daemon, services: rows, openIncidents: try await store.openIncidents(),
-            freeze: freeze,
+            freeze: freeze, automationPauses: try await store.automationPauses(),
             channels: channelHealth(try await store.recentOutbox(limit: 500)), monitoring: monitoring, generatedAt: now,
             config: config)
     }

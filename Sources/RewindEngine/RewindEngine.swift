@@ -114,6 +114,11 @@ public final class RewindEngine: Service, Sendable {
         if case .refused(let refusal) = await ask(.freeze(freeze)) { throw refusal }
     }
 
+    /// Pauses automation (every service, or one) or resumes it, stored before it takes effect.
+    public func setAutomation(_ change: AutomationChange) async throws {
+        if case .refused(let refusal) = await ask(.automation(change)) { throw refusal }
+    }
+
     /// Acknowledges an incident: a person is on it, so its escalation stops.
     public func acknowledge(incidentID: Int64, by: String) async -> Result<Incident, EngineRefusal> {
         switch await ask(.acknowledge(incidentID: incidentID, by: by)) {
@@ -472,7 +477,7 @@ public final class RewindEngine: Service, Sendable {
             let machine = Supervisor(
                 policy: deps.policy, trafficControlled: Set(deps.trafficControllers.keys),
                 book: DeploymentBook(pages: pages),
-                freeze: try await store.currentFreeze())
+                freeze: try await store.currentFreeze(), pauses: try await store.automationPauses())
             let engine = engine
             return SupervisorLoop(
                 machine: machine, store: store, journal: journal, records: records, dispatcher: dispatcher,

@@ -18,6 +18,7 @@ enum EngineRequest: Sendable {
     case rollback(ManualRollbackRequest)
     case record(Deployment)
     case freeze(Freeze?)
+    case automation(AutomationChange)
     case acknowledge(incidentID: Int64, by: String)
     /// A post-rollback task changes state (no decision: the loop writes it, as the single writer).
     case updateTask(incidentID: Int64, taskID: String, state: IncidentTask.State, note: String?, by: String?)
@@ -131,6 +132,7 @@ struct SupervisorLoop {
             case .rollback(let rollback): await feed(.manualRollback(rollback, id))
             case .record(let deployment): await feed(.deploymentReported(deployment, id))
             case .freeze(let freeze): await feed(.freeze(freeze, id))
+            case .automation(let change): await feed(.automation(change, id))
             case .acknowledge(let incidentID, let by): await feed(.acknowledge(incidentID: incidentID, by: by, id))
             case .updateTask(let incidentID, let taskID, let state, let note, let by):
                 answer(id, await updateTask(incidentID: incidentID, taskID: taskID, state: state, note: note, by: by))
@@ -321,6 +323,9 @@ struct SupervisorLoop {
             }
         case .freeze:
             answer(reply, .done)
+        case .automation:
+            for case .automation(let change) in changes { log(change) }
+            answer(reply, .done)
         case .markedBad:
             break
         }
@@ -507,6 +512,23 @@ struct SupervisorLoop {
                     "rewind.retry_at": "\(retryAt)",
                     "rewind.error": "\(redactor.redact(reason))",
                 ])
+        }
+    }
+
+    /// An operator paused or resumed automation: a notice in the log, as for a freeze.
+    private func log(_ change: AutomationChange) {
+        switch change {
+        case .pause(let pause):
+            logger.notice(
+                "automation paused: violations are decided in observe mode",
+                metadata: [
+                    "rewind.service": "\(pause.service?.rawValue ?? AutomationPause.everyService)",
+                    "rewind.actor": "\(pause.setBy ?? "-")", "rewind.reason": "\(redactor.redact(pause.reason))",
+                ])
+        case .resume(let service):
+            logger.notice(
+                "automation resumed",
+                metadata: ["rewind.service": "\(service?.rawValue ?? AutomationPause.everyService)"])
         }
     }
 

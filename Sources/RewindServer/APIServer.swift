@@ -296,6 +296,7 @@ public struct APIServer: Sendable {
                 logger.notice("deployments unfrozen", metadata: ["rewind.actor": "\(caller.actor)"])
                 return json(FreezeState(frozen: false, freeze: nil))
             })
+        addAutomationRoutes(to: api)
         addIntakeRoutes(to: router)
         return router
     }

@@ -97,6 +97,10 @@ enum PostgresSchema {
                 "ALTER TABLE tasks ADD COLUMN remind_at bigint",
                 "CREATE INDEX tasks_remind_at ON tasks (remind_at)",
             ]),
+        // `rewind pause [SERVICE]`: one row per paused service, `*` for every service.
+        Migration(
+            version: 3, description: "automation pauses",
+            statements: ["CREATE TABLE automation_pauses (scope text PRIMARY KEY, value text NOT NULL)"]),
         // Later migrations go here.
     ]
 

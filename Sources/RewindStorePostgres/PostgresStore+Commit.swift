@@ -113,6 +113,14 @@ private struct ChangeWriter {
             } else {
                 try await session.run("DELETE FROM deployment_freeze WHERE id = 1")
             }
+        case .setAutomation(.pause(let pause)):
+            try await session.run(
+                "INSERT INTO automation_pauses (scope, value) VALUES (\(pause.scope), \(try JSONText.encode(pause))) ON CONFLICT (scope) DO UPDATE SET value = excluded.value"
+            )
+        case .setAutomation(.resume(let service?)):
+            try await session.run("DELETE FROM automation_pauses WHERE scope = \(service.rawValue)")
+        case .setAutomation(.resume(nil)):
+            try await session.run("DELETE FROM automation_pauses")
         case .recordDeployment(let deployment, let makeLive, let since):
             try await record(deployment)
             if makeLive {

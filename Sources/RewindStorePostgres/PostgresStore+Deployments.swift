@@ -52,4 +52,13 @@ extension PostgresStore {
             ).first
         }
     }
+
+    public func automationPauses() async throws -> [AutomationPause] {
+        try await read("read the automation pauses") { session in
+            // `*` (every service) sorts before any service name.
+            try await session.values(
+                AutomationPause.self, "SELECT value FROM automation_pauses ORDER BY scope",
+                what: "the automation pauses")
+        }
+    }
 }

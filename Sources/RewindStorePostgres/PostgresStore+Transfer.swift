@@ -35,7 +35,7 @@ extension PostgresStore: StateImport {
         try await writeUnfenced("import a state of \(snapshot.incidents.count) incidents") { session in
             try await session.run(
                 """
-                LOCK TABLE deployments, services_live, automatic_rollbacks, deployment_freeze, incidents, timeline, steps,
+                LOCK TABLE deployments, services_live, automatic_rollbacks, deployment_freeze, automation_pauses, incidents, timeline, steps,
                     tasks, samples, outbox, escalations, id_counters IN EXCLUSIVE MODE
                 """)
             if let holds = try await Self.heldRows(session) { throw StoreNotEmpty(store: database, holds: holds) }
@@ -49,7 +49,7 @@ extension PostgresStore: StateImport {
         for (table, what) in [
             ("deployments", "deployments"), ("incidents", "incidents"), ("outbox", "notifications"),
             ("escalations", "escalation timers"), ("automatic_rollbacks", "automatic rollbacks"),
-            ("deployment_freeze", "freeze"),
+            ("deployment_freeze", "freeze"), ("automation_pauses", "automation pauses"),
         ] {
             let count = try await session.integers(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)")).first ?? 0
             if count > 0 { held.append("\(count) \(what)") }
@@ -80,6 +80,10 @@ extension PostgresStore: StateImport {
         if let freeze = snapshot.freeze {
             try await session.run(
                 "INSERT INTO deployment_freeze (id, value) VALUES (1, \(try JSONText.encode(freeze)))")
+        }
+        for pause in snapshot.automationPauses {
+            try await session.run(
+                "INSERT INTO automation_pauses (scope, value) VALUES (\(pause.scope), \(try JSONText.encode(pause)))")
         }
         for incident in snapshot.incidents {
             try await session.run(

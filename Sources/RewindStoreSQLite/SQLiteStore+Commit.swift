@@ -85,6 +85,14 @@ private struct ChangeWriter {
             } else {
                 _ = try FreezeRow.deleteOne(db, key: FreezeRow.onlyID)
             }
+        case .setAutomation(.pause(let pause)):
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO automation_pauses (scope, pause) VALUES (?, ?)",
+                arguments: [pause.scope, try JSONText.encode(pause)])
+        case .setAutomation(.resume(let service?)):
+            try db.execute(sql: "DELETE FROM automation_pauses WHERE scope = ?", arguments: [service.rawValue])
+        case .setAutomation(.resume(nil)):
+            try db.execute(sql: "DELETE FROM automation_pauses")
         case .recordDeployment(let deployment, let makeLive, let since):
             let stored = try DeploymentRow.find(db, service: deployment.service, id: deployment.id)
             let merged = stored.map { DeploymentRecordMerge.merge(stored: $0.deployment, incoming: deployment) }

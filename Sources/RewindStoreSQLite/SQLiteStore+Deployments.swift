@@ -61,4 +61,13 @@ extension SQLiteStore {
             try FreezeRow.fetchOne(db, key: FreezeRow.onlyID)?.freeze
         }
     }
+
+    public func automationPauses() async throws -> [AutomationPause] {
+        try await read("read the automation pauses") { db in
+            // `*` (every service) sorts before any service name.
+            try String.fetchAll(db, sql: "SELECT pause FROM automation_pauses ORDER BY scope").map {
+                try JSONText.decode(AutomationPause.self, from: $0, what: "an automation pause")
+            }
+        }
+    }
 }

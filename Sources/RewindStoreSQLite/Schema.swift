@@ -180,6 +180,14 @@ enum Schema {
             try db.create(index: "tasks_remind_at", on: "tasks", columns: ["remind_at"])
         }
 
+        // `rewind pause [SERVICE]`: one row per paused service, `*` for every service.
+        migrator.registerMigration("v8") { db in
+            try db.create(table: "automation_pauses") { t in
+                t.primaryKey("scope", .text)
+                t.column("pause", .text).notNull()
+            }
+        }
+
         // Later migrations go here.
 
         return migrator

@@ -20,7 +20,8 @@ struct Rewind: AsyncParsableCommand {
         version: RewindVersion.current,
         subcommands: [
             Demo.self, Init.self, Config.self, Serve.self, Status.self, History.self, Incidents.self, Rollback.self,
-            Promote.self, Drill.self, Diff.self, Freeze.self, Unfreeze.self, Deployments.self, Providers.self,
+            Promote.self, Drill.self, Diff.self, Freeze.self, Unfreeze.self, Pause.self, Resume.self, Deployments.self,
+            Providers.self,
             State.self,
         ])
 }
@@ -557,6 +558,42 @@ extension Rewind {
             try await guarded {
                 _ = try await withAccess(options) { try await $0.unfreeze() }
                 print("deployments allowed")
+            }
+        }
+    }
+
+    struct Pause: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Switch automation to observe without a restart: violations are decided and notified as \"would roll back\", nothing is done.",
+            discussion:
+                "Without a service, every service is paused. Manual rollbacks still run. The pause is stored: it lasts across restarts until `rewind resume`."
+        )
+        @OptionGroup var options: AccessOption
+        @Argument(help: "The service (default: every service).", completion: Completions.services)
+        var service: String?
+        @Option var reason: String
+
+        func run() async throws {
+            try await guarded {
+                let state = try await withAccess(options) { try await $0.pause(service: service, reason: reason) }
+                for pause in state.pauses { print(pause.explanation) }
+            }
+        }
+    }
+
+    struct Resume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Let Rewind act again after `rewind pause` (without a service: every pause is lifted).")
+        @OptionGroup var options: AccessOption
+        @Argument(help: "The service (default: every service).", completion: Completions.services)
+        var service: String?
+
+        func run() async throws {
+            try await guarded {
+                let state = try await withAccess(options) { try await $0.resume(service: service) }
+                if state.pauses.isEmpty { print("automation acts for every service") }
+                for pause in state.pauses { print("still paused: \(pause.explanation)") }
             }
         }
     }

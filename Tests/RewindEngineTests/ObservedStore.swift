@@ -137,6 +137,9 @@ struct ObservedStore: RewindStore {
     func currentFreeze() async throws -> Freeze? {
         try await tracked { try await base.currentFreeze() }
     }
+    func automationPauses() async throws -> [AutomationPause] {
+        try await tracked { try await base.automationPauses() }
+    }
     func enqueue(_ entries: [OutboxEntry]) async throws -> [OutboxEntry] {
         try await tracked { try await base.enqueue(entries) }
     }

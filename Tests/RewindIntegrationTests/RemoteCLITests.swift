@@ -50,6 +50,25 @@ struct RemoteCLITests {
             #expect(
                 freeze.body.contains("release train"), "\(freeze.status) \(freeze.body) \(daemon.output.suffix(3000))")
 
+            // Automation paused and resumed without a restart: stored, shown by status, refused when malformed.
+            let paused = try await rewind(
+                ["pause", "backend", "--reason", "vendor maintenance", "--server", server], environment: remote)
+            #expect(paused.status == 0, "\(paused.stderr)")
+            #expect(paused.stdout.contains("automation of backend is paused"), "\(paused.stdout)")
+            let pausedStatus = try await rewind(["status", "--server", server], environment: remote)
+            #expect(pausedStatus.stdout.contains("PAUSED: automation of backend is paused"), "\(pausedStatus.stdout)")
+            #expect(pausedStatus.stdout.contains("vendor maintenance"))
+            let unknown = try await api.call(
+                .POST, "/api/v1/automation", json: #"{"paused":true,"service":"nope","reason":"x"}"#, token: Self.token)
+            #expect(unknown.status == 422 && unknown.body.contains("unknown service 'nope'"), "\(unknown.body)")
+            let reasonless = try await api.call(
+                .POST, "/api/v1/automation", json: #"{"paused":true}"#, token: Self.token)
+            #expect(reasonless.status == 400 && reasonless.body.contains("reason is required"), "\(reasonless.body)")
+            let resumed = try await rewind(["resume", "--server", server], environment: remote)
+            #expect(resumed.stdout.contains("automation acts for every service"), "\(resumed.stdout) \(resumed.stderr)")
+            let automation = try await api.call(.GET, "/api/v1/automation", token: Self.token)
+            #expect(automation.body.contains(#""pauses":[]"#), "\(automation.body)")
+
             // Without the token the daemon refuses, and the CLI says why.
             let anonymous = try await rewind(["unfreeze", "--server", server], environment: ["IT_TOKEN": ""])
             #expect(anonymous.status != 0)

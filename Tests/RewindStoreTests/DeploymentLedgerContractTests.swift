@@ -224,4 +224,27 @@ struct DeploymentLedgerContractTests {
             #expect(try await store.currentFreeze() == nil)
         }
     }
+
+    @Test(
+        "automation pauses: one per service and one for every service, replaced, resumed one by one or all at once",
+        arguments: StoreFactory.all)
+    func automationPauses(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            #expect(try await store.automationPauses().isEmpty)
+            let backend = AutomationPause(
+                service: "backend", reason: "vendor maintenance", setAt: at(0), setBy: "token ops")
+            let all = AutomationPause(service: nil, reason: "game day", setAt: at(10))
+            try await store.commit(StateChange(automation: [.pause(backend), .pause(all)]))
+            #expect(try await store.automationPauses() == [all, backend])
+
+            let longer = AutomationPause(service: "backend", reason: "still in maintenance", setAt: at(20))
+            try await store.commit(StateChange(automation: [.pause(longer), .resume(service: "worker")]))
+            #expect(try await store.automationPauses() == [all, longer])
+
+            try await store.commit(StateChange(automation: [.resume(service: "backend")]))
+            #expect(try await store.automationPauses() == [all])
+            try await store.commit(StateChange(automation: [.pause(backend), .resume(service: nil)]))
+            #expect(try await store.automationPauses().isEmpty)
+        }
+    }
 }

@@ -17,6 +17,9 @@ struct StateTransferContractTests {
         try await store.recordDeployment(deployment("frontend", "f0", at: 10), makeLive: false)
         try await store.setTrust(service: "frontend", deploymentID: "f1", trust: .knownGood, at: at(60))
         try await store.setFreeze(Freeze(until: at(3700), reason: "incident", setAt: at(130), setBy: "rewind"))
+        try await store.commit(
+            StateChange(automation: [.pause(AutomationPause(service: "backend", reason: "maintenance", setAt: at(140)))]
+            ))
 
         let pruned = try await RetentionContractTests.closedIncident(store, closedAt: 200)
         _ = try await store.prune(

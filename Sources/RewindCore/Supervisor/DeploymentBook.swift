@@ -76,7 +76,7 @@ public struct DeploymentBook: Sendable, Equatable {
         case .trust(let service, let id, let trust, let at):
             guard let deployment = pages[service]?.deployments[id] else { return }
             pages[service]?.deployments[id] = deployment.settingTrust(trust, at: at)
-        case .freeze:
+        case .freeze, .automation:
             break
         }
     }
@@ -122,6 +122,8 @@ public enum LedgerChange: Sendable, Equatable {
     case trust(service: ServiceName, deploymentID: String, DeploymentTrust, at: Timestamp)
     /// Sets (or with nil, lifts) the deployment freeze.
     case freeze(Freeze?)
+    /// Pauses or resumes automation.
+    case automation(AutomationChange)
 }
 
 /// How recording a deployment again (a platform listing seen after a restart, a deploy webhook

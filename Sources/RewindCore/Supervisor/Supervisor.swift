@@ -46,6 +46,8 @@ public struct Supervisor: Sendable, Equatable {
     public private(set) var book: DeploymentBook
     public private(set) var alerts: AlertBook
     public private(set) var freeze: Freeze?
+    /// Services whose automation an operator paused: their violations are decided in observe mode.
+    public private(set) var automation: AutomationPauses
     public private(set) var generations: [ServiceName: Int] = [:]
     public private(set) var firing: [ServiceName: Set<TriggerSource>] = [:]
     /// Open incidents and the services each holds.
@@ -67,12 +69,14 @@ public struct Supervisor: Sendable, Equatable {
     public static let longestRecordRetry = Duration.seconds(60)
 
     public init(
-        policy: Policy, trafficControlled: Set<ServiceName> = [], book: DeploymentBook = .init(), freeze: Freeze? = nil
+        policy: Policy, trafficControlled: Set<ServiceName> = [], book: DeploymentBook = .init(), freeze: Freeze? = nil,
+        pauses: [AutomationPause] = []
     ) {
         self.policy = policy
         self.trafficControlled = trafficControlled
         self.book = book
         self.freeze = freeze
+        self.automation = AutomationPauses(pauses)
         self.alerts = AlertBook(minimumSeverity: policy.monitoring.alerts.minimumSeverity)
     }
 
@@ -87,6 +91,12 @@ public struct Supervisor: Sendable, Equatable {
 
     public func isFiring(_ service: ServiceName, _ source: TriggerSource) -> Bool {
         firing[service]?.contains(source) ?? false
+    }
+
+    /// Whether Rewind acts on a violation of `service`: the policy's mode, or observe while an
+    /// operator paused the service's automation.
+    public func mode(of service: ServiceName) -> Mode {
+        automation.pause(of: service) == nil ? policy.mode : .observe
     }
 
     /// When the next violation retry is due, if one waits.
@@ -166,6 +176,8 @@ public struct Supervisor: Sendable, Equatable {
             ]
         case .freeze(let freeze, let reply):
             return [.record([.freeze(freeze)], because: .freeze, reply: reply)]
+        case .automation(let change, let reply):
+            return [.record([.automation(change)], because: .automation, reply: reply)]
         case .acknowledge(let id, let by, let reply):
             return [.acknowledge(incidentID: id, by: by, reply: reply)]
         case .recorded(let changes):
@@ -204,6 +216,7 @@ public struct Supervisor: Sendable, Equatable {
             ledger.append(.trust(service: violation.service, deploymentID: live.id, .bad, at: now))
         }
         let decision = Assessment.decide(violation: violation, policy: policy, services: snapshots(), now: now)
+        let mode = mode(of: violation.service)
         switch decision {
         case .ignore(let why):
             let note = SupervisorAction.note(.ignored(violation, reason: why))
@@ -214,7 +227,7 @@ public struct Supervisor: Sendable, Equatable {
             let incident = Incident(
                 id: 0, openedAt: now, closedAt: now, services: [violation.service], trigger: violation.trigger,
                 severity: violation.severity, strategy: nil, status: .escalated,
-                summary: "\(violation.service): \(reason.sentence)", violation: violation, mode: policy.mode)
+                summary: "\(violation.service): \(reason.sentence)", violation: violation, mode: mode)
             // The guide's immediate escalation (a security breach, a critical service down) freezes all
             // deployments, rollback or not.
             let freezes = violation.trigger == .security || violation.severity == .critical
@@ -230,17 +243,21 @@ public struct Supervisor: Sendable, Equatable {
                 strategy: strategy, choices: choices, policy: policy, verify: true, affected: violation.service)
             let services = choices.map(\.service)
             var escalations: [EscalationPlanner.Moment] = []
-            if policy.mode == .enforce { escalations.append(.rollbackStarted(violation.trigger, violation.severity)) }
+            if mode == .enforce { escalations.append(.rollbackStarted(violation.trigger, violation.severity)) }
             if violation.trigger == .security { escalations.append(.securityTrigger) }
             let incident = Incident(
                 id: 0, openedAt: now, services: services, trigger: violation.trigger, severity: violation.severity,
                 strategy: strategy, status: .open,
                 summary:
                     "\(services.map(\.rawValue).joined(separator: ", ")): \(violation.trigger.rawValue): \(violation.rule)",
-                plan: plan, violation: violation, mode: policy.mode)
+                plan: plan, violation: violation, mode: mode)
+            let paused = policy.mode == .enforce ? automation.pause(of: violation.service) : nil
             return [
                 openIncident(
-                    .rollback(plan, choices: choices, skipped: skipped, notes: notes, forced: false), incident,
+                    .rollback(
+                        plan, choices: choices, skipped: skipped,
+                        notes: notes + (paused.map { ["observe only: \($0.explanation)"] } ?? []), forced: false),
+                    incident,
                     decision: decision,
                     ledger: ledger, escalations: escalations, holding: services, violation: violation,
                     attempts: attempts)
@@ -480,6 +497,8 @@ public struct Supervisor: Sendable, Equatable {
                 }
             case .freeze(let freeze):
                 self.freeze = freeze
+            case .automation(let change):
+                automation.apply(change)
             default:
                 break
             }

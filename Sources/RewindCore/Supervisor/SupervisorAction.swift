@@ -41,6 +41,8 @@ public enum RecordReason: Sendable, Equatable {
     case learnt(platform: String, newDeployments: [String], live: String?, restoredBy: String?)
     /// An operator set or lifted the freeze.
     case freeze
+    /// An operator paused or resumed automation.
+    case automation
 }
 
 /// An answer to a request.

@@ -113,6 +113,8 @@ public enum SupervisorEvent: Sendable, Equatable {
     /// A deployment went live (`POST /api/v1/deployments`, `rewind deployments record`).
     case deploymentReported(Deployment, RequestID)
     case freeze(Freeze?, RequestID)
+    /// An operator paused or resumed automation (`rewind pause`, `rewind resume`).
+    case automation(AutomationChange, RequestID)
     case acknowledge(incidentID: Int64, by: String, RequestID)
 
     // From the engine, reporting what it did with an action

@@ -51,4 +51,7 @@ public protocol DeploymentLedger: Sendable {
 
     /// The stored freeze, expired or not (callers check `isActive(at:)`); nil when none is set.
     func currentFreeze() async throws -> Freeze?
+
+    /// The automation pauses in force: the one of every service first, then by service name.
+    func automationPauses() async throws -> [AutomationPause]
 }

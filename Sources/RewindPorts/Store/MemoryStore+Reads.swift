@@ -33,6 +33,10 @@ extension MemoryStore {
         read(\.freeze)
     }
 
+    public func automationPauses() async throws -> [AutomationPause] {
+        read(\.automation.list)
+    }
+
     // MARK: - Incident journal
 
     public func incident(id: Int64) async throws -> Incident? {

@@ -32,7 +32,7 @@ extension MemoryTables {
             (deployments.values.reduce(0) { $0 + $1.count }, "deployments"),
             (incidents.count, "incidents"), (outbox.count, "notifications"), (timers.count, "escalation timers"),
             (automaticRollbacks.values.reduce(0) { $0 + $1.count }, "automatic rollbacks"),
-            (freeze == nil ? 0 : 1, "freeze"),
+            (freeze == nil ? 0 : 1, "freeze"), (automation.list.count, "automation pauses"),
         ].filter { $0.0 > 0 }
         return held.isEmpty ? nil : held.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
     }
@@ -48,6 +48,7 @@ extension MemoryTables {
             automaticRollbacks[rollback.service, default: []].append(rollback.at)
         }
         freeze = snapshot.freeze
+        automation = AutomationPauses(snapshot.automationPauses)
         for incident in snapshot.incidents { incidents[incident.id] = incident }
         timeline = snapshot.timeline
         steps = snapshot.steps

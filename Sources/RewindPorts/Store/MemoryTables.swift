@@ -9,6 +9,7 @@ struct MemoryTables: Sendable {
     var liveSince: [ServiceName: Timestamp] = [:]
     var automaticRollbacks: [ServiceName: [Timestamp]] = [:]
     var freeze: Freeze?
+    var automation = AutomationPauses()
     var incidents: [Int64: Incident] = [:]
     var lastIncidentID: Int64 = 0
     var timeline: [TimelineEvent] = []
@@ -75,6 +76,8 @@ struct MemoryTables: Sendable {
             samples[incidentID, default: []].append(observation)
         case .setFreeze(let freeze):
             self.freeze = freeze
+        case .setAutomation(let change):
+            automation.apply(change)
         case .recordDeployment(let deployment, let makeLive, let since):
             if let index = deploymentIndex(deployment.service, deployment.id) {
                 let stored = deployments[deployment.service]![index]

@@ -72,6 +72,7 @@ extension StateChange {
             count(taskUpdates.count, "task update", "task updates"),
             count(samples.reduce(0) { $0 + $1.observations.count }, "sample", "samples"),
             freeze.map { $0 == .clear ? "the end of the deployment freeze" : "a deployment freeze" },
+            count(automation.count, "automation pause or resume", "automation pauses or resumes"),
             count(deployments.count, "deployment", "deployments"),
             count(liveSwitches.count, "live deployment", "live deployments"),
             count(trustChanges.count, "trust change", "trust changes"),

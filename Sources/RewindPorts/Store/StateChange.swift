@@ -55,6 +55,8 @@ public struct StateChange: Sendable, Equatable {
     public var samples: [Samples]
     /// Nil leaves the freeze as it is.
     public var freeze: FreezeChange?
+    /// Automation paused or resumed, in the order given.
+    public var automation: [AutomationChange]
     public var deployments: [DeploymentRecord]
     public var liveSwitches: [LiveSwitch]
     public var trustChanges: [TrustChange]
@@ -65,7 +67,8 @@ public struct StateChange: Sendable, Equatable {
         steps: [StepRecord] = [], outbox: [OutboxEntry] = [], outboxUpdates: [OutboxEntry] = [],
         timerUpdates: [EscalationTimer] = [], cancelTimersOfIncident: Int64? = nil, newTimers: [EscalationTimer] = [],
         tasks: [IncidentTask] = [], taskUpdates: [IncidentTask] = [], samples: [Samples] = [],
-        freeze: FreezeChange? = nil, deployments: [DeploymentRecord] = [], liveSwitches: [LiveSwitch] = [],
+        freeze: FreezeChange? = nil, automation: [AutomationChange] = [], deployments: [DeploymentRecord] = [],
+        liveSwitches: [LiveSwitch] = [],
         trustChanges: [TrustChange] = [], automaticRollbacks: [AutomaticRollback] = []
     ) {
         self.newIncident = newIncident
@@ -81,6 +84,7 @@ public struct StateChange: Sendable, Equatable {
         self.taskUpdates = taskUpdates
         self.samples = samples
         self.freeze = freeze
+        self.automation = automation
         self.deployments = deployments
         self.liveSwitches = liveSwitches
         self.trustChanges = trustChanges

@@ -48,6 +48,8 @@ public struct StateSnapshot: Sendable, Equatable {
     public var live: [Live] = []
     public var automaticRollbacks: [AutomaticRollback] = []
     public var freeze: Freeze?
+    /// In ``DeploymentLedger/automationPauses()``'s order.
+    public var automationPauses: [AutomationPause] = []
     /// Ascending ids.
     public var incidents: [Incident] = []
     /// Per incident, in the order ``IncidentJournal/timeline(incidentID:)`` gives them.
@@ -69,6 +71,7 @@ public struct StateSnapshot: Sendable, Equatable {
         [
             ("deployments", deployments.count), ("live deployments", live.count),
             ("automatic rollbacks", automaticRollbacks.count), ("freeze", freeze == nil ? 0 : 1),
+            ("automation pauses", automationPauses.count),
             ("incidents", incidents.count), ("timeline events", timeline.count), ("step records", steps.count),
             ("tasks", tasks.count), ("samples", samples.count), ("notifications", outbox.count),
             ("escalation timers", escalations.count),
@@ -82,6 +85,7 @@ public struct StateSnapshot: Sendable, Equatable {
         if live != other.live { kinds.append("live deployments") }
         if automaticRollbacks != other.automaticRollbacks { kinds.append("automatic rollbacks") }
         if freeze != other.freeze { kinds.append("freeze") }
+        if automationPauses != other.automationPauses { kinds.append("automation pauses") }
         if incidents != other.incidents { kinds.append("incidents") }
         if timeline != other.timeline { kinds.append("timeline events") }
         if steps != other.steps { kinds.append("step records") }

@@ -36,6 +36,7 @@ extension StateInventory {
             ).map { StateSnapshot.AutomaticRollback(service: service, at: $0) }
         }
         snapshot.freeze = try await currentFreeze()
+        snapshot.automationPauses = try await automationPauses()
         snapshot.incidents = try await incidents(limit: .max).sorted { $0.id < $1.id }
         for incident in snapshot.incidents {
             snapshot.timeline += try await timeline(incidentID: incident.id)

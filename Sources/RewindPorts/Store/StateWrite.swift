@@ -20,6 +20,7 @@ public enum StateWrite: Sendable, Equatable {
     case updateTask(IncidentTask)
     case recordSample(incidentID: Int64, Observation)
     case setFreeze(Freeze?)
+    case setAutomation(AutomationChange)
     /// With `makeLive`, live since `liveSince` (nil: the deployment's `deployedAt`).
     case recordDeployment(Deployment, makeLive: Bool, liveSince: Timestamp?)
     /// Live since `since` (nil: the deployment's `deployedAt`).
@@ -50,6 +51,7 @@ extension StateChange {
         case .clear: writes.append(.setFreeze(nil))
         case nil: break
         }
+        writes += automation.map(StateWrite.setAutomation)
         writes += deployments.map { .recordDeployment($0.deployment, makeLive: $0.makeLive, liveSince: $0.liveSince) }
         writes += liveSwitches.map { .setLive(service: $0.service, deploymentID: $0.deploymentID, since: $0.since) }
         writes += trustChanges.map {
