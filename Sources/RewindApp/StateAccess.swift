@@ -219,9 +219,8 @@ public struct StateAccess: Sendable {
         let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
         let data = Data(bytes.readableBytesView)
         guard (200..<300).contains(Int(response.status.code)) else {
-            let message =
-                (try? JSONDecoder().decode([String: String].self, from: data))?["error"]
-                ?? "HTTP \(response.status.code)"
+            let answered = try? JSONDecoder().decode(DaemonProblem.self, from: data)
+            let message = answered?.detail ?? answered?.error ?? "HTTP \(response.status.code)"
             throw AppError.other(message)
         }
         do {
@@ -236,4 +235,10 @@ public struct StateAccess: Sendable {
 /// The wall clock as a `Timestamp`, for commands that act now.
 public func systemNow() -> Timestamp {
     Timestamp(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
+}
+
+/// A refusal from the daemon: problem details (RFC 9457) say why in `detail`; a daemon before 0.2 said `error`.
+private struct DaemonProblem: Decodable {
+    var detail: String?
+    var error: String?
 }

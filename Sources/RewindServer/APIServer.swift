@@ -75,9 +75,12 @@ public struct APIServer: Sendable {
 
     func router() -> Router<BasicRequestContext> {
         let router = Router()
-        // First: it applies only to the routes added after it, and to "not found".
+        let routes = RouteIndex()
+        // First: middleware applies only to the routes added after it, and to "not found".
+        router.add(middleware: ProblemAnswers(routes: routes))
         router.add(middleware: RequestGate(access: access))
         addHealthRoutes(to: router)
+        addOpenAPIRoute(to: router)
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -298,6 +301,7 @@ public struct APIServer: Sendable {
             })
         addAutomationRoutes(to: api)
         addIntakeRoutes(to: router)
+        routes.load(from: router)
         return router
     }
 
@@ -490,10 +494,6 @@ func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Respon
     let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
     return Response(
         status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-}
-
-func problem(_ status: HTTPResponse.Status, _ message: String) -> Response {
-    json(["error": message], status: status)
 }
 
 /// An engine's refusal of an operator's request: 404 for a service it does not know, 409 otherwise.
