@@ -14,7 +14,10 @@ import UnixSignals
 /// `rewind serve`: the engine and the API in one ServiceGroup, until SIGTERM or SIGINT; SIGHUP
 /// reloads the configuration file (``PolicyReloader``).
 public enum Daemon {
-    public static func serve(configPath: String, registry: PrometheusCollectorRegistry, logger: Logger) async throws {
+    /// `logFormatGiven`: `--log-format` was given, and wins over the policy's `log.format`.
+    public static func serve(
+        configPath: String, registry: PrometheusCollectorRegistry, logger: Logger, logFormatGiven: Bool = false
+    ) async throws {
         let read: (configuration: RewindConfiguration, sha256: String)
         do {
             read = try Composition.readConfiguration(configPath, environment: ProcessInfo.processInfo.environment)
@@ -22,6 +25,7 @@ public enum Daemon {
             throw AppError.config(errors.problems.map(\.description).joined(separator: "\n"))
         }
         let configuration = read.configuration
+        if !logFormatGiven, let format = configuration.log.format { LogOutput.format = format }
         let server = configuration.server
         guard !server.tokens.isEmpty || Composition.isLoopback(server.host) else {
             throw AppError.config(

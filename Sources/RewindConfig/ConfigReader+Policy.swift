@@ -7,8 +7,9 @@ extension ConfigReader {
     static let topLevelKeys = [
         "mode", "state", "server", "bake", "health", "strategies", "verification", "safety", "retry",
         "notifications", "escalation", "monitoring", "services", "tracking", "freeze",
-        "retention",
+        "retention", "log",
     ]
+    static let logKeys = ["format"]
     static let trackingKeys = ["interval"]
     static let freezeKeys = ["enforce"]
     static let serverKeys = ["listen", "token", "tokens", "allowed_hosts", "idle_timeout", "max_connections"]
@@ -62,6 +63,12 @@ extension ConfigReader {
         {
             policy.trackingInterval = interval
         }
+        var log = LogSettings()
+        if let at = fields["log"], let fields = mapping(at, allowed: Self.logKeys), let at = fields["format"],
+            let format = choice(at, LogSettings.Format.allCases.map { ($0.rawValue, $0) })
+        {
+            log.format = format
+        }
         if let at = fields["freeze"], let freeze = mapping(at, allowed: Self.freezeKeys), let at = freeze["enforce"],
             let enforcement = choice(at, FreezeEnforcement.allCases.map { ($0.rawValue, $0) })
         {
@@ -96,6 +103,7 @@ extension ConfigReader {
         )
         configuration.stateDatabaseURL = stateDatabaseURL
         configuration.probeRecordPath = probeRecordPath
+        configuration.log = log
         return configuration
     }
 

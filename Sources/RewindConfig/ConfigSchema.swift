@@ -201,6 +201,7 @@ public enum ConfigSchema {
                 "services": .named(service),
                 "tracking": .object(keys: ConfigReader.trackingKeys, shapes: ["interval": duration]),
                 "freeze": .object(keys: ConfigReader.freezeKeys, shapes: ["enforce": words(FreezeEnforcement.self)]),
+                "log": .object(keys: ConfigReader.logKeys, shapes: ["format": words(LogSettings.Format.self)]),
                 "retention": .object(
                     keys: ConfigReader.retentionKeys,
                     shapes: [

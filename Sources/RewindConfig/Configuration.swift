@@ -78,6 +78,8 @@ public struct RewindConfiguration: Sendable, Equatable {
     /// `health.record`: absolute path of the file every probe is appended to (``ProbeCSV`` in RewindSignals);
     /// nil records nothing.
     public var probeRecordPath: String?
+    /// `log:`: the daemon's log format.
+    public var log = LogSettings()
     /// What is worth fixing but does not make the file invalid (a secret passed as a command
     /// argument), in line order; `rewind config validate` prints them.
     public var warnings: [ConfigProblem] = []

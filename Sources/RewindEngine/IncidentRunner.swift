@@ -178,7 +178,9 @@ struct IncidentRunner: Sendable {
         var closed = incident
         closed.status = IncidentStatus(outcome)
         closed.closedAt = now
-        metrics.incidentEnded(strategy: incident.strategy, outcome: outcome)
+        metrics.incidentEnded(
+            services: incident.services, strategy: incident.strategy, outcome: outcome,
+            recoveredAfter: outcome == .completed ? now - incident.detectedAt : nil)
         // An acknowledgement may have arrived while the incident ran.
         if let stored = try? await recorder.journal.store.incident(id: incident.id) {
             closed.acknowledgedAt = stored.acknowledgedAt

@@ -585,7 +585,7 @@ public final class RewindEngine: Service, Sendable {
             return StepExecutor(
                 incident: incident, recorder: recorder, platforms: platforms, policy: deps.policy, clock: deps.clock,
                 pollInterval: deps.pollInterval, random: deps.random, board: engine.board,
-                metricSource: deps.metricSource,
+                metricSource: deps.metricSource, metrics: engine.metrics,
                 observer: deps.observer)
         }
 

@@ -95,9 +95,74 @@ public struct RewindMetrics: Sendable {
 
     // MARK: Acting
 
-    /// `rewind_rollbacks_total{strategy,outcome}`: an incident with a plan ended.
-    public func incidentEnded(strategy: Strategy?, outcome: IncidentOutcome) {
-        count("rewind_rollbacks_total", [("strategy", strategy?.rawValue ?? "none"), ("outcome", outcome.rawValue)])
+    /// `rewind_rollbacks_total{service,strategy,outcome}`: an incident with a plan ended (counted once per
+    /// service it held). With `recoveredAfter` (a rollback that ended verified), also
+    /// `rewind_detection_to_recovery_seconds{service}`: from detection to verified recovery, the guide's MTTR.
+    public func incidentEnded(
+        services: [ServiceName], strategy: Strategy?, outcome: IncidentOutcome, recoveredAfter: Duration? = nil
+    ) {
+        for service in services {
+            count(
+                "rewind_rollbacks_total",
+                [
+                    ("service", service.rawValue), ("strategy", strategy?.rawValue ?? "none"),
+                    ("outcome", outcome.rawValue),
+                ])
+            if let recoveredAfter {
+                seconds("rewind_detection_to_recovery_seconds", service, recoveredAfter)
+            }
+        }
+    }
+
+    /// `rewind_detection_to_rollback_seconds{service}`: from detection (the violation, or the manual request)
+    /// to the first rollback call on the service's platform.
+    public func rollbackCalled(_ service: ServiceName, afterDetection elapsed: Duration) {
+        seconds("rewind_detection_to_rollback_seconds", service, elapsed)
+    }
+
+    private func seconds(_ label: String, _ service: ServiceName, _ elapsed: Duration) {
+        time(label, [("service", service.rawValue)], elapsed)
+    }
+
+    private func time(_ label: String, _ dimensions: [(String, String)], _ elapsed: Duration) {
+        let (whole, fraction) = max(elapsed, .zero).components
+        Timer(label: label, dimensions: dimensions, factory: factory).recordNanoseconds(
+            whole * 1_000_000_000 + fraction / 1_000_000_000)
+    }
+
+    // MARK: State (sampled when /metrics is scraped)
+
+    /// `rewind_open_incidents`, `rewind_deployments_frozen` (1 while a freeze holds),
+    /// `rewind_automation_paused{scope}` (1 per paused service, `*` for every service),
+    /// `rewind_outbox_pending` and `rewind_outbox_oldest_pending_seconds` (0 when none waits).
+    public func state(
+        openIncidents: Int, frozen: Bool, paused: [String], pausedBefore: [String], outboxPending: Int,
+        oldestPending: Duration?
+    ) {
+        Gauge(label: "rewind_open_incidents", factory: factory).record(openIncidents)
+        Gauge(label: "rewind_deployments_frozen", factory: factory).record(frozen ? 1 : 0)
+        for scope in Set(pausedBefore).subtracting(paused) {
+            Gauge(label: "rewind_automation_paused", dimensions: [("scope", scope)], factory: factory).record(0)
+        }
+        for scope in paused {
+            Gauge(label: "rewind_automation_paused", dimensions: [("scope", scope)], factory: factory).record(1)
+        }
+        Gauge(label: "rewind_outbox_pending", factory: factory).record(outboxPending)
+        let (whole, fraction) = max(oldestPending ?? .zero, .zero).components
+        Gauge(label: "rewind_outbox_oldest_pending_seconds", factory: factory).record(
+            Double(whole) + Double(fraction) / 1e18)
+    }
+
+    /// `rewind_api_requests_total{route,status}` and, for an admitted request, `rewind_api_request_seconds{route}`.
+    /// `route` is the route's name (`status`, `rollbacks`, …), never the path.
+    public func apiRequest(route: String, status: Int, elapsed: Duration?) {
+        count("rewind_api_requests_total", [("route", route), ("status", "\(status)")])
+        if let elapsed { time("rewind_api_request_seconds", [("route", route)], elapsed) }
+    }
+
+    /// `rewind_build_info{version}`: always 1; the version running.
+    public func buildInfo(version: String) {
+        Gauge(label: "rewind_build_info", dimensions: [("version", version)], factory: factory).record(1)
     }
 
     // MARK: Telling people

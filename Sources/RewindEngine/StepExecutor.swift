@@ -29,6 +29,7 @@ struct StepExecutor: Sendable {
     let board: StatusBoard
     /// Evaluates the trigger's signal during the gradual watch.
     let metricSource: any MetricSource
+    let metrics: RewindMetrics
     let observer: @Sendable (EngineEvent) -> Void
 
     var plan: Plan { incident.plan ?? Plan(strategy: .fast, steps: [], freeze: nil) }
@@ -172,6 +173,7 @@ struct StepExecutor: Sendable {
                     throw unknown
                 }
                 observer(.providerCalled(incidentID: incident.id, service: step.service, target: step.to.id))
+                metrics.rollbackCalled(step.service, afterDetection: clock.now - incident.detectedAt)
                 let operation = try await retrying {
                     try await provider.rollback(service: step.service, to: step.to, context: context)
                 }

@@ -40,6 +40,7 @@ public struct APIServer: Sendable {
     let registry: PrometheusCollectorRegistry
     let clock: any RewindClock
     let logger: Logger
+    let stateGauges = StateGauges()
     /// The engine's redactor: it knows the secrets of the configuration in force.
     var redactor: Redactor { engine.redactor }
 
@@ -82,7 +83,8 @@ public struct APIServer: Sendable {
         addHealthRoutes(to: router)
         addOpenAPIRoute(to: router)
         router.get("/metrics") { _, _ in
-            Response(
+            await stateGauges.sample(store: store, metrics: engine.metrics, now: clock.now)
+            return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
@@ -315,16 +317,32 @@ public struct APIServer: Sendable {
     /// A route that needs `scope`: the token is checked from the headers before anything of the
     /// body is read (401 without a valid token, 403 without the scope), then — for a route that
     /// takes a body — its `Content-Type` (415 unless JSON). `route` names it in logs, never the
-    /// request path.
+    /// request path. An admitted request is logged once answered (route, method, status, caller,
+    /// milliseconds: reads at debug, changes at info) and counted in `rewind_api_requests_total`;
+    /// refusals before admission are counted only, so that no unauthenticated client grows the log.
     func guarded(
         _ route: String, _ scope: APIScope, body: Bool? = nil, _ handler: @escaping Handler
     )
         -> @Sendable (Request, BasicRequestContext) async throws -> Response
     {
         { request, context in
+            let started = ContinuousClock.now
             switch admit(request, route: route, scope: scope, body: body ?? (request.method == .post)) {
-            case .success(let caller): return try await handler(request, context, caller)
-            case .failure(let refused): return refused.response
+            case .success(let caller):
+                let response = try await handler(request, context, caller)
+                let elapsed = ContinuousClock.now - started
+                engine.metrics.apiRequest(route: route, status: response.status.code, elapsed: elapsed)
+                logger.log(
+                    level: scope == .read ? .debug : .info, "api request",
+                    metadata: [
+                        "rewind.route": "\(route)", "rewind.method": "\(request.method.rawValue)",
+                        "rewind.status": "\(response.status.code)", "rewind.actor": "\(caller.actor)",
+                        "rewind.ms": "\(elapsed.milliseconds)",
+                    ])
+                return response
+            case .failure(let refused):
+                engine.metrics.apiRequest(route: route, status: refused.response.status.code, elapsed: nil)
+                return refused.response
             }
         }
     }

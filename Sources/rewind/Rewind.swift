@@ -53,13 +53,13 @@ func guarded(_ body: () async throws -> Void) async throws {
     }
 }
 
-func bootstrapLogging(default level: Logger.Level) {
-    let wanted = ProcessInfo.processInfo.environment["REWIND_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? level
-    LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = wanted
-        return handler
-    }
+/// The log on standard error: `REWIND_LOG_LEVEL` (else `level`), in `format` or `REWIND_LOG_FORMAT` (text or json).
+func bootstrapLogging(default level: Logger.Level, format: LogSettings.Format? = nil) {
+    let environment = ProcessInfo.processInfo.environment
+    let wanted = environment["REWIND_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? level
+    LogOutput.bootstrap(
+        level: wanted,
+        format: format ?? environment["REWIND_LOG_FORMAT"].flatMap(LogSettings.Format.init(rawValue:)) ?? .text)
 }
 
 /// Where a reading or operating command finds Rewind: the daemon `--server` or `REWIND_SERVER` names (no policy,
@@ -234,13 +234,17 @@ extension Rewind {
         static let configuration = CommandConfiguration(
             abstract: "Run the daemon until SIGTERM or SIGINT; SIGHUP reloads the configuration file.")
         @OptionGroup var options: ConfigOption
+        @Option(help: "text or json (default: log.format in the policy, else REWIND_LOG_FORMAT, else text).")
+        var logFormat: LogSettings.Format?
 
         func run() async throws {
-            bootstrapLogging(default: .info)
+            bootstrapLogging(default: .info, format: logFormat)
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
             try await guarded {
-                try await Daemon.serve(configPath: options.config, registry: registry, logger: Logger(label: "rewind"))
+                try await Daemon.serve(
+                    configPath: options.config, registry: registry, logger: Logger(label: "rewind"),
+                    logFormatGiven: logFormat != nil)
             }
         }
     }
@@ -653,3 +657,5 @@ extension Rewind {
         }
     }
 }
+
+extension LogSettings.Format: ExpressibleByArgument {}

@@ -134,4 +134,14 @@ struct ServerConfigTests {
         #expect(server.token?.value == "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
         #expect(StarterConfig.yaml(tokenFile: "rewind-api-token") != StarterConfig.yaml)
     }
+
+    @Test("log.format: text or json; anything else names the line and the choices")
+    func logFormat() throws {
+        let json = try #require(parse("log:\n  format: json\n" + minimalServices).configuration)
+        #expect(json.log.format == .json)
+        #expect(try #require(parse(minimalServices).configuration).log.format == nil)
+        let found = problems("log:\n  format: yaml\n" + minimalServices).map { "\($0.line) \($0.path): \($0.message)" }
+        #expect(
+            found.contains { $0.hasPrefix("2 log.format:") && $0.contains("json") && $0.contains("text") }, "\(found)")
+    }
 }

@@ -31,8 +31,14 @@ struct EngineMetricsTests {
                     dimensions: [("trigger", "health_critical"), ("strategy", "immediate")]) == 1)
             #expect(
                 metrics.counterTotal(
-                    label: "rewind_rollbacks_total", dimensions: [("strategy", "immediate"), ("outcome", "completed")])
-                    == 1)
+                    label: "rewind_rollbacks_total",
+                    dimensions: [("service", "backend"), ("strategy", "immediate"), ("outcome", "completed")]) == 1)
+            // The guide's MTTR: detection to the rollback call, and to verified recovery (verification takes time).
+            let toCall = try metrics.expectTimer("rewind_detection_to_rollback_seconds", [("service", "backend")])
+            #expect(toCall.values.count == 1)
+            let toRecovery = try metrics.expectTimer("rewind_detection_to_recovery_seconds", [("service", "backend")])
+            #expect(toRecovery.values.count == 1)
+            #expect(toRecovery.values.allSatisfy { $0 > 0 && $0 >= toCall.values[0] })
             #expect(
                 metrics.counterTotal(
                     label: "rewind_checks_total", dimensions: [("service", "backend"), ("outcome", "failure")]) >= 3)

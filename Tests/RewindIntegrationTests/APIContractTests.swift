@@ -16,18 +16,18 @@ import Testing
 /// The API's contract (`/openapi.json`) against the router, and its one error shape (RFC 9457).
 @Suite("API contract: the OpenAPI document and problem details")
 struct APIContractTests {
-    /// An API server over an engine that is never started: enough to route and refuse.
-    static func server(tokens: [APIToken] = []) -> APIServer {
+    /// An API server over an engine that is never started: enough to route, refuse and sample state.
+    static func server(tokens: [APIToken] = [], store: MemoryStore = MemoryStore()) -> APIServer {
         let client = HTTPClient.shared
-        let store = MemoryStore()
+        let registry = PrometheusCollectorRegistry()
         let policy = Policy(services: [ServicePolicy(name: "backend")])
-        let engine = RewindEngine(
-            EngineDependencies(
-                policy: policy, store: store, clock: SystemClock(), prober: HTTPHealthProber(client: client),
-                providers: [:], watch: false))
+        var dependencies = EngineDependencies(
+            policy: policy, store: store, clock: SystemClock(), prober: HTTPHealthProber(client: client),
+            providers: [:], watch: false)
+        dependencies.rewindMetrics = RewindMetrics(factory: PrometheusMetricsFactory(registry: registry))
         return APIServer(
-            engine: engine, store: store, access: APIAccess(tokens: tokens, listenHost: "127.0.0.1"),
-            registry: PrometheusCollectorRegistry(), clock: SystemClock())
+            engine: RewindEngine(dependencies), store: store,
+            access: APIAccess(tokens: tokens, listenHost: "127.0.0.1"), registry: registry, clock: SystemClock())
     }
 
     struct Document: Decodable {
@@ -115,6 +115,30 @@ struct APIContractTests {
 
             let document = try await client.execute(uri: "/openapi.json", method: .get)
             #expect(document.status == .ok && Array(buffer: document.body) == APIServer.openAPIDocument)
+        }
+    }
+
+    @Test("/metrics samples the state when scraped: open incidents, freeze, pauses, the outbox, the build")
+    func stateGauges() async throws {
+        let store = MemoryStore()
+        let now = SystemClock().now
+        try await store.commit(
+            StateChange(
+                freeze: .set(Freeze(until: now + .seconds(3600), reason: "release review", setAt: now)),
+                automation: [.pause(AutomationPause(service: "backend", reason: "maintenance", setAt: now))]))
+        let app = Application(router: Self.server(store: store).router())
+        try await app.test(.router) { client in
+            let first = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(first.contains("rewind_open_incidents 0"))
+            #expect(first.contains("rewind_deployments_frozen 1"))
+            #expect(first.contains(#"rewind_automation_paused{scope="backend"} 1"#))
+            #expect(first.contains("rewind_outbox_pending 0"))
+            #expect(first.contains(#"rewind_build_info{version="\#(RewindVersion.current)"} 1"#))
+
+            try await store.commit(StateChange(freeze: .clear, automation: [.resume(service: nil)]))
+            let second = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+            #expect(second.contains("rewind_deployments_frozen 0"))
+            #expect(second.contains(#"rewind_automation_paused{scope="backend"} 0"#), "a resumed scope reads 0")
         }
     }
 }

@@ -58,3 +58,9 @@ public struct Incident: Sendable, Equatable, Codable, Identifiable {
         self.mode = mode
     }
 }
+
+extension Incident {
+    /// When the problem was detected: the violation's time, or the opening for an incident without
+    /// one (a manual rollback). MTTR is measured from here.
+    public var detectedAt: Timestamp { violation?.at ?? openedAt }
+}
