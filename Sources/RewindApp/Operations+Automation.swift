@@ -33,7 +33,7 @@ extension StateAccess {
         return AutomationState(pauses: try await store.automationPauses())
     }
 
-    private func knownService(_ service: String?) throws -> ServiceName? {
+    func knownService(_ service: String?) throws -> ServiceName? {
         guard let service else { return nil }
         let policy = try configuration.policy
         guard policy.service(ServiceName(service)) != nil else {

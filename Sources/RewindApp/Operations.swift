@@ -27,15 +27,8 @@ extension StateAccess {
         console: (@Sendable (String) -> Void)? = nil,
         observer: @escaping @Sendable (EngineEvent) -> Void = { _ in }
     ) async throws -> Incident {
-        struct Body: Encodable {
-            var service: String
-            var to: String?
-            var reason: String
-            var force: Bool
-            var wait: Bool
-        }
         if try await daemonCanAct() {
-            let body = Body(service: service, to: to, reason: reason, force: force, wait: true)
+            let body = RollbackRequestBody(service: service, to: to, reason: reason, force: force, wait: true)
             return try await send("/api/v1/rollbacks", method: .POST, body: body, timeout: .minutes(30))
         }
         return try await withOneShotEngine(logger: logger, console: console, observer: observer) { engine in
@@ -46,6 +39,18 @@ extension StateAccess {
             case .failure(let refusal): throw AppError.other(refusal.message)
             }
         }
+    }
+
+    /// Asks the running daemon for a manual rollback and returns its incident at once, without waiting for the
+    /// rollback (`rewind rollback --no-wait`, or to follow it); nil when no daemon runs (the CLI then runs a
+    /// one-shot engine, which waits by nature).
+    public func startRollback(service: String, to: String?, reason: String, force: Bool) async throws -> Int64? {
+        struct Opened: Decodable { var incident: Int64 }
+        guard try await daemonCanAct() else { return nil }
+        let opened: Opened = try await send(
+            "/api/v1/rollbacks", method: .POST,
+            body: RollbackRequestBody(service: service, to: to, reason: reason, force: force, wait: false))
+        return opened.incident
     }
 
     /// `rewind promote`: the new version a gradual incident left at a reduced share of traffic gets
@@ -216,4 +221,13 @@ extension StateAccess {
         let frozen = try await store.currentFreeze()?.isActive(at: now) ?? false
         return RecordedDeployment(deployment: deployment, deployedDuringFreeze: frozen)
     }
+}
+
+/// The body of `POST /api/v1/rollbacks` as the CLI sends it.
+private struct RollbackRequestBody: Encodable {
+    var service: String
+    var to: String?
+    var reason: String
+    var force: Bool
+    var wait: Bool
 }

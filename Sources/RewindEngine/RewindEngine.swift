@@ -114,6 +114,16 @@ public final class RewindEngine: Service, Sendable {
         if case .refused(let refusal) = await ask(.freeze(freeze)) { throw refusal }
     }
 
+    /// `rewind deployments mark-good`: a suspect deployment Rewind saw becomes known good (a rollback target).
+    public func markGood(service: ServiceName, deploymentID: String) async -> Result<Deployment, EngineRefusal> {
+        switch await ask(.markGood(service: service, deploymentID: deploymentID)) {
+        case .deployment(let deployment): .success(deployment)
+        case .refused(let refusal): .failure(refusal)
+        case .incident, .acknowledged, .task, .promoted, .done:
+            .failure(EngineRefusal(code: "refused", message: "not marked"))
+        }
+    }
+
     /// Pauses automation (every service, or one) or resumes it, stored before it takes effect.
     public func setAutomation(_ change: AutomationChange) async throws {
         if case .refused(let refusal) = await ask(.automation(change)) { throw refusal }

@@ -19,6 +19,7 @@ enum EngineRequest: Sendable {
     case record(Deployment)
     case freeze(Freeze?)
     case automation(AutomationChange)
+    case markGood(service: ServiceName, deploymentID: String)
     case acknowledge(incidentID: Int64, by: String)
     /// A post-rollback task changes state (no decision: the loop writes it, as the single writer).
     case updateTask(incidentID: Int64, taskID: String, state: IncidentTask.State, note: String?, by: String?)
@@ -133,6 +134,8 @@ struct SupervisorLoop {
             case .record(let deployment): await feed(.deploymentReported(deployment, id))
             case .freeze(let freeze): await feed(.freeze(freeze, id))
             case .automation(let change): await feed(.automation(change, id))
+            case .markGood(let service, let deploymentID):
+                await feed(.markGood(service: service, deploymentID: deploymentID, id))
             case .acknowledge(let incidentID, let by): await feed(.acknowledge(incidentID: incidentID, by: by, id))
             case .updateTask(let incidentID, let taskID, let state, let note, let by):
                 answer(id, await updateTask(incidentID: incidentID, taskID: taskID, state: state, note: note, by: by))
@@ -326,6 +329,17 @@ struct SupervisorLoop {
         case .automation:
             for case .automation(let change) in changes { log(change) }
             answer(reply, .done)
+        case .markedGood:
+            for case .trust(let service, let id, _, let at) in changes {
+                if let marked = machine.book.deployment(service, id: id) {
+                    let known = marked.settingTrust(.knownGood, at: at)
+                    observer(.deploymentKnownGood(known))
+                    answer(reply, .deployment(known))
+                }
+                logger.notice(
+                    "deployment marked known good by hand",
+                    metadata: ["rewind.service": "\(service)", "rewind.deployment": "\(id)"])
+            }
         case .markedBad:
             break
         }

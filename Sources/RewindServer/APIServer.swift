@@ -302,6 +302,7 @@ public struct APIServer: Sendable {
                 return json(FreezeState(frozen: false, freeze: nil))
             })
         addAutomationRoutes(to: api)
+        addMarkGoodRoute(to: api)
         addIntakeRoutes(to: router)
         routes.load(from: router)
         return router

@@ -254,11 +254,25 @@ extension Rewind {
             abstract: "Services, live and known-good deployments, checks, open incidents, freeze.")
         @OptionGroup var options: AccessOption
         @Option(name: .shortAndLong) var output: OutputFormat = .text
+        @Flag(help: "Show it again every --interval until interrupted.") var watch = false
+        @Option(help: "With --watch: 2s, 10s, 1m (at least 1s).") var interval = "2s"
 
         func run() async throws {
+            guard let every = Duration.parseRewind(interval), every >= .seconds(1) else {
+                throw ValidationError("invalid --interval '\(interval)': at least 1s, like 2s or 1m")
+            }
             try await guarded {
-                let report = try await withAccess(options) { try await $0.status() }
-                print(output == .json ? Rendering.json(report) : Rendering.status(report))
+                try await withAccess(options) { access in
+                    let terminal = StatusLine().enabled
+                    repeat {
+                        let report = try await access.status()
+                        let text = output == .json ? Rendering.json(report) : Rendering.status(report)
+                        // On a terminal the view is redrawn in place; piped, each view follows the last.
+                        if watch && terminal { print("\u{1B}[H\u{1B}[2J", terminator: "") }
+                        print(text)
+                        if watch { try await Task.sleep(for: every) }
+                    } while watch
+                }
             }
         }
     }
@@ -368,9 +382,20 @@ extension Rewind {
             @OptionGroup var options: AccessOption
             @Option(name: .shortAndLong) var output: OutputFormat = .text
             @Argument var id: Int64
+            @Flag(help: "Print the timeline as it grows, until the incident closes.") var follow = false
 
             func run() async throws {
                 try await guarded {
+                    if follow {
+                        try await withAccess(options) { access in
+                            let statusLine = StatusLine()
+                            _ = try await IncidentFollower().follow(
+                                id, read: { try await access.incident($0) }, line: { print($0) },
+                                status: statusLine.show)
+                            statusLine.show("")
+                        }
+                        return
+                    }
                     let (detail, links) = try await withAccess(options) { access in
                         let detail = try await access.incident(id)
                         return (
@@ -396,13 +421,42 @@ extension Rewind {
         @Option(help: "Why: recorded in the incident and sent in notifications.") var reason: String
         @Flag(help: "Skip the verification gates and accept a target that is not known good (still journaled).")
         var force = false
+        @Flag(
+            inversion: .prefixedNo,
+            help:
+                "Wait for the rollback to end, showing its steps as they run (--no-wait: print the incident and return; needs a running daemon)."
+        )
+        var wait = true
 
         func run() async throws {
             bootstrapLogging(default: .warning)
             try await guarded {
+                let text = output == .text
                 let incident = try await withAccess(options) { access in
-                    try await access.rollback(
-                        service: service, to: to, reason: reason, force: force, logger: Logger(label: "rewind.cli"))
+                    guard
+                        let id = try await access.startRollback(
+                            service: service, to: to, reason: reason, force: force)
+                    else {
+                        guard wait else {
+                            throw AppError.usage(
+                                "--no-wait needs a running daemon: without one the rollback runs in this process")
+                        }
+                        return try await access.rollback(
+                            service: service, to: to, reason: reason, force: force, logger: Logger(label: "rewind.cli"))
+                    }
+                    guard wait else {
+                        print(
+                            text
+                                ? "incident #\(id) opened: rewind incidents show \(id) --follow"
+                                : #"{"incident":\#(id)}"#)
+                        throw ExitCode.success
+                    }
+                    let statusLine = StatusLine(enabled: text && StatusLine().enabled)
+                    let dossier = try await IncidentFollower().follow(
+                        id, read: { try await access.incident($0) }, line: { if text { print($0) } },
+                        status: statusLine.show)
+                    statusLine.show("")
+                    return dossier.incident
                 }
                 let skipped = incident.plan?.verify == false ? " (forced: verification skipped)" : ""
                 print(
@@ -604,7 +658,7 @@ extension Rewind {
 
     struct Deployments: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Tell Rewind about deployments.", subcommands: [Record.self])
+            abstract: "Tell Rewind about deployments.", subcommands: [Record.self, MarkGood.self])
 
         struct Record: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
@@ -625,6 +679,26 @@ extension Rewind {
                     print(
                         "recorded \(recorded.deployment.service) \(recorded.deployment.label) as live"
                             + (recorded.deployedDuringFreeze ? " (WARNING: deployments are frozen)" : ""))
+                }
+            }
+        }
+
+        struct MarkGood: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "mark-good",
+                abstract:
+                    "Vouch for a deployment Rewind saw: it becomes known good, a rollback target, without its bake.",
+                discussion:
+                    "For the first hour after installing Rewind, when nothing has baked yet and a rollback would have no target. Refused for a deployment marked bad."
+            )
+            @OptionGroup var options: AccessOption
+            @Argument(completion: Completions.services) var service: String
+            @Argument var id: String
+
+            func run() async throws {
+                try await guarded {
+                    let marked = try await withAccess(options) { try await $0.markGood(service: service, id: id) }
+                    print("\(marked.service) \(marked.label) is known good: a rollback target")
                 }
             }
         }

@@ -69,6 +69,44 @@ struct RemoteCLITests {
             let automation = try await api.call(.GET, "/api/v1/automation", token: Self.token)
             #expect(automation.body.contains(#""pauses":[]"#), "\(automation.body)")
 
+            // A deployment vouched for by hand becomes a rollback target; one Rewind never saw is refused.
+            let recorded = try await rewind(
+                ["deployments", "record", "backend", "be-v2", "--version", "v2", "--server", server],
+                environment: remote)
+            #expect(recorded.status == 0, "\(recorded.stderr)")
+            let marked = try await rewind(
+                ["deployments", "mark-good", "backend", "be-v2", "--server", server], environment: remote)
+            #expect(marked.status == 0 && marked.stdout.contains("is known good"), "\(marked.stdout) \(marked.stderr)")
+            let unseen = try await rewind(
+                ["deployments", "mark-good", "backend", "be-v9", "--server", server], environment: remote)
+            #expect(unseen.status != 0 && unseen.stderr.contains("has not seen deployment be-v9"), "\(unseen.stderr)")
+
+            // A rollback returns at once with --no-wait; --follow shows its timeline until it closes.
+            let started = try await rewind(
+                ["rollback", "backend", "--to", "be-v1", "--reason", "drill", "--no-wait", "--server", server],
+                environment: remote)
+            #expect(started.status == 0, "\(started.stderr)")
+            let number = try #require(
+                started.stdout.split(separator: " ").dropFirst().first.map {
+                    Int64($0.dropFirst().prefix { $0 != " " })
+                }
+                    ?? nil, "\(started.stdout)")
+            let followed = try await rewind(
+                ["incidents", "show", "\(number)", "--follow", "--server", server], environment: remote)
+            #expect(followed.status == 0, "\(followed.stderr)")
+            #expect(followed.stdout.contains("drill"), "\(followed.stdout)")
+            let after = try await api.call(.GET, "/api/v1/incidents/\(number)", token: Self.token)
+            #expect(after.body.contains("closedAt"), "the incident closed before --follow returned: \(after.body)")
+
+            // Waiting (the default) prints the steps as they run, then the outcome.
+            _ = try await rewind(
+                ["deployments", "record", "backend", "be-v3", "--version", "v3", "--server", server],
+                environment: remote)
+            let waited = try await rewind(
+                ["rollback", "backend", "--reason", "again", "--server", server], environment: remote)
+            #expect(waited.stdout.contains("incident #"), "\(waited.status) \(waited.stdout) \(waited.stderr)")
+            #expect(waited.stdout.split(separator: "\n").count >= 2, "\(waited.stdout)")
+
             // Without the token the daemon refuses, and the CLI says why.
             let anonymous = try await rewind(["unfreeze", "--server", server], environment: ["IT_TOKEN": ""])
             #expect(anonymous.status != 0)

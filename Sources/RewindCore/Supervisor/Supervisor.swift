@@ -178,6 +178,8 @@ public struct Supervisor: Sendable, Equatable {
             return [.record([.freeze(freeze)], because: .freeze, reply: reply)]
         case .automation(let change, let reply):
             return [.record([.automation(change)], because: .automation, reply: reply)]
+        case .markGood(let service, let deploymentID, let reply):
+            return markGood(service, deploymentID, reply: reply, now: now)
         case .acknowledge(let id, let by, let reply):
             return [.acknowledge(incidentID: id, by: by, reply: reply)]
         case .recorded(let changes):
@@ -300,6 +302,61 @@ public struct Supervisor: Sendable, Equatable {
                     decision: decision, ledger: [], escalations: [], holding: services, violation: nil, attempts: 0,
                     reply: reply,
                     requestedBy: request.actor)
+            ]
+        }
+    }
+
+    /// A deployment Rewind saw is marked known good by hand; one a trigger or a rollback marked bad, or one
+    /// of a service in an incident, is refused with the reason.
+    private func markGood(
+        _ service: ServiceName, _ deploymentID: String, reply: RequestID, now: Timestamp
+    ) -> [SupervisorAction] {
+        guard policy.service(service) != nil else {
+            let known = policy.services.map(\.name.rawValue).joined(separator: ", ")
+            return [
+                .reply(
+                    reply,
+                    .refused(code: "unknown_service", message: "\(service) is not a watched service (known: \(known))"))
+            ]
+        }
+        guard let deployment = book.deployment(service, id: deploymentID) else {
+            let recent = book.deployments(of: service).sorted { $0.deployedAt > $1.deployedAt }.prefix(5)
+            return [
+                .reply(
+                    reply,
+                    .refused(
+                        code: "not_found",
+                        message: "Rewind has not seen deployment \(deploymentID) of \(service); recent ones: "
+                            + (recent.isEmpty ? "none" : recent.map(\.id).joined(separator: ", "))))
+            ]
+        }
+        if isInIncident(service) {
+            return [
+                .reply(
+                    reply,
+                    .refused(
+                        code: "refused",
+                        message: "\(service) is in an incident; mark a deployment good once it has ended"))
+            ]
+        }
+        switch deployment.trust {
+        case .bad:
+            return [
+                .reply(
+                    reply,
+                    .refused(
+                        code: "refused",
+                        message:
+                            "\(deployment.label) of \(service) was marked bad (a trigger fired or it was rolled back "
+                            + "from); Rewind does not make it a rollback target again"))
+            ]
+        case .knownGood:
+            return [.reply(reply, .refused(code: "unchanged", message: "\(deployment.label) is already known good"))]
+        case .suspect:
+            return [
+                .record(
+                    [.trust(service: service, deploymentID: deploymentID, .knownGood, at: now)], because: .markedGood,
+                    reply: reply)
             ]
         }
     }

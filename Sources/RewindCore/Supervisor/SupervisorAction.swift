@@ -43,6 +43,8 @@ public enum RecordReason: Sendable, Equatable {
     case freeze
     /// An operator paused or resumed automation.
     case automation
+    /// An operator marked a deployment known good.
+    case markedGood
 }
 
 /// An answer to a request.

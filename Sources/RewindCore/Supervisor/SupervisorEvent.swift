@@ -115,6 +115,9 @@ public enum SupervisorEvent: Sendable, Equatable {
     case freeze(Freeze?, RequestID)
     /// An operator paused or resumed automation (`rewind pause`, `rewind resume`).
     case automation(AutomationChange, RequestID)
+    /// An operator vouches for a deployment (`rewind deployments mark-good`): it becomes known good, a
+    /// rollback target, without its bake — for the first hour after installing Rewind.
+    case markGood(service: ServiceName, deploymentID: String, RequestID)
     case acknowledge(incidentID: Int64, by: String, RequestID)
 
     // From the engine, reporting what it did with an action
