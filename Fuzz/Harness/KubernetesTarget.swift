@@ -59,6 +59,17 @@ enum KubernetesTarget {
         if let daemonSet = try? decoder.decode(KubeDaemonSet.self, from: input.body) {
             rollOut(daemonSet, among: controllerRevisions, progress: true)
         }
+        if let rollout = try? decoder.decode(KubeArgoRollout.self, from: input.body) {
+            let rolloutReplicaSets =
+                (try? decoder.decode(KubeList<KubeRolloutReplicaSet>.self, from: input.body))?.items ?? []
+            rollOut(rollout, among: rolloutReplicaSets, progress: true)
+            _ = rollout.newVersionShare
+            _ = rollout.abortPatch
+            _ = rollout.deadlineExceeded
+        }
+        for pod in ((try? decoder.decode(KubeList<KubePod>.self, from: input.body))?.items ?? []).prefix(20) {
+            _ = pod.crashLooping.map { WorkloadProblem(object: "pod", reason: "r", restarts: $0.restartCount).summary }
+        }
     }
 
     /// What `kubectl rollout` does with a workload and its revisions: status, history, the live revision, the

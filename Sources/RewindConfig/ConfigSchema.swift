@@ -472,7 +472,7 @@ public enum ConfigSchema {
                 "kubernetes", ConfigReader.kubernetesKeys,
                 cluster.merging([
                     "method": words(KubernetesProviderSpec.Method.self), "kind": words(KubernetesWorkloadKind.self),
-                    "name": string,
+                    "name": string, "events": boolean, "watch_pods": boolean,
                 ]) { own, _ in own },
                 // `deployment:`, or `kind:` with `name:`: the reader says which one is missing.
                 ["namespace"]
@@ -491,6 +491,12 @@ public enum ConfigSchema {
                 ], ["token", "account_id"]
             ),
             ("kubernetes", ConfigReader.kubernetesTrafficKeys, cluster, ["namespace", "deployment", "canary"]),
+            (
+                "argo_rollouts", ConfigReader.argoRolloutTrafficKeys,
+                cluster.filter { $0.key != "deployment" && $0.key != "canary" }.merging(["rollout": string]) {
+                    own, _ in own
+                }, ["namespace", "rollout"]
+            ),
             (
                 "flagd", ConfigReader.flagRolloutKeys,
                 ["file": string, "flag": string, "new_variant": string, "stable_variant": string], ["file", "flag"]

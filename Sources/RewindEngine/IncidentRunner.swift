@@ -81,6 +81,12 @@ struct IncidentRunner: Sendable {
                     case .verify(let service):
                         group.addTask {
                             let (passed, results) = await verifier.verify(service)
+                            if !Task.isCancelled {
+                                await executor.announcer.announce(
+                                    StepAnnouncer.announcement(
+                                        verified: service, passed: passed, results: results, incident: incident),
+                                    service: service)
+                            }
                             return .verified(service, passed: passed, results: results)
                         }
                     case .finish(let outcome):

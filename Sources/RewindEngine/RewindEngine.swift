@@ -558,6 +558,13 @@ public final class RewindEngine: Service, Sendable {
                         logger: engine.logger)
                     watchers.append(watcher(subject).run)
                 }
+                if let reporter = deps.providers[service.name] as? any WorkloadHealthReporting,
+                    reporter.reportsWorkloadHealth
+                {
+                    let subject = WorkloadHealthSubject(
+                        service: service.name, reporter: reporter, board: engine.board, logger: engine.logger)
+                    watchers.append(watcher(subject).run)
+                }
             }
             return watchers
         }

@@ -80,7 +80,15 @@ struct StepExecutor: Sendable {
             recorder.failed("could not journal a step's outcome", error)
         }
         observer(.stepFinished(incidentID: incident.id, stepID: step.id, outcome))
+        await announcer.announce(
+            StepAnnouncer.announcement(of: step, outcome: outcome, incident: incident), service: step.service)
         return outcome
+    }
+
+    /// Shows steps on the platform (Kubernetes Events); best effort.
+    var announcer: StepAnnouncer {
+        StepAnnouncer(
+            providers: platforms.providers, clock: clock, redactor: recorder.redactor, logger: recorder.logger)
     }
 
     /// The step's own timeout, cut to what is left of the incident's deadline (immediate strategy).

@@ -197,7 +197,7 @@ struct CloudflareConfigTests {
         let wrongType = try Self.read("type: cloudflair\n")
         #expect(
             wrongType.problems == [
-                "1 services.frontend.traffic.type: 'cloudflair' is not one of 'cloudflare', 'kubernetes' or 'flagd'; "
+                "1 services.frontend.traffic.type: 'cloudflair' is not one of 'cloudflare', 'kubernetes', 'argo_rollouts' or 'flagd'; "
                     + "did you mean 'cloudflare'?"
             ])
         let missing = try Self.read("type: cloudflare\nstable_pool: blue\nnew_pool: green\n")
@@ -220,8 +220,8 @@ struct CloudflareConfigTests {
         let noType = try Self.read("token: x\n")
         #expect(
             noType.problems == [
-                "1 services.frontend.traffic: missing required key 'type'; use one of 'cloudflare', 'kubernetes' or "
-                    + "'flagd'"
+                "1 services.frontend.traffic: missing required key 'type'; use one of 'cloudflare', 'kubernetes', "
+                    + "'argo_rollouts' or 'flagd'"
             ])
     }
 }

@@ -359,6 +359,54 @@ struct KubernetesConfigTests {
         }
     }
 
+    @Test("kind: Rollout; events and watch_pods default to true and can be turned off; set_image is refused")
+    func argoRolloutAndSignals() throws {
+        let provider = try spec(
+            Self.service(provider: "type: kubernetes\nnamespace: shop\nkind: Rollout\nname: web\nin_cluster: true")
+        ).provider
+        #expect(provider.kind == .rollout && provider.workload == "web" && provider.events && provider.watchPods)
+        let off = try spec(
+            Self.service(
+                provider: "type: kubernetes\nnamespace: shop\ndeployment: web\nin_cluster: true\nevents: false\n"
+                    + "watch_pods: false")
+        ).provider
+        #expect(!off.events && !off.watchPods)
+        expectProblems(
+            Self.service(
+                provider: "type: kubernetes\nnamespace: shop\nkind: Rollout\nname: web\nin_cluster: true\n"
+                    + "method: set_image"),
+            [
+                (
+                    12, "services.web.provider.method",
+                    "a Rollout is rolled back by undo (method: rollout_undo, the default); set_image is for "
+                        + "Deployments, StatefulSets and DaemonSets"
+                )
+            ]
+        )
+    }
+
+    @Test("traffic: {type: argo_rollouts}: namespace, rollout and the cluster keys; missing rollout is reported")
+    func argoRolloutTraffic() throws {
+        let yaml =
+            Self.service(provider: "type: kubernetes\nnamespace: shop\nkind: Rollout\nname: web\nin_cluster: true")
+            + "\n    traffic:\n      type: argo_rollouts\n      namespace: shop\n      rollout: web\n"
+            + "      in_cluster: true\n      timeout: 3s"
+        let parsed = parse(yaml, environment: Self.environment)
+        #expect(parsed.problems.isEmpty, "\(parsed.problems)")
+        guard case .argoRollout(let traffic)? = parsed.configuration?.firstServiceSpecs?.traffic else {
+            Issue.record("expected an argo_rollouts traffic controller")
+            return
+        }
+        #expect(traffic.namespace == "shop" && traffic.rollout == "web" && traffic.timeout == .seconds(3))
+        #expect(traffic.cluster == .inCluster())
+        let missing =
+            Self.service(provider: "type: kubernetes\nnamespace: shop\nkind: Rollout\nname: web\nin_cluster: true")
+            + "\n    traffic:\n      type: argo_rollouts\n      namespace: shop\n      in_cluster: true"
+        let problems = problems(missing, environment: Self.environment)
+        #expect(
+            problems.map(\.message) == ["missing required key 'rollout'; the Argo Rollout's name, e.g. rollout: web"])
+    }
+
     @Test("an unknown kind, deployment: with another kind, both names, no name, a canary of a StatefulSet")
     func workloadKindProblems() {
         expectProblems(
@@ -371,7 +419,12 @@ struct KubernetesConfigTests {
                     in_cluster: true
                     """
             ),
-            [(9, "services.web.provider.kind", "'CronJob' is not one of 'Deployment', 'StatefulSet' or 'DaemonSet'")]
+            [
+                (
+                    9, "services.web.provider.kind",
+                    "'CronJob' is not one of 'Deployment', 'StatefulSet', 'DaemonSet' or 'Rollout'"
+                )
+            ]
         )
         expectProblems(
             Self.service(
@@ -386,7 +439,7 @@ struct KubernetesConfigTests {
             [
                 (
                     9, "services.web.provider.kind",
-                    "'statefulset' is not one of 'Deployment', 'StatefulSet' or 'DaemonSet'; "
+                    "'statefulset' is not one of 'Deployment', 'StatefulSet', 'DaemonSet' or 'Rollout'; "
                         + "did you mean 'StatefulSet'?"
                 )
             ]

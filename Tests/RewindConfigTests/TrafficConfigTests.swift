@@ -300,21 +300,21 @@ struct TrafficConfigTests {
         #expect(
             unleash.problems == [
                 "1 services.web.traffic.type: a percentage rollout in unleash cannot move traffic yet (only its on/off "
-                    + "switch is supported): use 'cloudflare', 'kubernetes' or 'flagd' here, and "
+                    + "switch is supported): use 'cloudflare', 'kubernetes', 'argo_rollouts' or 'flagd' here, and "
                     + "flags: {type: unleash, …} to turn its flags off"
             ]
         )
         let typo = try Self.read("type: kubernetis")
         #expect(
             typo.problems == [
-                "1 services.web.traffic.type: 'kubernetis' is not one of 'cloudflare', 'kubernetes' or 'flagd'; "
+                "1 services.web.traffic.type: 'kubernetis' is not one of 'cloudflare', 'kubernetes', 'argo_rollouts' or 'flagd'; "
                     + "did you mean 'kubernetes'?"
             ]
         )
         let none = try Self.read("flag: checkout-v2")
         #expect(
             none.problems == [
-                "1 services.web.traffic: missing required key 'type'; use one of 'cloudflare', 'kubernetes' or 'flagd'"
+                "1 services.web.traffic: missing required key 'type'; use one of 'cloudflare', 'kubernetes', 'argo_rollouts' or 'flagd'"
             ]
         )
     }

@@ -57,6 +57,22 @@ struct PlatformLinksTests {
                 == "kubectl --namespace shop logs deployment/web --all-containers")
     }
 
+    @Test("Argo Rollouts: the ReplicaSet, the plugin's view of the Rollout, the pods of its rollouts-pod-template-hash")
+    func argoRollout() {
+        let spec = KubernetesProviderSpec(
+            namespace: "shop", kind: .rollout, workload: "web",
+            cluster: KubernetesClusterSpec(
+                server: .inCluster, credential: .token(Self.token), authority: .systemRoots,
+                credentialName: "KUBE_TOKEN"))
+        let links = PlatformLinks.links(for: .kubernetes(spec), service: "web", deploymentID: "web-6c9d8f7b5")
+        #expect(
+            links.map(\.text) == [
+                "kubectl --namespace shop describe replicaset/web-6c9d8f7b5",
+                "kubectl --namespace shop argo rollouts get rollout -- web",
+                "kubectl --namespace shop logs --selector rollouts-pod-template-hash=6c9d8f7b5 --all-containers --prefix",
+            ])
+    }
+
     @Test("providers without a platform page have no links; arguments that need quoting are quoted")
     func others() {
         let command = ProviderSpec.command(CommandProviderSpec(rollback: ["true"]))

@@ -4,7 +4,7 @@ import Yams
 
 /// `traffic:` of a service: how Rewind moves traffic off a new version (`type: cloudflare | kubernetes | flagd`).
 extension ConfigReader {
-    static let trafficTypes = ["cloudflare", "kubernetes", "flagd"]
+    static let trafficTypes = ["cloudflare", "kubernetes", "argo_rollouts", "flagd"]
     static let cloudflareKeys = [
         "type", "token", "account_id", "zone_id", "pool", "stable_origin", "new_origin", "stable_pool", "new_pool",
         "purge", "api_url", "timeout",
@@ -24,6 +24,7 @@ extension ConfigReader {
         switch choice(typeAt, Self.trafficTypes.map { ($0, $0) }) {
         case "cloudflare": return cloudflareTraffic(at).map(TrafficSpec.cloudflare)
         case "kubernetes": return kubernetesTraffic(at).map(TrafficSpec.kubernetes)
+        case "argo_rollouts": return argoRolloutTraffic(at).map(TrafficSpec.argoRollout)
         case "flagd": return flagRollout(at).map(TrafficSpec.flagRollout)
         default: return nil
         }

@@ -3,7 +3,7 @@ import RewindCore
 import RewindSpecs
 import Yams
 
-/// `type: kubernetes`: a Deployment, StatefulSet or DaemonSet rolled back through the API server (see
+/// `type: kubernetes`: a Deployment, StatefulSet, DaemonSet or Argo Rollout rolled back through the API server (see
 /// ``KubernetesProviderSpec``). A Deployment is named by `deployment: NAME`; another kind by `kind:` and `name:`
 /// (`kind: Deployment` with `name:` is the same as `deployment:`).
 ///
@@ -18,7 +18,7 @@ import Yams
 extension ConfigReader {
     static let kubernetesKeys = [
         "type", "namespace", "deployment", "kind", "name", "canary", "method", "kubeconfig", "context", "in_cluster",
-        "api_url", "token", "ca_file", "insecure_skip_tls_verify", "timeout",
+        "api_url", "token", "ca_file", "insecure_skip_tls_verify", "timeout", "events", "watch_pods",
     ]
     static let kubernetesConnectionHint =
         "say how to reach the cluster: kubeconfig: ~/.kube/config (with context: NAME to pick one), "
@@ -49,11 +49,20 @@ extension ConfigReader {
         let timeout = fields["timeout"].flatMap { duration($0, .timeout) }
         let methods = KubernetesProviderSpec.Method.allCases.map { ($0.rawValue, $0) }
         let method = fields["method"].flatMap { choice($0, methods) }
+        if method == .setImage, kind == .rollout, let at = fields["method"] {
+            // A Rollout is a custom resource: no strategic merge patch, and Argo's own CLI rolls back by undo.
+            report(
+                at,
+                "a Rollout is rolled back by undo (method: rollout_undo, the default); set_image is for "
+                    + "Deployments, StatefulSets and DaemonSets")
+        }
+        let events = fields["events"].flatMap { bool($0) }
+        let watchPods = fields["watch_pods"].flatMap { bool($0) }
         guard let namespace, let kind, let workload, let cluster, problems.count == problemsBefore else { return nil }
         return KubernetesProviderSpec(
             namespace: namespace, kind: kind, workload: workload, cluster: cluster,
             timeout: timeout ?? KubernetesProviderSpec.defaultTimeout, method: method ?? .rolloutUndo,
-            canaryDeployment: canary
+            canaryDeployment: canary, events: events ?? true, watchPods: watchPods ?? true
         )
     }
 

@@ -9,6 +9,10 @@ extension ConfigReader {
         "token",
         "ca_file", "insecure_skip_tls_verify", "timeout",
     ]
+    static let argoRolloutTrafficKeys = [
+        "type", "namespace", "rollout", "kubeconfig", "context", "in_cluster", "api_url", "token", "ca_file",
+        "insecure_skip_tls_verify", "timeout",
+    ]
     static let flagRolloutKeys = ["type", "file", "flag", "new_variant", "stable_variant"]
     /// Flag services whose percentage rollout platform-apis.md does not document: refused with a hint.
     static let undocumentedRolloutTypes = ["unleash", "launchdarkly"]
@@ -50,6 +54,23 @@ extension ConfigReader {
             cluster: cluster,
             timeout: timeout ?? KubernetesTrafficSpec.defaultTimeout
         )
+    }
+
+    /// `traffic: {type: argo_rollouts, namespace, rollout, <cluster keys>}`. Every problem is reported; the spec comes
+    /// back only when there was none.
+    mutating func argoRolloutTraffic(_ at: Located) -> ArgoRolloutTrafficSpec? {
+        let problemsBefore = problems.count
+        guard let fields = mapping(at, allowed: Self.argoRolloutTrafficKeys) else { return nil }
+        let namespace = require(fields, "namespace", hint: "the Rollout's namespace, e.g. namespace: shop")
+            .flatMap { kubernetesName($0, what: "namespace", allowDots: false) }
+        let rollout = require(fields, "rollout", hint: "the Argo Rollout's name, e.g. rollout: web")
+            .flatMap { kubernetesName($0, what: "Rollout name", allowDots: true) }
+        let cluster = kubernetesCluster(fields)
+        let timeout = fields["timeout"].flatMap { duration($0, .timeout) }
+        guard let namespace, let rollout, let cluster, problems.count == problemsBefore else { return nil }
+        return ArgoRolloutTrafficSpec(
+            namespace: namespace, rollout: rollout, cluster: cluster,
+            timeout: timeout ?? ArgoRolloutTrafficSpec.defaultTimeout)
     }
 
     /// `traffic: {type: flagd, file, flag, new_variant, stable_variant}`. Every problem is reported; the spec comes

@@ -252,7 +252,17 @@ struct KubernetesAPI: Sendable {
 
     /// `/apis/apps/v1/namespaces/{namespace}/…`
     func appsPath(_ rest: String) -> String {
-        "/apis/apps/v1/namespaces/\(Self.segment(namespace))/\(rest)"
+        groupPath("apps/v1", rest)
+    }
+
+    /// `/apis/{group}/{version}/namespaces/{namespace}/…` (`argoproj.io/v1alpha1` for Argo Rollouts).
+    func groupPath(_ groupVersion: String, _ rest: String) -> String {
+        "/apis/\(groupVersion)/namespaces/\(Self.segment(namespace))/\(rest)"
+    }
+
+    /// `/api/v1/namespaces/{namespace}/…`: the core group (pods, events).
+    func corePath(_ rest: String) -> String {
+        "/api/v1/namespaces/\(Self.segment(namespace))/\(rest)"
     }
 
     /// A percent-encoded path segment.

@@ -54,4 +54,8 @@ extension KubeDaemonSet: KubernetesRevisionedWorkload {
         return .done
     }
 
+    /// A DaemonSet's pods carry their ControllerRevision's `controller-revision-hash` label.
+    func podSelector(of live: (any KubernetesRevision)?) -> String? {
+        live?.metadata.labels?["controller-revision-hash"].map { "controller-revision-hash=\($0)" }
+    }
 }

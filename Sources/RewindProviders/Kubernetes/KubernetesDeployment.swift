@@ -67,4 +67,15 @@ extension KubeDeployment: KubernetesWorkload {
     }
 }
 
+extension KubeDeployment {
+    var deadlineExceeded: String? { KubernetesRollout.deadlineExceeded(status?.conditions, kind: "Deployment") }
+
+    /// The live ReplicaSet's `pod-template-hash`: its pods carry it.
+    func podSelector(of live: (any KubernetesRevision)?) -> String? {
+        live?.template?.value(at: "metadata.labels")?.value(at: KubernetesRollout.hashLabel)?.stringValue.map {
+            "\(KubernetesRollout.hashLabel)=\($0)"
+        }
+    }
+}
+
 extension KubeReplicaSet: KubernetesRevision {}

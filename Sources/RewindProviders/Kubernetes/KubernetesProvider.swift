@@ -5,8 +5,11 @@ import RewindCore
 import RewindPorts
 import RewindSpecs
 
-/// The `kubernetes` platform: one Deployment, StatefulSet or DaemonSet, rolled back through the API server the way
-/// `kubectl rollout undo` does (platform-apis.md §4); what differs by kind is in ``KubernetesWorkload``.
+/// The `kubernetes` platform: one Deployment, StatefulSet, DaemonSet or Argo Rollout, rolled back through the API
+/// server the way `kubectl rollout undo` (or `kubectl argo rollouts undo`) does (platform-apis.md §4); what differs by
+/// kind is in ``KubernetesWorkload`` (an Argo Rollout: ``KubeArgoRollout``, aborted first while a canary runs). It
+/// also reports the workload's own health (``WorkloadHealthReporting``, `KubernetesProvider+PodHealth.swift`) and
+/// shows incident steps as Events (``IncidentStepAnnouncing``, `KubernetesProvider+Events.swift`).
 ///
 /// - Deployments are the workload's own revisions (controller owner reference with its uid, listed by its
 ///   selector, `continue` tokens followed): a Deployment's ReplicaSets, a StatefulSet's or DaemonSet's
@@ -36,6 +39,8 @@ public struct KubernetesProvider: PlatformProvider, AccessCheckable {
 
     let spec: KubernetesProviderSpec
     let api: KubernetesAPI
+    /// When Events happen (their timestamps).
+    let clock: any RewindClock
 
     /// - Parameters:
     ///   - environment: where `in_cluster` finds `KUBERNETES_SERVICE_HOST` and `KUBERNETES_SERVICE_PORT`.
@@ -45,6 +50,7 @@ public struct KubernetesProvider: PlatformProvider, AccessCheckable {
         environment: [String: String] = ProcessInfo.processInfo.environment, clock: any RewindClock = SystemClock()
     ) {
         self.spec = spec
+        self.clock = clock
         api = KubernetesAPI(
             cluster: spec.cluster, namespace: spec.namespace, timeout: spec.timeout, client: client,
             redactor: Redactor(secrets: redactor.secrets + spec.cluster.secrets), environment: environment,
@@ -138,34 +144,46 @@ public struct KubernetesProvider: PlatformProvider, AccessCheckable {
         } catch {
             checks.append(AccessCheck(name: read, passed: false, detail: Self.describe(error)))
         }
-        var needed: [(verb: String, resource: String, subresource: String?, name: String?)] = [
-            ("list", spec.kind.revisionResource, nil, nil), ("patch", spec.kind.resource, nil, spec.workload),
-        ]
-        if let canary = spec.canaryDeployment {
-            needed.append(("get", "deployments", "scale", canary))
-            needed.append(("patch", "deployments", "scale", canary))
-            needed.append(("patch", "deployments", "scale", spec.workload))
-        }
-        for permission in needed {
+        for permission in neededPermissions {
             checks.append(
                 await review(
-                    verb: permission.verb, resource: permission.resource, subresource: permission.subresource,
-                    name: permission.name, service: service
+                    verb: permission.verb, group: permission.group, resource: permission.resource,
+                    subresource: permission.subresource, name: permission.name, service: service
                 )
             )
         }
         return checks
     }
 
+    /// What the provider calls, as RBAC rules name it.
+    var neededPermissions: [(verb: String, group: String, resource: String, subresource: String?, name: String?)] {
+        let group = spec.kind.apiGroup
+        var needed: [(verb: String, group: String, resource: String, subresource: String?, name: String?)] = [
+            ("list", "apps", spec.kind.revisionResource, nil, nil),
+            ("patch", group, spec.kind.resource, nil, spec.workload),
+        ]
+        if spec.kind == .rollout {
+            needed.append(("patch", group, spec.kind.resource, "status", spec.workload))
+        }
+        if let canary = spec.canaryDeployment {
+            needed.append(("get", "apps", "deployments", "scale", canary))
+            needed.append(("patch", "apps", "deployments", "scale", canary))
+            needed.append(("patch", "apps", "deployments", "scale", spec.workload))
+        }
+        if spec.watchPods { needed.append(("list", "", "pods", nil, nil)) }
+        if spec.events { needed.append(("create", "", "events", nil, nil)) }
+        return needed
+    }
+
     private func review(
-        verb: String, resource: String, subresource: String?, name: String?, service: ServiceName
+        verb: String, group: String, resource: String, subresource: String?, name: String?, service: ServiceName
     )
         async -> AccessCheck
     {
         let what = subresource.map { "\(resource)/\($0)" } ?? resource
         let check = "permission to \(verb) \(what)" + (name.map { " \($0)" } ?? "") + " in namespace \(spec.namespace)"
         var attributes: [String: JSONValue] = [
-            "namespace": .string(spec.namespace), "verb": .string(verb), "group": .string("apps"),
+            "namespace": .string(spec.namespace), "verb": .string(verb), "group": .string(group),
             "resource": .string(resource),
         ]
         if let subresource { attributes["subresource"] = .string(subresource) }
@@ -189,7 +207,7 @@ public struct KubernetesProvider: PlatformProvider, AccessCheckable {
             return AccessCheck(
                 name: check, passed: false,
                 detail: "denied: \(spec.cluster.credentialName) may not \(verb) \(what) in namespace "
-                    + "\(spec.namespace); add the RBAC verb '\(verb)' on '\(what)' (apiGroup apps) to a Role bound "
+                    + "\(spec.namespace); add the RBAC verb '\(verb)' on '\(what)' (apiGroup \(group.isEmpty ? "\"\"" : group)) to a Role bound "
                     + "to that ServiceAccount or user\(reason)\(evaluation)"
             )
         } catch {
@@ -222,12 +240,30 @@ public struct KubernetesProvider: PlatformProvider, AccessCheckable {
             return RollbackOperation(finished: true)
         }
         try refuseIfPatchCannotRollBack(workload, service: service, purpose: purpose)
+        var workload = workload
+        if let abort = workload.abortPatch {
+            // An update in progress (an Argo canary or blue-green): stop it first, so that the stable version takes
+            // the traffic back at once. The answer is the workload as it is now, with the resourceVersion to guard on.
+            workload = try await abortUpdate(abort, service: service, purpose: purpose)
+        }
         if isLive || isWritten(revision, into: workload) {
             // Written already (by an earlier attempt): the rollout is under way; `status` follows it.
             return operation(workload.metadata.generation)
         }
         let patch = workload.undoPatch(to: revision)
         return try await write(patch, contentType: "application/json-patch+json", service: service, purpose: purpose)
+    }
+
+    /// `kubectl argo rollouts abort`: a merge patch of the status subresource.
+    private func abortUpdate(
+        _ patch: JSONValue, service: ServiceName, purpose: String
+    ) async throws -> any KubernetesWorkload {
+        let call = KubernetesCall(
+            method: .PATCH, path: workloadPath + "/status", body: try JSONEncoder().encode(patch),
+            contentType: "application/merge-patch+json", verb: "patch", resource: "\(spec.kind.resource)/status",
+            object: spec.kind.rawValue, purpose: "abort the update in progress to \(purpose)"
+        )
+        return try await object(spec.kind.objectType, call, service: service)
     }
 
     private func setImage(
@@ -321,8 +357,8 @@ public struct KubernetesProvider: PlatformProvider, AccessCheckable {
 
     // MARK: - Reads
 
-    private var workloadPath: String {
-        api.appsPath("\(spec.kind.resource)/\(KubernetesAPI.segment(spec.workload))")
+    var workloadPath: String {
+        api.groupPath(spec.kind.groupVersion, "\(spec.kind.resource)/\(KubernetesAPI.segment(spec.workload))")
     }
 
     func readWorkload(service: ServiceName, purpose: String) async throws -> any KubernetesWorkload {

@@ -8,6 +8,9 @@ enum KubernetesRollout {
     static let revisionAnnotation = "deployment.kubernetes.io/revision"
     static let revisionHistoryAnnotation = "deployment.kubernetes.io/revision-history"
     static let hashLabel = "pod-template-hash"
+    /// The hash labels a controller adds to the templates of its revisions: the deployment controller's and the Argo
+    /// Rollouts controller's (`rollouts-pod-template-hash`).
+    static let hashLabels = [hashLabel, KubeArgoRollout.hashLabel]
     /// Annotations `rollout undo` keeps from the Deployment; every other one comes from the ReplicaSet.
     static let annotationsKeptFromDeployment: Set<String> = [
         "kubectl.kubernetes.io/last-applied-configuration", revisionAnnotation, revisionHistoryAnnotation,
@@ -80,12 +83,12 @@ enum KubernetesRollout {
 
     // MARK: - Templates
 
-    /// The template without its `pod-template-hash` label (an emptied label map is dropped).
+    /// The template without its hash labels (``hashLabels``; an emptied label map is dropped).
     static func withoutHash(_ template: JSONValue) -> JSONValue {
         guard case .object(var root) = template, case .object(var metadata)? = root["metadata"],
             case .object(var labels)? = metadata["labels"]
         else { return template }
-        labels.removeValue(forKey: hashLabel)
+        for label in hashLabels { labels.removeValue(forKey: label) }
         metadata["labels"] = labels.isEmpty ? nil : .object(labels)
         root["metadata"] = .object(metadata)
         return .object(root)
@@ -133,6 +136,15 @@ enum KubernetesRollout {
     }
 
     // MARK: - Status
+
+    /// The message of a `Progressing` condition with reason `ProgressDeadlineExceeded` (a Deployment's or an Argo
+    /// Rollout's controller gave up on the rollout), or nil.
+    static func deadlineExceeded(_ conditions: [KubeCondition]?, kind: String) -> String? {
+        guard let progressing = conditions?.first(where: { $0.type == "Progressing" }),
+            progressing.reason == "ProgressDeadlineExceeded"
+        else { return nil }
+        return progressing.message ?? "the \(kind) exceeded its progress deadline"
+    }
 
     /// How far a rollout is, as `kubectl rollout status` says it: the message while waiting, the reason of a
     /// failure.

@@ -69,4 +69,8 @@ extension KubeStatefulSet: KubernetesRevisionedWorkload {
         return .done
     }
 
+    /// A StatefulSet's pods carry the name of their ControllerRevision as `controller-revision-hash`.
+    func podSelector(of live: (any KubernetesRevision)?) -> String? {
+        (status?.updateRevision ?? live?.name).map { "controller-revision-hash=\($0)" }
+    }
 }

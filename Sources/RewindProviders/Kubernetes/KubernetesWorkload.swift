@@ -1,8 +1,8 @@
 import RewindCore
 import RewindSpecs
 
-/// A workload whose pod template `kubectl rollout undo` puts back from one of its revisions: a Deployment (its
-/// revisions are ReplicaSets), a StatefulSet or a DaemonSet (their revisions are ControllerRevisions).
+/// A workload whose pod template `kubectl rollout undo` puts back from one of its revisions: a Deployment or an Argo
+/// Rollout (its revisions are ReplicaSets), a StatefulSet or a DaemonSet (their revisions are ControllerRevisions).
 ///
 /// The provider reads, rolls back and follows every kind the same way — re-read the workload, list its own
 /// revisions, write the target's template with a JSON patch guarded by the workload's `resourceVersion`, then
@@ -30,6 +30,23 @@ protocol KubernetesWorkload: Decodable, Sendable {
     /// The `rollout undo` write of `revision`'s template: a JSON patch that starts with a `test` of
     /// `metadata.resourceVersion` (``KubernetesRollout/guardedTemplatePatch(_:template:)``).
     func undoPatch(to revision: any KubernetesRevision) -> JSONValue
+
+    /// A merge patch of the status subresource that tells the workload's controller to stop the update it is in
+    /// the middle of before the template is written back (an Argo Rollout's `abort`); nil when there is none.
+    var abortPatch: JSONValue? { get }
+
+    /// Why the workload's controller gave up on the rollout (`Progressing` with reason `ProgressDeadlineExceeded`),
+    /// or nil.
+    var deadlineExceeded: String? { get }
+
+    /// The label requirement that selects the pods of the live revision (`pod-template-hash=…`), or nil when the
+    /// kind does not say.
+    func podSelector(of live: (any KubernetesRevision)?) -> String?
+}
+
+extension KubernetesWorkload {
+    var abortPatch: JSONValue? { nil }
+    var deadlineExceeded: String? { nil }
 }
 
 /// One revision of a workload: a ReplicaSet of a Deployment, or a ControllerRevision of a StatefulSet or
@@ -55,6 +72,7 @@ extension KubernetesWorkloadKind {
         case .deployment: KubeDeployment.self
         case .statefulSet: KubeStatefulSet.self
         case .daemonSet: KubeDaemonSet.self
+        case .rollout: KubeArgoRollout.self
         }
     }
 
@@ -62,6 +80,7 @@ extension KubernetesWorkloadKind {
     var revisionType: any KubernetesRevision.Type {
         switch self {
         case .deployment: KubeReplicaSet.self
+        case .rollout: KubeRolloutReplicaSet.self
         case .statefulSet, .daemonSet: KubeControllerRevision.self
         }
     }

@@ -18,6 +18,8 @@ public enum TrafficControllerFactory {
             CloudflareTraffic.make(cloudflare, client: client, redactor: redactor)
         case .kubernetes(let kubernetes):
             KubernetesTraffic.make(kubernetes, client: client, redactor: redactor)
+        case .argoRollout(let rollout):
+            ArgoRolloutTraffic(spec: rollout, client: client, redactor: redactor)
         case .flagRollout(let rollout):
             FlagdRollout.make(rollout)
         }

@@ -20,20 +20,24 @@ import RewindCore
 ///   method: set_image              # when the target's ReplicaSet is gone from the history
 /// ```
 ///
-/// A StatefulSet or DaemonSet is named by its kind and name instead of `deployment:`:
+/// A StatefulSet, DaemonSet or Argo Rollout is named by its kind and name instead of `deployment:`:
 ///
 /// ```yaml
 /// provider:
 ///   type: kubernetes
 ///   namespace: shop
-///   kind: StatefulSet              # or DaemonSet; Deployment is the default
+///   kind: StatefulSet              # or DaemonSet, or Rollout (argoproj.io/v1alpha1); Deployment is the default
 ///   name: postgres
 ///   in_cluster: true
+///   events: true                   # optional: a Kubernetes Event on the workload for each incident step
+///   watch_pods: true               # optional: CrashLoopBackOff / ProgressDeadlineExceeded of a suspect
+///                                  # deployment is a critical health observation
 /// ```
 ///
 /// Deployments are the workload's revisions: a Deployment's ReplicaSets, a StatefulSet's or DaemonSet's
 /// ControllerRevisions. A deployment id is the revision object's name (stable: a rollback reuses it, while its
-/// revision number changes), its version the pod template's first container image.
+/// revision number changes), its version the pod template's first container image. An Argo Rollout's revisions are
+/// the ReplicaSets it owns, numbered by `rollout.argoproj.io/revision`.
 public struct KubernetesProviderSpec: Sendable, Equatable {
     /// How the provider moves the Deployment to the target.
     public enum Method: String, Sendable, Equatable, CaseIterable {
@@ -62,12 +66,19 @@ public struct KubernetesProviderSpec: Sendable, Equatable {
     /// A second Deployment in the same namespace that runs the new version next to the Deployment `workload`;
     /// traffic is shared by replica ratio (`KubernetesReplicaTraffic`). Nil when there is none.
     public var canaryDeployment: String?
+    /// Whether each incident step is also a Kubernetes Event on the workload (`kubectl describe` shows it).
+    public var events: Bool
+    /// Whether the pods of a suspect deployment are watched for `CrashLoopBackOff`, and the workload for
+    /// `ProgressDeadlineExceeded` (a critical health observation, no waiting on probes).
+    public var watchPods: Bool
 
     public init(
         namespace: String, kind: KubernetesWorkloadKind = .deployment, workload: String,
         cluster: KubernetesClusterSpec, timeout: Duration = KubernetesProviderSpec.defaultTimeout,
-        method: Method = .rolloutUndo, canaryDeployment: String? = nil
+        method: Method = .rolloutUndo, canaryDeployment: String? = nil, events: Bool = true, watchPods: Bool = true
     ) {
+        self.events = events
+        self.watchPods = watchPods
         self.namespace = namespace
         self.kind = kind
         self.workload = workload
@@ -78,7 +89,8 @@ public struct KubernetesProviderSpec: Sendable, Equatable {
     }
 }
 
-/// The kinds of `apps/v1` workload the `kubernetes` platform rolls back, spelt as in a manifest's `kind:`.
+/// The kinds of workload the `kubernetes` platform rolls back, spelt as in a manifest's `kind:`: the `apps/v1` ones and
+/// Argo Rollouts' `Rollout`.
 public enum KubernetesWorkloadKind: String, Sendable, Equatable, CaseIterable {
     /// Its revisions are the ReplicaSets it owns (`deployment.kubernetes.io/revision`).
     case deployment = "Deployment"
@@ -86,12 +98,26 @@ public enum KubernetesWorkloadKind: String, Sendable, Equatable, CaseIterable {
     case statefulSet = "StatefulSet"
     /// Its revisions are the ControllerRevisions it owns; the live one holds its pod template.
     case daemonSet = "DaemonSet"
+    /// An Argo Rollout (`argoproj.io/v1alpha1`): its revisions are the ReplicaSets it owns
+    /// (`rollout.argoproj.io/revision`); its controller runs the canary or blue-green steps.
+    case rollout = "Rollout"
 
     /// The API resource (`statefulsets`), as in paths and RBAC rules.
     public var resource: String { rawValue.lowercased() + "s" }
 
-    /// The resource of its revisions (`replicasets`, `controllerrevisions`).
-    public var revisionResource: String { self == .deployment ? "replicasets" : "controllerrevisions" }
+    /// The API group of the workload (`apps`, `argoproj.io`), as in RBAC rules.
+    public var apiGroup: String { self == .rollout ? "argoproj.io" : "apps" }
+
+    /// The group and version in paths (`apps/v1`, `argoproj.io/v1alpha1`).
+    public var groupVersion: String { self == .rollout ? "argoproj.io/v1alpha1" : "apps/v1" }
+
+    /// The resource of its revisions (`replicasets`, `controllerrevisions`), always in the `apps` group.
+    public var revisionResource: String {
+        switch self {
+        case .deployment, .rollout: "replicasets"
+        case .statefulSet, .daemonSet: "controllerrevisions"
+        }
+    }
 
     /// `kubectl`'s `TYPE/NAME` form (`statefulset/postgres`).
     public func reference(_ name: String) -> String { "\(rawValue.lowercased())/\(name)" }

@@ -3,6 +3,8 @@ public enum TrafficSpec: Sendable, Equatable {
     case cloudflare(CloudflareTrafficSpec)
     /// The replica ratio between a stable and a canary Deployment.
     case kubernetes(KubernetesTrafficSpec)
+    /// An Argo Rollout's canary weight (abort and promote).
+    case argoRollout(ArgoRolloutTrafficSpec)
     /// A feature flag's percentage rollout.
     case flagRollout(FlagRolloutSpec)
 
@@ -10,6 +12,7 @@ public enum TrafficSpec: Sendable, Equatable {
         switch self {
         case .cloudflare: "cloudflare"
         case .kubernetes: "kubernetes"
+        case .argoRollout: "argo_rollouts"
         case .flagRollout(let rollout): rollout.backend.kind
         }
     }

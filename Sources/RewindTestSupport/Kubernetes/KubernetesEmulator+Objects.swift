@@ -123,6 +123,9 @@ struct EmulatedReplicaSet: Sendable {
     var template: KubernetesJSON
     var replicas: Int
     var resourceVersion: Int
+    /// The owner's kind, as its `ownerReferences` name it.
+    var ownerKind = "Deployment"
+    var ownerAPIVersion = "apps/v1"
 
     var revision: Int? { annotations[KubernetesEmulatorState.revisionAnnotation].flatMap { Int($0) } }
 
@@ -145,7 +148,7 @@ struct EmulatedReplicaSet: Sendable {
         if let ownerUID, let ownerName {
             metadata["ownerReferences"] = .array([
                 .object([
-                    "apiVersion": .string("apps/v1"), "kind": .string("Deployment"), "name": .string(ownerName),
+                    "apiVersion": .string(ownerAPIVersion), "kind": .string(ownerKind), "name": .string(ownerName),
                     "uid": .string(ownerUID), "controller": .bool(true), "blockOwnerDeletion": .bool(true),
                 ])
             ])

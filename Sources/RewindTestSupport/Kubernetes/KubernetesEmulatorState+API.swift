@@ -57,6 +57,12 @@ extension KubernetesEmulatorState {
         if parts == ["apis", "authorization.k8s.io", "v1", "selfsubjectaccessreviews"] {
             return request.method == "POST" ? accessReview(request) : methodNotAllowed(request)
         }
+        if parts.count == 5, Array(parts[0..<3]) == ["api", "v1", "namespaces"] {
+            return coreRoute(namespace: parts[3], resource: parts[4], request)
+        }
+        if parts.count >= 6, Array(parts[0..<4]) == ["apis", "argoproj.io", "v1alpha1", "namespaces"] {
+            return rolloutRoute(parts, request)
+        }
         guard parts.count >= 6, Array(parts[0..<4]) == ["apis", "apps", "v1", "namespaces"] else {
             return .failure(404, reason: "NotFound", message: "the server could not find the requested resource")
         }
@@ -107,6 +113,40 @@ extension KubernetesEmulatorState {
             return authorized("get", "deployments/status", name: key.name, namespace) { $0.getDeployment(key) }
         default:
             return .failure(404, reason: "NotFound", message: "the server could not find the requested resource")
+        }
+    }
+
+    /// Pods (`list`) and Events (`create`) in the core group.
+    private mutating func coreRoute(
+        namespace: String, resource: String, _ request: KubernetesRequest
+    ) -> KubernetesAnswer {
+        switch (resource, request.method) {
+        case ("pods", "GET"):
+            return authorized("list", "pods", name: nil, namespace) { $0.listPods(namespace, request) }
+        case ("events", "POST"):
+            return authorized("create", "events", name: nil, namespace) { $0.createEvent(namespace, request) }
+        case ("pods", _), ("events", _): return methodNotAllowed(request)
+        default: return .failure(404, reason: "NotFound", message: "the server could not find the requested resource")
+        }
+    }
+
+    /// `GET` and `PATCH` of one Argo Rollout, and `PATCH` of its status subresource.
+    private mutating func rolloutRoute(_ parts: [String], _ request: KubernetesRequest) -> KubernetesAnswer {
+        guard parts.count == 7 || parts.count == 8, parts[5] == "rollouts" else {
+            return .failure(404, reason: "NotFound", message: "the server could not find the requested resource")
+        }
+        let key = KubernetesKey(parts[4], parts[6])
+        switch (parts.count, request.method) {
+        case (7, "GET"): return authorized("get", "rollouts", name: key.name, key.namespace) { $0.getRollout(key) }
+        case (7, "PATCH"):
+            return authorized("patch", "rollouts", name: key.name, key.namespace) { $0.patchRollout(key, request) }
+        case (8, "PATCH") where parts[7] == "status":
+            return authorized("patch", "rollouts/status", name: key.name, key.namespace) {
+                $0.patchRolloutStatus(key, request)
+            }
+        case (8, _) where parts[7] != "status":
+            return .failure(404, reason: "NotFound", message: "the server could not find the requested resource")
+        default: return methodNotAllowed(request)
         }
     }
 

@@ -14,6 +14,11 @@ struct KubernetesEmulatorState: Sendable {
     var replicaSets: [KubernetesKey: EmulatedReplicaSet] = [:]
     var workloads: [EmulatedWorkloadKey: EmulatedWorkload] = [:]
     var controllerRevisions: [KubernetesKey: EmulatedControllerRevision] = [:]
+    var rollouts: [KubernetesKey: EmulatedRollout] = [:]
+    /// core/v1 Events created through the API, in order.
+    var events: [KubernetesEventSnapshot] = []
+    /// Images whose containers crash-loop: every pod of a ReplicaSet with one of them waits in `CrashLoopBackOff`.
+    var crashLoopingImages: Set<String> = []
     var faults: [KubernetesFault] = []
     var delays: [Duration] = []
     var received: [KubernetesReceivedRequest] = []

@@ -67,6 +67,19 @@ struct KubernetesHarness: Sendable {
         )
     }
 
+    /// Polls `status` until it is no longer in progress (at most 10 times).
+    static func follow(
+        _ provider: KubernetesProvider, _ operation: RollbackOperation, service: ServiceName, target: Deployment
+    ) async throws -> [OperationStatus] {
+        var statuses: [OperationStatus] = []
+        for _ in 0..<10 {
+            let status = try await provider.status(of: operation, service: service, target: target)
+            statuses.append(status)
+            if status != .inProgress { break }
+        }
+        return statuses
+    }
+
     /// "METHOD path" of every request received, oldest first.
     var calls: [String] { kube.requests.map { "\($0.method) \($0.path)" } }
 }

@@ -387,12 +387,15 @@ struct KubernetesProviderTests {
     func accessAllowed() async throws {
         try await withKubernetes { h in
             let checks = await h.provider().checkAccess(service: "web")
-            #expect(checks.count == 3)
+            #expect(checks.count == 5)
             let allPassed = checks.allSatisfy { $0.passed }
             #expect(allPassed, "\(checks)")
             #expect(checks[0].detail.contains("revision 3"))
             let reviews = h.kube.requests.filter { $0.path.hasSuffix("selfsubjectaccessreviews") }
-            #expect(reviews.map { $0.json?["spec"]?["resourceAttributes"]?["verb"]?.string } == ["list", "patch"])
+            #expect(
+                reviews.map { $0.json?["spec"]?["resourceAttributes"]?["verb"]?.string } == [
+                    "list", "patch", "list", "create",
+                ])
             #expect(!h.calls.contains { $0.hasPrefix("PATCH") })
         }
     }

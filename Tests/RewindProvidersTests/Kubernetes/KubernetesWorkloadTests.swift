@@ -37,17 +37,10 @@ struct KubernetesWorkloadTests {
         try #require(revisions(h, kind).first { $0.image == image })
     }
 
-    /// Polls `status` until it is no longer in progress (at most 10 times).
     static func follow(
         _ provider: KubernetesProvider, _ operation: RollbackOperation, target: Deployment
     ) async throws -> [OperationStatus] {
-        var statuses: [OperationStatus] = []
-        for _ in 0..<10 {
-            let status = try await provider.status(of: operation, service: "db", target: target)
-            statuses.append(status)
-            if status != .inProgress { break }
-        }
-        return statuses
+        try await H.follow(provider, operation, service: "db", target: target)
     }
 
     // MARK: - Reading
@@ -221,15 +214,15 @@ struct KubernetesWorkloadTests {
     func access() async throws {
         try await withKubernetes { h in
             let provider = Self.seed(h, .daemonSet)
-            h.kube.permissions = ["get daemonsets", "list controllerrevisions"]
+            h.kube.permissions = ["get daemonsets", "list controllerrevisions", "list pods", "create events"]
             let checks = await provider.checkAccess(service: "db")
-            #expect(checks.map(\.passed) == [true, true, false])
+            #expect(checks.map(\.passed) == [true, true, false, true, true])
             #expect(checks[0].name == "authenticate and read DaemonSet shop/db")
             #expect(checks[2].detail.contains("may not patch daemonsets in namespace shop"))
             let reviews = h.kube.requests.filter { $0.path.hasSuffix("selfsubjectaccessreviews") }
             #expect(
                 reviews.map { $0.json?["spec"]?["resourceAttributes"]?["resource"]?.string } == [
-                    "controllerrevisions", "daemonsets",
+                    "controllerrevisions", "daemonsets", "pods", "events",
                 ])
         }
     }
