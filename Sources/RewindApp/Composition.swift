@@ -104,7 +104,8 @@ public enum Composition {
         do {
             return try configuration.channels.map {
                 try ChannelFactory.make(
-                    $0, client: client, redactor: configuration.redactor, console: console, timeout: timeout)
+                    $0, client: client, redactor: configuration.redactor, console: console, timeout: timeout,
+                    publicURL: configuration.server.publicURL)
             }
         } catch {
             throw AppError.config("\(configuration.sourcePath): notifications: \(error)")

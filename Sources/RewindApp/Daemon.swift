@@ -53,7 +53,8 @@ public enum Daemon {
         let api = APIServer(
             engine: engine, store: store, access: access,
             limits: .init(idleTimeout: server.idleTimeout, maxConnections: server.maxConnections), registry: registry,
-            clock: clock)
+            clock: clock,
+            slackSigningSecrets: configuration.slackSigningSecrets)
         let app = api.makeApplication(host: configuration.server.host, port: configuration.server.port) { port in
             logger.notice(
                 "rewind is serving",

@@ -15,7 +15,7 @@ enum ChannelType: String, CaseIterable {
     var keys: [String] {
         switch self {
         case .slackWebhook, .teams: ["url"]
-        case .slackChat: ["token", "channel", "api_url"]
+        case .slackChat: ["token", "channel", "api_url", "signing_secret"]
         case .pagerDuty: ["routing_key", "url"]
         case .email: ["host", "port", "security", "username", "password", "from", "to", "ca_file", "timeout"]
         case .opsgenie: ["api_key", "url"]
@@ -107,8 +107,12 @@ extension ConfigReader {
             slackChannelName($0)
         }
         let apiURL = fields["api_url"].map { vendorURL($0) } ?? ChannelType.slackAPI
-        guard let token, let slackChannel, let apiURL else { return nil }
-        return .slackChat(token: token, channel: slackChannel, apiURL: apiURL)
+        let signingKey = variable(channel, "SIGNING_SECRET")
+        let signingSecret = fields["signing_secret"].map {
+            credential($0, what: "Slack app signing secret", variable: signingKey)
+        }
+        guard let token, let slackChannel, let apiURL, signingSecret != .some(nil) else { return nil }
+        return .slackChat(token: token, channel: slackChannel, apiURL: apiURL, signingSecret: signingSecret ?? nil)
     }
 
     private mutating func pagerDuty(_ fields: Fields, channel: String) -> ChannelKind? {

@@ -12,7 +12,9 @@ extension ConfigReader {
     static let logKeys = ["format"]
     static let trackingKeys = ["interval"]
     static let freezeKeys = ["enforce"]
-    static let serverKeys = ["listen", "token", "tokens", "allowed_hosts", "idle_timeout", "max_connections"]
+    static let serverKeys = [
+        "listen", "token", "tokens", "allowed_hosts", "idle_timeout", "max_connections", "public_url",
+    ]
     static let apiTokenKeys = ["name", "token", "scopes"]
     static let healthKeys = [
         "critical", "non_critical", "recovery", "interval", "timeout", "confirm_interval", "suspect_interval",
@@ -189,6 +191,11 @@ extension ConfigReader {
         }
         if let at = fields["max_connections"], let limit = count(at, CountBounds.connections) {
             settings.maxConnections = limit
+        }
+        if let at = fields["public_url"], let url = text(at) {
+            if isHTTPURL(url.value, shown: url.value, at: at, example: "https://rewind.example.com") {
+                settings.publicURL = url.value.hasSuffix("/") ? String(url.value.dropLast()) : url.value
+            }
         }
         return settings
     }

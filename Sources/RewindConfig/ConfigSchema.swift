@@ -223,6 +223,7 @@ public enum ConfigSchema {
                         shapes: ["name": string, "token": secret, "scopes": .list(words(APIScope.self))],
                         required: ["name", "token", "scopes"])),
                 "allowed_hosts": names, "idle_timeout": duration, "max_connections": count(CountBounds.connections),
+                "public_url": scalar,
             ])
     }
 
@@ -313,7 +314,7 @@ public enum ConfigSchema {
             "url": scalar, "token": secret, "channel": string, "api_url": scalar, "routing_key": secret,
             "host": string, "port": count(1...65535), "security": string, "username": scalar, "password": secret,
             "from": string, "to": .either([string, names]), "ca_file": string, "timeout": duration, "api_key": secret,
-            "secret": secret,
+            "secret": secret, "signing_secret": secret,
         ]
         return .typed(
             ChannelType.allCases.map { type in

@@ -14,6 +14,9 @@ public struct ServerSettings: Sendable, Equatable {
     public var allowedHosts: [String]
     public var idleTimeout: Duration
     public var maxConnections: Int
+    /// `server.public_url`: the address people open Rewind's dashboard at (`https://rewind.example.com`);
+    /// notifications link incidents there. Nil: no links.
+    public var publicURL: String?
 
     public init(
         host: String = Defaults.listenHost, port: Int = Defaults.listenPort, tokens: [APIToken] = [],
@@ -83,6 +86,14 @@ public struct RewindConfiguration: Sendable, Equatable {
     /// What is worth fixing but does not make the file invalid (a secret passed as a command
     /// argument), in line order; `rewind config validate` prints them.
     public var warnings: [ConfigProblem] = []
+
+    /// The signing secrets of the `slack_chat` channels that have one: they sign the clicks on Rewind's Slack buttons.
+    public var slackSigningSecrets: [String] {
+        channels.compactMap { channel in
+            guard case .slackChat(_, _, _, let signing) = channel.kind else { return nil }
+            return signing?.value
+        }
+    }
 
     /// Where the state lives, for messages and logs: the SQLite path, or the database URL without
     /// its password.

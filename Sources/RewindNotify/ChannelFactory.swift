@@ -18,13 +18,15 @@ public enum ChannelFactory {
     ///     its own credentials).
     ///   - console: where the `console` channel writes lines; standard output when nil.
     ///   - timeout: the deadline of one delivery attempt (`NotificationPolicy.timeout`).
+    ///   - publicURL: `server.public_url`, where people open Rewind's dashboard: Slack messages link the incident there.
     /// - Throws: ``NoticeTemplateError`` when one of the channel's template overrides does not compile.
     public static func make(
         _ spec: ChannelSpec,
         client: HTTPClient,
         redactor: Redactor,
         console: (@Sendable (String) -> Void)?,
-        timeout: Duration = .seconds(10)
+        timeout: Duration = .seconds(10),
+        publicURL: String? = nil
     ) throws -> any Notifier {
         let templates =
             spec.templates.isEmpty ? NoticeTemplates.builtIn : try NoticeTemplates(overrides: spec.templates)
@@ -43,11 +45,12 @@ public enum ChannelFactory {
                 timeout: timeout,
                 redactor: redactor
             )
-        case .slackChat(let token, let channel, let apiURL):
+        case .slackChat(let token, let channel, let apiURL, let signingSecret):
             return SlackChatNotifier(
                 token: token,
                 channel: channel,
                 apiURL: apiURL.isEmpty ? SlackChatNotifier.defaultAPIURL : apiURL,
+                links: IncidentLinks(publicURL: publicURL, buttons: signingSecret != nil),
                 name: name,
                 templates: templates,
                 client: client,

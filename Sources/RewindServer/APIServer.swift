@@ -41,13 +41,17 @@ public struct APIServer: Sendable {
     let clock: any RewindClock
     let logger: Logger
     let stateGauges = StateGauges()
+    /// The signing secrets of the `slack_chat` channels: they sign the clicks on Rewind's Slack buttons.
+    let slackSigningSecrets: [String]
     /// The engine's redactor: it knows the secrets of the configuration in force.
     var redactor: Redactor { engine.redactor }
 
     public init(
         engine: RewindEngine, store: any RewindStore, access: APIAccess, limits: Limits = Limits(),
-        registry: PrometheusCollectorRegistry, clock: any RewindClock, logger: Logger = Logger(label: "rewind.server")
+        registry: PrometheusCollectorRegistry, clock: any RewindClock, slackSigningSecrets: [String] = [],
+        logger: Logger = Logger(label: "rewind.server")
     ) {
+        self.slackSigningSecrets = slackSigningSecrets
         self.engine = engine
         self.store = store
         self.access = access
@@ -304,6 +308,7 @@ public struct APIServer: Sendable {
         addAutomationRoutes(to: api)
         addMarkGoodRoute(to: api)
         addIntakeRoutes(to: router)
+        addSlackRoute(to: router)
         routes.load(from: router)
         return router
     }

@@ -213,7 +213,7 @@ extension APIServer {
 
 /// The intake routes, by name: the `endpoint` label of their metrics (never the request path).
 enum IntakeEndpoint: String {
-    case alertmanager, events
+    case alertmanager, events, slack
 }
 
 struct IntakeReceipt: Codable {

@@ -299,7 +299,7 @@ struct NotificationMappingTests {
             #expect(configuration.redactor.redact("sent \(value)") == "sent <redacted>")
         }
         #expect(String(describing: secret("SLACK_BOT_TOKEN")) == "<redacted>")
-        if case .slackChat(let token, _, _) = channel("slack-bot") {
+        if case .slackChat(let token, _, _, _) = channel("slack-bot") {
             #expect(token.isSecret)
             #expect(token.description == "<redacted>")
         } else {

@@ -138,7 +138,7 @@ struct StarterConfigTests {
             ]
         )
         let slackChannels = configuration.channels.compactMap { channel -> String? in
-            guard case .slackChat(_, let slackChannel, _) = channel.kind else { return nil }
+            guard case .slackChat(_, let slackChannel, _, _) = channel.kind else { return nil }
             return slackChannel
         }
         #expect(slackChannels == ["#alerts-critical", "#alerts-high"])

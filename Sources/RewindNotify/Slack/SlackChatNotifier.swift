@@ -18,16 +18,19 @@ public struct SlackChatNotifier: Notifier {
     private let slackChannel: String
     private let endpoint: String
     private let templates: NoticeTemplates
+    private let links: IncidentLinks
     private let delivery: HTTPDelivery
 
     /// - Parameters:
     ///   - channel: the Slack channel (an ID such as `C0123456789` is preferred, or `#name`).
     ///   - apiURL: the Web API base, `https://slack.com/api` for Slack itself.
+    ///   - links: the dashboard link and whether messages carry buttons (``IncidentLinks``).
     ///   - name: the channel's name in Rewind's configuration.
     public init(
         token: ConfigText,
         channel: String,
         apiURL: String = Self.defaultAPIURL,
+        links: IncidentLinks = .init(),
         name: String,
         templates: NoticeTemplates,
         client: HTTPClient,
@@ -41,6 +44,7 @@ public struct SlackChatNotifier: Notifier {
         // The configured URL is the Web API's base; the method's full URL is accepted as well.
         self.endpoint = base.hasSuffix("/chat.postMessage") ? base : base + "/chat.postMessage"
         self.templates = templates
+        self.links = links
         let target = DeliveryTarget(
             channel: name,
             vendor: "Slack",
@@ -58,7 +62,8 @@ public struct SlackChatNotifier: Notifier {
     }
 
     public func send(_ notice: Notice) async throws {
-        let body = try PayloadEncoder.encode(SlackMessage(notice, templates: templates, channel: slackChannel))
+        let body = try PayloadEncoder.encode(
+            SlackMessage(notice, templates: templates, channel: slackChannel, links: links))
         let answer = try await delivery.post(
             endpoint,
             headers: [("Authorization", "Bearer \(token.value)")],

@@ -86,7 +86,7 @@ public enum WebhookAuth {
         return difference == 0
     }
 
-    static func bytes(hex: Substring) -> [UInt8]? {
+    public static func bytes(hex: Substring) -> [UInt8]? {
         let digits = Array(hex.utf8)
         guard digits.count.isMultiple(of: 2) else { return nil }
         var bytes: [UInt8] = []

@@ -23,8 +23,10 @@ public enum ChannelKind: Sendable, Equatable {
     case file(path: String)
     /// Slack incoming webhook: the URL is the credential.
     case slackWebhook(url: ConfigText)
-    /// Slack `chat.postMessage` with a bot token, to `channel`.
-    case slackChat(token: ConfigText, channel: String, apiURL: String)
+    /// Slack `chat.postMessage` with a bot token, to `channel`. With the app's `signingSecret`, incident
+    /// messages carry buttons (acknowledge; roll back now for an observed incident) whose clicks Slack
+    /// sends, signed, to `POST /hooks/slack`.
+    case slackChat(token: ConfigText, channel: String, apiURL: String, signingSecret: ConfigText? = nil)
     /// PagerDuty Events API v2: trigger on initiated/failed/escalated, resolve on completed.
     case pagerDuty(routingKey: ConfigText, url: String)
     case email(EmailSpec)
