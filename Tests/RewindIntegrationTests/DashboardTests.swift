@@ -177,7 +177,9 @@ struct DashboardTests {
         }
     }
 
-    @Test func theLiveStreamFramesEventsBeatsAndEndsWhenTheClientLeaves() async throws {
+    /// The time limit turns a stream that outlives the server's graceful shutdown into a failure, not a hang.
+    @Test(.timeLimit(.minutes(1)))
+    func theLiveStreamFramesEventsBeatsAndEndsWhenTheClientLeaves() async throws {
         let clock = ManualClock()
         try await withDashboardServer(clock: clock, maxStreams: 2) { server, api, _, engine in
             let first = try await LiveStream.open(api, token: Self.reader)
