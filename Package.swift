@@ -161,6 +161,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                // The dashboard's HTML is rendered from Mustache templates (values HTML-escaped).
+                .product(name: "Mustache", package: "swift-mustache"),
+                // A live stream ends when the server shuts down gracefully.
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             // The API's contract, served at /openapi.json: compiled in, so the static binary needs no file beside it.
             resources: [.embedInCode("OpenAPI/openapi.json")],

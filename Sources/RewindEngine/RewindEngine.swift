@@ -37,6 +37,8 @@ public final class RewindEngine: Service, Sendable {
     /// One delivery at a time per incident and channel, whatever dispatcher makes it.
     private let outboxLanes = OutboxLanes()
     private let board = StatusBoard()
+    /// The engine's events for subscribers (``events(buffer:)``), besides the observer it was built with.
+    private let fanOut: EventFanOut
     private let closings = IncidentClosings()
     private let healthState: HealthState
     /// The parts of the policy in force, while the engine supervises: new incidents and fresh
@@ -52,6 +54,14 @@ public final class RewindEngine: Service, Sendable {
     }
 
     public init(_ deps: EngineDependencies) {
+        let fanOut = EventFanOut()
+        var deps = deps
+        let observer = deps.observer
+        deps.observer = { event in
+            observer(event)
+            fanOut.publish(event)
+        }
+        self.fanOut = fanOut
         self.configured = Mutex(deps)
         self.metrics = deps.rewindMetrics
         var logger = deps.logger
@@ -209,9 +219,24 @@ public final class RewindEngine: Service, Sendable {
     /// Monitoring sources (and platform listings) and whether they answer.
     public var monitoringStatuses: [MonitoringStatus] { board.monitoring }
 
+    /// The last hour of every check and signal, one point per 15 s (``RecentValues``). Kept in memory
+    /// only: a restart starts it empty.
+    public var recentValues: [RecentSeries] { board.recentValues }
+
+    /// What the engine reports from now on (steps starting and finishing, decisions, closed
+    /// incidents…), for a live view. The reader gets the newest `buffer` events when it falls behind;
+    /// the stream ends when the reader stops iterating or the engine stops running.
+    public func events(buffer: Int = 64) -> AsyncStream<EngineEvent> {
+        fanOut.subscribe(buffer: buffer)
+    }
+
+    /// How many ``events(buffer:)`` subscriptions are open.
+    public var eventSubscribers: Int { fanOut.subscriberCount }
+
     // MARK: - Run
 
     public func run() async throws {
+        defer { fanOut.finish() }
         let keeper = LeaseKeeper(
             store: deps.store, instance: deps.holder, clock: deps.clock, timing: deps.lease, health: healthState,
             metrics: metrics, logger: logger)

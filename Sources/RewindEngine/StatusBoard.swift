@@ -49,6 +49,9 @@ final class StatusBoard: Sendable {
         var monitoring: [String: MonitoringHealth] = [:]
         var published = Published()
         var recent: [ServiceName: [Observation]] = [:]
+        /// The last hour of each check and signal, by `service/name`, for the dashboard's charts.
+        var history: [String: RecentSeries] = [:]
+        var historyRings: [String: RecentValues] = [:]
         var deploymentWaiters: [UInt64: DeploymentWaiter] = [:]
         var nextWaiterID: UInt64 = 0
     }
@@ -78,15 +81,50 @@ final class StatusBoard: Sendable {
 
     // MARK: Watchers
 
-    func update(_ status: CheckStatus) {
-        state.withLock { $0.checks["\(status.service)/\(status.check)"] = status }
+    /// A check's latest state, and its reading (`latencyMs`, whether it passed) in its recent history.
+    func update(_ status: CheckStatus, latencyMs: Int64? = nil, passed: Bool? = nil) {
+        let key = "\(status.service)/\(status.check)"
+        state.withLock { state in
+            state.checks[key] = status
+            if let at = status.lastAt, let passed {
+                Self.remember(
+                    &state, key: key,
+                    series: .init(service: status.service, kind: .check, name: status.check, points: []),
+                    at: at, value: latencyMs.map(Double.init), ok: passed)
+            }
+        }
     }
 
-    func update(_ status: SignalStatus, state trigger: MetricTriggerState) {
+    /// A signal's latest state, and its value (nil: no data or an error) in its recent history.
+    func update(_ status: SignalStatus, state trigger: MetricTriggerState, value: Double? = nil) {
         let key = "\(status.service)/\(status.signal)"
-        state.withLock {
-            $0.signals[key] = status
-            $0.signalStates[key] = trigger
+        state.withLock { state in
+            state.signals[key] = status
+            state.signalStates[key] = trigger
+            if let at = status.lastAt {
+                Self.remember(
+                    &state, key: key,
+                    series: .init(service: status.service, kind: .signal, name: status.signal, points: []),
+                    at: at, value: value, ok: status.violations == 0)
+            }
+        }
+    }
+
+    private static func remember(
+        _ state: inout State, key: String, series: RecentSeries, at: Timestamp, value: Double?, ok: Bool
+    ) {
+        var ring = state.historyRings[key] ?? RecentValues()
+        ring.add(at: at, value: value, ok: ok)
+        state.historyRings[key] = ring
+        var shown = state.history[key] ?? series
+        shown.points = ring.points
+        state.history[key] = shown
+    }
+
+    /// The last hour of every check and signal (``RecentValues``), by service then name.
+    var recentValues: [RecentSeries] {
+        state.withLock { Array($0.history.values) }.sorted {
+            ($0.service, $0.kind.rawValue, $0.name) < ($1.service, $1.kind.rawValue, $1.name)
         }
     }
 
@@ -98,6 +136,10 @@ final class StatusBoard: Sendable {
             state.checks = state.checks.filter { checks.contains($0.key) }
             state.signals = state.signals.filter { signals.contains($0.key) }
             state.signalStates = state.signalStates.filter { signals.contains($0.key) }
+            state.history = state.history.filter {
+                $0.value.kind == .check ? checks.contains($0.key) : signals.contains($0.key)
+            }
+            state.historyRings = state.historyRings.filter { state.history[$0.key] != nil }
         }
     }
 

@@ -62,7 +62,8 @@ struct HealthCheckSubject: WatchSubject {
         board.update(
             CheckStatus(
                 service: service, check: check.name, severity: check.severity, lastResult: observation.result.summary,
-                lastAt: observation.at, consecutiveFailures: state.runLength, firing: state.isFiring))
+                lastAt: observation.at, consecutiveFailures: state.runLength, firing: state.isFiring),
+            latencyMs: observation.latencyMs, passed: observation.result.isSuccess)
         return ProbeSchedule.nextCheck(
             of: check, after: observation.result, at: observation.at, live: board.liveForSchedule(service),
             isFiring: state.isFiring)
@@ -137,7 +138,7 @@ struct SignalSubject: WatchSubject {
                 },
                 violations: state.runLength, firing: state.isFiring,
                 inconclusive: { if case .inconclusive(let why) = event { return why } else { return nil } }()),
-            state: state)
+            state: state, value: { if case .value(let value, _) = evaluation.outcome { value } else { nil } }())
         return now + signal.interval
     }
 }

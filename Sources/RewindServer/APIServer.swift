@@ -8,8 +8,8 @@ import RewindCore
 import RewindEngine
 import RewindPorts
 
-/// The daemon's HTTP face: `/healthz`, `/readyz`, `/metrics`, the `/api/v1` used by the CLI, and
-/// the webhooks.
+/// The daemon's HTTP face: `/healthz`, `/readyz`, `/metrics`, the `/api/v1` used by the CLI, the
+/// webhooks, and the operator dashboard at `/` (``addDashboardRoutes(to:)``).
 ///
 /// Reads go straight to the store. Everything that changes state goes to the engine (one
 /// writer). Every route but the probes and `/metrics` needs a bearer token with the route's
@@ -18,16 +18,22 @@ import RewindPorts
 /// `Host`s; credentials are checked before a body is read, and a request with a body must say
 /// `Content-Type: application/json` (a browser cannot send that cross-origin without asking).
 public struct APIServer: Sendable {
-    /// How many connections the server keeps, and for how long an idle one.
+    /// How many connections the server keeps, and for how long an idle one; how many live streams
+    /// (`/api/v1/stream`) it keeps open, and how often it writes a heartbeat on them.
     public struct Limits: Sendable {
         public var idleTimeout: Duration
         public var maxConnections: Int
+        public var maxStreams: Int
+        public var heartbeat: Duration
 
         public init(
-            idleTimeout: Duration = Defaults.serverIdleTimeout, maxConnections: Int = Defaults.serverMaxConnections
+            idleTimeout: Duration = Defaults.serverIdleTimeout, maxConnections: Int = Defaults.serverMaxConnections,
+            maxStreams: Int = 16, heartbeat: Duration = .seconds(15)
         ) {
             self.idleTimeout = idleTimeout
             self.maxConnections = maxConnections
+            self.maxStreams = maxStreams
+            self.heartbeat = heartbeat
         }
     }
 
@@ -37,6 +43,8 @@ public struct APIServer: Sendable {
     var policy: Policy { engine.policy }
     let access: APIAccess
     let limits: Limits
+    /// The live streams open now (``eventStream()``), at most ``Limits/maxStreams``.
+    let streams: StreamSlots
     let registry: PrometheusCollectorRegistry
     let clock: any RewindClock
     let logger: Logger
@@ -56,6 +64,7 @@ public struct APIServer: Sendable {
         self.store = store
         self.access = access
         self.limits = limits
+        self.streams = StreamSlots(limit: limits.maxStreams)
         self.registry = registry
         self.clock = clock
         self.logger = logger
@@ -309,6 +318,7 @@ public struct APIServer: Sendable {
         addMarkGoodRoute(to: api)
         addIntakeRoutes(to: router)
         addSlackRoute(to: router)
+        addDashboardRoutes(to: router)
         routes.load(from: router)
         return router
     }
