@@ -57,6 +57,7 @@ extension KubernetesEmulatorState {
         if parts == ["apis", "authorization.k8s.io", "v1", "selfsubjectaccessreviews"] {
             return request.method == "POST" ? accessReview(request) : methodNotAllowed(request)
         }
+        if let answer = fluxRoute(parts, request) { return answer }
         guard parts.count >= 6, Array(parts[0..<4]) == ["apis", "apps", "v1", "namespaces"] else {
             return .failure(404, reason: "NotFound", message: "the server could not find the requested resource")
         }
@@ -120,7 +121,7 @@ extension KubernetesEmulatorState {
         }
     }
 
-    private func methodNotAllowed(_ request: KubernetesRequest) -> KubernetesAnswer {
+    func methodNotAllowed(_ request: KubernetesRequest) -> KubernetesAnswer {
         .failure(
             405, reason: "MethodNotAllowed", message: "the server does not allow this method on the requested resource")
     }
@@ -130,7 +131,7 @@ extension KubernetesEmulatorState {
     }
 
     /// Runs `body` when RBAC allows `verb` on `resource`, or answers 403 as the API server words it.
-    private mutating func authorized(
+    mutating func authorized(
         _ verb: String, _ resource: String, name: String?, _ namespace: String,
         _ body: (inout KubernetesEmulatorState) -> KubernetesAnswer
     ) -> KubernetesAnswer {

@@ -14,6 +14,8 @@ struct KubernetesEmulatorState: Sendable {
     var replicaSets: [KubernetesKey: EmulatedReplicaSet] = [:]
     var workloads: [EmulatedWorkloadKey: EmulatedWorkload] = [:]
     var controllerRevisions: [KubernetesKey: EmulatedControllerRevision] = [:]
+    /// Flux objects (Kustomizations, HelmReleases) by `group/resource` and key: `KubernetesEmulator+Flux.swift`.
+    var fluxObjects: [FluxObjectKey: KubernetesJSON] = [:]
     var faults: [KubernetesFault] = []
     var delays: [Duration] = []
     var received: [KubernetesReceivedRequest] = []
