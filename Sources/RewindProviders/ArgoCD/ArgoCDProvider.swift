@@ -72,7 +72,14 @@ public struct ArgoCDProvider: PlatformProvider, AccessCheckable, CustomStringCon
             _ = try await api.pauseAutoSync(purpose: "pause automated sync of Application \(spec.application)")
             notes.append(pausedNote(application, incident: context.incidentID))
         }
-        _ = try await api.rollback(to: historyID, purpose: purpose)
+        do {
+            _ = try await api.rollback(to: historyID, purpose: purpose)
+        } catch var error as ProviderError where !notes.isEmpty {
+            // Automated sync is off now and a retry will not see that Rewind turned it off: say it in the error,
+            // which the incident records.
+            error.message += "; " + notes.joined(separator: " ")
+            throw error
+        }
         return RollbackOperation(id: target.id, finished: false, notes: notes)
     }
 

@@ -51,6 +51,7 @@ public final class ArgoCDEmulator: Sendable, LoopbackEmulator {
         var operationReads = 1
         var healthAfterRollback = "Healthy"
         var failRollbackOperation: String?
+        var rollbackRequestFailures = 0
         var clock = 0
     }
 
@@ -87,6 +88,9 @@ public final class ArgoCDEmulator: Sendable, LoopbackEmulator {
 
     /// The next rollback operations end `Failed` with this message.
     public func failRollbackOperations(_ message: String?) { state.withLock { $0.failRollbackOperation = message } }
+
+    /// The next `count` rollback requests answer 503 (after the reads and the sync-policy patch before them).
+    public func failRollbackRequests(_ count: Int) { state.withLock { $0.rollbackRequestFailures = max(0, count) } }
 
     /// An operation already running on the Application (another sync, a person's rollback).
     public func startOperation(_ name: String, revision: String) {
@@ -202,6 +206,10 @@ public final class ArgoCDEmulator: Sendable, LoopbackEmulator {
         guard let body = request.jsonObject,
             let id = (body["id"] as? NSNumber)?.intValue ?? Int(body["id"] as? String ?? "")
         else { return Self.error(400, 3, "id is required") }
+        if state.rollbackRequestFailures > 0 {
+            state.rollbackRequestFailures -= 1
+            return Self.error(503, 14, "the server is temporarily unavailable")
+        }
         if application.phase == "Running" { return Self.error(400, 9, "another operation is already in progress") }
         if application.automated != nil {
             return Self.error(400, 9, "rollback cannot be initiated when auto-sync is enabled")

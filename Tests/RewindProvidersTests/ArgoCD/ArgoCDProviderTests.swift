@@ -96,6 +96,25 @@ struct ArgoCDProviderTests {
         #expect(!requests.contains { $0.body.contains(Self.token) })
     }
 
+    @Test("a rollback request that fails after the pause says in its error that auto-sync was turned off")
+    func failureAfterPause() async throws {
+        let argo = Self.emulator()
+        argo.failRollbackRequests(1)
+        try await Self.withArgo(argo) { provider, _, _ in
+            let target = Self.target(Self.revisions[1])
+            let error = try await #require(throws: ProviderError.self) {
+                try await provider.rollback(service: "web", to: target, context: Self.context)
+            }
+            #expect(error.isTransient)
+            #expect(error.message.contains("turned off automated sync of Argo CD Application shop-web"))
+            #expect(error.message.contains("--sync-policy automated --self-heal --auto-prune"))
+            let retried = try await provider.rollback(service: "web", to: target, context: Self.context)
+            #expect(!retried.finished)
+        }
+        #expect(argo.autoSyncEnabled("shop-web") == false)
+        #expect(argo.requests.map(\.method) == ["GET", "PATCH", "POST", "GET", "POST"])
+    }
+
     @Test("with auto-sync already off nothing is patched and nothing is noted; a live target sends nothing")
     func autoSyncOff() async throws {
         let argo = Self.emulator(autoSync: false)
