@@ -41,9 +41,11 @@ public enum Composition {
         var fallback: [ServiceName: any PlatformProvider] = [:]
         for service in configuration.policy.services {
             let specs = configuration.platforms[service.name]
-            if let spec = specs?.provider {
-                primary[service.name] = ProviderFactory.make(
-                    spec, service: service.name, client: client, redactor: configuration.redactor)
+            if let specs,
+                let provider = ProviderFactory.makePrimary(
+                    specs, service: service.name, client: client, redactor: configuration.redactor)
+            {
+                primary[service.name] = provider
             }
             if let spec = specs?.fallback {
                 fallback[service.name] = ProviderFactory.make(

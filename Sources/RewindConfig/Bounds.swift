@@ -85,4 +85,6 @@ enum CountBounds {
     static let retainedDeployments = 1...100_000
     /// The parent number of a merge commit (`git revert -m`).
     static let mainline = 1...100
+    /// Revisions of a Helm release read per listing (`helm history --max`).
+    static let helmHistory = 1...1000
 }

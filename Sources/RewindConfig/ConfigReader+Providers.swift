@@ -3,9 +3,9 @@ import RewindSpecs
 import Yams
 
 /// `provider:` and `fallback:`: how a service is rolled back. The `command` and `http` types are read
-/// here; `git`, `railway`, `kubernetes` and `vercel` in their own files under Providers/.
+/// here; `git`, `railway`, `kubernetes`, `vercel` and `helm` in their own files under Providers/.
 extension ConfigReader {
-    static let providerTypes = ["command", "http", "git", "railway", "vercel", "kubernetes"]
+    static let providerTypes = ["command", "http", "git", "railway", "vercel", "kubernetes", "helm"]
     /// Says which provider types exist, for a service that names none.
     static var providerTypeHint: String { "a provider of type \(Suggestion.list(providerTypes))" }
     static let commandKeys = ["type", "rollback", "current", "env", "timeout", "working_directory", "idempotent"]
@@ -29,6 +29,7 @@ extension ConfigReader {
         case "railway": return railwayProvider(at).map(ProviderSpec.railway)
         case "kubernetes": return kubernetesProvider(at).map(ProviderSpec.kubernetes)
         case "vercel": return vercelProvider(at).map(ProviderSpec.vercel)
+        case "helm": return helmProvider(at).map(ProviderSpec.helm)
         default: return httpProvider(at).map(ProviderSpec.http)
         }
     }

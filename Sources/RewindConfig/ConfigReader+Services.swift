@@ -7,7 +7,7 @@ extension ConfigReader {
     static let serviceKeys = [
         "depends_on", "rollback_timeout", "checks", "provider", "fallback", "class", "signals", "traffic", "flags",
         "migration",
-        "rollout",
+        "rollout", "gitops",
     ]
     static let checkKeys = [
         "name", "url", "severity", "interval", "timeout", "confirm_interval", "suspect_interval", "suspect_window",
@@ -79,9 +79,9 @@ extension ConfigReader {
         if let at = require(fields, "checks", hint: "add at least one health check with a name and a url") {
             service.checks = checks(at, defaults: checkDefaults)
         }
-        if let at = require(fields, "provider", hint: "say how to roll back: \(Self.providerTypeHint)") {
-            platforms.provider = provider(at)
-        }
+        checkProvider(fields["provider"], gitOps: fields["gitops"], service: fields)
+        if let at = fields["provider"] { platforms.provider = provider(at) }
+        if let at = fields["gitops"] { platforms.gitops = gitOps(at) }
         if let at = fields["fallback"] { platforms.fallback = provider(at) }
         if let at = fields["class"], let value = choice(at, ServiceClass.allCases.map { ($0.rawValue, $0) }) {
             service.serviceClass = value

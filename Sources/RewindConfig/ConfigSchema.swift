@@ -373,9 +373,10 @@ public enum ConfigSchema {
                         "rollback": arguments, "before_app": boolean, "irreversible": boolean, "timeout": duration,
                         "env": environment, "working_directory": string,
                     ]),
-                "rollout": words(Rollout.self),
+                "rollout": words(Rollout.self), "gitops": gitOps,
             ],
-            required: ["checks", "provider"])
+            // `provider:` too, unless `gitops:` is Argo CD's: the reader says which.
+            required: ["checks"])
     }
 
     static var check: Shape {
@@ -446,12 +447,7 @@ public enum ConfigSchema {
                 ], ["rollback"]
             ),
             (
-                "git", ConfigReader.gitKeys,
-                [
-                    "working_copy": string, "remote": string, "branch": string, "paths": names,
-                    "author": .object(keys: ConfigReader.gitAuthorKeys, shapes: ["name": string, "email": string]),
-                    "push": boolean, "mainline": count(CountBounds.mainline), "timeout": duration, "env": environment,
-                ], ["working_copy"]
+                "git", ConfigReader.gitKeys, gitProvider, ["working_copy"]
             ),
             (
                 "railway", ConfigReader.railwayKeys,
@@ -477,6 +473,47 @@ public enum ConfigSchema {
                 ]) { own, _ in own },
                 // `deployment:`, or `kind:` with `name:`: the reader says which one is missing.
                 ["namespace"]
+            ),
+            (
+                "helm", ConfigReader.helmKeys,
+                [
+                    "release": string, "namespace": string, "binary": string, "kube_context": string,
+                    "kubeconfig": string, "wait_timeout": duration, "timeout": duration,
+                    "history": count(CountBounds.helmHistory), "env": environment,
+                ], ["release", "namespace"]
+            ),
+        ])
+    }
+
+    static var gitProvider: [String: Shape] {
+        [
+            "working_copy": string, "remote": string, "branch": string, "paths": names,
+            "author": .object(keys: ConfigReader.gitAuthorKeys, shapes: ["name": string, "email": string]),
+            "push": boolean, "mainline": count(CountBounds.mainline), "timeout": duration, "env": environment,
+        ]
+    }
+
+    static var gitOps: Shape {
+        var fluxCluster = cluster
+        fluxCluster["deployment"] = nil
+        fluxCluster["canary"] = nil
+        return .typed([
+            (
+                "argocd", ConfigReader.argoCDKeys,
+                [
+                    "url": scalar, "application": scalar, "app_namespace": scalar, "token": secret, "prune": boolean,
+                    "timeout": duration,
+                ], ["url", "application", "token"]
+            ),
+            (
+                "flux", ConfigReader.fluxKeys,
+                fluxCluster.merging([
+                    "kind": words(FluxSpec.Kind.self), "name": scalar,
+                    "git": .object(
+                        keys: ConfigReader.gitKeys,
+                        shapes: gitProvider.merging(["type": words(["git"])]) { own, _ in own },
+                        required: ["working_copy"]),
+                ]) { own, _ in own }, ["kind", "name", "namespace"]
             ),
         ])
     }

@@ -194,6 +194,9 @@ struct StepExecutor: Sendable {
                             : "\(provider.kind) accepted the \(label)")
                             + (operation.id.map { " (operation \($0))" } ?? "")))
                 if let output = operation.output { try await recordOutput(output) }
+                for note in operation.notes {
+                    try await recorder.note(.stepAccepted, recorder.redactor.redact(note))
+                }
                 if !operation.finished {
                     try await poll(provider, operation, step)
                 }

@@ -30,16 +30,23 @@ public struct RollbackOperation: Sendable, Equatable, Codable {
     /// True when the provider sent nothing: a rollback job toward the target was already running on
     /// the platform (started by an earlier attempt, another tool, a person) and this operation follows it.
     public var followedRunningJob: Bool
+    /// What people must know about what the provider did besides the rollback, written on the incident's
+    /// timeline (no secrets): "auto-sync of Application shop-web was paused; resume it with …".
+    public var notes: [String]
 
-    public init(id: String? = nil, finished: Bool, output: CapturedOutput? = nil, followedRunningJob: Bool = false) {
+    public init(
+        id: String? = nil, finished: Bool, output: CapturedOutput? = nil, followedRunningJob: Bool = false,
+        notes: [String] = []
+    ) {
         self.id = id
         self.finished = finished
         self.output = output
         self.followedRunningJob = followedRunningJob
+        self.notes = notes
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, finished, output, followedRunningJob
+        case id, finished, output, followedRunningJob, notes
     }
 
     public init(from decoder: any Decoder) throws {
@@ -48,6 +55,7 @@ public struct RollbackOperation: Sendable, Equatable, Codable {
         finished = try container.decode(Bool.self, forKey: .finished)
         output = try container.decodeIfPresent(CapturedOutput.self, forKey: .output)
         followedRunningJob = try container.decodeIfPresent(Bool.self, forKey: .followedRunningJob) ?? false
+        notes = try container.decodeIfPresent([String].self, forKey: .notes) ?? []
     }
 }
 

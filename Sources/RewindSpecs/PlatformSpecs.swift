@@ -19,16 +19,20 @@ public struct PlatformSpecs: Sendable, Equatable {
     public var flags: FeatureFlagsSpec?
     /// The down-migration run with the service's rollback, before or after the application.
     public var migration: MigrationSpec?
+    /// The GitOps controller that owns the service (`gitops:`): Argo CD replaces `provider:`, Flux is suspended
+    /// around it.
+    public var gitops: GitOpsSpec?
 
     public init(
         provider: ProviderSpec? = nil, fallback: ProviderSpec? = nil, traffic: TrafficSpec? = nil,
-        flags: FeatureFlagsSpec? = nil, migration: MigrationSpec? = nil
+        flags: FeatureFlagsSpec? = nil, migration: MigrationSpec? = nil, gitops: GitOpsSpec? = nil
     ) {
         self.provider = provider
         self.fallback = fallback
         self.traffic = traffic
         self.flags = flags
         self.migration = migration
+        self.gitops = gitops
     }
 }
 

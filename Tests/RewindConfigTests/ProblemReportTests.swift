@@ -60,7 +60,7 @@ struct ProblemReportTests {
             (22, "services.backend.checks", "add at least one health check with a name and a url"),
             (
                 24, "services.backend.provider.type",
-                "'ssh' is not one of 'command', 'http', 'git', 'railway', 'vercel' or 'kubernetes'"
+                "'ssh' is not one of 'command', 'http', 'git', 'railway', 'vercel', 'kubernetes' or 'helm'"
             ),
         ]
         #expect(found.count == expected.count, "\(found.map(\.description).joined(separator: "\n"))")
@@ -158,9 +158,9 @@ struct ProblemReportTests {
             found.map(\.description) == [
                 "/etc/rewind/rewind.yaml:4: services.backend.checks[0]: missing required key 'name'",
                 "/etc/rewind/rewind.yaml:5: services.backend.provider: missing required key 'type'; "
-                    + "use one of 'command', 'http', 'git', 'railway', 'vercel' or 'kubernetes'",
+                    + "use one of 'command', 'http', 'git', 'railway', 'vercel', 'kubernetes' or 'helm'",
                 "/etc/rewind/rewind.yaml:7: services.worker: missing required key 'provider'; "
-                    + "say how to roll back: a provider of type 'command', 'http', 'git', 'railway', 'vercel' or 'kubernetes'",
+                    + "say how to roll back: a provider of type 'command', 'http', 'git', 'railway', 'vercel', 'kubernetes' or 'helm'",
             ]
         )
     }

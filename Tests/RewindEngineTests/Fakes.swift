@@ -267,10 +267,12 @@ struct FakePlatform: PlatformProvider {
     /// False for a provider that cannot say what is live, as a command provider without `current:`.
     let tellsLive: Bool
     let isIdempotent: Bool
+    /// Added to every rollback operation, as a GitOps provider adds "auto-sync was paused; resume with …".
+    let notes: [String]
 
     init(
         _ world: FakeWorld, kind: String = FakePlatform.primary, credential: CredentialID? = nil,
-        pollInterval: Duration? = nil, tellsLive: Bool = true, isIdempotent: Bool = false
+        pollInterval: Duration? = nil, tellsLive: Bool = true, isIdempotent: Bool = false, notes: [String] = []
     ) {
         self.world = world
         self.kind = kind
@@ -278,6 +280,7 @@ struct FakePlatform: PlatformProvider {
         self.pollInterval = pollInterval
         self.tellsLive = tellsLive
         self.isIdempotent = isIdempotent
+        self.notes = notes
     }
 
     func listDeployments(service: ServiceName) async throws -> [PlatformDeployment] {
@@ -290,8 +293,10 @@ struct FakePlatform: PlatformProvider {
 
     func rollback(service: ServiceName, to target: Deployment, context: ActionContext) async throws -> RollbackOperation
     {
-        try world.rollback(
+        var operation = try world.rollback(
             provider: kind, service: service, to: target, incidentID: context.incidentID, manual: context.manual)
+        operation.notes = notes
+        return operation
     }
 
     func status(

@@ -32,10 +32,10 @@ extension ConfigReader {
             hint: "the clone Rewind commits in, e.g. working_copy: /srv/rewind/config-repo"
         ).flatMap { filePath($0) }
         var spec = GitProviderSpec(workingCopy: workingCopy ?? "")
-        if let at = fields["remote"], let remote = gitName(at, what: "remote", GitProviderSpec.remoteNameProblem) {
+        if let at = fields["remote"], let remote = checkedName(at, what: "remote", GitProviderSpec.remoteNameProblem) {
             spec.remote = remote
         }
-        if let at = fields["branch"], let branch = gitName(at, what: "branch", GitProviderSpec.branchNameProblem) {
+        if let at = fields["branch"], let branch = checkedName(at, what: "branch", GitProviderSpec.branchNameProblem) {
             spec.branch = branch
         }
         if let at = fields["paths"] { spec.paths = gitPaths(at) }
@@ -47,8 +47,9 @@ extension ConfigReader {
         return problems.count == problemsBefore ? spec : nil
     }
 
-    /// A remote or branch name, checked so that git can never read it as an option.
-    private mutating func gitName(_ at: Located, what: String, _ problem: (String) -> String?) -> String? {
+    /// A name checked by `problem` (a git remote or branch, a Helm release), so that the program it is passed to
+    /// can never read it as an option.
+    mutating func checkedName(_ at: Located, what: String, _ problem: (String) -> String?) -> String? {
         guard let name = word(at, expected: "a \(what) name") else { return nil }
         if let why = problem(name) {
             report(at, "the \(what) '\(name)' \(why)")

@@ -55,7 +55,7 @@ public enum PlatformLinks {
         case .vercel(let vercel): VercelLinks.links(vercel, deploymentID: deploymentID)
         case .railway(let railway): RailwayLinks.links(railway, service: service, deploymentID: deploymentID)
         case .kubernetes(let kubernetes): KubernetesLinks.links(kubernetes, deploymentID: deploymentID)
-        case .command, .http, .git: []
+        case .command, .http, .git, .helm: []
         }
     }
 }

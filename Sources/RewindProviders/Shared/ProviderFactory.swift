@@ -5,6 +5,23 @@ import RewindSpecs
 
 /// Builds the provider a service's configuration names.
 public enum ProviderFactory {
+    /// The provider that rolls the service back: its `provider:`; with `gitops: {type: argocd}` the Argo CD
+    /// Application instead; with `gitops: {type: flux}` its `provider:` with the Flux object suspended around it.
+    public static func makePrimary(
+        _ platforms: PlatformSpecs, service: ServiceName, client: HTTPClient, redactor: Redactor
+    ) -> (any PlatformProvider)? {
+        switch platforms.gitops {
+        case .argoCD(let argo)?:
+            return ArgoCDProvider(spec: argo, client: client, redactor: redactor, service: service)
+        case .flux(let flux)?:
+            guard let spec = platforms.provider else { return nil }
+            let inner = make(spec, service: service, client: client, redactor: redactor)
+            return FluxProvider(spec: flux, wrapping: inner, client: client, redactor: redactor, service: service)
+        case nil:
+            return platforms.provider.map { make($0, service: service, client: client, redactor: redactor) }
+        }
+    }
+
     public static func make(
         _ spec: ProviderSpec, service: ServiceName, client: HTTPClient, redactor: Redactor
     )
@@ -23,6 +40,8 @@ public enum ProviderFactory {
             KubernetesProvider(spec: kubernetes, client: client, redactor: redactor)
         case .vercel(let vercel):
             VercelProvider(spec: vercel, client: client, redactor: redactor)
+        case .helm(let helm):
+            HelmProvider(spec: helm, redactor: redactor, service: service)
         }
     }
 }

@@ -63,6 +63,7 @@ extension KubernetesEmulatorState {
         if parts.count >= 6, Array(parts[0..<4]) == ["apis", "argoproj.io", "v1alpha1", "namespaces"] {
             return rolloutRoute(parts, request)
         }
+        if let answer = fluxRoute(parts, request) { return answer }
         guard parts.count >= 6, Array(parts[0..<4]) == ["apis", "apps", "v1", "namespaces"] else {
             return .failure(404, reason: "NotFound", message: "the server could not find the requested resource")
         }
@@ -160,7 +161,7 @@ extension KubernetesEmulatorState {
         }
     }
 
-    private func methodNotAllowed(_ request: KubernetesRequest) -> KubernetesAnswer {
+    func methodNotAllowed(_ request: KubernetesRequest) -> KubernetesAnswer {
         .failure(
             405, reason: "MethodNotAllowed", message: "the server does not allow this method on the requested resource")
     }
@@ -170,7 +171,7 @@ extension KubernetesEmulatorState {
     }
 
     /// Runs `body` when RBAC allows `verb` on `resource`, or answers 403 as the API server words it.
-    private mutating func authorized(
+    mutating func authorized(
         _ verb: String, _ resource: String, name: String?, _ namespace: String,
         _ body: (inout KubernetesEmulatorState) -> KubernetesAnswer
     ) -> KubernetesAnswer {

@@ -19,6 +19,8 @@ struct KubernetesEmulatorState: Sendable {
     var events: [KubernetesEventSnapshot] = []
     /// Images whose containers crash-loop: every pod of a ReplicaSet with one of them waits in `CrashLoopBackOff`.
     var crashLoopingImages: Set<String> = []
+    /// Flux objects (Kustomizations, HelmReleases) by `group/resource` and key: `KubernetesEmulator+Flux.swift`.
+    var fluxObjects: [FluxObjectKey: KubernetesJSON] = [:]
     var faults: [KubernetesFault] = []
     var delays: [Duration] = []
     var received: [KubernetesReceivedRequest] = []
