@@ -144,4 +144,33 @@ struct ServerConfigTests {
         #expect(
             found.contains { $0.hasPrefix("2 log.format:") && $0.contains("json") && $0.contains("text") }, "\(found)")
     }
+
+    @Test("server.public_url is an http(s) URL, kept without its trailing slash; slack_chat takes a signing secret")
+    func publicURLAndSlackSigning() throws {
+        let yaml = """
+            server:
+              public_url: https://rewind.example.com/
+            notifications:
+              channels:
+                slack: { type: slack_chat, token: "${SLACK_TOKEN}", channel: "C1", signing_secret: "${SLACK_SIGNING}" }
+
+            """ + minimalServices
+        let configuration = try #require(
+            parse(yaml, environment: ["SLACK_TOKEN": "xoxb-1", "SLACK_SIGNING": "signing-0001"]).configuration)
+        #expect(configuration.server.publicURL == "https://rewind.example.com")
+        #expect(configuration.slackSigningSecrets == ["signing-0001"])
+        let found = problems("server:\n  public_url: rewind.example.com\n" + minimalServices).map {
+            "\($0.line) \($0.path): \($0.message)"
+        }
+        #expect(found.contains { $0.hasPrefix("2 server.public_url:") }, "\(found)")
+        let inline = problems(
+            """
+            notifications:
+              channels:
+                slack: { type: slack_chat, token: "${SLACK_TOKEN}", channel: "C1", signing_secret: written-here }
+
+            """ + minimalServices, environment: ["SLACK_TOKEN": "xoxb-1"]
+        ).map { "\($0.line) \($0.path): \($0.message)" }
+        #expect(inline.contains { $0.contains("signing_secret") }, "\(inline)")
+    }
 }

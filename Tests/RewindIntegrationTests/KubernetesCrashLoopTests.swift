@@ -149,7 +149,8 @@ struct KubernetesCrashLoopTests {
             }
             let incident = try #require(closed.all.first)
             let timeline = try await store.timeline(incidentID: incident.id).map(\.message)
-            #expect(incident.trigger == .healthCritical && incident.status == .completed, "\(incident.status) \(timeline)")
+            #expect(
+                incident.trigger == .healthCritical && incident.status == .completed, "\(incident.status) \(timeline)")
             #expect(incident.strategy == .immediate)
             let evidence = try #require(incident.violation?.evidence)
             #expect(!evidence.isEmpty && evidence.allSatisfy { $0.check == WorkloadHealthState.checkName })

@@ -188,7 +188,10 @@ func withSandbox<T: Sendable>(
 /// A policy file for a daemon watching the sandbox, with short intervals. A check may take 5 s: the sandbox
 /// answers from the test process, which the whole run's tests share, so a slow answer is load, not a failure
 /// (the tests' failures are 500s, which are immediate).
-func daemonConfig(endpoints: SandboxEndpoints, port: Int, token: String? = nil, extra: String = "") -> String {
+func daemonConfig(
+    endpoints: SandboxEndpoints, port: Int, token: String? = nil, extra: String = "",
+    notifications: String = "{ console: true, file: notifications.jsonl }"
+) -> String {
     func provider() -> String {
         """
             provider:
@@ -213,7 +216,7 @@ func daemonConfig(endpoints: SandboxEndpoints, port: Int, token: String? = nil, 
         health: { interval: 500ms, timeout: 5s, confirm_interval: 100ms }
         strategies: { immediate: { timeout: 20s, freeze: 1h }, fast: { timeout: 20s } }
         verification: { interval: 300ms, timeout: 1s }
-        notifications: { console: true, file: notifications.jsonl }
+        notifications: \(notifications)
         \(extra)
         services:
           backend:

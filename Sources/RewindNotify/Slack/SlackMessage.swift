@@ -30,9 +30,10 @@ struct SlackMessage: Encodable, Sendable {
             )
         }
         let name = "Rewind incident #\(notice.incidentID)"
-        self.blocks = sections.map { Block.section($0) } + [
-            .context(links.incident(notice.incidentID).map { "<\($0)|\(name)>" } ?? name)
-        ]
+        self.blocks =
+            sections.map { Block.section($0) } + [
+                .context(links.incident(notice.incidentID).map { "<\($0)|\(name)>" } ?? name)
+            ]
         let actions = links.buttons ? NoticeAction.offered(for: notice.kind) : []
         if !actions.isEmpty {
             blocks.append(.actions(actions.map { .button(.of($0, incident: notice.incidentID)) }))
@@ -150,7 +151,9 @@ extension SlackMessage.Block.Button {
                 text: Label(text: "Roll back now"), actionID: action.rawValue, value: "\(incident)", style: "danger",
                 confirm: Confirm(
                     title: Label(text: "Roll back now?"),
-                    text: Label(text: "Rewind rolls back what incident #\(incident) only recorded, as a manual rollback by you."),
+                    text: Label(
+                        text: "Rewind rolls back what incident #\(incident) only recorded, as a manual rollback by you."
+                    ),
                     confirm: Label(text: "Roll back"), deny: Label(text: "Cancel")))
         }
     }

@@ -128,6 +128,9 @@ enum DashboardAssets {
             stream = new AbortController();
             follow(stream);
             refreshOverview();
+            // A link from a notification (server.public_url/#incident-7) opens that incident's timeline.
+            const linked = /^#incident-([0-9]{1,18})$/.exec(window.location.hash);
+            if (linked) showIncident(Number(linked[1]));
           }
 
           // The confirmation every action goes through, with the fields it needs.

@@ -61,7 +61,9 @@ struct SlackInteraction: Equatable {
         func clean(_ text: String) -> String {
             var kept = String.UnicodeScalarView()
             for scalar in text.unicodeScalars.prefix(200)
-            where scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "._-".unicodeScalars.contains(scalar)) {
+            where scalar.isASCII
+                && (CharacterSet.alphanumerics.contains(scalar) || "._-".unicodeScalars.contains(scalar))
+            {
                 kept.append(scalar)
             }
             return String(String(kept).prefix(40))

@@ -80,7 +80,8 @@ extension APIServer {
             }
             let request = RewindEngine.ManualRollbackRequest(
                 service: service, to: nil,
-                reason: "roll back now, from Slack: incident #\(click.incidentID) was only observed", actor: click.actor)
+                reason: "roll back now, from Slack: incident #\(click.incidentID) was only observed", actor: click.actor
+            )
             switch await engine.requestRollback(request) {
             case .success(let id): return "Rolling \(service) back: incident #\(id), asked by \(click.actor)."
             case .failure(let refusal): return "\(service) was not rolled back: \(refusal.message)"

@@ -33,6 +33,7 @@ enum SlackSignature {
             let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Data(secret.utf8)))
             if WebhookAuth.constantTimeEquals(presented: presented, expected: Array(mac)) { return nil }
         }
-        return "\(signatureHeader) does not match: the request was not signed with a slack_chat channel's signing_secret"
+        return
+            "\(signatureHeader) does not match: the request was not signed with a slack_chat channel's signing_secret"
     }
 }
