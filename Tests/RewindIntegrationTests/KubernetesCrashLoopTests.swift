@@ -171,17 +171,27 @@ struct KubernetesCrashLoopTests {
         }
     }
 
-    /// Moves the manual clock (at most a second at a time, to the next sleeper's deadline) whenever no provider call is
-    /// in flight and the engine's long-running tasks are parked on it, until `done` holds. Bounded in rounds and in
-    /// yields.
+    /// Moves the manual clock (at most a quarter of a second at a time, to the next sleeper's deadline) once the
+    /// engine has settled: no provider call in flight and the number of tasks parked on the clock unchanged over
+    /// many yields (a journal write to SQLite, synchronous=FULL, takes real milliseconds: time must not run on
+    /// while the engine writes). Repeats until `done` holds; bounded in rounds and in yields.
     static func drive(
         _ clock: ManualClock, idle: () -> Bool, until what: String, _ done: () async throws -> Bool
     ) async throws {
-        for _ in 0..<600 {
-            for _ in 0..<1_000_000 where !idle() || clock.sleepers < 4 { await Task.yield() }
+        for _ in 0..<2400 {
+            var stable = 0
+            var parked = clock.sleepers
+            var spins = 0
+            while stable < 200, spins < 200_000 {
+                await Task.yield()
+                spins += 1
+                let now = clock.sleepers
+                stable = idle() && now == parked ? stable + 1 : 0
+                parked = now
+            }
             if try await done() { return }
-            let gap = clock.nextDeadline.map { max($0 - clock.now, .zero) } ?? .seconds(1)
-            clock.advance(by: min(max(gap, .milliseconds(1)), .seconds(1)))
+            let gap = clock.nextDeadline.map { max($0 - clock.now, .zero) } ?? .milliseconds(250)
+            clock.advance(by: min(max(gap, .milliseconds(1)), .milliseconds(250)))
         }
         Issue.record("gave up waiting for \(what) at \(clock.now)")
     }
