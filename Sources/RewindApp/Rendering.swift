@@ -5,10 +5,9 @@ import RewindServer
 
 /// Human-readable output of the CLI; `--output json` prints the same values as JSON instead.
 public enum Rendering {
+    /// `-o json`: snake_case keys and RFC 3339 times (``JSONOutput``).
     public static func json<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return (try? encoder.encode(value)).flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
+        JSONOutput.render(value)
     }
 
     public static func status(_ report: StatusReport) -> String {

@@ -125,11 +125,7 @@ extension Rewind {
                 let summary = try await RewindApp.Demo.run(
                     .init(scenario: chosen, directory: dir, live: output == .text), logger: Logger(label: "rewind.demo")
                 )
-                if output == .json {
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                    print(String(decoding: try encoder.encode(summary), as: UTF8.self))
-                }
+                if output == .json { print(JSONOutput.render(summary, compact: true)) }
                 if !summary.asExpected { throw ExitCode(1) }
             }
         }

@@ -86,7 +86,7 @@ struct DrillTests {
                         "pick the rollback target", "plan (fast)", "probe health checks", "notification channels",
                     ])
                 #expect(
-                    steps.allSatisfy { ($0["durationMs"] as? Double).map { $0 >= 0 } ?? false }, "every step is timed")
+                    steps.allSatisfy { ($0["duration_ms"] as? Double).map { $0 >= 0 } ?? false }, "every step is timed")
                 #expect((report["findings"] as? [String])?.isEmpty == true, "\(drill.stdout)")
                 #expect(drill.stdout.contains("dpl_1: the newest known-good deployment before dpl_2"))
 

@@ -187,7 +187,7 @@ struct PromoteTests {
             #expect(promoted.status == 0, "\(promoted.stdout)\(promoted.stderr)")
             let result = try #require(
                 try JSONSerialization.jsonObject(with: Data(promoted.stdout.utf8)) as? [String: Any])
-            #expect(result["incidentID"] as? Int == Int(incidentID))
+            #expect(result["incident_id"] as? Int == Int(incidentID))
             #expect((result["task"] as? [String: Any])?["state"] as? String == "done")
             #expect(try Self.newVersionWeight(flags) == 100)
             let store = try SQLiteStore.openExisting(path: scratch.file("state.db"))
