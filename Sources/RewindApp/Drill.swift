@@ -23,7 +23,17 @@ import RewindStoreSQLite
 public enum Drill {
     /// Runs the drill. Throws ``AppError`` `usage` for a service the policy does not name; an
     /// invalid policy is reported (`configInvalid`, exit 78), not thrown.
+    /// `onStep` hears each step the moment it ends (``DrillProgress``).
     public static func run(
+        configPath: String, service: String, execute: Bool, client: HTTPClient, logger: Logger,
+        onStep: (@Sendable (DrillReport.Step) -> Void)? = nil
+    ) async throws -> DrillReport {
+        try await DrillProgress.$onStep.withValue(onStep) {
+            try await run(configPath: configPath, service: service, execute: execute, client: client, logger: logger)
+        }
+    }
+
+    private static func run(
         configPath: String, service: String, execute: Bool, client: HTTPClient, logger: Logger
     ) async throws
         -> DrillReport

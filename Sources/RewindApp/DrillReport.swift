@@ -109,38 +109,61 @@ public struct DrillReport: Sendable, Codable, Equatable {
     public var totalMs: Double { steps.reduce(0) { $0 + $1.durationMs } }
 
     mutating func append(_ name: String, durationMs: Double, _ checks: [Check]) {
-        steps.append(Step(name: name, durationMs: durationMs, checks: checks))
+        let step = Step(name: name, durationMs: durationMs, checks: checks)
+        steps.append(step)
+        DrillProgress.onStep?(step)
     }
+}
+
+/// Who hears each drill step the moment it ends (`rewind drill` shows its progress): nil, nobody.
+public enum DrillProgress {
+    @TaskLocal public static var onStep: (@Sendable (DrillReport.Step) -> Void)?
 }
 
 // MARK: - Rendering
 
 extension DrillReport {
-    /// The text report: one block per step (its duration, then what it looked at), then the findings.
+    /// The text report: the heading, one block per step (its duration, then what it looked at), then the
+    /// findings (``summary()``).
     public func text() -> String {
-        var lines = [
-            "Rollback drill of \(service) (\(mode == .observe ? "observe: nothing is changed" : "execute: rolls back, then forward")) · \(configPath)",
-            "",
-        ]
         let width = steps.map(\.name.count).max() ?? 0
-        for step in steps {
-            let padding = String(repeating: " ", count: max(0, width - step.name.count))
-            lines.append("\(step.hasFinding ? "✗" : "✓") \(step.name)\(padding)  \(Self.format(ms: step.durationMs))")
-            for check in step.checks {
-                let mark =
-                    switch check.status {
-                    case .ok: "✓"
-                    case .finding: "✗"
-                    case .note: "·"
-                    }
-                let took = check.durationMs.map { " (\(Self.format(ms: $0)))" } ?? ""
-                lines.append("    \(mark) \(check.name): \(check.detail)\(took)")
-            }
+        return ([heading, ""] + steps.flatMap { Self.lines(of: $0, width: width) } + ["", summary()])
+            .joined(separator: "\n")
+    }
+
+    /// What the drill does to which service, and where its policy is.
+    public var heading: String {
+        "Rollback drill of \(service) (\(mode == .observe ? "observe: nothing is changed" : "execute: rolls back, then forward")) · \(configPath)"
+    }
+
+    /// One step's block, its name padded to `width`.
+    public static func lines(of step: Step, width: Int) -> [String] {
+        let padding = String(repeating: " ", count: max(0, width - step.name.count))
+        var lines = ["\(step.hasFinding ? "✗" : "✓") \(step.name)\(padding)  \(format(ms: step.durationMs))"]
+        for check in step.checks {
+            let mark =
+                switch check.status {
+                case .ok: "✓"
+                case .finding: "✗"
+                case .note: "·"
+                }
+            let took = check.durationMs.map { " (\(format(ms: $0)))" } ?? ""
+            lines.append("    \(mark) \(check.name): \(check.detail)\(took)")
         }
-        lines.append("")
-        lines.append(
+        return lines
+    }
+
+    /// Prints a step's block on standard output as it ends (`rewind drill`'s progress).
+    public static let printStep: @Sendable (Step) -> Void = { step in
+        print(lines(of: step, width: 30).joined(separator: "\n"))
+    }
+
+    /// The total and the findings.
+    public func summary() -> String {
+        var lines = [
             "Total \(Self.format(ms: totalMs))"
-                + (incidents.isEmpty ? "" : " · incidents " + incidents.map { "#\($0)" }.joined(separator: ", ")))
+                + (incidents.isEmpty ? "" : " · incidents " + incidents.map { "#\($0)" }.joined(separator: ", "))
+        ]
         let found = findings
         if found.isEmpty {
             lines.append(

@@ -513,16 +513,19 @@ extension Rewind {
             try await guarded {
                 let client = HTTPClient(eventLoopGroupProvider: .singleton)
                 let report: DrillReport
+                // Text: each step is printed the moment it ends (the execute steps take seconds), then the findings.
+                let live = output == .text
+                if live { print("Rollback drill of \(service) · \(options.config)\n") }
                 do {
                     report = try await RewindApp.Drill.run(
                         configPath: options.config, service: service, execute: execute, client: client,
-                        logger: Logger(label: "rewind.drill"))
+                        logger: Logger(label: "rewind.drill"), onStep: live ? DrillReport.printStep : nil)
                     try? await client.shutdown()
                 } catch {
                     try? await client.shutdown()
                     throw error
                 }
-                print(output == .json ? Rendering.json(report) : report.text())
+                print(output == .json ? Rendering.json(report) : "\n" + report.summary())
                 if report.exitCode != 0 { throw ExitCode(report.exitCode) }
             }
         }
