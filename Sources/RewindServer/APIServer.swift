@@ -91,7 +91,9 @@ public struct APIServer: Sendable {
         let router = Router()
         let routes = RouteIndex()
         // First: middleware applies only to the routes added after it, and to "not found".
-        router.add(middleware: ProblemAnswers(routes: routes))
+        // The redactor in force when the error happens: a reload (SIGHUP) may bring new secrets.
+        let engine = engine
+        router.add(middleware: ProblemAnswers(routes: routes, redact: { engine.redactor.redact($0) }))
         router.add(middleware: RequestGate(access: access))
         addHealthRoutes(to: router)
         addOpenAPIRoute(to: router)

@@ -7,10 +7,12 @@ import Synchronization
 /// route has is a 404, a path a route has with another method a 405 with `Allow`, a body over a
 /// limit a 413, and any other error Hummingbird answers keeps its status. Errors of Rewind's
 /// handlers are already problems; a handler that throws anything else is a 500 that says only
-/// that (the error itself goes to the log, never to the client).
+/// that (the error itself goes to the log, its secrets redacted, never to the client).
 struct ProblemAnswers<Context: RequestContext>: RouterMiddleware {
     /// Method and path pattern of every route, filled in once the router is built.
     let routes: RouteIndex
+    /// Removes the configuration's secrets from what is logged.
+    let redact: @Sendable (String) -> String
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -35,7 +37,9 @@ struct ProblemAnswers<Context: RequestContext>: RouterMiddleware {
             let detail = (error as? HTTPError)?.body.map { String($0.prefix(300)) } ?? error.status.reasonPhrase
             return problem(error.status, detail)
         } catch {
-            context.logger.error("a request failed", metadata: ["rewind.error": "\(type(of: error))"])
+            context.logger.error(
+                "a request failed",
+                metadata: ["rewind.error": "\(redact(String(String(describing: error).prefix(1000))))"])
             return problem(.internalServerError, "Rewind could not answer this request; its log says why")
         }
     }
