@@ -19,9 +19,10 @@ extension StateAccess {
         "cli user \(ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.userName)"
     }
 
-    /// A manual rollback (`rewind rollback`). `force` accepts a target that is not known good and
-    /// skips the verification gates; the incident's journal says so. `console` receives the
-    /// console channel's lines of a one-shot engine (standard output when nil).
+    /// A manual rollback (`rewind rollback`, `rewind drill --execute`): through the daemon when it runs, waiting
+    /// for the incident to close; otherwise in a one-shot engine (``rollbackInProcess(service:to:reason:force:logger:console:observer:)``).
+    /// `force` accepts a target that is not known good and skips the verification gates; the incident's journal
+    /// says so.
     public func rollback(
         service: String, to: String?, reason: String, force: Bool = false, logger: Logger,
         console: (@Sendable (String) -> Void)? = nil,
@@ -31,7 +32,20 @@ extension StateAccess {
             let body = RollbackRequestBody(service: service, to: to, reason: reason, force: force, wait: true)
             return try await send("/api/v1/rollbacks", method: .POST, body: body, timeout: .minutes(30))
         }
-        return try await withOneShotEngine(logger: logger, console: console, observer: observer) { engine in
+        return try await rollbackInProcess(
+            service: service, to: to, reason: reason, force: force, logger: logger, console: console,
+            observer: observer)
+    }
+
+    /// A manual rollback run to its end by a one-shot engine on the same state, holding the writer lease: for
+    /// when no daemon runs (the caller has asked). `console` receives the console channel's lines (standard
+    /// output when nil).
+    public func rollbackInProcess(
+        service: String, to: String?, reason: String, force: Bool = false, logger: Logger,
+        console: (@Sendable (String) -> Void)? = nil,
+        observer: @escaping @Sendable (EngineEvent) -> Void = { _ in }
+    ) async throws -> Incident {
+        try await withOneShotEngine(logger: logger, console: console, observer: observer) { engine in
             switch await engine.requestRollback(
                 .init(service: ServiceName(service), to: to, reason: reason, force: force, actor: localActor))
             {
@@ -49,7 +63,7 @@ extension StateAccess {
         guard try await daemonCanAct() else { return nil }
         let opened: Opened = try await send(
             "/api/v1/rollbacks", method: .POST,
-            body: RollbackRequestBody(service: service, to: to, reason: reason, force: force, wait: false))
+            body: RollbackRequestBody(service: service, to: to, reason: reason, force: force))
         return opened.incident
     }
 
@@ -223,11 +237,11 @@ extension StateAccess {
     }
 }
 
-/// The body of `POST /api/v1/rollbacks` as the CLI sends it.
+/// The body of `POST /api/v1/rollbacks` as the CLI sends it; with `wait` the answer is the closed incident.
 private struct RollbackRequestBody: Encodable {
     var service: String
     var to: String?
     var reason: String
     var force: Bool
-    var wait: Bool
+    var wait = false
 }

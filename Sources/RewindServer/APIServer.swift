@@ -524,12 +524,14 @@ public struct RecordedDeployment: Codable, Sendable {
     }
 }
 
-func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
+func json<T: Encodable>(
+    _ value: T, status: HTTPResponse.Status = .ok, contentType: String = "application/json"
+) -> Response {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
     return Response(
-        status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: data)))
 }
 
 /// An engine's refusal of an operator's request: 404 for a service it does not know, 409 otherwise.

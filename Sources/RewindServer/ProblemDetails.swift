@@ -1,7 +1,5 @@
-import Foundation
 import HTTPTypes
 import Hummingbird
-import NIOCore
 
 /// Every error the API answers, in one shape: RFC 9457 problem details as
 /// `application/problem+json` — `type` (`about:blank`: the status says what kind of problem it
@@ -23,14 +21,10 @@ struct ProblemDetails: Codable, Equatable, Sendable {
     static let contentType = "application/problem+json"
 
     func response(headers extra: HTTPFields = [:]) -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = (try? encoder.encode(self)) ?? Data()
-        var headers: HTTPFields = [.contentType: Self.contentType]
-        headers.append(contentsOf: extra)
-        return Response(
-            status: HTTPResponse.Status(code: status, reasonPhrase: title), headers: headers,
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        var response = json(
+            self, status: HTTPResponse.Status(code: status, reasonPhrase: title), contentType: Self.contentType)
+        response.headers.append(contentsOf: extra)
+        return response
     }
 }
 

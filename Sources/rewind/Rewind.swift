@@ -437,7 +437,7 @@ extension Rewind {
                             throw AppError.usage(
                                 "--no-wait needs a running daemon: without one the rollback runs in this process")
                         }
-                        return try await access.rollback(
+                        return try await access.rollbackInProcess(
                             service: service, to: to, reason: reason, force: force, logger: Logger(label: "rewind.cli"))
                     }
                     guard wait else {
