@@ -46,6 +46,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.20.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        // Spans of incidents, steps and API requests (the Tracing API), exported over OTLP/HTTP by swift-otel when
+        // `tracing.otlp_endpoint` is set. Only the HTTP exporter: the gRPC one would build grpc-swift for nothing.
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.1.0"),
+        .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         .target(name: "RewindCore", swiftSettings: strict),
@@ -143,6 +147,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
+                // An incident, its steps and its verifications are spans (a no-op tracer unless the daemon exports).
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: strict
         ),
@@ -221,6 +227,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "OTel", package: "swift-otel"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: strict
         ),
@@ -318,6 +326,9 @@ let package = Package(
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 "RewindCore",
                 .product(name: "Logging", package: "swift-log"),
+                // The library's own recording tracer: the spans an incident leaves, checked without an exporter.
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
         .testTarget(
@@ -334,6 +345,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                // What the daemon hands swift-otel for `tracing:`.
+                .product(name: "OTel", package: "swift-otel"),
                 "RewindConfig",
                 "RewindCore",
                 "RewindEngine",

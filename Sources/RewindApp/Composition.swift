@@ -11,6 +11,7 @@ import RewindSignals
 import RewindSpecs
 import RewindStorePostgres
 import RewindStoreSQLite
+import Tracing
 
 /// The composition root: configuration in, wired adapters out. The only place that knows every
 /// concrete type.
@@ -143,7 +144,8 @@ public enum Composition {
         clock: any RewindClock = SystemClock(),
         notifiers: [any Notifier], observer: @escaping @Sendable (EngineEvent) -> Void = { _ in }, watch: Bool = true,
         pollInterval: Duration = .milliseconds(250), bakeCheckInterval: Duration = .seconds(30), logger: Logger,
-        metrics: RewindMetrics = RewindMetrics(), probeLog: any ProbeLog = NoProbeLog()
+        metrics: RewindMetrics = RewindMetrics(), probeLog: any ProbeLog = NoProbeLog(),
+        instance: String? = nil, tracer: any Tracer = NoOpTracer()
     ) -> RewindEngine {
         var dependencies = engineDependencies(
             configuration: configuration, store: store, client: client, clock: clock, notifiers: notifiers,
@@ -151,6 +153,8 @@ public enum Composition {
             logger: logger)
         dependencies.rewindMetrics = metrics
         dependencies.probeLog = probeLog
+        if let instance { dependencies.holder = instance }
+        dependencies.tracer = tracer
         return RewindEngine(dependencies)
     }
 

@@ -9,6 +9,7 @@ import RewindPorts
 import RewindServer
 import RewindSignals
 import ServiceLifecycle
+import Tracing
 import UnixSignals
 
 /// `rewind serve`: the engine and the API in one ServiceGroup, until SIGTERM or SIGINT; SIGHUP
@@ -33,6 +34,16 @@ public enum Daemon {
             )
         }
         let probeLog = try Composition.probeLog(configuration, logger: logger)
+        let instance = Composition.instanceID()
+        // Before any HTTP client exists (``TraceExport``).
+        let traceExport: (any Service)?
+        do {
+            traceExport = try TraceExport.start(
+                configuration.tracing, instance: instance, redactor: configuration.redactor, logger: logger)
+        } catch {
+            // The file was valid; what OTEL_* variables or the exporter's TLS files made of it was not.
+            throw AppError.config("\(configPath): tracing cannot start: \(configuration.redactor.redact("\(error)"))")
+        }
         let store = try await Composition.openStore(configuration, logger: logger)
         let client = HTTPHealthProber.makeHTTPClient()
         let clock = SystemClock()
@@ -40,7 +51,8 @@ public enum Daemon {
             configuration: configuration, store: store, client: client, clock: clock,
             notifiers: try Composition.notifiers(for: configuration, client: client), logger: logger,
             metrics: RewindMetrics(factory: PrometheusMetricsFactory(registry: registry)),
-            probeLog: probeLog)
+            probeLog: probeLog, instance: instance,
+            tracer: traceExport == nil ? NoOpTracer() : InstrumentationSystem.tracer)
         let loadedAt = clock.now
         engine.note(config: ConfigStatus(source: configuration.sourcePath, sha256: read.sha256, loadedAt: loadedAt))
         engine.metrics.configLoaded(at: loadedAt)
@@ -54,7 +66,7 @@ public enum Daemon {
             engine: engine, store: store, access: access,
             limits: .init(idleTimeout: server.idleTimeout, maxConnections: server.maxConnections), registry: registry,
             clock: clock,
-            slackSigningSecrets: configuration.slackSigningSecrets)
+            slackSigningSecrets: configuration.slackSigningSecrets, tracesRequests: traceExport != nil)
         let app = api.makeApplication(host: configuration.server.host, port: configuration.server.port) { port in
             logger.notice(
                 "rewind is serving",
@@ -66,7 +78,8 @@ public enum Daemon {
         }
         let group = ServiceGroup(
             configuration: .init(
-                services: [
+                services: (traceExport.map { [.init(service: $0)] } ?? []) + [
+                    // The trace exporter first, so it stops last and flushes the engine's final spans.
                     .init(service: engine), .init(service: app),
                     // Last: the first to stop on shutdown, so no reload starts while the engine drains.
                     .init(

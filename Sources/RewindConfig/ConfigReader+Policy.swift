@@ -7,7 +7,7 @@ extension ConfigReader {
     static let topLevelKeys = [
         "mode", "state", "server", "bake", "health", "strategies", "verification", "safety", "retry",
         "notifications", "escalation", "monitoring", "services", "tracking", "freeze",
-        "retention", "log",
+        "retention", "log", "tracing",
     ]
     static let logKeys = ["format"]
     static let trackingKeys = ["interval"]
@@ -93,6 +93,8 @@ extension ConfigReader {
             (policy.services, platforms) = services(at, checkDefaults: healthDefaults)
             checkGradualWatch(policy, at: fields["strategies"] ?? at)
         }
+        // Before the redactor is made: the headers' secrets must be in it.
+        let tracing = fields["tracing"].map { tracingSettings($0) } ?? TracingSettings()
         var configuration = RewindConfiguration(
             policy: policy,
             statePath: statePath,
@@ -106,6 +108,7 @@ extension ConfigReader {
         configuration.stateDatabaseURL = stateDatabaseURL
         configuration.probeRecordPath = probeRecordPath
         configuration.log = log
+        configuration.tracing = tracing
         return configuration
     }
 

@@ -202,6 +202,12 @@ public enum ConfigSchema {
                 "tracking": .object(keys: ConfigReader.trackingKeys, shapes: ["interval": duration]),
                 "freeze": .object(keys: ConfigReader.freezeKeys, shapes: ["enforce": words(FreezeEnforcement.self)]),
                 "log": .object(keys: ConfigReader.logKeys, shapes: ["format": words(LogSettings.Format.self)]),
+                "tracing": .object(
+                    keys: ConfigReader.tracingKeys,
+                    shapes: [
+                        "otlp_endpoint": string, "protocol": words(TracingSettings.Encoding.self),
+                        "headers": .named(scalar), "sample_ratio": scalar, "service_name": string, "timeout": duration,
+                    ]),
                 "retention": .object(
                     keys: ConfigReader.retentionKeys,
                     shapes: [

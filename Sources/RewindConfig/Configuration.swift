@@ -83,6 +83,8 @@ public struct RewindConfiguration: Sendable, Equatable {
     public var probeRecordPath: String?
     /// `log:`: the daemon's log format.
     public var log = LogSettings()
+    /// `tracing:`: where the daemon exports its spans, if anywhere.
+    public var tracing = TracingSettings()
     /// What is worth fixing but does not make the file invalid (a secret passed as a command
     /// argument), in line order; `rewind config validate` prints them.
     public var warnings: [ConfigProblem] = []

@@ -1,6 +1,7 @@
 import Logging
 import RewindCore
 import RewindPorts
+import Tracing
 
 /// Everything the engine needs, injected by the composition root (RewindApp) or a test.
 public struct EngineDependencies: Sendable {
@@ -44,6 +45,9 @@ public struct EngineDependencies: Sendable {
     public var lease = LeaseTiming.singleWriter
     /// Where every probe's result is written for replay (`health.record`); nowhere by default.
     public var probeLog: any ProbeLog = NoProbeLog()
+    /// Where an incident's spans go (``IncidentSpans``): the process's tracer when the daemon
+    /// exports traces (`tracing.otlp_endpoint`), a test's recording tracer, or none by default.
+    public var tracer: any Tracer = NoOpTracer()
 
     public init(
         policy: Policy, store: any RewindStore, clock: any RewindClock, prober: any HealthProber,

@@ -1,6 +1,7 @@
 import Logging
 import RewindCore
 import RewindPorts
+import Tracing
 
 /// Drives one incident's ``IncidentMachine``: performs the actions it returns (run a step, verify,
 /// notify, finish) and feeds the results back, until it finishes. One task owns the machine; steps
@@ -17,6 +18,8 @@ struct IncidentRunner: Sendable {
     let policy: Policy
     let clock: any RewindClock
     let metrics: RewindMetrics
+    /// The incident's span and its steps' and verifications' (``IncidentSpans``).
+    let spans: IncidentSpans
     let observer: @Sendable (EngineEvent) -> Void
     /// Called once the incident's closing is stored (and its closing notices attempted).
     let onClose: @Sendable (Incident) -> Void
@@ -34,7 +37,9 @@ struct IncidentRunner: Sendable {
 
     /// Runs a new incident whose machine was started when it opened, with the actions left to do.
     func run(started machine: IncidentMachine, actions: [IncidentAction]) async {
-        await drive(machine, actions: actions, progress: Progress(), journal: [:])
+        await spans.incident(resumed: false) { span in
+            await drive(machine, actions: actions, progress: Progress(), journal: [:], span: span)
+        }
     }
 
     /// Resumes an incident left open by a restart, from its journal: steps with an outcome are
@@ -53,12 +58,14 @@ struct IncidentRunner: Sendable {
             }
         }
         let actions = machine.resume(finishedSteps: finished, verified: verified)
-        await drive(machine, actions: actions, progress: Progress(outcomes: finished), journal: journal)
+        await spans.incident(resumed: true) { span in
+            await drive(machine, actions: actions, progress: Progress(outcomes: finished), journal: journal, span: span)
+        }
     }
 
     private func drive(
         _ start: IncidentMachine, actions first: [IncidentAction], progress initialProgress: Progress,
-        journal: [String: StepRecord]
+        journal: [String: StepRecord], span: any Span
     ) async {
         var machine = start
         var progress = initialProgress
@@ -77,10 +84,14 @@ struct IncidentRunner: Sendable {
                         await freeze(for: duration)
                     case .runStep(let step):
                         let prior = journal[step.id]
-                        group.addTask { .step(step.id, await executor.execute(step, prior: prior)) }
+                        group.addTask {
+                            .step(step.id, await spans.step(step) { await executor.execute(step, prior: prior) })
+                        }
                     case .verify(let service):
                         group.addTask {
-                            let (passed, results) = await verifier.verify(service)
+                            let (passed, results) = await spans.verification(service) {
+                                await verifier.verify(service)
+                            }
                             if !Task.isCancelled {
                                 await executor.announcer.announce(
                                     StepAnnouncer.announcement(
@@ -90,6 +101,7 @@ struct IncidentRunner: Sendable {
                             return .verified(service, passed: passed, results: results)
                         }
                     case .finish(let outcome):
+                        IncidentSpans.ended(span, with: outcome)
                         await finish(outcome, announcing: announcements, machine: machine, progress: progress)
                         announcements = []
                     }

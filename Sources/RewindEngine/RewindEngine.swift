@@ -653,7 +653,8 @@ public final class RewindEngine: Service, Sendable {
                     incident: incident, recorder: recorder, policy: deps.policy, prober: deps.prober,
                     metricSource: deps.metricSource,
                     board: engine.board, clock: deps.clock, observer: deps.observer),
-                policy: deps.policy, clock: deps.clock, metrics: engine.metrics, observer: deps.observer,
+                policy: deps.policy, clock: deps.clock, metrics: engine.metrics,
+                spans: IncidentSpans(tracer: deps.tracer, incident: incident), observer: deps.observer,
                 onClose: { closed in
                     engine.inbox.send(.event(.incidentClosed(closed)))
                     deps.observer(.incidentClosed(closed))

@@ -51,15 +51,19 @@ public struct APIServer: Sendable {
     let stateGauges = StateGauges()
     /// The signing secrets of the `slack_chat` channels: they sign the clicks on Rewind's Slack buttons.
     let slackSigningSecrets: [String]
+    /// Each request is a server span (Hummingbird's `TracingMiddleware`, on the process's tracer):
+    /// on when the daemon exports traces (`tracing.otlp_endpoint`).
+    let tracesRequests: Bool
     /// The engine's redactor: it knows the secrets of the configuration in force.
     var redactor: Redactor { engine.redactor }
 
     public init(
         engine: RewindEngine, store: any RewindStore, access: APIAccess, limits: Limits = Limits(),
         registry: PrometheusCollectorRegistry, clock: any RewindClock, slackSigningSecrets: [String] = [],
-        logger: Logger = Logger(label: "rewind.server")
+        tracesRequests: Bool = false, logger: Logger = Logger(label: "rewind.server")
     ) {
         self.slackSigningSecrets = slackSigningSecrets
+        self.tracesRequests = tracesRequests
         self.engine = engine
         self.store = store
         self.access = access
@@ -93,6 +97,9 @@ public struct APIServer: Sendable {
         // First: middleware applies only to the routes added after it, and to "not found".
         // The redactor in force when the error happens: a reload (SIGHUP) may bring new secrets.
         let engine = engine
+        // Outermost, so a request's span covers the whole answer, a refusal or problem included. It records
+        // the method, path, query, route, status and user agent: no header, so never a token.
+        if tracesRequests { router.add(middleware: TracingMiddleware()) }
         router.add(middleware: ProblemAnswers(routes: routes, redact: { engine.redactor.redact($0) }))
         router.add(middleware: RequestGate(access: access))
         addHealthRoutes(to: router)

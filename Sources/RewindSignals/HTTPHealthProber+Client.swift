@@ -13,6 +13,9 @@ extension HTTPHealthProber {
     /// - Does not retry failed connection establishment: a refused connection fails the check at
     ///   once (the failure policy, not the client, decides how many failures matter).
     ///
+    /// - Traces nothing, even when the process exports traces: async-http-client's spans record
+    ///   each request's full URL, and a webhook URL (Slack, Teams) or a query can be a secret.
+    ///
     /// The caller owns the client and must shut it down (`try await client.shutdown()`) when it is
     /// done, after the last check.
     public static func makeHTTPClient() -> HTTPClient {
@@ -29,6 +32,7 @@ extension HTTPHealthProber {
             decompression: .disabled
         )
         configuration.httpVersion = .automatic
+        configuration.tracing.tracer = nil
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 }

@@ -239,4 +239,9 @@ package struct SinkAnswer: Sendable {
     package static func empty(status: Int) -> SinkAnswer {
         SinkAnswer(status: status, headers: [], body: Data())
     }
+
+    /// An answer with no body but its content type (an empty protobuf message is zero bytes).
+    package static func empty(status: Int, contentType: String) -> SinkAnswer {
+        SinkAnswer(status: status, headers: [("Content-Type", contentType)], body: Data())
+    }
 }
