@@ -1,10 +1,12 @@
 import AsyncHTTPClient
 import RewindCore
 import RewindPorts
+import RewindSignals
 
-/// The HTTP client the adapters are built with. The pure targets never send anything with it; the notify
-/// target sends to its loopback server.
-let fuzzHTTPClient = HTTPClient(eventLoopGroupProvider: .singleton)
+/// The HTTP client the adapters are built with: the daemon's own (``HTTPHealthProber/makeHTTPClient()``, with its
+/// guard against statuses under 100). The pure targets never send anything with it; the notify target sends to
+/// its loopback server.
+let fuzzHTTPClient = HTTPHealthProber.makeHTTPClient()
 
 /// The token every vendor target configures: no error message may show it.
 let vendorToken = "fuzz-secret-vendor-token-7f3a"

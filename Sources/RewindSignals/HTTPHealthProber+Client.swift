@@ -13,6 +13,7 @@ extension HTTPHealthProber {
     /// - Does not retry failed connection establishment: a refused connection fails the check at
     ///   once (the failure policy, not the client, decides how many failures matter).
     ///
+    /// - Fails a request answered with a status under 100 (``FinalStatusGuard``): the client would trap.
     /// - Traces nothing, even when the process exports traces: async-http-client's spans record
     ///   each request's full URL, and a webhook URL (Slack, Teams) or a query can be a secret.
     ///
@@ -33,6 +34,8 @@ extension HTTPHealthProber {
         )
         configuration.httpVersion = .automatic
         configuration.tracing.tracer = nil
+        // An `HTTP/1.1 000` answer fails its request instead of trapping in AsyncHTTPClient (``FinalStatusGuard``).
+        configuration.http1_1ConnectionDebugInitializer = FinalStatusGuard.install(on:)
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 }

@@ -32,6 +32,8 @@ enum ProbeFailureClassifier {
             return failure(for: error)
         case is HTTPParserError, is ByteToMessageDecoderError:
             return .invalidResponse("not a valid HTTP response")
+        case let error as StatusOutOfRange:
+            return .invalidResponse(error.description)
         case is CancellationError:
             return .connection("check cancelled")
         default:

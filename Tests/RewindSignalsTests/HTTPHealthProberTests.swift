@@ -175,22 +175,27 @@ struct HTTPHealthProberTests {
     }
 
     /// Found by fuzzing (Fuzz/findings/ahc-status-below-100): AsyncHTTPClient 1.37.0 takes a final status under
-    /// 100 for an informational one and traps when the answer ends (`HTTPRequestStateMachine`: "How can we
-    /// receive a response end, if we haven't a received a head"). A watched service that answers
-    /// `HTTP/1.1 000` must fail its check, not kill the daemon. A known issue until AsyncHTTPClient is fixed
-    /// upstream: the day a fixed version arrives, the known issue is no longer recorded and this test fails,
-    /// saying to remove `withKnownIssue` and the finding's `open` marker.
+    /// 100 for an informational one and traps when the answer ends. A watched service that answers
+    /// `HTTP/1.1 000` (with or without a body) must fail its check, saying why, not kill the daemon:
+    /// ``FinalStatusGuard`` refuses the answer before the client reads it. Exit tests, so that a trap fails
+    /// the test instead of the whole run.
     @Test func statusBelow100IsAFailedCheckNotACrash() async {
-        await withKnownIssue(
-            "AsyncHTTPClient 1.37.0 traps on a final status under 100 (Fuzz/findings/ahc-status-below-100)"
-        ) {
-            await statusBelow100Check()
+        await #expect(processExitsWith: .success) {
+            await Self.checkFailsSayingWhy(answer: "HTTP/1.1 000 Zero\r\nContent-Length: 0\r\n\r\n")
         }
     }
 
-    private func statusBelow100Check() async {
+    @Test func statusBelow100WithABodyIsAFailedCheckNotACrash() async {
         await #expect(processExitsWith: .success) {
-            let server = try await RawTCPServer.start(.answer("HTTP/1.1 000 Zero\r\nContent-Length: 0\r\n\r\n"))
+            await Self.checkFailsSayingWhy(
+                answer: "HTTP/1.1 099 Low\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+        }
+    }
+
+    /// Inside an exit test: exit 1 when the check passed, 2 when it failed for another reason.
+    private static func checkFailsSayingWhy(answer: String) async {
+        do {
+            let server = try await RawTCPServer.start(.answer(answer))
             let client = HTTPHealthProber.makeHTTPClient()
             let prober = HTTPHealthProber(client: client, clock: SystemClock())
             let probe = await prober.check(
@@ -200,6 +205,9 @@ struct HTTPHealthProberTests {
             try await client.shutdown()
             try await server.stop()
             if probe.result.isSuccess { exit(1) }
+            if !"\(probe.result)".contains("is not an HTTP status") { exit(2) }
+        } catch {
+            exit(3)
         }
     }
 
