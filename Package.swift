@@ -49,6 +49,8 @@ let package = Package(
         // Spans of incidents, steps and API requests (the Tracing API), exported over OTLP/HTTP by swift-otel when
         // `tracing.otlp_endpoint` is set. Only the HTTP exporter: the gRPC one would build grpc-swift for nothing.
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.1.0"),
+        // Already in the graph through async-http-client: the HTTP/2 stream codec a status guard is placed after.
+        .package(url: "https://github.com/apple/swift-nio-http2", from: "1.30.0"),
         .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
@@ -90,6 +92,8 @@ let package = Package(
                 // The probe record (health.record) is appended through a file descriptor; a failed write is logged.
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
+                // FinalStatusGuard sits after the HTTP/2 stream codec of async-http-client's connections too.
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
             ],
             swiftSettings: strict
         ),
@@ -317,6 +321,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                // An HTTP/2 server over TLS answering `:status: 000`, with a throwaway certificate (openssl).
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                "RewindProcess",
             ]
         ),
         .testTarget(

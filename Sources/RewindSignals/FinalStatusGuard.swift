@@ -1,16 +1,18 @@
 import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
+import NIOHTTP2
 
-/// Refuses an HTTP/1 answer whose status is under 100 before AsyncHTTPClient reads it.
+/// Refuses an answer whose status is under 100 before AsyncHTTPClient reads it.
 ///
 /// AsyncHTTPClient 1.37 takes such a head for an informational one (NIO's decoder forwards only
 /// 1xx as informational, so `HTTP/1.1 000` arrives as a final answer), keeps waiting for a head,
-/// and traps when the answer ends (Fuzz/findings/ahc-status-below-100). One service, vendor or
-/// channel answering `HTTP/1.1 000` would kill the daemon, and again after every restart. This
-/// handler sits between the response decoder and the client's own handler: the request fails
+/// and traps when the answer ends (Fuzz/findings/ahc-status-below-100); over HTTP/2, NIOHTTP2 only
+/// checks that `:status` is a number. One service, vendor or channel answering `HTTP/1.1 000` would
+/// kill the daemon, and again after every restart. This handler sits between the response decoder
+/// (HTTP/1) or the stream codec (HTTP/2) and the client's own handler: the request fails
 /// with ``StatusOutOfRange`` (a failed check, a failed vendor call, a failed delivery: retried,
-/// then escalated like any other) and the connection is closed.
+/// then escalated like any other) and the connection (or the HTTP/2 stream) is closed.
 final class FinalStatusGuard: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias InboundOut = HTTPClientResponsePart
@@ -36,6 +38,16 @@ final class FinalStatusGuard: ChannelInboundHandler, RemovableChannelHandler {
             let pipeline = channel.pipeline.syncOperations
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self)
             try pipeline.addHandler(FinalStatusGuard(), position: .after(decoder))
+        }
+    }
+
+    /// For `HTTPClient.Configuration.http2StreamChannelDebugInitializer`: puts the guard right after
+    /// the HTTP/2-to-HTTP/1 codec of each new stream, before the request is written.
+    @Sendable static func install(onStream channel: any Channel) -> EventLoopFuture<Void> {
+        channel.eventLoop.submit {
+            let pipeline = channel.pipeline.syncOperations
+            let codec = try pipeline.handler(type: HTTP2FramePayloadToHTTP1ClientCodec.self)
+            try pipeline.addHandler(FinalStatusGuard(), position: .after(codec))
         }
     }
 }

@@ -20,6 +20,11 @@ extension HTTPHealthProber {
     /// The caller owns the client and must shut it down (`try await client.shutdown()`) when it is
     /// done, after the last check.
     public static func makeHTTPClient() -> HTTPClient {
+        HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration())
+    }
+
+    /// What ``makeHTTPClient()`` builds its client with (a test adds the trust of its throwaway CA).
+    public static func clientConfiguration() -> HTTPClient.Configuration {
         var pool = HTTPClient.Configuration.ConnectionPool(
             idleTimeout: .seconds(55),
             concurrentHTTP1ConnectionsPerHostSoftLimit: 8
@@ -36,6 +41,7 @@ extension HTTPHealthProber {
         configuration.tracing.tracer = nil
         // An `HTTP/1.1 000` answer fails its request instead of trapping in AsyncHTTPClient (``FinalStatusGuard``).
         configuration.http1_1ConnectionDebugInitializer = FinalStatusGuard.install(on:)
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        configuration.http2StreamChannelDebugInitializer = FinalStatusGuard.install(onStream:)
+        return configuration
     }
 }
