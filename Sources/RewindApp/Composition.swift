@@ -143,7 +143,8 @@ public enum Composition {
         clock: any RewindClock = SystemClock(),
         notifiers: [any Notifier], observer: @escaping @Sendable (EngineEvent) -> Void = { _ in }, watch: Bool = true,
         pollInterval: Duration = .milliseconds(250), bakeCheckInterval: Duration = .seconds(30), logger: Logger,
-        metrics: RewindMetrics = RewindMetrics(), probeLog: any ProbeLog = NoProbeLog()
+        metrics: RewindMetrics = RewindMetrics(), probeLog: any ProbeLog = NoProbeLog(),
+        phaseReached: (@Sendable (JournalPhase) -> Void)? = nil
     ) -> RewindEngine {
         var dependencies = engineDependencies(
             configuration: configuration, store: store, client: client, clock: clock, notifiers: notifiers,
@@ -151,6 +152,7 @@ public enum Composition {
             logger: logger)
         dependencies.rewindMetrics = metrics
         dependencies.probeLog = probeLog
+        if let phaseReached { dependencies.phaseReached = phaseReached }
         return RewindEngine(dependencies)
     }
 
@@ -177,6 +179,7 @@ public enum Composition {
         dependencies.trackingInterval = configuration.policy.trackingInterval
         // Replicas share a PostgreSQL state: one leads, the others stand by (README, "Running several replicas").
         dependencies.lease = configuration.stateDatabaseURL == nil ? .singleWriter : .replicas
+        dependencies.advertiseURL = configuration.server.advertiseURL
         return dependencies
     }
 

@@ -40,7 +40,7 @@ public enum Daemon {
             configuration: configuration, store: store, client: client, clock: clock,
             notifiers: try Composition.notifiers(for: configuration, client: client), logger: logger,
             metrics: RewindMetrics(factory: PrometheusMetricsFactory(registry: registry)),
-            probeLog: probeLog)
+            probeLog: probeLog, phaseReached: try TestStop.hook(ProcessInfo.processInfo.environment))
         let loadedAt = clock.now
         engine.note(config: ConfigStatus(source: configuration.sourcePath, sha256: read.sha256, loadedAt: loadedAt))
         engine.metrics.configLoaded(at: loadedAt)
