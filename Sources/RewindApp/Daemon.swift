@@ -49,7 +49,11 @@ public enum Daemon {
         let reloader = PolicyReloader(
             path: configPath, started: configuration, engine: engine, store: store, client: client, clock: clock,
             logger: logger)
-        let access = APIAccess(tokens: server.tokens, listenHost: server.host, allowedHosts: server.allowedHosts)
+        // The advertised URL names this replica: a standby's 307 sends clients here with that host in Host.
+        let advertisedHost = server.advertiseURL.flatMap { URLComponents(string: $0)?.host?.lowercased() }
+        let access = APIAccess(
+            tokens: server.tokens, listenHost: server.host,
+            allowedHosts: server.allowedHosts + (advertisedHost.map { [$0] } ?? []))
         let api = APIServer(
             engine: engine, store: store, access: access,
             limits: .init(idleTimeout: server.idleTimeout, maxConnections: server.maxConnections), registry: registry,

@@ -388,7 +388,9 @@ public struct APIServer: Sendable {
                     response: refusal(.forbidden, "\(caller.actor) lacks the '\(scope.rawValue)' scope this call needs")
                 ))
         case .admitted(let caller):
-            if scope != .read, let standby = standbyRefusal(redirecting: request) {
+            // Webhooks (/hooks/…) get the 503: their senders retry on a 5xx but neither follow nor re-sign a redirect.
+            let redirectable = request.uri.path.hasPrefix("/api/") ? request : nil
+            if scope != .read, let standby = standbyRefusal(redirecting: redirectable) {
                 return .failure(Refused(response: standby))
             }
             if body, let refused = Self.requireJSON(request) { return .failure(Refused(response: refused)) }
@@ -404,7 +406,7 @@ public struct APIServer: Sendable {
     ///   to the leader. The body says the same in problem details, for a client that follows no redirect.
     /// - Otherwise — no URL known, a request saying `Rewind-Redirect: never` (the dashboard: a browser would
     ///   follow the 307 to another origin, where Rewind answers no CORS preflight, and show nothing useful), or a
-    ///   webhook sender that would not follow or re-sign a redirect: 503 naming the replica that leads (and its
+    ///   webhook (no `request`: its sender would not follow or re-sign a redirect): 503 naming the replica that leads (and its
     ///   URL when known), with `Retry-After: 1` (a takeover takes a few seconds).
     func standbyRefusal(redirecting request: Request? = nil) -> Response? {
         let health = engine.health
