@@ -44,11 +44,13 @@ struct ReplicaRedirect: Equatable {
             return .refuse(
                 "\(answeredBy) is a standby replica: \(leader). The CLI sends its token only to the addresses in "
                     + "--server / REWIND_SERVER, so it did not follow; if \(target) is one of your Rewind replicas, list "
-                    + "it (REWIND_SERVER=\(([answeredBy] + [target]).joined(separator: ","))) or use --server \(target)")
+                    + "it (REWIND_SERVER=\(([answeredBy] + [target]).joined(separator: ","))) or use --server \(target)"
+            )
         }
         guard Self.pathAndQuery(of: location) == path else {
             return .refuse(
-                "\(answeredBy) redirected \(path) to another path (\(location.prefix(200))); the CLI does not follow it")
+                "\(answeredBy) redirected \(path) to another path (\(location.prefix(200))); the CLI does not follow it"
+            )
         }
         guard redirectsSoFar == 0 else {
             return .refuse(

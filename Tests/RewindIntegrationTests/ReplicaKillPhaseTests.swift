@@ -1,4 +1,5 @@
 import Foundation
+import NIOHTTP1
 import RewindCore
 import RewindEngine
 import RewindSandbox

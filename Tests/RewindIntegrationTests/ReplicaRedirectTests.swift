@@ -7,7 +7,7 @@ import Testing
 @Suite struct ReplicaRedirectTests {
     let rule = ReplicaRedirect(allowed: ["http://10.0.0.1:8480", "https://rewind-1.ops.example:443"])
 
-    func decide(_ status: Int = 307, _ location: String?, followed: Int = 0) -> ReplicaRedirect.Decision {
+    func decide(_ location: String?, status: Int = 307, followed: Int = 0) -> ReplicaRedirect.Decision {
         rule.decide(
             status: status, location: location, answeredBy: "http://10.0.0.1:8480", path: "/api/v1/freeze",
             redirectsSoFar: followed)
@@ -18,7 +18,7 @@ import Testing
             decide("https://REWIND-1.ops.example/api/v1/freeze")
                 == .follow("https://REWIND-1.ops.example/api/v1/freeze"))
         #expect(
-            decide(308, "https://rewind-1.ops.example:443/api/v1/freeze")
+            decide("https://rewind-1.ops.example:443/api/v1/freeze", status: 308)
                 == .follow("https://rewind-1.ops.example:443/api/v1/freeze"))
     }
 
@@ -32,7 +32,7 @@ import Testing
             (307, "ftp://rewind-1.ops.example/api/v1/freeze", 0, ["not an http(s) URL"]),
             (307, "https://user:pw@rewind-1.ops.example/api/v1/freeze", 0, ["not an http(s) URL"]),
         ] as [(Int, String, Int, [String])] {
-            guard case .refuse(let reason) = decide(status, location, followed: followed) else {
+            guard case .refuse(let reason) = decide(location, status: status, followed: followed) else {
                 Issue.record("\(status) to \(location) was followed")
                 continue
             }

@@ -163,9 +163,12 @@ struct ReplicaTests {
 
             // The CLI: the leader's address is not listed, so the token is not sent there.
             let unlisted = try await rewind(
-                ["freeze", "set", "--for", "1h", "--reason", "from the CLI"], environment: ["REWIND_SERVER": standby.api.base])
+                ["freeze", "set", "--for", "1h", "--reason", "from the CLI"],
+                environment: ["REWIND_SERVER": standby.api.base])
             #expect(unlisted.status == 69, "\(unlisted.stderr)")
-            #expect(unlisted.stderr.contains(leader.api.base) && unlisted.stderr.contains("REWIND_SERVER"), "\(unlisted.stderr)")
+            #expect(
+                unlisted.stderr.contains(leader.api.base) && unlisted.stderr.contains("REWIND_SERVER"),
+                "\(unlisted.stderr)")
             #expect(try await leader.api.object("/api/v1/freeze")["frozen"] as? Bool == false)
 
             // Listed: the CLI follows the 307 to the leader, which freezes.

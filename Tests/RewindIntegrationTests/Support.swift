@@ -141,7 +141,8 @@ struct API {
 
     /// ``call(_:_:json:token:)`` with `headers` added to the request and the response's headers returned.
     func exchange(
-        _ method: HTTPMethod, _ path: String, json: String? = nil, token: String? = nil, headers: [(String, String)] = []
+        _ method: HTTPMethod, _ path: String, json: String? = nil, token: String? = nil,
+        headers: [(String, String)] = []
     ) async throws -> (status: Int, body: String, headers: HTTPHeaders) {
         var request = HTTPClientRequest(url: base + path)
         request.method = method

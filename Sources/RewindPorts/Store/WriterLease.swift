@@ -29,7 +29,9 @@ public protocol WriterLease: Sendable {
     /// untouched, while another instance's lease runs. `url` is published with the grant (its
     /// ``LeaseGrant/advertiseURL``, kept by renewals) so that a standby can send changes to the
     /// holder.
-    func acquireLease(instance: String, advertising url: String?, now: Timestamp, until: Timestamp) async throws
+    func acquireLease(
+        instance: String, advertising url: String?, now: Timestamp, until: Timestamp
+    ) async throws
         -> LeaseGrant?
 
     /// Extends `grant` until `until`, keeping its epoch. Throws ``StoreFenced`` when the grant is
