@@ -156,7 +156,9 @@ struct ReplicaTests {
             let dashboard = try await standby.api.exchange(
                 .POST, "/api/v1/freeze", json: freeze, headers: [("Rewind-Redirect", "never")])
             #expect(dashboard.status == 503)
-            #expect(dashboard.body.contains(leaderInstance) && dashboard.body.contains(leader.api.base))
+            let problem = try JSONSerialization.jsonObject(with: Data(dashboard.body.utf8)) as? [String: Any]
+            let detail = try #require(problem?["detail"] as? String, "\(dashboard.body)")
+            #expect(detail.contains(leaderInstance) && detail.contains(leader.api.base), "\(detail)")
             let hook = try await standby.api.call(.POST, "/hooks/alertmanager", json: #"{"alerts":[]}"#)
             #expect(hook.status == 503, "a webhook sender follows no redirect: \(hook.body)")
             #expect(try await leader.api.object("/api/v1/freeze")["frozen"] as? Bool == false)
