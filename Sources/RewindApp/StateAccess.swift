@@ -57,14 +57,15 @@ public struct StateAccess: Sendable {
     ) throws {
         let addresses = server.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         var origins: [String] = []
-        for address in addresses {
+        for (index, address) in addresses.enumerated() {
             guard let url = URLComponents(string: address), let scheme = url.scheme?.lowercased(),
                 scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty,
                 url.user == nil, url.password == nil, url.query == nil, url.fragment == nil,
                 url.path.isEmpty || url.path == "/", let origin = ReplicaRedirect.origin(of: address)
             else {
                 throw AppError.usage(
-                    "--server / REWIND_SERVER: '\(address.prefix(200))' is not a daemon's address; expected one like "
+                    "--server / REWIND_SERVER: \(addresses.count > 1 ? "address \(index + 1) of \(addresses.count)" : "the address") "
+                        + "is not a daemon's address; expected one like "
                         + "http://rewind.internal:8480, or several replicas' comma-separated (no path, no credentials: "
                         + "the token goes in REWIND_TOKEN)")
             }
