@@ -145,7 +145,8 @@ public enum Composition {
         notifiers: [any Notifier], observer: @escaping @Sendable (EngineEvent) -> Void = { _ in }, watch: Bool = true,
         pollInterval: Duration = .milliseconds(250), bakeCheckInterval: Duration = .seconds(30), logger: Logger,
         metrics: RewindMetrics = RewindMetrics(), probeLog: any ProbeLog = NoProbeLog(),
-        instance: String? = nil, tracer: any Tracer = NoOpTracer()
+        instance: String? = nil, tracer: any Tracer = NoOpTracer(),
+        phaseReached: (@Sendable (JournalPhase) -> Void)? = nil
     ) -> RewindEngine {
         var dependencies = engineDependencies(
             configuration: configuration, store: store, client: client, clock: clock, notifiers: notifiers,
@@ -155,6 +156,7 @@ public enum Composition {
         dependencies.probeLog = probeLog
         if let instance { dependencies.holder = instance }
         dependencies.tracer = tracer
+        if let phaseReached { dependencies.phaseReached = phaseReached }
         return RewindEngine(dependencies)
     }
 
@@ -181,6 +183,7 @@ public enum Composition {
         dependencies.trackingInterval = configuration.policy.trackingInterval
         // Replicas share a PostgreSQL state: one leads, the others stand by (README, "Running several replicas").
         dependencies.lease = configuration.stateDatabaseURL == nil ? .singleWriter : .replicas
+        dependencies.advertiseURL = configuration.server.advertiseURL
         return dependencies
     }
 

@@ -52,7 +52,8 @@ public enum Daemon {
             notifiers: try Composition.notifiers(for: configuration, client: client), logger: logger,
             metrics: RewindMetrics(factory: PrometheusMetricsFactory(registry: registry)),
             probeLog: probeLog, instance: instance,
-            tracer: traceExport == nil ? NoOpTracer() : InstrumentationSystem.tracer)
+            tracer: traceExport == nil ? NoOpTracer() : InstrumentationSystem.tracer,
+            phaseReached: try TestStop.hook(ProcessInfo.processInfo.environment))
         let loadedAt = clock.now
         engine.note(config: ConfigStatus(source: configuration.sourcePath, sha256: read.sha256, loadedAt: loadedAt))
         engine.metrics.configLoaded(at: loadedAt)
@@ -61,7 +62,11 @@ public enum Daemon {
         let reloader = PolicyReloader(
             path: configPath, started: configuration, engine: engine, store: store, client: client, clock: clock,
             logger: logger)
-        let access = APIAccess(tokens: server.tokens, listenHost: server.host, allowedHosts: server.allowedHosts)
+        // The advertised URL names this replica: a standby's 307 sends clients here with that host in Host.
+        let advertisedHost = server.advertiseURL.flatMap { URLComponents(string: $0)?.host?.lowercased() }
+        let access = APIAccess(
+            tokens: server.tokens, listenHost: server.host,
+            allowedHosts: server.allowedHosts + (advertisedHost.map { [$0] } ?? []))
         let api = APIServer(
             engine: engine, store: store, access: access,
             limits: .init(idleTimeout: server.idleTimeout, maxConnections: server.maxConnections), registry: registry,

@@ -124,6 +124,7 @@ public final class PolicyReloader: Sendable {
         if old.allowedHosts != new.allowedHosts { changed.append("server.allowed_hosts") }
         if old.idleTimeout != new.idleTimeout { changed.append("server.idle_timeout") }
         if old.maxConnections != new.maxConnections { changed.append("server.max_connections") }
+        if old.advertiseURL != new.advertiseURL { changed.append("server.advertise_url") }
         if running.probeRecordPath != file.probeRecordPath { changed.append("health.record") }
         return changed
     }

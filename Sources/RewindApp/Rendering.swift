@@ -19,6 +19,7 @@ public enum Rendering {
                 leader
                     ? "This daemon leads (instance \(instance), lease epoch \(report.epoch.map(String.init) ?? "-"))"
                     : "This daemon is a standby (instance \(instance)); \(report.leaderInstance ?? "another replica") leads"
+                        + (report.leaderURL.map { " at \($0)" } ?? "")
             )
         }
         if let config = report.config {

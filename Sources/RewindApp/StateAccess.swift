@@ -19,8 +19,10 @@ import RewindStoreSQLite
 ///   that URL and nothing else — no policy, no secrets, no database; when it does not answer, the
 ///   command fails saying so.
 ///
-/// The daemon is called by a client that never follows a redirect (a 3xx is an error naming its
-/// `Location`), so the token never goes anywhere else. The token is `REWIND_TOKEN` when set,
+/// The daemon is called by a client that follows no redirect by itself, so the token never goes anywhere
+/// else: the one redirect the CLI follows is a standby's 307 to another replica the user listed in
+/// `--server` / `REWIND_SERVER` (``ReplicaRedirect`` says the rule); any other 3xx is an error naming its
+/// `Location`. The token is `REWIND_TOKEN` when set,
 /// otherwise the first configured token with the scope the call needs (`read` for reads, `operate`
 /// for changes).
 public struct StateAccess: Sendable {
@@ -31,6 +33,8 @@ public struct StateAccess: Sendable {
     let baseURL: String
     /// `REWIND_TOKEN`: sent instead of the configured tokens.
     let presentedToken: String?
+    /// Which redirects are followed: only to the replica addresses listed.
+    let redirects: ReplicaRedirect
 
     public init(
         configuration: RewindConfiguration, client: HTTPClient,
@@ -43,25 +47,38 @@ public struct StateAccess: Sendable {
             ? "127.0.0.1" : (configuration.server.host == "::" ? "::1" : configuration.server.host)
         self.baseURL = "http://\(host.contains(":") ? "[\(host)]" : host):\(configuration.server.port)"
         self.presentedToken = environment["REWIND_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        self.redirects = ReplicaRedirect(allowed: ReplicaRedirect.origin(of: baseURL).map { [$0] } ?? [])
     }
 
-    /// A daemon at `server` (`http://host:port` or `https://…`), with no policy.
+    /// A daemon at `server` (`http://host:port` or `https://…`), with no policy. `server` may list the addresses
+    /// of several replicas, comma-separated: the CLI calls the first and follows a standby's 307 to any other.
     public init(
         server: String, client: HTTPClient, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws {
-        guard let url = URLComponents(string: server), let scheme = url.scheme?.lowercased(),
-            scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty,
-            url.user == nil, url.password == nil, url.query == nil, url.fragment == nil,
-            url.path.isEmpty || url.path == "/"
-        else {
-            throw AppError.usage(
-                "--server / REWIND_SERVER: expected the daemon's address, like http://rewind.internal:8480 "
-                    + "(no path, no credentials: the token goes in REWIND_TOKEN)")
+        let addresses = server.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        var origins: [String] = []
+        for (index, address) in addresses.enumerated() {
+            guard let url = URLComponents(string: address), let scheme = url.scheme?.lowercased(),
+                scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty,
+                url.user == nil, url.password == nil, url.query == nil, url.fragment == nil,
+                url.path.isEmpty || url.path == "/", let origin = ReplicaRedirect.origin(of: address)
+            else {
+                throw AppError.usage(
+                    "--server / REWIND_SERVER: \(addresses.count > 1 ? "address \(index + 1) of \(addresses.count)" : "the address") "
+                        + "is not a daemon's address; expected one like "
+                        + "http://rewind.internal:8480, or several replicas' comma-separated (no path, no credentials: "
+                        + "the token goes in REWIND_TOKEN)")
+            }
+            origins.append(origin)
+        }
+        guard let first = addresses.first, addresses.count <= 16 else {
+            throw AppError.usage("--server / REWIND_SERVER: list between 1 and 16 replica addresses")
         }
         self.policy = nil
         self.client = client
-        self.baseURL = server.hasSuffix("/") ? String(server.dropLast()) : server
+        self.baseURL = first.hasSuffix("/") ? String(first.dropLast()) : first
         self.presentedToken = environment["REWIND_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        self.redirects = ReplicaRedirect(allowed: origins)
     }
 
     /// The policy the CLI was given; without one (`--server`), what needs it fails saying that the daemon did
@@ -195,32 +212,51 @@ public struct StateAccess: Sendable {
     func send<T: Decodable, B: Encodable>(
         _ path: String, method: HTTPMethod, body: B?, timeout: TimeAmount = .seconds(30)
     ) async throws -> T {
-        var request = HTTPClientRequest(url: baseURL + path)
-        request.method = method
-        if let token = token(for: method == .GET ? .read : .operate) {
-            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        let encoded = try body.map { try JSONEncoder().encode($0) }
+        var url = baseURL + path
+        var followed = 0
+        while true {
+            var request = HTTPClientRequest(url: url)
+            request.method = method
+            if let token = token(for: method == .GET ? .read : .operate) {
+                request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            }
+            if let encoded {
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(bytes: encoded))
+            }
+            let answeredBy = followed == 0 ? baseURL : ReplicaRedirect.origin(of: url) ?? url
+            let response: HTTPClientResponse
+            do {
+                response = try await Self.daemonClient.execute(request, timeout: timeout)
+            } catch {
+                throw AppError.unavailable("the daemon at \(answeredBy) did not answer: \(error)")
+            }
+            if (300..<400).contains(Int(response.status.code)) {
+                switch redirects.decide(
+                    status: Int(response.status.code), location: response.headers.first(name: "Location"),
+                    answeredBy: answeredBy, path: path, redirectsSoFar: followed)
+                {
+                case .follow(let leader):
+                    url = leader
+                    followed += 1
+                    continue
+                case .refuse(let reason):
+                    throw AppError.unavailable(reason)
+                }
+            }
+            return try await decodeAnswer(response)
         }
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
-        }
-        let response: HTTPClientResponse
-        do {
-            response = try await Self.daemonClient.execute(request, timeout: timeout)
-        } catch {
-            throw AppError.unavailable("the daemon at \(baseURL) did not answer: \(error)")
-        }
-        if (300..<400).contains(Int(response.status.code)) {
-            let location = response.headers.first(name: "Location") ?? "nowhere"
-            throw AppError.other(
-                "\(baseURL)\(path) answered \(response.status.code) redirecting to \(location.prefix(200)); the CLI follows no redirect (the token goes to server.listen only): point server.listen at the daemon itself"
-            )
-        }
+    }
+
+    private func decodeAnswer<T: Decodable>(_ response: HTTPClientResponse) async throws -> T {
         let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
         let data = Data(bytes.readableBytesView)
         guard (200..<300).contains(Int(response.status.code)) else {
             let answered = try? JSONDecoder().decode(DaemonProblem.self, from: data)
             let message = answered?.detail ?? answered?.error ?? "HTTP \(response.status.code)"
+            // A standby that knows no leader's address (or a takeover under way) cannot act now.
+            if response.status == .serviceUnavailable { throw AppError.unavailable(message) }
             throw AppError.other(message)
         }
         do {

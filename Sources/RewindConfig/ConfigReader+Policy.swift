@@ -14,6 +14,7 @@ extension ConfigReader {
     static let freezeKeys = ["enforce"]
     static let serverKeys = [
         "listen", "token", "tokens", "allowed_hosts", "idle_timeout", "max_connections", "public_url",
+        "advertise_url",
     ]
     static let apiTokenKeys = ["name", "token", "scopes"]
     static let healthKeys = [
@@ -200,7 +201,33 @@ extension ConfigReader {
                 settings.publicURL = url.value.hasSuffix("/") ? String(url.value.dropLast()) : url.value
             }
         }
+        if let at = fields["advertise_url"], let url = text(at) {
+            settings.advertiseURL = advertisedOrigin(url.value, at: at)
+        }
         return settings
+    }
+
+    /// `server.advertise_url`: an http(s) origin other replicas' clients can reach — a standby's 307 sends the
+    /// caller's request (and its token) there, so nothing but scheme, host and port is allowed.
+    private mutating func advertisedOrigin(_ text: String, at: Located) -> String? {
+        let example = "http://10.0.3.7:8480 or https://rewind-0.rewind.ops.svc:8480"
+        guard isHTTPURL(text, shown: text, at: at, example: example), let url = URLComponents(string: text) else {
+            return nil
+        }
+        guard url.user == nil, url.password == nil, url.query == nil, url.fragment == nil,
+            url.path.isEmpty || url.path == "/"
+        else {
+            report(
+                at,
+                "advertise_url must be this replica's origin only (scheme, host, port), without path, query or "
+                    + "credentials; write e.g. \(example)")
+            return nil
+        }
+        if let port = url.port, !(1...65535).contains(port) {
+            report(at, "advertise_url: port \(port) is not between 1 and 65535")
+            return nil
+        }
+        return text.hasSuffix("/") ? String(text.dropLast()) : text
     }
 
     /// A token value: a non-empty secret from `${…}`.

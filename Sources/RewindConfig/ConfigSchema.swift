@@ -229,7 +229,7 @@ public enum ConfigSchema {
                         shapes: ["name": string, "token": secret, "scopes": .list(words(APIScope.self))],
                         required: ["name", "token", "scopes"])),
                 "allowed_hosts": names, "idle_timeout": duration, "max_connections": count(CountBounds.connections),
-                "public_url": scalar,
+                "public_url": scalar, "advertise_url": scalar,
             ])
     }
 

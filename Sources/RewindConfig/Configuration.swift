@@ -17,6 +17,11 @@ public struct ServerSettings: Sendable, Equatable {
     /// `server.public_url`: the address people open Rewind's dashboard at (`https://rewind.example.com`);
     /// notifications link incidents there. Nil: no links.
     public var publicURL: String?
+    /// `server.advertise_url`: this replica's API as the other replicas' clients reach it
+    /// (`http://10.0.3.7:8480`), published with its writer lease; a standby answers a change with a 307
+    /// there. Origin only (no path, query or credentials), no trailing slash. Nil: standbys answer 503
+    /// naming this replica instead.
+    public var advertiseURL: String?
 
     public init(
         host: String = Defaults.listenHost, port: Int = Defaults.listenPort, tokens: [APIToken] = [],

@@ -43,6 +43,12 @@ public struct EngineDependencies: Sendable {
     public var rewindMetrics = RewindMetrics()
     /// How the writer lease is held, and whether an instance that finds it held waits as a standby.
     public var lease = LeaseTiming.singleWriter
+    /// This instance's API as other replicas' clients reach it (`server.advertise_url`), published with the
+    /// writer lease it takes; nil: none.
+    public var advertiseURL: String?
+    /// Told each ``JournalPhase`` an incident passes: a test hook (`REWIND_TEST_STOP_AT` in debug builds); a
+    /// product leaves it doing nothing.
+    public var phaseReached: @Sendable (JournalPhase) -> Void = { _ in }
     /// Where every probe's result is written for replay (`health.record`); nowhere by default.
     public var probeLog: any ProbeLog = NoProbeLog()
     /// Where an incident's spans go (``IncidentSpans``): the process's tracer when the daemon

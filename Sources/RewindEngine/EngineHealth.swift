@@ -10,7 +10,7 @@ import Synchronization
 ///   next one succeeds).
 /// - **standby**: a replica waiting for the lease another replica holds (``LeaseTiming/waitsAsStandby``), whose
 ///   last look at the lease went through: it serves reads from the shared state and refuses changes, naming
-///   ``leaderInstance``.
+///   ``leaderInstance``, or sends them to ``leaderURL`` when the leader advertises one.
 public struct EngineHealth: Sendable, Equatable, Codable {
     public var alive: Bool
     public var leader: Bool
@@ -29,6 +29,8 @@ public struct EngineHealth: Sendable, Equatable, Codable {
     public var standby: Bool
     /// The instance holding the lease, as a standby last saw it.
     public var leaderInstance: String?
+    /// The leader's advertised URL (`server.advertise_url`), as a standby last saw it with the lease.
+    public var leaderURL: String?
 
     /// Ready for traffic: the leader (alive, holding the lease, able to write), or a standby that can read (it
     /// serves reads and refuses changes).
@@ -37,6 +39,7 @@ public struct EngineHealth: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case alive, leader, writable, epoch, instance, problem, ready, stopped, standby
         case leaderInstance = "leader_instance"
+        case leaderURL = "leader_url"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -50,6 +53,7 @@ public struct EngineHealth: Sendable, Equatable, Codable {
         stopped = try c.decodeIfPresent(Bool.self, forKey: .stopped) ?? false
         standby = try c.decodeIfPresent(Bool.self, forKey: .standby) ?? false
         leaderInstance = try c.decodeIfPresent(String.self, forKey: .leaderInstance)
+        leaderURL = try c.decodeIfPresent(String.self, forKey: .leaderURL)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -64,6 +68,7 @@ public struct EngineHealth: Sendable, Equatable, Codable {
         try c.encode(stopped, forKey: .stopped)
         try c.encode(standby, forKey: .standby)
         try c.encodeIfPresent(leaderInstance, forKey: .leaderInstance)
+        try c.encodeIfPresent(leaderURL, forKey: .leaderURL)
     }
 
     init(instance: String) {
@@ -89,12 +94,13 @@ final class HealthState: Sendable {
 
     func waitingForLease() { update { $0.problem = "waiting for the writer lease" } }
 
-    /// A standby's look at the lease: `holder` holds it (nil: the look failed, so this replica cannot read the
-    /// state either and is not ready).
-    func standingBy(holder: String?, error: String? = nil) {
+    /// A standby's look at the lease: `holder` holds it, advertising `url` (nil holder: the look failed, so this
+    /// replica cannot read the state either and is not ready).
+    func standingBy(holder: String?, url: String? = nil, error: String? = nil) {
         update {
             $0.standby = holder != nil
             $0.leaderInstance = holder
+            $0.leaderURL = holder == nil ? nil : url
             $0.problem =
                 holder.map { "standby: \($0) leads" }
                 ?? "waiting for the writer lease; the state cannot be read: \(error ?? "")"
@@ -109,6 +115,7 @@ final class HealthState: Sendable {
             $0.problem = nil
             $0.standby = false
             $0.leaderInstance = nil
+            $0.leaderURL = nil
         }
     }
 

@@ -14,6 +14,8 @@ struct IncidentRecorder: Sendable {
     let redactor: Redactor
     let logger: Logger
     let supervisor: Mailbox<SupervisorCommand>
+    /// Told each ``JournalPhase`` this incident passes (a test hook).
+    let phaseReached: @Sendable (JournalPhase) -> Void
 
     /// A timeline entry (its message redacted).
     func entry(_ kind: TimelineKind, _ message: String, detail: JSONValue? = nil) -> TimelineEvent {
@@ -36,10 +38,14 @@ struct IncidentRecorder: Sendable {
         _ = try await journal.commit(change)
     }
 
-    /// Stores a change of the incident and makes the first attempt of the notices it carries.
+    /// Stores a change of the incident and makes the first attempt of the notices it carries; `stored` is the
+    /// phase passed once it is stored, before the notices go.
     @discardableResult
-    func commit(_ change: StateChange, awaitNotices: Bool = false) async throws -> CommittedChange {
+    func commit(
+        _ change: StateChange, awaitNotices: Bool = false, stored: JournalPhase? = nil
+    ) async throws -> CommittedChange {
         let committed = try await journal.commit(change)
+        if let stored { phaseReached(stored) }
         if awaitNotices {
             await dispatcher.attempt(committed.outbox)
         } else {

@@ -89,6 +89,7 @@ struct IncidentRunner: Sendable {
                         }
                     case .verify(let service):
                         group.addTask {
+                            recorder.phaseReached(.verifying)
                             let (passed, results) = await spans.verification(service) {
                                 await verifier.verify(service)
                             }
@@ -238,7 +239,7 @@ struct IncidentRunner: Sendable {
         let contained = progress.outcomes.values.contains { if case .improved = $0 { true } else { false } }
         records.closeOut(closed, contained: contained, into: &change, now: now)
         if outcome == .completed { await closePromoteTasks(progress, into: &change, now: now) }
-        await commitOrSendDirectly(change, "could not close the incident")
+        await commitOrSendDirectly(change, "could not close the incident", stored: .closingNoticeQueued)
         if case .set(let freeze) = change.freeze { recorder.supervisor.send(.event(.frozen(freeze))) }
         onClose(closed)
     }
@@ -278,9 +279,9 @@ struct IncidentRunner: Sendable {
 
     /// Stores the change with its notices; when the store cannot take it, the notices are sent
     /// directly (outside the outbox) and the log says so: people hear of it either way.
-    private func commitOrSendDirectly(_ change: StateChange, _ what: String) async {
+    private func commitOrSendDirectly(_ change: StateChange, _ what: String, stored: JournalPhase? = nil) async {
         do {
-            try await recorder.commit(change, awaitNotices: true)
+            try await recorder.commit(change, awaitNotices: true, stored: stored)
         } catch {
             recorder.failed("\(what); sending its notices directly", error)
             var sent: Set<NoticeKind> = []

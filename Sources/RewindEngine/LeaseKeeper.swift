@@ -22,6 +22,8 @@ struct LeaseKeeper: Sendable {
     let store: any RewindStore
     /// This instance's id: random per process, so two containers that are both PID 1 differ.
     let instance: String
+    /// Published with the lease this instance takes (``LeaseGrant/advertiseURL``).
+    let advertiseURL: String?
     let clock: any RewindClock
     let timing: LeaseTiming
     let health: HealthState
@@ -36,7 +38,9 @@ struct LeaseKeeper: Sendable {
         while true {
             let now = clock.now
             do {
-                if let grant = try await store.acquireLease(instance: instance, now: now, until: now + timing.ttl) {
+                if let grant = try await store.acquireLease(
+                    instance: instance, advertising: advertiseURL, now: now, until: now + timing.ttl)
+                {
                     logger.info(
                         "took the writer lease",
                         metadata: ["rewind.instance": "\(instance)", "rewind.epoch": "\(grant.epoch)"])
@@ -44,8 +48,8 @@ struct LeaseKeeper: Sendable {
                     return grant
                 }
                 if timing.waitsAsStandby {
-                    let holder = try await store.currentLease()?.holder ?? "another instance"
-                    health.standingBy(holder: holder)
+                    let lease = try await store.currentLease()
+                    health.standingBy(holder: lease?.holder ?? "another instance", url: lease?.advertiseURL)
                 }
             } catch  where timing.waitsAsStandby && !(error is CancellationError) {
                 // A standby outlives a database that is away for a while; it says so and keeps trying.

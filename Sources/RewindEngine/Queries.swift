@@ -41,6 +41,8 @@ public struct StatusReport: Sendable, Codable, Equatable {
     public var epoch: Int64?
     /// On a standby: the instance that leads.
     public var leaderInstance: String?
+    /// On a standby: the leader's advertised URL (`server.advertise_url`), where changes go.
+    public var leaderURL: String?
     /// The daemon's configuration file and its last reload (nil when read from the database).
     public var config: ConfigStatus? = nil
 
@@ -52,6 +54,7 @@ public struct StatusReport: Sendable, Codable, Equatable {
         case generatedAt = "generated_at"
         case leader, instance, epoch, config
         case leaderInstance = "leader_instance"
+        case leaderURL = "leader_url"
     }
 
     /// The report with the answering daemon's place among the replicas.
@@ -61,6 +64,7 @@ public struct StatusReport: Sendable, Codable, Equatable {
         report.instance = health.instance
         report.epoch = health.epoch
         report.leaderInstance = health.leaderInstance
+        report.leaderURL = health.leaderURL
         return report
     }
 }

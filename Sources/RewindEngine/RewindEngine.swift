@@ -238,8 +238,8 @@ public final class RewindEngine: Service, Sendable {
     public func run() async throws {
         defer { fanOut.finish() }
         let keeper = LeaseKeeper(
-            store: deps.store, instance: deps.holder, clock: deps.clock, timing: deps.lease, health: healthState,
-            metrics: metrics, logger: logger)
+            store: deps.store, instance: deps.holder, advertiseURL: deps.advertiseURL, clock: deps.clock,
+            timing: deps.lease, health: healthState, metrics: metrics, logger: logger)
         healthState.waitingForLease()
         let grant: LeaseGrant
         do {
@@ -618,7 +618,8 @@ public final class RewindEngine: Service, Sendable {
             IncidentRecorder(
                 incidentID: incident.id, journal: journal, notices: notices, dispatcher: dispatcher,
                 clock: engine.deps.clock,
-                redactor: engine.deps.redactor, logger: engine.logger, supervisor: engine.inbox)
+                redactor: engine.deps.redactor, logger: engine.logger, supervisor: engine.inbox,
+                phaseReached: engine.deps.phaseReached)
         }
 
         /// What runs an incident's steps.

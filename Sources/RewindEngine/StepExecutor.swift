@@ -164,6 +164,7 @@ struct StepExecutor: Sendable {
                         .stepIntent,
                         "\(label): roll back \(step.service) \(step.from.label) → \(step.to.label) via \(provider.kind)"
                     ))
+                recorder.phaseReached(.stepIntent)
                 let live = try await retrying({ try await provider.currentDeployment(service: step.service) })
                 if let live, live.serves(step.to.id) {
                     try await recorder.note(
@@ -185,6 +186,7 @@ struct StepExecutor: Sendable {
                 let operation = try await retrying {
                     try await provider.rollback(service: step.service, to: step.to, context: context)
                 }
+                recorder.phaseReached(.stepCalled)
                 try await recorder.step(
                     step.id, .accepted(operationID: operation.finished ? nil : operation.id),
                     note: recorder.entry(
@@ -197,6 +199,7 @@ struct StepExecutor: Sendable {
                 for note in operation.notes {
                     try await recorder.note(.stepAccepted, recorder.redactor.redact(note))
                 }
+                recorder.phaseReached(.stepAccepted)
                 if !operation.finished {
                     try await poll(provider, operation, step)
                 }

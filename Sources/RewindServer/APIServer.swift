@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -395,26 +396,51 @@ public struct APIServer: Sendable {
                     response: refusal(.forbidden, "\(caller.actor) lacks the '\(scope.rawValue)' scope this call needs")
                 ))
         case .admitted(let caller):
-            if scope != .read, let standby = standbyRefusal() { return .failure(Refused(response: standby)) }
+            // Webhooks (/hooks/…) get the 503: their senders retry on a 5xx but neither follow nor re-sign a redirect.
+            let redirectable = request.uri.path.hasPrefix("/api/") ? request : nil
+            if scope != .read, let standby = standbyRefusal(redirecting: redirectable) {
+                return .failure(Refused(response: standby))
+            }
             if body, let refused = Self.requireJSON(request) { return .failure(Refused(response: refused)) }
             return .success(caller)
         }
     }
 
-    /// On a standby replica, the answer to anything that changes state: 503 naming the replica that leads, with
-    /// `Retry-After: 1` (a takeover takes a few seconds). Nil on the leader. Reads are served from the shared
-    /// state on every replica.
-    func standbyRefusal() -> Response? {
+    /// On a standby replica, the answer to anything that changes state; nil on the leader. Reads are served from
+    /// the shared state on every replica.
+    ///
+    /// - With `request` and a leader that advertises its URL (`server.advertise_url`, published with its lease):
+    ///   307 to the same path and query there, so that a client that follows it sends the same method and body
+    ///   to the leader. The body says the same in problem details, for a client that follows no redirect.
+    /// - Otherwise — no URL known, a request saying `Rewind-Redirect: never` (the dashboard: a browser would
+    ///   follow the 307 to another origin, where Rewind answers no CORS preflight, and show nothing useful), or a
+    ///   webhook (no `request`: its sender would not follow or re-sign a redirect): 503 naming the replica that leads (and its
+    ///   URL when known), with `Retry-After: 1` (a takeover takes a few seconds).
+    func standbyRefusal(redirecting request: Request? = nil) -> Response? {
         let health = engine.health
         guard health.standby else { return nil }
+        let leader = health.leaderInstance ?? "another replica"
+        let follows = request.map { $0.headers[Self.redirectPreference]?.lowercased() != "never" } ?? false
+        if let request, follows, let url = health.leaderURL {
+            let target = url + request.uri.path + (request.uri.query.map { "?\($0)" } ?? "")
+            return ProblemDetails(
+                .temporaryRedirect,
+                detail: "this Rewind replica (\(health.instance)) is a standby: \(leader) holds the writer lease and "
+                    + "acts; send this change to it at \(url)"
+            ).response(headers: [.location: target])
+        }
+        let whereTo = health.leaderURL.map { " at \($0)" } ?? ""
         var response = problem(
             .serviceUnavailable,
-            "this Rewind replica (\(health.instance)) is a standby: \(health.leaderInstance ?? "another replica") "
+            "this Rewind replica (\(health.instance)) is a standby: \(leader)\(whereTo) "
                 + "holds the writer lease and acts; send changes to it (or through the load balancer in front of "
                 + "the replicas, whose readiness check is /readyz)")
         response.headers[.retryAfter] = "1"
         return response
     }
+
+    /// `Rewind-Redirect: never`: a standby answers a change with 503 instead of a 307 (see ``standbyRefusal``).
+    static let redirectPreference = HTTPField.Name("Rewind-Redirect")!
 
     /// 415 unless the request says `Content-Type: application/json` (parameters such as
     /// `charset` allowed). A browser sends that cross-origin only after a preflight Rewind never

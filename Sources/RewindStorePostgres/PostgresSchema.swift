@@ -101,6 +101,15 @@ enum PostgresSchema {
         Migration(
             version: 3, description: "automation pauses",
             statements: ["CREATE TABLE automation_pauses (scope text PRIMARY KEY, value text NOT NULL)"]),
+        // The lease holder's advertised URL (`server.advertise_url`), for standbys' 307s. It counts only while
+        // `advertise_epoch` is the lease's epoch: a replica of an older version, which does not write it, that takes
+        // the lease over during a rolling upgrade leaves a URL that is then ignored, never followed.
+        Migration(
+            version: 4, description: "advertised URL of the lease holder",
+            statements: [
+                "ALTER TABLE writer_lease ADD COLUMN advertise_url text",
+                "ALTER TABLE writer_lease ADD COLUMN advertise_epoch bigint",
+            ]),
         // Later migrations go here.
     ]
 

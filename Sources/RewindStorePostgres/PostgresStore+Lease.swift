@@ -4,11 +4,14 @@ import RewindPorts
 /// The writer lease: one row (`writer_lease`), locked `FOR UPDATE` by each lease call and kept
 /// when released so that its epoch never goes back. The transitions are ``LeaseRecord``'s.
 extension PostgresStore {
-    public func acquireLease(instance: String, now: Timestamp, until: Timestamp) async throws -> LeaseGrant? {
+    public func acquireLease(
+        instance: String, advertising url: String?, now: Timestamp, until: Timestamp
+    ) async throws -> LeaseGrant? {
         try await writeUnfenced("take the writer lease") { session in
             guard
                 let acquired = LeaseRecord.acquiring(
-                    try await session.lease(lock: .update), instance: instance, now: now, until: until)
+                    try await session.lease(lock: .update), instance: instance, advertising: url, now: now,
+                    until: until)
             else { return nil }
             try await session.saveLease(acquired)
             return acquired.grant

@@ -100,28 +100,32 @@ struct Session {
     func lease(lock: RowLock) async throws -> LeaseRecord? {
         let query: PostgresQuery =
             switch lock {
-            case .share: "SELECT holder, epoch, until_ms FROM writer_lease WHERE id = 1 FOR SHARE"
-            case .update: "SELECT holder, epoch, until_ms FROM writer_lease WHERE id = 1 FOR UPDATE"
+            case .share: "SELECT \(unescaped: Self.leaseColumns) FROM writer_lease WHERE id = 1 FOR SHARE"
+            case .update: "SELECT \(unescaped: Self.leaseColumns) FROM writer_lease WHERE id = 1 FOR UPDATE"
             }
         return try await leaseRecord(query)
     }
 
     /// Without a lock, for reads.
     func currentLease() async throws -> LeaseRecord? {
-        try await leaseRecord("SELECT holder, epoch, until_ms FROM writer_lease WHERE id = 1")
+        try await leaseRecord("SELECT \(unescaped: Self.leaseColumns) FROM writer_lease WHERE id = 1")
     }
+
+    private static let leaseColumns = "holder, epoch, until_ms, advertise_url, advertise_epoch"
 
     private func leaseRecord(_ query: PostgresQuery) async throws -> LeaseRecord? {
         guard let row = try await run(query).first else { return nil }
-        let (holder, epoch, until) = try row.decode((String?, Int64, Int64).self)
+        let (holder, epoch, until, url, urlEpoch) = try row.decode((String?, Int64, Int64, String?, Int64?).self)
         // Epoch 0 is the row the schema starts with: never taken.
         if epoch == 0 { return nil }
-        return LeaseRecord(holder: holder, epoch: epoch, until: Timestamp(millisecondsSinceEpoch: until))
+        return LeaseRecord(
+            holder: holder, epoch: epoch, until: Timestamp(millisecondsSinceEpoch: until),
+            advertiseURL: urlEpoch == epoch ? url : nil)
     }
 
     func saveLease(_ record: LeaseRecord) async throws {
         try await run(
-            "UPDATE writer_lease SET holder = \(record.holder), epoch = \(record.epoch), until_ms = \(record.until.millisecondsSinceEpoch) WHERE id = 1"
+            "UPDATE writer_lease SET holder = \(record.holder), epoch = \(record.epoch), until_ms = \(record.until.millisecondsSinceEpoch), advertise_url = \(record.advertiseURL), advertise_epoch = \(record.epoch) WHERE id = 1"
         )
     }
 

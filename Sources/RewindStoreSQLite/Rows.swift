@@ -256,7 +256,9 @@ struct LeaseRow: FetchableRecord, PersistableRecord {
     }
 
     init(row: Row) {
-        record = LeaseRecord(holder: row["holder"], epoch: row["epoch"], until: row.timestamp("until"))
+        record = LeaseRecord(
+            holder: row["holder"], epoch: row["epoch"], until: row.timestamp("until"),
+            advertiseURL: row["advertise_url"])
     }
 
     func encode(to container: inout PersistenceContainer) {
@@ -264,6 +266,7 @@ struct LeaseRow: FetchableRecord, PersistableRecord {
         container["holder"] = record.holder
         container["epoch"] = record.epoch
         container["until"] = record.until.millisecondsSinceEpoch
+        container["advertise_url"] = record.advertiseURL
     }
 
     static func current(_ db: Database) throws -> LeaseRecord? {

@@ -5,11 +5,13 @@ import RewindPorts
 /// The writer lease: one row (`writer_lease`), kept when released so that its epoch never goes
 /// back. The transitions are ``LeaseRecord``'s, applied inside one write transaction each.
 extension SQLiteStore {
-    public func acquireLease(instance: String, now: Timestamp, until: Timestamp) async throws -> LeaseGrant? {
+    public func acquireLease(
+        instance: String, advertising url: String?, now: Timestamp, until: Timestamp
+    ) async throws -> LeaseGrant? {
         try await writeUnfenced("take the writer lease") { db in
             guard
                 let acquired = LeaseRecord.acquiring(
-                    try LeaseRow.current(db), instance: instance, now: now, until: until)
+                    try LeaseRow.current(db), instance: instance, advertising: url, now: now, until: until)
             else {
                 return nil
             }

@@ -188,6 +188,13 @@ enum Schema {
             }
         }
 
+        // The lease holder's advertised URL (`server.advertise_url`), published with its grant.
+        migrator.registerMigration("v9") { db in
+            try db.alter(table: "writer_lease") { t in
+                t.add(column: "advertise_url", .text)
+            }
+        }
+
         // Later migrations go here.
 
         return migrator

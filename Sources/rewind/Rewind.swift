@@ -71,7 +71,11 @@ struct AccessOption: ParsableArguments {
     var config = ConfigOption.defaultPath
     @Option(
         name: .long,
-        help: "The daemon's address, like http://rewind.internal:8480 (or REWIND_SERVER); with it no policy is read.")
+        help: ArgumentHelp(
+            "The daemon's address, like http://rewind.internal:8480 (or REWIND_SERVER); with it no policy is read.",
+            discussion:
+                "List several replicas comma-separated to follow a standby's 307 to the leader among them; the token "
+                + "is never sent to an address not listed."))
     var server: String?
 
     /// `--server`, else a non-empty `REWIND_SERVER`.

@@ -173,4 +173,20 @@ struct ServerConfigTests {
         ).map { "\($0.line) \($0.path): \($0.message)" }
         #expect(inline.contains { $0.contains("signing_secret") }, "\(inline)")
     }
+
+    @Test("server.advertise_url is an http(s) origin (from ${POD_IP} too), kept without its trailing slash")
+    func advertiseURL() throws {
+        let yaml = "server:\n  advertise_url: http://${POD_IP}:8480/\n" + minimalServices
+        let configuration = try #require(parse(yaml, environment: ["POD_IP": "10.0.3.7"]).configuration)
+        #expect(configuration.server.advertiseURL == "http://10.0.3.7:8480")
+        for (bad, why) in [
+            ("rewind-0:8480", "http"), ("http://10.0.3.7:8480/api", "origin only"),
+            ("https://user:pw@rewind.example.com", "origin only"), ("http://10.0.3.7:8480/?a=b", "origin only"),
+        ] {
+            let found = problems("server:\n  advertise_url: \"\(bad)\"\n" + minimalServices).map {
+                "\($0.line) \($0.path): \($0.message)"
+            }
+            #expect(found.contains { $0.hasPrefix("2 server.advertise_url:") && $0.contains(why) }, "\(bad): \(found)")
+        }
+    }
 }

@@ -200,8 +200,10 @@ struct ObservedStore: RewindStore {
     func commit(_ change: StateChange) async throws -> CommittedChange {
         try await tracked { try await base.commit(change) }
     }
-    func acquireLease(instance: String, now: Timestamp, until: Timestamp) async throws -> LeaseGrant? {
-        try await tracked { try await base.acquireLease(instance: instance, now: now, until: until) }
+    func acquireLease(
+        instance: String, advertising url: String?, now: Timestamp, until: Timestamp
+    ) async throws -> LeaseGrant? {
+        try await tracked { try await base.acquireLease(instance: instance, advertising: url, now: now, until: until) }
     }
     func renewLease(_ grant: LeaseGrant, until: Timestamp) async throws -> LeaseGrant {
         if let failure = activity.renewalFailure { throw failure }

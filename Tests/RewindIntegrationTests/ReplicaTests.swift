@@ -17,35 +17,54 @@ import Testing
 /// which finishes it from the journal without calling the platform again.
 @Suite(.serialized, .enabled(if: TestPostgres.url != nil || TestPostgres.isRequired))
 struct ReplicaTests {
-    /// One replica: its daemon and its API.
-    typealias Replica = (daemon: DaemonProcess, api: API)
+    /// One replica: its daemon, its API (through a client that follows no redirect), and the JSON-lines file its
+    /// notices go to.
+    typealias Replica = (daemon: DaemonProcess, api: API, notices: String)
 
     /// Two replicas on a fresh PostgreSQL schema watching the sandbox (backend and worker known good on v1); the
     /// first leads, the second stands by. `body` gets the sandbox and both.
+    ///
+    /// - Parameters:
+    ///   - rollbackDuration: how long the sandbox platform's rollbacks run.
+    ///   - advertise: each replica sets `server.advertise_url` to its own loopback address.
+    ///   - leaderEnvironment: added to the first replica's environment (`REWIND_TEST_STOP_AT`).
     static func withReplicas(
+        rollbackDuration: Duration = .seconds(4), advertise: Bool = false, leaderEnvironment: [String: String] = [:],
         _ body: @Sendable (SandboxWorld, _ leader: Replica, _ standby: Replica) async throws -> Void
     ) async throws {
         let scratch = try TemporaryDirectory("replicas")
         defer { scratch.remove() }
         let state = try StateMigrationTests.target()
-        try await withSandbox(rollbackDuration: .seconds(4)) { world, endpoints in
+        try await withSandbox(rollbackDuration: rollbackDuration) { world, endpoints in
             let store = try await PostgresStore.open(try PostgresSettings(url: state))
             try await seedKnownGood(store)
             await store.shutdown()
 
-            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            var configuration = HTTPClient.Configuration()
+            configuration.redirectConfiguration = .disallow
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             defer { client.shutdown { _ in } }
             var replicas: [Replica] = []
             for name in ["a", "b"] {
                 let port = try freeLoopbackPort()
                 let folder = scratch.file(name)
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                let config = daemonConfig(endpoints: endpoints, port: port)
-                    .replacingOccurrences(of: "state: state.db", with: "state: \(state)")
+                let notices = folder + "/notifications.jsonl"
+                var config = daemonConfig(
+                    endpoints: endpoints, port: port, notifications: "{ console: false, file: \(notices) }"
+                )
+                .replacingOccurrences(of: "state: state.db", with: "state: \(state)")
+                if advertise {
+                    config = config.replacingOccurrences(
+                        of: "  listen: 127.0.0.1:\(port)\n",
+                        with: "  listen: 127.0.0.1:\(port)\n  advertise_url: http://127.0.0.1:\(port)\n")
+                }
                 try config.write(toFile: folder + "/rewind.yaml", atomically: true, encoding: .utf8)
                 let api = API(client: client, base: "http://127.0.0.1:\(port)")
-                let daemon = try await DaemonProcess(config: folder + "/rewind.yaml", log: folder + "/daemon.log")
-                replicas.append((daemon, api))
+                let daemon = try await DaemonProcess(
+                    config: folder + "/rewind.yaml", log: folder + "/daemon.log",
+                    environment: name == "a" ? leaderEnvironment : [:])
+                replicas.append((daemon, api, notices))
                 // b starts once a leads, so that the roles are known.
                 try await eventually("replica \(name) is ready", within: 30) {
                     try await api.call(.GET, "/readyz").status == 200
@@ -116,6 +135,50 @@ struct ReplicaTests {
 
             standby.daemon.kill(SIGTERM)
             #expect(await standby.daemon.waitForExit() == 0, "\(standby.daemon.output.suffix(2000))")
+        }
+    }
+
+    /// With `server.advertise_url`, a standby sends a change to the leader with a 307 (same path), tells the
+    /// dashboard (`Rewind-Redirect: never`) and webhooks 503 naming the leader and its URL, and the CLI follows the
+    /// 307 only to a replica listed in REWIND_SERVER.
+    @Test func standbyRedirectsChangesToTheLeadersAdvertisedURL() async throws {
+        try await Self.withReplicas(advertise: true) { _, leader, standby in
+            let leaderInstance = try #require(try await leader.api.object("/api/v1/status")["instance"] as? String)
+            let waiting = try await standby.api.object("/api/v1/status")
+            #expect(waiting["leader_url"] as? String == leader.api.base, "\(waiting)")
+
+            let freeze = #"{"duration":"1h","reason":"from the standby"}"#
+            let moved = try await standby.api.exchange(.POST, "/api/v1/freeze", json: freeze)
+            #expect(moved.status == 307, "\(moved.body)")
+            #expect(moved.headers.first(name: "Location") == leader.api.base + "/api/v1/freeze")
+            #expect(moved.body.contains(leaderInstance), "\(moved.body)")
+
+            let dashboard = try await standby.api.exchange(
+                .POST, "/api/v1/freeze", json: freeze, headers: [("Rewind-Redirect", "never")])
+            #expect(dashboard.status == 503)
+            let problem = try JSONSerialization.jsonObject(with: Data(dashboard.body.utf8)) as? [String: Any]
+            let detail = try #require(problem?["detail"] as? String, "\(dashboard.body)")
+            #expect(detail.contains(leaderInstance) && detail.contains(leader.api.base), "\(detail)")
+            let hook = try await standby.api.call(.POST, "/hooks/alertmanager", json: #"{"alerts":[]}"#)
+            #expect(hook.status == 503, "a webhook sender follows no redirect: \(hook.body)")
+            #expect(try await leader.api.object("/api/v1/freeze")["frozen"] as? Bool == false)
+
+            // The CLI: the leader's address is not listed, so the token is not sent there.
+            let unlisted = try await rewind(
+                ["freeze", "set", "--for", "1h", "--reason", "from the CLI"],
+                environment: ["REWIND_SERVER": standby.api.base])
+            #expect(unlisted.status == 69, "\(unlisted.stderr)")
+            #expect(
+                unlisted.stderr.contains(leader.api.base) && unlisted.stderr.contains("REWIND_SERVER"),
+                "\(unlisted.stderr)")
+            #expect(try await leader.api.object("/api/v1/freeze")["frozen"] as? Bool == false)
+
+            // Listed: the CLI follows the 307 to the leader, which freezes.
+            let listed = try await rewind(
+                ["freeze", "set", "--for", "1h", "--reason", "from the CLI"],
+                environment: ["REWIND_SERVER": "\(standby.api.base),\(leader.api.base)"])
+            #expect(listed.status == 0, "\(listed.stderr)")
+            #expect(try await leader.api.object("/api/v1/freeze")["frozen"] as? Bool == true)
         }
     }
 

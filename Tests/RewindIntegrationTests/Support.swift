@@ -135,16 +135,26 @@ struct API {
     func call(
         _ method: HTTPMethod, _ path: String, json: String? = nil, token: String? = nil
     ) async throws -> (status: Int, body: String) {
+        let (status, body, _) = try await exchange(method, path, json: json, token: token)
+        return (status, body)
+    }
+
+    /// ``call(_:_:json:token:)`` with `headers` added to the request and the response's headers returned.
+    func exchange(
+        _ method: HTTPMethod, _ path: String, json: String? = nil, token: String? = nil,
+        headers: [(String, String)] = []
+    ) async throws -> (status: Int, body: String, headers: HTTPHeaders) {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
         if let token = token ?? self.token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let json {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: json))
         }
         let response = try await client.execute(request, timeout: .seconds(5))
         let body = try await response.body.collect(upTo: 4 * 1024 * 1024)
-        return (Int(response.status.code), String(buffer: body))
+        return (Int(response.status.code), String(buffer: body), response.headers)
     }
 
     func object(_ path: String) async throws -> [String: Any] {

@@ -235,4 +235,24 @@ struct WriterLeaseContractTests {
             #expect(try await store.currentLease()?.epoch == 2)
         }
     }
+
+    @Test(
+        "the holder's advertised URL is published with its grant, kept by renewals, replaced by a takeover",
+        arguments: StoreFactory.all)
+    func advertisedURL(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let grant = try #require(
+                try await store.acquireLease(
+                    instance: "daemon-a", advertising: "http://10.0.3.7:8480", now: at(0), until: at(5)))
+            #expect(grant.advertiseURL == "http://10.0.3.7:8480")
+            #expect(try await store.currentLease()?.advertiseURL == "http://10.0.3.7:8480")
+            _ = try await store.renewLease(grant, until: at(10))
+            #expect(try await store.currentLease()?.advertiseURL == "http://10.0.3.7:8480")
+            let takeover = try #require(try await store.acquireLease(instance: "daemon-b", now: at(11), until: at(20)))
+            #expect(takeover.advertiseURL == nil)
+            #expect(try await store.currentLease()?.advertiseURL == nil)
+            try await store.releaseLease(takeover)
+            #expect(try await store.currentLease() == nil)
+        }
+    }
 }

@@ -7,35 +7,40 @@ public struct LeaseRecord: Sendable, Equatable {
     public var holder: String?
     public var epoch: Int64
     public var until: Timestamp
+    /// The holder's advertised URL; nil once released or when it advertises none.
+    public var advertiseURL: String?
 
-    public init(holder: String?, epoch: Int64, until: Timestamp) {
+    public init(holder: String?, epoch: Int64, until: Timestamp, advertiseURL: String? = nil) {
         self.holder = holder
         self.epoch = epoch
         self.until = until
+        self.advertiseURL = holder == nil ? nil : advertiseURL
     }
 
     /// The grant in force; nil once released.
     public var grant: LeaseGrant? {
-        holder.map { LeaseGrant(holder: $0, epoch: epoch, until: until) }
+        holder.map { LeaseGrant(holder: $0, epoch: epoch, until: until, advertiseURL: advertiseURL) }
     }
 
-    /// What ``WriterLease/acquireLease(instance:now:until:)`` stores given the `stored` record
-    /// (nil: never taken): the new record, or nil when another instance's lease still runs.
-    /// The first epoch is 1.
+    /// What ``WriterLease/acquireLease(instance:advertising:now:until:)`` stores given the `stored`
+    /// record (nil: never taken): the new record, advertising `url`, or nil when another instance's
+    /// lease still runs. The first epoch is 1.
     public static func acquiring(
-        _ stored: LeaseRecord?, instance: String, now: Timestamp, until: Timestamp
+        _ stored: LeaseRecord?, instance: String, advertising url: String? = nil, now: Timestamp, until: Timestamp
     ) -> LeaseRecord? {
-        guard let stored else { return LeaseRecord(holder: instance, epoch: 1, until: until) }
-        if stored.holder == instance { return LeaseRecord(holder: instance, epoch: stored.epoch, until: until) }
+        guard let stored else { return LeaseRecord(holder: instance, epoch: 1, until: until, advertiseURL: url) }
+        if stored.holder == instance {
+            return LeaseRecord(holder: instance, epoch: stored.epoch, until: until, advertiseURL: url)
+        }
         if stored.holder != nil && now < stored.until { return nil }
-        return LeaseRecord(holder: instance, epoch: stored.epoch + 1, until: until)
+        return LeaseRecord(holder: instance, epoch: stored.epoch + 1, until: until, advertiseURL: url)
     }
 
     /// What ``WriterLease/renewLease(_:until:)`` stores; throws ``StoreFenced`` when `grant` is
     /// not in force.
     public static func renewing(_ stored: LeaseRecord?, grant: LeaseGrant, until: Timestamp) throws -> LeaseRecord {
         try requireInForce(grant, stored: stored)
-        return LeaseRecord(holder: grant.holder, epoch: grant.epoch, until: until)
+        return LeaseRecord(holder: grant.holder, epoch: grant.epoch, until: until, advertiseURL: stored?.advertiseURL)
     }
 
     /// What ``WriterLease/releaseLease(_:)`` stores: the record without a holder, or nil when

@@ -51,11 +51,14 @@ public struct MemoryStore: RewindStore {
 
     // MARK: - Writer lease
 
-    public func acquireLease(instance: String, now: Timestamp, until: Timestamp) async throws -> LeaseGrant? {
+    public func acquireLease(
+        instance: String, advertising url: String?, now: Timestamp, until: Timestamp
+    ) async throws -> LeaseGrant? {
         state.tables.withLock { tables in
-            guard let acquired = LeaseRecord.acquiring(tables.lease, instance: instance, now: now, until: until) else {
-                return nil
-            }
+            guard
+                let acquired = LeaseRecord.acquiring(
+                    tables.lease, instance: instance, advertising: url, now: now, until: until)
+            else { return nil }
             tables.lease = acquired
             return acquired.grant
         }

@@ -3,7 +3,7 @@ import RewindCore
 /// One writer at a time: the instance holding the writer lease is the only one that acts on the
 /// state, and the lease's epoch fences out one that lost it.
 ///
-/// - ``acquireLease(instance:now:until:)`` gives a ``LeaseGrant`` carrying an epoch. The epoch
+/// - ``acquireLease(instance:advertising:now:until:)`` gives a ``LeaseGrant`` carrying an epoch. The epoch
 ///   increases whenever the lease changes hands — to another instance, or to any instance after a
 ///   release — and never goes back; a renewal, or an acquire by the instance that holds it, keeps
 ///   it.
@@ -26,8 +26,13 @@ public protocol WriterLease: Sendable {
     /// Takes the lease for `instance` until `until`, in one transaction. Returns the grant when
     /// there was no lease, when it was released, when it had expired (`until <= now`), or when
     /// `instance` already held it (then a renewal: same epoch). Returns nil, leaving the lease
-    /// untouched, while another instance's lease runs.
-    func acquireLease(instance: String, now: Timestamp, until: Timestamp) async throws -> LeaseGrant?
+    /// untouched, while another instance's lease runs. `url` is published with the grant (its
+    /// ``LeaseGrant/advertiseURL``, kept by renewals) so that a standby can send changes to the
+    /// holder.
+    func acquireLease(
+        instance: String, advertising url: String?, now: Timestamp, until: Timestamp
+    ) async throws
+        -> LeaseGrant?
 
     /// Extends `grant` until `until`, keeping its epoch. Throws ``StoreFenced`` when the grant is
     /// no longer in force (another instance took the lease over, or it was released); then the
@@ -48,6 +53,11 @@ public protocol WriterLease: Sendable {
 }
 
 extension WriterLease {
+    /// Takes the lease advertising no URL (tools, the CLI's one-shot engine, tests).
+    public func acquireLease(instance: String, now: Timestamp, until: Timestamp) async throws -> LeaseGrant? {
+        try await acquireLease(instance: instance, advertising: nil, now: now, until: until)
+    }
+
     /// Takes or renews the lease for `holder`: true when `holder` now holds it until `until`.
     /// The unfenced form of ``acquireLease(instance:now:until:)``, for callers that do not fence
     /// their writes yet.

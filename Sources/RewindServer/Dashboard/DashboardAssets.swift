@@ -158,7 +158,11 @@ enum DashboardAssets {
           }
 
           async function send(method, path, body, done) {
-            const init = { method: method, headers: authorized(body ? { 'Content-Type': 'application/json' } : {}) };
+            // A standby replica answers a change with a 307 to the leader, which a browser cannot follow across
+            // origins: Rewind-Redirect: never asks it for a 503 whose message names the leader and its address.
+            const headers = authorized(body ? { 'Content-Type': 'application/json' } : {});
+            headers['Rewind-Redirect'] = 'never';
+            const init = { method: method, headers: headers, redirect: 'error' };
             if (body) init.body = JSON.stringify(body);
             try {
               const response = await fetch(path, init);
