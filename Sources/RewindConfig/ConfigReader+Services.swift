@@ -87,7 +87,7 @@ extension ConfigReader {
             service.serviceClass = value
         }
         if let at = fields["signals"] {
-            service.signals = signals(
+            (service.signals, service.canarySignals) = signals(
                 at, service: service.name, serviceClass: service.serviceClass, checks: service.checks)
         }
         if let at = fields["traffic"] { platforms.traffic = trafficController(at) }

@@ -401,8 +401,22 @@ public enum ConfigSchema {
                 "consecutive": count(CountBounds.consecutive), "recovery": duration,
                 "no_data": words(NoDataPolicy.self), "min_samples": count(CountBounds.minSamples),
                 "baseline": string, "severity": words(Severity.self), "timeout": duration,
+                "canary_query": string, "stable_query": string, "step": duration, "judge": judge,
             ],
             required: ["measure"])
+    }
+
+    /// `judge:` of a signal that compares canary with stable.
+    static var judge: Shape {
+        .either([
+            .leaf(["type": .string("null")]),
+            .object(
+                keys: ConfigReader.judgeKeys,
+                shapes: [
+                    "direction": words(CanaryDirection.self), "min_effect": scalar, "weight": scalar, "alpha": scalar,
+                    "max_looks": count(ConfigReader.judgeLooks), "min_samples": count(ConfigReader.judgeSamples),
+                ]),
+        ])
     }
 
     static func request(extra: [String: Shape] = [:], keys: [String]) -> Shape {

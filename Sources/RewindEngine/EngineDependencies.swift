@@ -44,6 +44,8 @@ public struct EngineDependencies: Sendable {
     public var lease = LeaseTiming.singleWriter
     /// Where every probe's result is written for replay (`health.record`); nowhere by default.
     public var probeLog: any ProbeLog = NoProbeLog()
+    /// Reads canary and stable cohorts for the canary judge (signals with `judge:`).
+    public var cohortSource: any CohortSource = NoCohortSource()
 
     public init(
         policy: Policy, store: any RewindStore, clock: any RewindClock, prober: any HealthProber,
@@ -92,6 +94,7 @@ public struct EngineDependencies: Sendable {
         notifiers = reloaded.notifiers
         redactor = reloaded.redactor
         metricSource = reloaded.metricSource
+        cohortSource = reloaded.cohortSource
         trafficControllers = reloaded.trafficControllers
         featureSwitches = reloaded.featureSwitches
         migrations = reloaded.migrations
