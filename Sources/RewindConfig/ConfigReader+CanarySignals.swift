@@ -19,6 +19,7 @@ extension ConfigReader {
         "baseline",
     ]
 
+    static let canaryScoreKeys = ["pass", "marginal"]
     static let judgeLooks = 1...10_000
     /// The normal approximation needs a handful of values per cohort.
     static let judgeSamples = 5...1_000_000
@@ -136,6 +137,26 @@ extension ConfigReader {
         if let at = fields["max_looks"], let value = count(at, Self.judgeLooks) { policy.maxLooks = value }
         if let at = fields["min_samples"], let value = count(at, Self.judgeSamples) { policy.minSamples = value }
         return policy
+    }
+
+    /// `canary_score: {pass, marginal}` of a service: the canary score's thresholds, 0…100, marginal ≤ pass.
+    mutating func canaryScore(_ at: Located) -> CanaryScoreThresholds {
+        var thresholds = CanaryScoreThresholds()
+        guard let fields = mapping(at, allowed: Self.canaryScoreKeys) else { return thresholds }
+        if let at = fields["pass"], let value = number(at, 0...100, what: "a score", percent: false) {
+            thresholds.pass = value
+        }
+        if let at = fields["marginal"], let value = number(at, 0...100, what: "a score", percent: false) {
+            thresholds.marginal = value
+        }
+        if thresholds.marginal > thresholds.pass, let at = fields["marginal"] ?? fields["pass"] {
+            report(
+                at,
+                "marginal (\(thresholds.marginal)) is above pass (\(thresholds.pass)): a canary scoring between them "
+                    + "would be neither; write marginal at most pass, e.g. pass: 95, marginal: 75")
+            return CanaryScoreThresholds()
+        }
+        return thresholds
     }
 
     /// A finite number in `range`, written as is or (with `percent`) as a percentage (`5%` is 0.05).

@@ -367,6 +367,8 @@ public enum ConfigSchema {
                 "checks": .list(check, minItems: 1),
                 "provider": provider, "fallback": provider,
                 "class": words(ServiceClass.self), "signals": .list(signal), "traffic": traffic, "flags": flags,
+                "canary_score": .object(
+                    keys: ConfigReader.canaryScoreKeys, shapes: ["pass": scalar, "marginal": scalar]),
                 "migration": .object(
                     keys: ConfigReader.migrationKeys,
                     shapes: [

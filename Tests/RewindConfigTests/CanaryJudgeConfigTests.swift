@@ -1,3 +1,4 @@
+import Foundation
 import RewindConfig
 import RewindCore
 import Testing
@@ -48,6 +49,19 @@ struct CanaryJudgeConfigTests {
         #expect(conversions.step == .seconds(15))
         #expect(conversions.requestedStrategy == .gradual)
         #expect(service.canaryScore == CanaryScoreThresholds(pass: 95, marginal: 75))
+    }
+
+    @Test("canary_score sets the score's pass and marginal thresholds; out of range or crossed is a problem")
+    func scoreThresholds() throws {
+        let yaml = SignalConfigTests.service("      []", extra: "").replacingOccurrences(
+            of: "    class: frontend", with: "    class: frontend\n    canary_score: { pass: 90, marginal: 60 }")
+        let service = try #require(parse(yaml).configuration?.policy.service("frontend"))
+        #expect(service.canaryScore == CanaryScoreThresholds(pass: 90, marginal: 60))
+        let crossed = problems(
+            yaml.replacingOccurrences(of: "{ pass: 90, marginal: 60 }", with: "{ pass: 50, marginal: 80 }"))
+        #expect(crossed.map(\.message).contains { $0.contains("marginal (80.0) is above pass (50.0)") })
+        let outOfRange = problems(yaml.replacingOccurrences(of: "pass: 90", with: "pass: 101"))
+        #expect(outOfRange.map(\.message).contains { $0.contains("expected a score from 0.0 to 100.0, got '101'") })
     }
 
     @Test("out-of-range numbers, missing cohorts and threshold-only keys are located problems that say what to write")
