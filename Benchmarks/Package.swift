@@ -63,6 +63,15 @@ let package = Package(
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The canary judge's false-failure rate and power, by seeded simulation (no I/O, RewindCore only).
+        .executableTarget(
+            name: "canary-simulation",
+            dependencies: [
+                .product(name: "RewindCore", package: "rewind")
+            ],
+            path: "Tools/CanarySimulation",
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
+        ),
         // The loopback target farm of the scale benchmark (scripts/scale.py): one HTTP server answering
         // every health check of thousands of services, and their platforms' `current`.
         .executableTarget(

@@ -181,6 +181,14 @@ public enum Composition {
                 policy: configuration.policy, client: client, redactor: configuration.redactor),
             trafficControllers: controls.traffic, featureSwitches: controls.flags, migrations: controls.migrations)
         dependencies.trackingInterval = configuration.policy.trackingInterval
+        if let prometheus = configuration.policy.monitoring.prometheus {
+            // The canary judge's cohorts (signals with `judge:`), read with query_range.
+            dependencies.cohortSource = PrometheusCohortReader(
+                client: PrometheusClient(
+                    baseURL: prometheus.url.value, client: client, headers: prometheus.headers,
+                    timeout: prometheus.timeout),
+                redactor: configuration.redactor)
+        }
         // Replicas share a PostgreSQL state: one leads, the others stand by (README, "Running several replicas").
         dependencies.lease = configuration.stateDatabaseURL == nil ? .singleWriter : .replicas
         dependencies.advertiseURL = configuration.server.advertiseURL

@@ -7,7 +7,7 @@ extension ConfigReader {
     static let serviceKeys = [
         "depends_on", "rollback_timeout", "checks", "provider", "fallback", "class", "signals", "traffic", "flags",
         "migration",
-        "rollout", "gitops",
+        "rollout", "gitops", "canary_score",
     ]
     static let checkKeys = [
         "name", "url", "severity", "interval", "timeout", "confirm_interval", "suspect_interval", "suspect_window",
@@ -87,9 +87,10 @@ extension ConfigReader {
             service.serviceClass = value
         }
         if let at = fields["signals"] {
-            service.signals = signals(
+            (service.signals, service.canarySignals) = signals(
                 at, service: service.name, serviceClass: service.serviceClass, checks: service.checks)
         }
+        if let at = fields["canary_score"] { service.canaryScore = canaryScore(at) }
         if let at = fields["traffic"] { platforms.traffic = trafficController(at) }
         if let at = fields["flags"] { platforms.flags = featureFlags(at) }
         if let at = fields["migration"] { platforms.migration = migration(at) }

@@ -4,10 +4,12 @@ import Yams
 
 /// `services.NAME.signals:` (metric triggers) and the top-level `monitoring:` section.
 extension ConfigReader {
-    static let signalKeys = [
-        "name", "measure", "category", "prometheus", "probe", "quantile", "pushed", "command", "threshold", "unit",
-        "window", "interval", "consecutive", "recovery", "no_data", "min_samples", "baseline", "severity", "timeout",
-    ]
+    static let signalKeys =
+        [
+            "name", "measure", "category", "prometheus", "probe", "quantile", "pushed", "command", "threshold", "unit",
+            "window", "interval", "consecutive", "recovery", "no_data", "min_samples", "baseline", "severity",
+            "timeout",
+        ] + cohortKeys
     static let signalSources = ["prometheus", "probe", "pushed", "command"]
     static let monitoringKeys = ["prometheus", "alertmanager", "push", "failure_after"]
     static let prometheusKeys = ["url", "headers", "timeout"]
@@ -18,28 +20,40 @@ extension ConfigReader {
     ]
     static let phaseKeys = ["enabled", "duration"]
 
+    /// The service's signals: threshold signals, and (with `judge:`) canary comparisons.
     mutating func signals(
         _ at: Located, service: ServiceName, serviceClass: ServiceClass, checks: [HealthCheckPolicy]
     )
-        -> [MetricSignalPolicy]
+        -> (thresholds: [MetricSignalPolicy], canary: [CanarySignalPolicy])
     {
-        guard let elements = list(at) else { return [] }
+        guard let elements = list(at) else { return ([], []) }
         var signals: [MetricSignalPolicy] = []
+        var canary: [CanarySignalPolicy] = []
         var seen: [String: Int] = [:]
         for element in elements {
-            guard let signal = signal(element, service: service, serviceClass: serviceClass, checks: checks) else {
-                continue
+            let name: String
+            if element.node["judge"] != nil {
+                guard let fields = mapping(element, allowed: Self.signalKeys),
+                    let signal = canarySignal(element, fields: fields, service: service)
+                else { continue }
+                name = signal.name
+                if seen[name] == nil { canary.append(signal) }
+            } else {
+                guard let signal = signal(element, service: service, serviceClass: serviceClass, checks: checks) else {
+                    continue
+                }
+                name = signal.name
+                if seen[name] == nil { signals.append(signal) }
             }
-            if let line = seen[signal.name] {
+            if let line = seen[name] {
                 report(
                     element,
-                    "duplicate signal name '\(signal.name)' (first used on line \(line)); add name: to tell them apart")
+                    "duplicate signal name '\(name)' (first used on line \(line)); add name: to tell them apart")
                 continue
             }
-            seen[signal.name] = element.line
-            signals.append(signal)
+            seen[name] = element.line
         }
-        return signals
+        return (signals, canary)
     }
 
     mutating func signal(
@@ -48,27 +62,14 @@ extension ConfigReader {
         -> MetricSignalPolicy?
     {
         guard let fields = mapping(at, allowed: Self.signalKeys) else { return nil }
-        let measureAt = require(fields, "measure", hint: "e.g. measure: latency_p95 (or custom)")
-        guard let measureAt, let measure = choice(measureAt, Measure.allCases.map { ($0.rawValue, $0) }) else {
-            return nil
+        for key in Self.cohortKeys {
+            guard let keyAt = fields[key] else { continue }
+            report(keyAt, "\(key) belongs to a canary comparison: add judge: to this signal, or remove \(key)")
         }
+        guard let measure = measure(fields) else { return nil }
         guard let source = signalSource(fields, at: at, checks: checks) else { return nil }
-        let category: SignalCategory
-        if let at = fields["category"] {
-            guard let value = choice(at, SignalCategory.allCases.map { ($0.rawValue, $0) }) else { return nil }
-            category = value
-        } else if let value = measure.category {
-            category = value
-        } else {
-            report(
-                at,
-                "a custom measure needs category: (one of \(Suggestion.list(SignalCategory.allCases.map(\.rawValue))))")
-            return nil
-        }
-        var unit = measure.unit
-        if let at = fields["unit"], let value = choice(at, MetricUnit.allCases.map { ($0.rawValue, $0) }) {
-            unit = value
-        }
+        guard let category = category(of: measure, fields, at: at) else { return nil }
+        let unit = unit(of: measure, fields)
         var threshold = measure.defaultThreshold(for: serviceClass)
         if let at = fields["threshold"] { threshold = self.threshold(at, unit: unit) ?? threshold }
         guard let threshold else {
@@ -116,6 +117,28 @@ extension ConfigReader {
             )
         }
         return signal
+    }
+
+    /// `measure:` (required).
+    mutating func measure(_ fields: Fields) -> Measure? {
+        let measureAt = require(fields, "measure", hint: "e.g. measure: latency_p95 (or custom)")
+        guard let measureAt else { return nil }
+        return choice(measureAt, Measure.allCases.map { ($0.rawValue, $0) })
+    }
+
+    /// `category:`, or the measure's; a custom measure must say.
+    mutating func category(of measure: Measure, _ fields: Fields, at: Located) -> SignalCategory? {
+        if let at = fields["category"] { return choice(at, SignalCategory.allCases.map { ($0.rawValue, $0) }) }
+        if let category = measure.category { return category }
+        report(
+            at, "a custom measure needs category: (one of \(Suggestion.list(SignalCategory.allCases.map(\.rawValue))))")
+        return nil
+    }
+
+    /// `unit:`, or the measure's.
+    mutating func unit(of measure: Measure, _ fields: Fields) -> MetricUnit {
+        guard let at = fields["unit"] else { return measure.unit }
+        return choice(at, MetricUnit.allCases.map { ($0.rawValue, $0) }) ?? measure.unit
     }
 
     private func defaultSignalName(_ measure: Measure, _ source: SignalSource) -> String {

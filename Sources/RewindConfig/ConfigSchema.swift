@@ -373,6 +373,8 @@ public enum ConfigSchema {
                 "checks": .list(check, minItems: 1),
                 "provider": provider, "fallback": provider,
                 "class": words(ServiceClass.self), "signals": .list(signal), "traffic": traffic, "flags": flags,
+                "canary_score": .object(
+                    keys: ConfigReader.canaryScoreKeys, shapes: ["pass": scalar, "marginal": scalar]),
                 "migration": .object(
                     keys: ConfigReader.migrationKeys,
                     shapes: [
@@ -407,8 +409,22 @@ public enum ConfigSchema {
                 "consecutive": count(CountBounds.consecutive), "recovery": duration,
                 "no_data": words(NoDataPolicy.self), "min_samples": count(CountBounds.minSamples),
                 "baseline": string, "severity": words(Severity.self), "timeout": duration,
+                "canary_query": string, "stable_query": string, "step": duration, "judge": judge,
             ],
             required: ["measure"])
+    }
+
+    /// `judge:` of a signal that compares canary with stable.
+    static var judge: Shape {
+        .either([
+            .leaf(["type": .string("null")]),
+            .object(
+                keys: ConfigReader.judgeKeys,
+                shapes: [
+                    "direction": words(CanaryDirection.self), "min_effect": scalar, "weight": scalar, "alpha": scalar,
+                    "max_looks": count(ConfigReader.judgeLooks), "min_samples": count(ConfigReader.judgeSamples),
+                ]),
+        ])
     }
 
     static func request(extra: [String: Shape] = [:], keys: [String]) -> Shape {

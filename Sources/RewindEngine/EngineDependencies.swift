@@ -54,6 +54,8 @@ public struct EngineDependencies: Sendable {
     /// Where an incident's spans go (``IncidentSpans``): the process's tracer when the daemon
     /// exports traces (`tracing.otlp_endpoint`), a test's recording tracer, or none by default.
     public var tracer: any Tracer = NoOpTracer()
+    /// Reads canary and stable cohorts for the canary judge (signals with `judge:`).
+    public var cohortSource: any CohortSource = NoCohortSource()
 
     public init(
         policy: Policy, store: any RewindStore, clock: any RewindClock, prober: any HealthProber,
@@ -102,6 +104,7 @@ public struct EngineDependencies: Sendable {
         notifiers = reloaded.notifiers
         redactor = reloaded.redactor
         metricSource = reloaded.metricSource
+        cohortSource = reloaded.cohortSource
         trafficControllers = reloaded.trafficControllers
         featureSwitches = reloaded.featureSwitches
         migrations = reloaded.migrations

@@ -563,6 +563,12 @@ public final class RewindEngine: Service, Sendable {
                     }
                 }
             }
+            // Canary judges read Prometheus too: its health is reported with every service that depends on it.
+            for service in deps.policy.services
+            where !service.canarySignals.isEmpty && !(sources["prometheus"]?.contains(service.name) ?? false) {
+                sources["prometheus", default: []].append(service.name)
+            }
+            let canaryServices = sources["prometheus"] ?? []
             for service in deps.policy.services {
                 for check in service.checks {
                     let subject = HealthCheckSubject(
@@ -581,6 +587,13 @@ public final class RewindEngine: Service, Sendable {
                         metricSource: deps.metricSource,
                         monitoringSource: source, board: engine.board, inbox: engine.inbox, metrics: engine.metrics,
                         logger: engine.logger)
+                    watchers.append(watcher(subject).run)
+                }
+                if !service.canarySignals.isEmpty {
+                    let subject = CanarySubject(
+                        service: service.name, signals: service.canarySignals, thresholds: service.canaryScore,
+                        cohortSource: deps.cohortSource, monitoredServices: canaryServices, board: engine.board,
+                        inbox: engine.inbox, metrics: engine.metrics, logger: engine.logger)
                     watchers.append(watcher(subject).run)
                 }
                 if let reporter = deps.providers[service.name] as? any WorkloadHealthReporting,

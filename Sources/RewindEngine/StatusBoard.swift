@@ -110,6 +110,21 @@ final class StatusBoard: Sendable {
         }
     }
 
+    /// A canary signal's latest look (no trigger state: the canary judge has its own), and the canary's
+    /// median in its recent history.
+    func update(canary status: SignalStatus, value: Double?) {
+        let key = "\(status.service)/\(status.signal)"
+        state.withLock { state in
+            state.signals[key] = status
+            if let at = status.lastAt {
+                Self.remember(
+                    &state, key: key,
+                    series: .init(service: status.service, kind: .signal, name: status.signal, points: []),
+                    at: at, value: value, ok: status.violations == 0)
+            }
+        }
+    }
+
     private static func remember(
         _ state: inout State, key: String, series: RecentSeries, at: Timestamp, value: Double?, ok: Bool
     ) {

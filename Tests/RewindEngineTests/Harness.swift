@@ -225,7 +225,9 @@ struct Harness: Sendable {
     func run(
         _ engine: RewindEngine, policy: Policy, baseline: Int? = nil, _ body: (EngineRun) async throws -> Void
     ) async throws {
-        let checks = policy.services.reduce(0) { $0 + $1.checks.count + $1.signals.count }
+        let checks = policy.services.reduce(0) {
+            $0 + $1.checks.count + $1.signals.count + ($1.canarySignals.isEmpty ? 0 : 1)
+        }
         let run = EngineRun(engine: engine, harness: self, baseline: baseline ?? checks + 2)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {

@@ -18,6 +18,10 @@ public struct ServicePolicy: Sendable, Equatable {
     public var serviceClass: ServiceClass
     /// Metric signals: performance, throughput, business, infrastructure and security triggers.
     public var signals: [MetricSignalPolicy]
+    /// Signals with `judge:`: the canary judge compares the canary's values with stable's.
+    public var canarySignals: [CanarySignalPolicy] = []
+    /// The canary score's pass and marginal thresholds (Kayenta's 95 and 75).
+    public var canaryScore = CanaryScoreThresholds()
     /// `traffic:` is configured: Rewind is meant to move this service's traffic between its stable
     /// and new version (gradual and canary strategies). Whether a controller could be built for it
     /// is the runtime's to say (``ServiceSnapshot/hasTrafficControl``).

@@ -2,6 +2,16 @@
 public enum SignalCategory: String, Sendable, Codable, Hashable, CaseIterable {
     case performance, throughput, business, infrastructure, security
 
+    /// The strategy a violation of a signal of this category asks for (the guide's mapping).
+    public func requestedStrategy(severity: Severity) -> Strategy {
+        switch self {
+        case .performance, .throughput: .fast
+        case .business: .gradual
+        case .infrastructure: severity == .critical ? .immediate : .fast
+        case .security: .immediate
+        }
+    }
+
     /// The trigger a violation of this category raises.
     public var trigger: TriggerKind {
         switch self {
@@ -315,14 +325,7 @@ public struct MetricSignalPolicy: Sendable, Equatable {
     }
 
     /// The strategy a violation of this signal asks for (the guide's mapping).
-    public var requestedStrategy: Strategy {
-        switch category {
-        case .performance, .throughput: .fast
-        case .business: .gradual
-        case .infrastructure: severity == .critical ? .immediate : .fast
-        case .security: .immediate
-        }
-    }
+    public var requestedStrategy: Strategy { category.requestedStrategy(severity: severity) }
 }
 
 /// The guide's evaluation timing per category.

@@ -3,9 +3,22 @@
 /// escaped, so that a service or label value can never change the shape of the query.
 public enum PromQLPlaceholders {
     public static let knownNames: Set<String> = ["service"]
+    /// A canary judge's cohort query may also say which track it reads: `{track="{{track}}"}`.
+    public static let cohortNames: Set<String> = ["service", "track"]
 
     /// Problems with the template, in words; empty when it is fine.
-    public static func problems(in template: String) -> [String] {
+    public static func problems(in template: String, known: Set<String> = PromQLPlaceholders.knownNames) -> [String] {
+        scan(template, known: known).problems
+    }
+
+    /// The placeholder names the template uses, wherever they are.
+    public static func names(in template: String) -> Set<String> {
+        Set(scan(template, known: []).names)
+    }
+
+    private static func scan(_ template: String, known knownNames: Set<String>) -> (names: [String], problems: [String])
+    {
+        var names: [String] = []
         var problems: [String] = []
         var inString = false
         var escaped = false
@@ -25,8 +38,10 @@ public enum PromQLPlaceholders {
                     break
                 }
                 let name = String(rest[..<close.lowerBound]).filter { $0 != " " }
+                names.append(name)
                 if !knownNames.contains(name) {
-                    problems.append("unknown placeholder {{\(name)}} in the query; known: {{service}}")
+                    let known = knownNames.sorted().map { "{{\($0)}}" }.joined(separator: ", ")
+                    problems.append("unknown placeholder {{\(name)}} in the query; known: \(known)")
                 }
                 if !inString {
                     problems.append(
@@ -38,6 +53,6 @@ public enum PromQLPlaceholders {
             }
             index = template.index(after: index)
         }
-        return problems
+        return (names, problems)
     }
 }
