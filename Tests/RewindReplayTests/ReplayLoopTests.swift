@@ -97,6 +97,12 @@ struct ReplayLoopTests {
         let result = Replay.run(policy: World.policy(), history: history, from: World.at(650), to: World.at(706))
 
         #expect(result.deployments.map(\.deployment.id) == ["backend-v2"])
+        let unwatched = history.deployments + [World.deployment("billing", "v9", at: 660)]
+        let withOthers = ReplayHistory(
+            deployments: unwatched, probes: history.probes, evaluations: history.evaluations)
+        #expect(
+            Replay.run(policy: World.policy(), history: withOthers, from: World.at(650), to: World.at(706)).deployments
+                .map(\.deployment.id) == ["backend-v2"])
         #expect(result.decisions.isEmpty)
         #expect(result.probes == history.probes.filter { $0.at >= World.at(650) && $0.at < World.at(706) }.count)
     }

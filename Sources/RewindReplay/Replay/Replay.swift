@@ -83,7 +83,9 @@ struct ReplayRun {
     }
 
     mutating func replay(_ history: ReplayHistory, from: Timestamp, to: Timestamp) -> ReplayResult {
-        let deployments = history.deployments.filter { $0.at < to }
+        // Deployments of services the policy does not watch are not the daemon's business.
+        let watched = Set(policy.services.map(\.name))
+        let deployments = history.deployments.filter { $0.at < to && watched.contains($0.service) }
         let probes = history.probes.drop { $0.at < from }.prefix { $0.at < to }
         let evaluations = history.evaluations.drop { $0.at < from }.prefix { $0.at < to }
         let start = min(from, deployments.first?.at ?? from)
