@@ -108,10 +108,12 @@ struct ReplayRun {
                 guard let at, at < to else { return }
                 if best.map({ at < $0.at }) ?? true { best = (at, kind) }
             }
-            consider(d < deployments.endIndex ? deployments[d].at : nil, 0)
+            let deploymentAt = d < deployments.endIndex ? deployments[d].at : nil
+            let evaluationAt = e < evaluations.endIndex ? evaluations[e].at : nil
+            consider(deploymentAt, 0)
             consider(tickAt, 1)
             consider(p < probes.endIndex ? probes[p].at : nil, 2)
-            consider(e < evaluations.endIndex ? evaluations[e].at : nil, 3)
+            consider(evaluationAt, 3)
             guard let best else { break }
             now = max(now, best.at)
             switch best.kind {
@@ -129,12 +131,27 @@ struct ReplayRun {
                 nextTick = best.at + Replay.bakeCheckInterval
                 feed(.tick)
             case 2:
-                let probe = probes[p]
-                p += 1
-                guard let event = checks[TriggerKey(service: probe.service, name: probe.check)]?.feed(probe) else {
-                    continue
-                }
-                react(to: event, of: TriggerSource(.check, probe.check), service: probe.service, verdicts: &verdicts)
+                // The bulk of a replay: probes in a row until the next other event, or until one reaches the
+                // supervisor (which may change when the next bake is due).
+                let before = min(deploymentAt ?? to, tickAt ?? to, to)
+                let through = evaluationAt ?? to
+                repeat {
+                    let probe = probes[p]
+                    p += 1
+                    now = max(now, probe.at)
+                    guard let event = checks[TriggerKey(service: probe.service, name: probe.check)]?.feed(probe) else {
+                        continue
+                    }
+                    switch event {
+                    case .none, .building, .inconclusive:
+                        continue
+                    case .fired, .recovered:
+                        react(
+                            to: event, of: TriggerSource(.check, probe.check), service: probe.service,
+                            verdicts: &verdicts)
+                    }
+                    break
+                } while p < probes.endIndex && probes[p].at < before && probes[p].at <= through
             default:
                 let evaluation = evaluations[e]
                 e += 1
