@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "RewindApp", targets: ["RewindApp"]),
         .library(name: "RewindConfig", targets: ["RewindConfig"]),
         .library(name: "RewindPorts", targets: ["RewindPorts"]),
+        .library(name: "RewindReplay", targets: ["RewindReplay"]),
         .library(name: "RewindEngine", targets: ["RewindEngine"]),
         // The sandbox and the test kit are products only for the benchmarks package (../Benchmarks).
         .library(name: "RewindSandbox", targets: ["RewindSandbox"]),
@@ -157,6 +158,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            // `rewind replay`: the supervisor machine on a virtual clock over recorded history.
+            name: "RewindReplay",
+            dependencies: [
+                "RewindCore", "RewindPorts", "RewindSignals",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "RewindServer",
             dependencies: [
                 "RewindEngine", "RewindSignals",
@@ -221,7 +231,7 @@ let package = Package(
             dependencies: [
                 "RewindCore", "RewindSpecs", "RewindConfig", "RewindPorts", "RewindSignals", "RewindProviders",
                 "RewindNotify", "RewindStoreSQLite", "RewindStorePostgres", "RewindEngine", "RewindServer",
-                "RewindSandbox",
+                "RewindSandbox", "RewindReplay",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -330,16 +340,28 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "RewindReplayTests",
+            dependencies: [
+                "RewindReplay", "RewindCore", "RewindPorts", "RewindSignals", "RewindTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(
             name: "RewindEngineTests",
             dependencies: [
                 "RewindEngine", "RewindStoreSQLite", "RewindPorts",
+                // The replay agreement test: the live engine and `rewind replay` decide alike on one recorded history.
+                "RewindReplay", "RewindSignals", "RewindTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 "RewindCore",
                 .product(name: "Logging", package: "swift-log"),
                 // The library's own recording tracer: the spans an incident leaves, checked without an exporter.
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
-            ]
+            ],
+            // Recorded Prometheus answers the replay agreement test reads by path.
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "RewindIntegrationTests",

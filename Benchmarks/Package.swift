@@ -72,6 +72,18 @@ let package = Package(
             path: "Tools/CanarySimulation",
             swiftSettings: [.enableUpcomingFeature("ExistentialAny")]
         ),
+        // `rewind replay`: one week of synthetic history replayed in memory, and a 27-combination sweep.
+        .executableTarget(
+            name: "Replay",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RewindCore", package: "rewind"),
+                .product(name: "RewindReplay", package: "rewind"),
+            ],
+            path: "Benchmarks/Replay",
+            swiftSettings: [.enableUpcomingFeature("ExistentialAny")],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         // The loopback target farm of the scale benchmark (scripts/scale.py): one HTTP server answering
         // every health check of thousands of services, and their platforms' `current`.
         .executableTarget(

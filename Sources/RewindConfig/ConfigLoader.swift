@@ -40,11 +40,15 @@ public enum ConfigLoader {
     }
 
     /// ``parse(yaml:path:environment:)``, optionally noting absent secrets instead of reporting them.
+    ///
+    /// `overrides` (`rewind replay --sweep`) are set over the file before it is read, and validated as if written
+    /// in it; one that names no setting of the file is a problem of its own (file `--sweep`).
     public static func parse(
         yaml: String,
         path: String,
         environment: [String: String],
-        skippingAbsentSecrets: Bool
+        skippingAbsentSecrets: Bool,
+        overrides: [ConfigOverride] = []
     )
         -> Result<ConfigValidation, ConfigErrors>
     {
@@ -52,12 +56,18 @@ public enum ConfigLoader {
         let folder = URL(fileURLWithPath: sourcePath).deletingLastPathComponent().path
         var reader = ConfigReader(
             file: path, folder: folder, environment: environment, skipsAbsentSecrets: skippingAbsentSecrets)
-        let root: Node
+        var root: Node
         do {
             guard let composed = try Yams.compose(yaml: yaml) else {
                 return .failure(emptyFile(path))
             }
             root = composed
+            let refused = overrides.compactMap { override in
+                override.apply(to: &root).map {
+                    ConfigProblem(file: "--sweep", line: 0, path: override.key, message: $0)
+                }
+            }
+            if !refused.isEmpty { return .failure(ConfigErrors(problems: refused)) }
         } catch {
             return .failure(ConfigErrors(problems: [syntaxProblem(error, file: path)]))
         }

@@ -105,7 +105,7 @@ public final class CompositeMetricSource: MetricSource {
         }
     }
 
-    static func outcome(_ reading: PrometheusReading, redactor: Redactor) -> MetricEvaluation.Outcome {
+    public static func outcome(_ reading: PrometheusReading, redactor: Redactor) -> MetricEvaluation.Outcome {
         switch reading {
         case .value(let value, let series): .value(value, samples: series)
         case .noData(let reason): .noData(reason)

@@ -20,7 +20,8 @@ struct Rewind: AsyncParsableCommand {
         version: RewindVersion.current,
         subcommands: [
             Demo.self, Init.self, Config.self, Serve.self, Status.self, History.self, Incidents.self, Rollback.self,
-            Promote.self, Drill.self, Diff.self, Freeze.self, Unfreeze.self, Pause.self, Resume.self, Deployments.self,
+            Promote.self, Drill.self, Replay.self, Diff.self, Freeze.self, Unfreeze.self, Pause.self, Resume.self,
+            Deployments.self,
             Providers.self,
             State.self,
         ])
@@ -531,6 +532,54 @@ extension Rewind {
                 }
                 print(output == .json ? Rendering.json(report) : "\n" + report.summary())
                 if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+            }
+        }
+    }
+
+    struct Replay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "What the policy would have decided over recorded history (a backtest; changes nothing).",
+            discussion: """
+                Runs the daemon's own decisions on a virtual clock over the deployments (--deployments JSON lines, \
+                else the state database), the probe record (--probes, what health.record writes) and the metric \
+                history (Prometheus query_range; --prometheus, else monitoring.prometheus). A rollback is applied \
+                to the replayed state as if it succeeded; no platform is called. --labels scores the policy \
+                (false rollbacks, missed bad deployments, detection delay); --sweep KEY=V1,V2 (repeatable) replays \
+                every combination over the same fetched data, best first.
+                """)
+        @OptionGroup var options: ConfigOption
+        @Option(name: .shortAndLong) var output: OutputFormat = .text
+        @Option(help: "Start of the period: RFC 3339 (2026-11-01T00:00:00Z) or Unix seconds.") var from: String
+        @Option(help: "End of the period (exclusive).") var to: String
+        @Option(help: "Prometheus base URL (default: monitoring.prometheus).") var prometheus: String?
+        @Option(help: "Deployments as JSON lines {service, id, version, at} (default: the state database).")
+        var deployments: String?
+        @Option(help: "The probe record, CSV as health.record writes it.") var probes: String?
+        @Option(help: "Labels as JSON lines {service, deployment, bad, fault_at}: score the policy.") var labels:
+            String?
+        @Option(
+            help: ArgumentHelp(
+                "Try every value of a setting: KEY=V1,V2,… (repeatable).",
+                discussion: "Keys: \(ConfigOverride.keyForms)."))
+        var sweep: [String] = []
+
+        func run() async throws {
+            bootstrapLogging(default: .error)
+            try await guarded {
+                let client = HTTPClient(eventLoopGroupProvider: .singleton)
+                let report: ReplayReport
+                do {
+                    report = try await ReplayCommand.run(
+                        .init(
+                            configPath: options.config, from: from, to: to, prometheus: prometheus,
+                            deployments: deployments, probes: probes, labels: labels, sweep: sweep),
+                        client: client)
+                    try? await client.shutdown()
+                } catch {
+                    try? await client.shutdown()
+                    throw error
+                }
+                print(output == .json ? Rendering.json(report.json) : report.text())
             }
         }
     }

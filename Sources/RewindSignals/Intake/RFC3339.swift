@@ -4,11 +4,11 @@ import RewindCore
 /// `2026-03-01T12:04:30Z`, `2026-03-01T12:04:30.123456789Z`, `2026-03-01T13:04:30+01:00`.
 ///
 /// Fractions are truncated to milliseconds. `T` may be `t` or a space; `Z` may be `z`.
-enum RFC3339 {
+public enum RFC3339 {
     /// Go's zero `time.Time`, which Alertmanager sends as `endsAt` for a firing alert.
     static let goZeroTime = Timestamp(millisecondsSinceEpoch: -62_135_596_800_000)
 
-    static func parse(_ text: String) -> Timestamp? {
+    public static func parse(_ text: String) -> Timestamp? {
         var scanner = Scanner(Array(text.utf8))
         guard let year = scanner.number(digits: 4), scanner.take("-"),
             let month = scanner.number(digits: 2), scanner.take("-"),

@@ -41,7 +41,7 @@ public struct PrometheusSignalReader: Sendable {
     }
 
     /// The reading for a result, by the table above.
-    func reading(of result: PrometheusResult, query: String) -> PrometheusReading {
+    public func reading(of result: PrometheusResult, query: String) -> PrometheusReading {
         switch result {
         case .vector(let samples):
             guard let sample = samples.first else { return .noData("the query returned no series") }

@@ -132,7 +132,11 @@ extension PrometheusEmulator {
                 let points = series.valueAtEveryStep.map { value in
                     (steps ?? [evaluation]).map { Point(at: $0, value: value) }
                 }
-                return (labels: series.labels, points: points ?? series.points)
+                // A range answer holds only the points between the request's start and end, as Prometheus' does.
+                let inRange = steps.map { steps in
+                    series.points.filter { (steps.first ?? 0) <= $0.at && $0.at <= (steps.last ?? 0) }
+                }
+                return (labels: series.labels, points: points ?? inRange ?? series.points)
             }
             let result = PrometheusEmulatorJSON.matrix(filled)
             return .json(PrometheusEmulatorJSON.success(resultType: "matrix", result: result, warnings: warnings))

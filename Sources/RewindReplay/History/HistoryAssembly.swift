@@ -1,0 +1,42 @@
+import RewindCore
+
+extension ReplayHistory {
+    /// Gathers what replay feeds the core: the deployments, the recorded probes (nil: none were given) and the
+    /// metric evaluations — `prometheus:` signals from `prometheus` (nil: no Prometheus), `probe:` signals from
+    /// the probes. Signals whose values are not recorded anywhere (`pushed:`, `command:`) are listed in
+    /// ``notReplayed`` with why, and so are signals whose source was not given.
+    public static func assemble(
+        policy: Policy, deployments: [ReplayDeployment], probes: [Observation]?, prometheus: SignalHistory?,
+        from: Timestamp, to: Timestamp
+    ) async throws -> ReplayHistory {
+        var notReplayed: [String] = []
+        for service in policy.services {
+            for signal in service.signals {
+                let name = "\(service.name)/\(signal.name)"
+                switch signal.source {
+                case .prometheus where prometheus == nil:
+                    notReplayed.append(
+                        "\(name): no Prometheus to fetch it from (--prometheus or monitoring.prometheus)")
+                case .probeLatency where probes == nil:
+                    notReplayed.append("\(name): probe latencies need the recorded probes (--probes)")
+                case .pushed:
+                    notReplayed.append("\(name): values pushed to the API are not recorded")
+                case .command:
+                    notReplayed.append("\(name): command probes cannot be run in the past")
+                case .prometheus, .probeLatency:
+                    break
+                }
+            }
+        }
+        if probes == nil, policy.services.contains(where: { !$0.checks.isEmpty }) {
+            notReplayed.append("health checks: no probe record given (--probes)")
+        }
+        let sorted = (probes ?? []).sortedStably(by: \.at)
+        var evaluations = ProbeLatencyHistory.evaluations(policy: policy, probes: sorted, from: from, to: to)
+        if let prometheus {
+            evaluations += try await prometheus.evaluations(policy: policy, from: from, to: to)
+        }
+        return ReplayHistory(
+            deployments: deployments, probes: sorted, evaluations: evaluations, notReplayed: notReplayed)
+    }
+}

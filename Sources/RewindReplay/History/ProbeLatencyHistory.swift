@@ -1,0 +1,67 @@
+import RewindCore
+import RewindSignals
+
+/// The evaluations of `probe:` signals (percentiles of Rewind's own probe latencies) over recorded probes, with
+/// the daemon's own sliding window (``LatencyWindow``): each check's window is as long as the longest signal
+/// reading it and needs the most samples any of them needs, exactly as the daemon keeps it. A signal is
+/// evaluated every interval from `from + interval`.
+public enum ProbeLatencyHistory {
+    public static func evaluations(
+        policy: Policy, probes: [Observation], from: Timestamp, to: Timestamp
+    ) -> [MetricEvaluation] {
+        struct Reader {
+            var service: ServiceName
+            var signal: MetricSignalPolicy
+            var key: String
+            var quantile: Double
+            var next: Timestamp
+        }
+        var windows: [String: LatencyWindow] = [:]
+        var readers: [Reader] = []
+        for service in policy.services {
+            for signal in service.signals {
+                guard case .probeLatency(let check, let quantile) = signal.source, signal.interval > .zero else {
+                    continue
+                }
+                // The daemon keys a signal without a check by the service alone, which no probe fills: no data.
+                let key = "\(service.name)/\(check ?? "")"
+                let current = windows[key]
+                windows[key] = LatencyWindow(
+                    window: max(current?.window ?? .zero, signal.window),
+                    minSamples: max(current?.minSamples ?? 1, signal.minSamples))
+                readers.append(
+                    Reader(
+                        service: service.name, signal: signal, key: key, quantile: quantile,
+                        next: from + signal.interval))
+            }
+        }
+        guard !readers.isEmpty else { return [] }
+        var evaluations: [MetricEvaluation] = []
+        var index = probes.startIndex
+        while true {
+            guard let due = readers.indices.min(by: { readers[$0].next < readers[$1].next }), readers[due].next < to
+            else { break }
+            let now = readers[due].next
+            // Probes recorded up to this evaluation enter their windows first.
+            while index < probes.endIndex, probes[index].at <= now {
+                let probe = probes[index]
+                windows["\(probe.service)/\(probe.check)"]?.record(Double(probe.latencyMs), at: probe.at)
+                index += 1
+            }
+            let reader = readers[due]
+            let window = windows[reader.key]
+            let query = reader.signal.source.summary
+            let outcome: MetricEvaluation.Outcome
+            if let milliseconds = window?.quantile(reader.quantile, at: now) {
+                outcome = .value(milliseconds / 1000, samples: window?.count(at: now) ?? 0)
+            } else {
+                outcome = .noData("\(window?.count(at: now) ?? 0) probes in the window")
+            }
+            evaluations.append(
+                MetricEvaluation(
+                    service: reader.service, signal: reader.signal.name, at: now, outcome: outcome, query: query))
+            readers[due].next = now + reader.signal.interval
+        }
+        return evaluations
+    }
+}

@@ -1,0 +1,56 @@
+import RewindCore
+
+/// A deployment as replay reads it: when it went live, from the state database or `--deployments`.
+public struct ReplayDeployment: Sendable, Equatable {
+    public var service: ServiceName
+    public var id: String
+    public var version: String
+    /// When it went live.
+    public var at: Timestamp
+    /// For a canary rollout: the share of traffic the canary took (0 < share ≤ 1), and its track.
+    public var canaryShare: Double?
+    public var track: String?
+
+    public init(
+        service: ServiceName, id: String, version: String, at: Timestamp, canaryShare: Double? = nil,
+        track: String? = nil
+    ) {
+        self.service = service
+        self.id = id
+        self.version = version
+        self.at = at
+        self.canaryShare = canaryShare
+        self.track = track
+    }
+}
+
+/// Everything replay feeds the decision core, each list in time order: the deployments that went live, the
+/// recorded health probes, and the metric evaluations (one per signal and evaluation interval).
+///
+/// The data is fetched once; a sweep replays the same history under every policy it tries.
+public struct ReplayHistory: Sendable {
+    public private(set) var deployments: [ReplayDeployment]
+    public private(set) var probes: [Observation]
+    public private(set) var evaluations: [MetricEvaluation]
+    /// Signals of the policy replay could not evaluate (their source is not recorded anywhere), with why.
+    public var notReplayed: [String]
+
+    public init(
+        deployments: [ReplayDeployment], probes: [Observation], evaluations: [MetricEvaluation],
+        notReplayed: [String] = []
+    ) {
+        // Stable sorts: equal times keep the order they were recorded in.
+        self.deployments = deployments.sortedStably(by: \.at)
+        self.probes = probes.sortedStably(by: \.at)
+        self.evaluations = evaluations.sortedStably(by: \.at)
+        self.notReplayed = notReplayed
+    }
+}
+
+extension Array {
+    /// Sorted by `at`, equal times in their original order; an array already in order is returned as it is.
+    func sortedStably(by at: (Element) -> Timestamp) -> [Element] {
+        if zip(self, dropFirst()).allSatisfy({ at($0) <= at($1) }) { return self }
+        return enumerated().sorted { (at($0.element), $0.offset) < (at($1.element), $1.offset) }.map(\.element)
+    }
+}
