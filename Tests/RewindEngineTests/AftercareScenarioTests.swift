@@ -7,7 +7,7 @@ import Testing
 
 /// Around and after a rollback: who hears what and when, notices that survive failures and restarts,
 /// escalation timers and what stops them, and the work left for people once it is over.
-@Suite("Engine: notifications, escalation and aftercare", .timeLimit(.minutes(1)))
+@Suite("Engine: notifications, escalation and aftercare", .timeLimit(.minutes(3)))
 struct AftercareScenarioTests {
     // MARK: Notifications
 

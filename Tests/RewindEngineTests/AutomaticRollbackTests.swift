@@ -5,7 +5,7 @@ import RewindStoreSQLite
 import Testing
 
 /// From failing checks to a decision: what fires, what does not, and what Rewind does about it.
-@Suite("Engine: automatic rollbacks", .timeLimit(.minutes(1)))
+@Suite("Engine: automatic rollbacks", .timeLimit(.minutes(3)))
 struct AutomaticRollbackTests {
     @Test("critical failures on a suspect backend: one immediate rollback to v1, verified, frozen, announced")
     func criticalFailureRollsBackImmediately() async throws {

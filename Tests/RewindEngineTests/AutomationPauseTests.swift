@@ -5,7 +5,7 @@ import RewindStoreSQLite
 import Testing
 
 /// `rewind pause [SERVICE]` and `rewind resume`: automation switched to observe without a restart.
-@Suite("Engine: pausing automation", .timeLimit(.minutes(1)))
+@Suite("Engine: pausing automation", .timeLimit(.minutes(3)))
 struct AutomationPauseTests {
     @Test(
         "a paused service's violation is observed and people hear 'would roll back'; once resumed, the next bad deployment is rolled back"

@@ -4,7 +4,7 @@ import RewindPorts
 import Testing
 
 /// A suspect deployment becomes known good after its bake period with no trigger firing.
-@Suite("Engine: baking deployments", .timeLimit(.minutes(1)))
+@Suite("Engine: baking deployments", .timeLimit(.minutes(3)))
 struct BakeTests {
     @Test("a healthy suspect deployment becomes known good once its bake period has passed")
     func healthyDeploymentBakes() async throws {

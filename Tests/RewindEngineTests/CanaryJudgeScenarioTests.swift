@@ -5,7 +5,7 @@ import RewindStoreSQLite
 import Testing
 
 /// The canary judge in the engine, on the manual clock: cohorts from ``RecordedCohorts``, a look a minute.
-@Suite("Engine: the canary judge compares canary with stable", .timeLimit(.minutes(1)))
+@Suite("Engine: the canary judge compares canary with stable", .timeLimit(.minutes(3)))
 struct CanaryJudgeScenarioTests {
     static let signal = CanarySignalPolicy(
         name: "latency_p95", measure: .latencyP95, category: .performance, unit: .seconds,

@@ -10,7 +10,7 @@ import Testing
 /// Deployment tracking: Rewind learns deployments from the platforms' listings on a poller of its own, off the
 /// supervisor; incrementally where the platform can; maps a deployment that restores an older one to that one;
 /// and never lets a re-listing (after a restart) touch the known-good marks.
-@Suite("Engine: deployment tracking", .timeLimit(.minutes(1)))
+@Suite("Engine: deployment tracking", .timeLimit(.minutes(3)))
 struct DeploymentTrackingTests {
     static let backend = Fixture.backend
 

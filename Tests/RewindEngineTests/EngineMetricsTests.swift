@@ -5,7 +5,7 @@ import RewindPorts
 import Testing
 
 /// What the engine records as metrics: one `RewindMetrics`, with bounded labels only.
-@Suite("Engine: metrics", .timeLimit(.minutes(1)))
+@Suite("Engine: metrics", .timeLimit(.minutes(3)))
 struct EngineMetricsTests {
     @Test(
         "an automatic rollback counts its checks, its violation, its incident and its outcome, per service and strategy"

@@ -4,7 +4,7 @@ import RewindPorts
 import Testing
 
 /// Deployment freezes are enforced, not only advisory.
-@Suite("Engine: deployment freezes", .timeLimit(.minutes(1)))
+@Suite("Engine: deployment freezes", .timeLimit(.minutes(3)))
 struct FreezeTests {
     @Test(
         "a deployment recorded while frozen is an incident (deployed during the freeze) and people hear of it; it stays by default"

@@ -7,7 +7,7 @@ import Tracing
 
 /// The spans an incident leaves (what a tracing backend shows of a rollback), recorded by the
 /// tracing library's own in-memory tracer while the engine runs on the manual clock.
-@Suite("Engine: incident spans", .timeLimit(.minutes(1)))
+@Suite("Engine: incident spans", .timeLimit(.minutes(3)))
 struct IncidentSpansTests {
     @Test("an automatic rollback is one trace: the incident's span, its rollback step and its verification under it")
     func automaticRollback() async throws {

@@ -5,7 +5,7 @@ import RewindStoreSQLite
 import Testing
 
 /// Metric triggers, alerts and validation phases, on the manual clock.
-@Suite("Engine: metric triggers, alerts and validation phases", .timeLimit(.minutes(1)))
+@Suite("Engine: metric triggers, alerts and validation phases", .timeLimit(.minutes(3)))
 struct MetricScenarioTests {
     @Test(
         "a P95 regression on a suspect backend: fast rollback to v1, evidence with the query, performance validation passes"

@@ -5,7 +5,7 @@ import RewindStoreSQLite
 import Testing
 
 /// What channels receive, in which order, and where escalations and channel failures go.
-@Suite("Engine: notice order and routing", .timeLimit(.minutes(1)))
+@Suite("Engine: notice order and routing", .timeLimit(.minutes(3)))
 struct NoticeOrderTests {
     @Test(
         "a channel whose first attempts fail keeps the incident's order: the resolve never overtakes its trigger's retries"

@@ -6,7 +6,7 @@ import Testing
 
 /// The one-shot engine behind `rewind rollback` without a daemon: it ends by itself once its work is
 /// done, and never leaves a page only written down for a later invocation to send.
-@Suite("Engine: one-shot rollbacks", .timeLimit(.minutes(1)))
+@Suite("Engine: one-shot rollbacks", .timeLimit(.minutes(3)))
 struct OneShotTests {
     @Test("a one-shot rollback that fails pages on-call before the engine returns, its timer fired in the same write")
     func failedRollbackPagesBeforeItReturns() async throws {

@@ -6,7 +6,7 @@ import Testing
 
 /// When the platform misbehaves: transient errors, permanent ones, a fallback, a rollback that never
 /// finishes, and a rollback that does not fix the service.
-@Suite("Engine: provider failures and verification", .timeLimit(.minutes(1)))
+@Suite("Engine: provider failures and verification", .timeLimit(.minutes(3)))
 struct ProviderFailureTests {
     @Test("transient provider errors (2 × server) are retried with backoff on the clock; the third call succeeds")
     func transientErrorsAreRetried() async throws {

@@ -6,7 +6,7 @@ import Testing
 
 /// What a provider says people must know besides the rollback (a GitOps provider paused auto-sync or suspended a
 /// Flux object) is written on the incident's timeline, redacted.
-@Suite("Engine: provider notes on the incident", .timeLimit(.minutes(1)))
+@Suite("Engine: provider notes on the incident", .timeLimit(.minutes(3)))
 struct ProviderNotesTests {
     @Test("each note of the rollback operation is a timeline entry after the accepted step")
     func notesOnTheTimeline() async throws {

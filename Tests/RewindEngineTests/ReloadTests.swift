@@ -5,7 +5,7 @@ import RewindStoreSQLite
 import Testing
 
 /// `RewindEngine.reload(_:)`, what `rewind serve` calls on SIGHUP once the file is valid.
-@Suite("Engine: reloading the policy", .timeLimit(.minutes(1)))
+@Suite("Engine: reloading the policy", .timeLimit(.minutes(3)))
 struct EngineReloadTests {
     static let frontend: ServiceName = "frontend"
 

@@ -6,7 +6,7 @@ import Testing
 
 /// A daemon that died mid-rollback: the next one resumes from the journal and never calls the
 /// platform twice for the same step.
-@Suite("Engine: resuming after a restart", .timeLimit(.minutes(1)))
+@Suite("Engine: resuming after a restart", .timeLimit(.minutes(3)))
 struct RestartTests {
     /// Stages, directly in the store, what a daemon leaves behind when it dies mid-rollback: an open
     /// immediate incident rolling backend back from v2 to v1, with `journal` recorded for its step.

@@ -5,7 +5,7 @@ import RewindStoreSQLite
 import Testing
 
 /// The daemon's pruning pass (`retention:`), on the engine's clock.
-@Suite("Engine: retention", .timeLimit(.minutes(1)))
+@Suite("Engine: retention", .timeLimit(.minutes(3)))
 struct RetentionTests {
     static func closedIncident(closedAt: Timestamp) -> Incident {
         Incident(

@@ -5,7 +5,7 @@ import RewindStoreSQLite
 import Testing
 
 /// The cooldown after an automatic rollback, and manual rollbacks through the same path.
-@Suite("Engine: cooldown and manual rollbacks", .timeLimit(.minutes(1)))
+@Suite("Engine: cooldown and manual rollbacks", .timeLimit(.minutes(3)))
 struct SafetyAndManualTests {
     @Test("cooldown: a bad v3 soon after an automatic rollback is escalated, not rolled back again")
     func secondRollbackInsideCooldownEscalates() async throws {

@@ -6,7 +6,7 @@ import Testing
 
 /// The gradual and canary strategies, kill-switch flags, migrations, the immediate deadline and
 /// forced rollbacks, run by the engine on the manual clock over real SQLite.
-@Suite("Engine: gradual, canary, flags, migrations, deadline, force", .timeLimit(.minutes(1)))
+@Suite("Engine: gradual, canary, flags, migrations, deadline, force", .timeLimit(.minutes(3)))
 struct StrategyScenarioTests {
     static let backend = Fixture.backend
     static let v2 = Fixture.id(Fixture.backend, "v2")

@@ -5,7 +5,7 @@ import Testing
 
 /// Watching hardest when the risk is highest: a young suspect deployment is checked every
 /// `suspect_interval` (250 ms) for `suspect_window`, then every `interval` again.
-@Suite("Engine: the suspect cadence", .timeLimit(.minutes(1)))
+@Suite("Engine: the suspect cadence", .timeLimit(.minutes(3)))
 struct SuspectCadenceTests {
     /// Backend and worker checked every 10 s while they pass; the backend's new deployments 4 times a second
     /// for `window`.

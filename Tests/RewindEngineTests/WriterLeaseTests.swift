@@ -5,7 +5,7 @@ import RewindStoreSQLite
 import Testing
 
 /// The writer lease, as the engine holds it: one writer, fenced, and never acting past its lease.
-@Suite("Engine: the fenced writer lease", .timeLimit(.minutes(1)))
+@Suite("Engine: the fenced writer lease", .timeLimit(.minutes(3)))
 struct WriterLeaseTests {
     struct DatabaseRefuses: Error {}
 

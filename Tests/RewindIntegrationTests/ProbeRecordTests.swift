@@ -23,6 +23,9 @@ struct ProbeRecordTests {
                 .replacingOccurrences(
                     of: "confirm_interval: 100ms }", with: "confirm_interval: 100ms, record: probes.csv }"
                 )
+                // Regular checks 5 s apart (the suspect cadence too): a gap well under that is a confirmation
+                // re-check, however slow a loaded machine makes the 100 ms ones.
+                .replacingOccurrences(of: "interval: 500ms,", with: "interval: 5s, suspect_interval: 5s,")
                 .write(toFile: config, atomically: true, encoding: .utf8)
             try await seedKnownGood(statePath: scratch.file("state.db"))
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
@@ -53,10 +56,10 @@ struct ProbeRecordTests {
             #expect(rows.contains { $0[1] == "worker" && $0[2] == "health" && $0[3] == "true" && $0[4] == "200" })
             let failing = rows.filter { $0[1] == "backend" && $0[3] == "false" && $0[4] == "500" }
             #expect(failing.count >= 3, "\(lines.suffix(20))")
-            // The re-checks after a failure come every 100 ms, not every 500 ms interval: they are recorded too.
+            // The re-checks after a failure come every 100 ms, not every 5 s interval: they are recorded too.
             let times = failing.compactMap { Self.time($0[0]) }
             let gaps = zip(times, times.dropFirst()).map { $1.timeIntervalSince($0) }
-            #expect(gaps.contains { $0 < 0.4 }, "\(gaps)")
+            #expect(gaps.contains { $0 < 2.5 }, "\(gaps)")
             try await client.shutdown()
         }
     }
