@@ -36,6 +36,8 @@ struct NoticeDispatcher: Sendable {
     let logger: Logger
     let fresh: Mailbox<Delivery>
     let lanes: OutboxLanes
+    /// Entries an earlier daemon wrote: delivered as possible repeats (``NoticeDelivery``).
+    let inherited: InheritedOutbox
     let episodes = ChannelEpisodes()
 
     /// Work for the dispatcher's loop.
@@ -170,8 +172,11 @@ struct NoticeDispatcher: Sendable {
     ) {
         var updated = entry
         updated.attempts += 1
+        var outgoing = entry.notice
+        let mayRepeat = inherited.contains(entry.id) && !notifier.foldsRepeats
+        outgoing.delivery = NoticeDelivery(id: entry.id, mayRepeat: mayRepeat)
         do {
-            try await withDeadline(policy.timeout, clock: clock) { try await notifier.send(entry.notice) }
+            try await withDeadline(policy.timeout, clock: clock) { [outgoing] in try await notifier.send(outgoing) }
             updated.status = .sent
             updated.sentAt = clock.now
             updated.lastError = nil
@@ -204,12 +209,15 @@ struct NoticeDispatcher: Sendable {
                     delivered
                         ? "\(what) sent to \(entry.channel)"
                             + (updated.attempts > 1 ? " after \(updated.attempts) attempts" : "")
+                            + (mayRepeat ? ", marked as sent again: the daemon before this one may have sent it" : "")
                         : "\(what) NOT delivered to \(entry.channel) after \(updated.attempts) attempts: \(updated.lastError ?? "")"
                 ),
                 detail: .object([
                     "channel": .string(entry.channel), "event": .string(entry.notice.kind.rawValue),
                     "delivered": .bool(delivered),
                     "attempts": .number(Double(updated.attempts)),
+                    "delivery": .number(Double(entry.id)),
+                    "may_repeat": .bool(mayRepeat),
                 ]))
         ]
         if delivered {
@@ -230,6 +238,7 @@ struct NoticeDispatcher: Sendable {
             .notified(
                 incidentID: entry.incidentID, channel: entry.channel, kind: entry.notice.kind, delivered: delivered))
         metrics.notification(channel: entry.channel, delivered: delivered)
+        if delivered && mayRepeat { metrics.noticeSentAgain(channel: entry.channel) }
         return (updated, committed)
     }
 

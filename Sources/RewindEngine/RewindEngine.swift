@@ -36,6 +36,8 @@ public final class RewindEngine: Service, Sendable {
     private let deliveries = Mailbox<NoticeDispatcher.Delivery>()
     /// One delivery at a time per incident and channel, whatever dispatcher makes it.
     private let outboxLanes = OutboxLanes()
+    /// The outbox entries left by the daemon before this one (they may have been delivered already).
+    private let inheritedOutbox = InheritedOutbox()
     private let board = StatusBoard()
     /// The engine's events for subscribers (``events(buffer:)``), besides the observer it was built with.
     private let fanOut: EventFanOut
@@ -277,6 +279,7 @@ public final class RewindEngine: Service, Sendable {
     /// every notice still waiting for it, and returns. So a one-shot engine never exits with a page
     /// only written down.
     private func supervise(writingTo store: any RewindStore) async throws {
+        inheritedOutbox.takeOver(newestID: try await store.recentOutbox(limit: 1).first?.id ?? 0)
         var parts = Parts(engine: self, store: store)
         var loop = try await parts.loop()
         let openIncidents = try await store.openIncidents()
@@ -468,7 +471,7 @@ public final class RewindEngine: Service, Sendable {
                 policy: deps.policy.notifications,
                 clock: deps.clock, interval: deps.outboxInterval, redactor: deps.redactor, random: deps.random,
                 metrics: engine.metrics, observer: deps.observer, logger: engine.logger, fresh: engine.deliveries,
-                lanes: engine.outboxLanes)
+                lanes: engine.outboxLanes, inherited: engine.inheritedOutbox)
             escalations = EscalationTicker(
                 store: store, journal: journal, notices: notices, dispatcher: dispatcher, clock: deps.clock,
                 interval: deps.outboxInterval, redactor: deps.redactor, metrics: engine.metrics, logger: engine.logger,

@@ -172,6 +172,12 @@ public struct RewindMetrics: Sendable {
         count("rewind_notifications_total", [("channel", channel), ("outcome", delivered ? "delivered" : "failed")])
     }
 
+    /// `rewind_notifications_sent_again_total{channel}`: deliveries of entries an earlier daemon wrote,
+    /// marked as possible repeats (``NoticeDelivery/mayRepeat``).
+    public func noticeSentAgain(channel: String) {
+        count("rewind_notifications_sent_again_total", [("channel", channel)])
+    }
+
     /// `rewind_escalations_fired_total{audience,policy}`.
     public func escalationFired(_ timer: EscalationTimer) {
         count(

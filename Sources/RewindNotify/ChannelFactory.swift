@@ -105,6 +105,8 @@ struct NamedNotifier<Base: Notifier>: Notifier {
     let channel: String
     let base: Base
 
+    var foldsRepeats: Bool { base.foldsRepeats }
+
     func send(_ notice: Notice) async throws {
         try await base.send(notice)
     }

@@ -27,6 +27,11 @@ public struct NoticeRecord: Sendable, Equatable, Codable {
     public var nextSteps: [String]
     /// The channel a `channel_failed` notice is about; null otherwise.
     public var failedChannel: String?
+    /// The outbox entry's id, the same on every attempt (``NoticeDelivery/id``); null for a notice sent
+    /// outside the outbox.
+    public var deliveryID: Int64?
+    /// True when an earlier daemon may have delivered this notice already (``NoticeDelivery/mayRepeat``).
+    public var mayRepeat: Bool
 
     public init(_ notice: Notice) {
         event = notice.kind.rawValue
@@ -47,6 +52,8 @@ public struct NoticeRecord: Sendable, Equatable, Codable {
         evidence = notice.evidence
         nextSteps = notice.nextSteps
         failedChannel = notice.failedChannel
+        deliveryID = notice.delivery?.id
+        mayRepeat = notice.delivery?.mayRepeat ?? false
     }
 
     enum CodingKeys: String, CodingKey {
@@ -57,6 +64,8 @@ public struct NoticeRecord: Sendable, Equatable, Codable {
         case error, evidence
         case nextSteps = "next_steps"
         case failedChannel = "failed_channel"
+        case deliveryID = "delivery_id"
+        case mayRepeat = "may_repeat"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -79,5 +88,7 @@ public struct NoticeRecord: Sendable, Equatable, Codable {
         try container.encode(evidence, forKey: .evidence)
         try container.encode(nextSteps, forKey: .nextSteps)
         try container.encode(failedChannel, forKey: .failedChannel)
+        try container.encode(deliveryID, forKey: .deliveryID)
+        try container.encode(mayRepeat, forKey: .mayRepeat)
     }
 }

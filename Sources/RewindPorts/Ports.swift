@@ -206,7 +206,15 @@ public struct ProviderError: RewindError, Equatable {
 /// retried). Real channels (Slack, PagerDuty, SMTP, …) implement the same call.
 public protocol Notifier: Sendable {
     var channel: String { get }
+    /// True when the vendor folds a notice sent twice into one by a key Rewind sets (PagerDuty's
+    /// `dedup_key`, Opsgenie's alias): a notice sent again after a restart is then never marked as a
+    /// possible repeat (``NoticeDelivery/mayRepeat``). False unless a channel says otherwise.
+    var foldsRepeats: Bool { get }
     func send(_ notice: Notice) async throws
+}
+
+extension Notifier {
+    public var foldsRepeats: Bool { false }
 }
 
 // MARK: - Metric signals

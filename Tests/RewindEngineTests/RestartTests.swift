@@ -8,35 +8,11 @@ import Testing
 /// platform twice for the same step.
 @Suite("Engine: resuming after a restart", .timeLimit(.minutes(3)))
 struct RestartTests {
-    /// Stages, directly in the store, what a daemon leaves behind when it dies mid-rollback: an open
-    /// immediate incident rolling backend back from v2 to v1, with `journal` recorded for its step.
-    private func stageInterruptedRollback(_ h: Harness, journal: [StepRecord.State]) async throws -> Incident {
-        let (v1, _) = try await h.seedKnownGood()
-        let v2 = try await h.deploySuspect(Fixture.backend, "v2", health: .failing(status: 503))
-        let plan = Plan(
-            strategy: .immediate,
-            steps: [
-                PlanStep(
-                    id: "rollback-backend", service: Fixture.backend, from: v2, to: v1, timeout: .seconds(30),
-                    dependsOn: [])
-            ],
-            freeze: .seconds(3600))
-        let incident = try await h.sqlite.createIncident(
-            Incident(
-                id: 0, openedAt: h.clock.now, services: [Fixture.backend], trigger: .healthCritical,
-                severity: .critical,
-                strategy: .immediate, status: .open, summary: "backend: health_critical", plan: plan))
-        for state in journal {
-            try await h.sqlite.recordStep(
-                StepRecord(incidentID: incident.id, stepID: "rollback-backend", state: state, at: h.clock.now))
-        }
-        return incident
-    }
 
     @Test("accepted before the restart, operation still running: polled to the end, never called again")
     func resumesAcceptedOperation() async throws {
         try await Harness.with { h in
-            let staged = try await stageInterruptedRollback(h, journal: [.intent, .accepted(operationID: "op-1")])
+            let staged = try await h.stageInterruptedRollback(journal: [.intent, .accepted(operationID: "op-1")])
             let v1 = Fixture.id(Fixture.backend, "v1")
             h.world.stageOperation(id: "op-1", service: Fixture.backend, target: v1, polls: 2)
             try await h.run { run in
@@ -69,7 +45,7 @@ struct RestartTests {
     @Test("intent recorded but the platform already serves the target: alreadyLive, nothing called")
     func resumesIntentAlreadyLive() async throws {
         try await Harness.with { h in
-            let staged = try await stageInterruptedRollback(h, journal: [.intent])
+            let staged = try await h.stageInterruptedRollback(journal: [.intent])
             let v1 = Fixture.id(Fixture.backend, "v1")
             h.world.setLive(Fixture.backend, v1)
             try await h.run { run in
@@ -92,7 +68,7 @@ struct RestartTests {
     @Test("intent recorded and the platform still on v2: the step runs once, now")
     func resumesIntentNotYetCalled() async throws {
         try await Harness.with { h in
-            _ = try await stageInterruptedRollback(h, journal: [.intent])
+            _ = try await h.stageInterruptedRollback(journal: [.intent])
             try await h.run { run in
                 let incident = try await run.untilClosed()
                 #expect(incident.status == .completed)
@@ -107,8 +83,8 @@ struct RestartTests {
     @Test("a step done but not verified before the restart: only the verification runs")
     func resumesVerificationOnly() async throws {
         try await Harness.with { h in
-            let staged = try await stageInterruptedRollback(
-                h, journal: [.intent, .accepted(operationID: nil), .done(.succeeded(viaFallback: false))])
+            let staged = try await h.stageInterruptedRollback(
+                journal: [.intent, .accepted(operationID: nil), .done(.succeeded(viaFallback: false))])
             h.world.setLive(Fixture.backend, Fixture.id(Fixture.backend, "v1"))
             try await h.run { run in
                 let incident = try await run.untilClosed()
@@ -174,7 +150,7 @@ struct RestartTests {
     )
     func interruptedCallOfABlindProviderIsNotRepeated() async throws {
         try await Harness.with { h in
-            let staged = try await stageInterruptedRollback(h, journal: [.intent])
+            let staged = try await h.stageInterruptedRollback(journal: [.intent])
             // The previous daemon's command did run to its end; nothing can tell the new one so.
             h.world.setLive(Fixture.backend, Fixture.id(Fixture.backend, "v1"))
             try await resume(h, with: FakePlatform(h.world, tellsLive: false)) { run in
@@ -206,7 +182,7 @@ struct RestartTests {
     @Test("intent without an answer, an idempotent provider that cannot tell what is live: called again, once")
     func interruptedCallOfAnIdempotentProviderRunsAgain() async throws {
         try await Harness.with { h in
-            _ = try await stageInterruptedRollback(h, journal: [.intent])
+            _ = try await h.stageInterruptedRollback(journal: [.intent])
             try await resume(h, with: FakePlatform(h.world, tellsLive: false, isIdempotent: true)) { run in
                 let incident = try await run.untilClosed()
                 #expect(incident.status == .completed)
@@ -222,7 +198,7 @@ struct RestartTests {
     @Test("intent without an answer, a provider that reads what is live (a command with current:): the re-read decides")
     func interruptedCallOfAProviderThatTellsIsReRead() async throws {
         try await Harness.with { h in
-            _ = try await stageInterruptedRollback(h, journal: [.intent])
+            _ = try await h.stageInterruptedRollback(journal: [.intent])
             let v1 = Fixture.id(Fixture.backend, "v1")
             // The interrupted command finished: the current command prints v1.
             h.world.setLive(Fixture.backend, v1)

@@ -19,6 +19,9 @@ public struct Notice: Sendable, Equatable, Codable {
     public var audience: Audience?
     /// Set on `channel_failed`: the channel that could not deliver.
     public var failedChannel: String?
+    /// Set by the dispatcher on the copy it hands a channel: which outbox entry this is, and whether
+    /// it may repeat an earlier delivery (``NoticeDelivery``).
+    public var delivery: NoticeDelivery?
 
     public init(
         kind: NoticeKind, incidentID: Int64, services: [ServiceName], trigger: TriggerKind, severity: Severity,

@@ -18,10 +18,12 @@ struct EmailBody: Sendable, Equatable {
         )
     }
 
-    /// `Subject:` text, such as `[Rewind] ROLLBACK FAILED: backend (incident #7)`.
+    /// `Subject:` text, such as `[Rewind] ROLLBACK FAILED: backend (incident #7)`; `[Rewind, sent again]`
+    /// when it may repeat an earlier delivery (``NoticeDelivery/mayRepeat``).
     static func subject(for notice: Notice) -> String {
         let services = notice.services.map(\.rawValue).joined(separator: ", ")
-        return "[Rewind] \(notice.title): \(services) (incident #\(notice.incidentID))"
+        let tag = notice.delivery?.mayRepeat == true ? "[Rewind, sent again]" : "[Rewind]"
+        return "\(tag) \(notice.title): \(services) (incident #\(notice.incidentID))"
     }
 
     private struct Section {
@@ -46,6 +48,7 @@ struct EmailBody: Sendable, Equatable {
             facts.append(("Duration", Duration.milliseconds(durationMs).rewindDescription))
         }
         if let error = notice.error { facts.append(("Error", error)) }
+        if notice.delivery?.mayRepeat == true { facts.append(("Delivery", NoticeDelivery.repeatLine)) }
         return facts
     }
 

@@ -70,6 +70,15 @@ public struct EmailNotifier: Notifier {
         EmailBody.subject(for: notice)
     }
 
+    /// The same for every attempt of one outbox entry (its id and the notice's time of writing), so a
+    /// mailbox that drops a message it already holds drops a repeat too; random for a notice sent
+    /// outside the outbox.
+    static func messageID(for notice: Notice) -> String {
+        let unique =
+            notice.delivery.map { "d\($0.id)-\(notice.timestamp.millisecondsSinceEpoch)" } ?? RandomToken.hex(bytes: 8)
+        return "rewind-incident-\(notice.incidentID)-\(notice.kind.rawValue)-\(unique)@rewind"
+    }
+
     func message(for notice: Notice) throws(ProviderError) -> MIMEMessage {
         let sender = try EmailAddress(parsing: spec.from)
         var recipients: [EmailAddress] = []
@@ -83,11 +92,11 @@ public struct EmailNotifier: Notifier {
             to: recipients,
             subject: Self.subject(for: notice),
             date: now(),
-            messageID:
-                "rewind-incident-\(notice.incidentID)-\(notice.kind.rawValue)-\(RandomToken.hex(bytes: 8))@rewind",
+            messageID: Self.messageID(for: notice),
             text: body.text,
             html: body.html,
             extraHeaders: [("X-Rewind-Incident", String(notice.incidentID)), ("X-Rewind-Event", notice.kind.rawValue)]
+                + (notice.delivery.map { [("X-Rewind-Delivery", String($0.id))] } ?? [])
         )
     }
 }

@@ -20,6 +20,8 @@ public struct OpsgenieNotifier: Notifier {
     public static let defaultURL = "https://api.opsgenie.com"
 
     public let channel: String
+    /// A repeated create folds into the open alert by its alias.
+    public var foldsRepeats: Bool { true }
     private let apiKey: ConfigText
     private let baseURL: String
     private let templates: NoticeTemplates

@@ -27,6 +27,8 @@ public struct PagerDutyNotifier: Notifier {
     public static let defaultURL = "https://events.pagerduty.com"
 
     public let channel: String
+    /// A repeated event folds into the open alert by its `dedup_key`.
+    public var foldsRepeats: Bool { true }
     private let routingKey: ConfigText
     private let endpoint: String
     private let delivery: HTTPDelivery

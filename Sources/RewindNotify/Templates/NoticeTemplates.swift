@@ -74,12 +74,14 @@ public struct NoticeTemplates: Sendable {
         render(notice, as: .slackMrkdwn)
     }
 
-    /// The message for `notice`, escaped for `format`. Trailing blank lines are removed.
+    /// The message for `notice`, escaped for `format`. Trailing blank lines are removed. A notice that
+    /// may repeat an earlier delivery opens with ``NoticeDelivery/repeatLine``, whatever the template.
     public func render(_ notice: Notice, as format: NoticeFormat) -> String {
         guard let template = compiled[notice.kind]?[format] else { return notice.line }
         var text = Substring(template.render(Self.context(notice)))
         while let last = text.last, last.isWhitespace { text.removeLast() }
-        return String(text)
+        guard notice.delivery?.mayRepeat == true else { return String(text) }
+        return NoticeDelivery.repeatLine + "\n\n" + text
     }
 
     /// The variables every template can use:

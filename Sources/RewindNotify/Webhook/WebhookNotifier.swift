@@ -19,8 +19,11 @@ import RewindPorts
 ///   reject timestamps older than 5 minutes so that a captured delivery cannot be replayed.
 /// - Any 2xx is success; 429 and 5xx are retried (with `Retry-After`); 401/403 fail as `.auth`
 ///   (a wrong secret: the message names the `secret` key and its variable), other 4xx as `.rejected`.
-///   A retried delivery carries a new timestamp and signature; receivers de-duplicate on `event` +
-///   `incident`.
+///   A retried delivery carries a new timestamp and signature.
+/// - `X-Rewind-Delivery: <id>` — the outbox entry's id, the same on every attempt, after a restart
+///   and after a failover: receivers de-duplicate on it. A notice the daemon could not store (sent
+///   directly, which the log says) has none. The body's `may_repeat` is true when an earlier daemon
+///   may have delivered this entry already (``NoticeDelivery``).
 public struct WebhookNotifier: Notifier {
     public let channel: String
     private let url: ConfigText
@@ -62,6 +65,7 @@ public struct WebhookNotifier: Notifier {
         var headers: [(name: String, value: String)] = [
             ("X-Rewind-Event", notice.kind.rawValue), ("X-Rewind-Timestamp", timestamp),
         ]
+        if let delivery = notice.delivery { headers.append(("X-Rewind-Delivery", String(delivery.id))) }
         if let secret {
             headers.append(
                 ("X-Rewind-Signature", Self.signature(secret: secret.value, timestamp: timestamp, body: body))
