@@ -192,6 +192,7 @@ public enum Composition {
         // Replicas share a PostgreSQL state: one leads, the others stand by (README, "Running several replicas").
         dependencies.lease = configuration.stateDatabaseURL == nil ? .singleWriter : .replicas
         dependencies.advertiseURL = configuration.server.advertiseURL
+        dependencies.shards = configuration.shards
         return dependencies
     }
 

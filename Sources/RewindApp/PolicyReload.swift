@@ -126,6 +126,7 @@ public final class PolicyReloader: Sendable {
         if old.maxConnections != new.maxConnections { changed.append("server.max_connections") }
         if old.advertiseURL != new.advertiseURL { changed.append("server.advertise_url") }
         if running.probeRecordPath != file.probeRecordPath { changed.append("health.record") }
+        if running.shards != file.shards { changed.append("ha.shards / services.*.shard") }
         return changed
     }
 

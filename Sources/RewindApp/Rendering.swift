@@ -22,6 +22,14 @@ public enum Rendering {
                         + (report.leaderURL.map { " at \($0)" } ?? "")
             )
         }
+        if let shards = report.shards {
+            lines.append("Shards (\(shards.filter(\.mine).count) of \(shards.count) watched here):")
+            lines += shards.map { shard in
+                let holder =
+                    shard.holder.map { "\($0), lease epoch \(shard.epoch.map(String.init) ?? "-")" } ?? "nobody"
+                return "  shard \(shard.shard): \(holder)\(shard.mine ? " (this daemon)" : "")"
+            }
+        }
         if let config = report.config {
             lines.append(
                 "Configuration \(config.source) (sha256 \(config.sha256.prefix(12)), loaded \(config.loadedAt))")

@@ -68,6 +68,8 @@ struct DurationBounds: Sendable, Equatable {
 
 /// The range of every whole number of `rewind.yaml`.
 enum CountBounds {
+    /// `ha.shards`: shards replicas share the watching in; a service's `shard:` is below it.
+    static let shards = 1...256
     /// Consecutive failures or successes of a health rule; consecutive evaluations of a signal.
     static let consecutive = 1...1000
     static let verificationAttempts = 1...100

@@ -7,8 +7,9 @@ extension ConfigReader {
     static let topLevelKeys = [
         "mode", "state", "server", "bake", "health", "strategies", "verification", "safety", "retry",
         "notifications", "escalation", "monitoring", "services", "tracking", "freeze",
-        "retention", "log", "tracing",
+        "retention", "log", "tracing", "ha",
     ]
+    static let haKeys = ["shards"]
     static let logKeys = ["format"]
     static let trackingKeys = ["interval"]
     static let freezeKeys = ["enforce"]
@@ -110,6 +111,7 @@ extension ConfigReader {
         configuration.probeRecordPath = probeRecordPath
         configuration.log = log
         configuration.tracing = tracing
+        configuration.shards = shardAssignment(fields, services: policy.services, sharedState: stateDatabaseURL != nil)
         return configuration
     }
 
@@ -153,6 +155,49 @@ extension ConfigReader {
                         + "\((timings.gradualWatch / needed).rewindDescription)")
             }
         }
+    }
+
+    // MARK: - ha
+
+    /// `ha.shards` and each service's `shard:`: how replicas share the watching. More than one shard needs a
+    /// state replicas share (PostgreSQL); every `shard:` must name one of the shards.
+    mutating func shardAssignment(_ fields: Fields, services: [ServicePolicy], sharedState: Bool) -> ShardAssignment {
+        var count = 1
+        if let at = fields["ha"], let ha = mapping(at, allowed: Self.haKeys), let at = ha["shards"],
+            let shards = self.count(at, CountBounds.shards)
+        {
+            if shards > 1, !sharedState {
+                report(
+                    at,
+                    "ha.shards: \(shards) needs a state the replicas share: set state: postgresql://… (a SQLite "
+                        + "file has one writer), or remove ha.shards")
+            } else {
+                count = shards
+            }
+        }
+        var overrides: [ServiceName: Int] = [:]
+        for service in services {
+            guard let shard = service.shard else { continue }
+            guard shard < count else {
+                if let at = shardLine(of: service.name, in: fields["services"]) {
+                    report(
+                        at,
+                        "shard: \(shard) is not one of the \(count) shard\(count == 1 ? "" : "s") (ha.shards: \(count)); "
+                            + "write a shard from 0 to \(count - 1), or raise ha.shards")
+                }
+                continue
+            }
+            overrides[service.name] = shard
+        }
+        return ShardAssignment(count: count, overrides: overrides)
+    }
+
+    /// Where `services.NAME.shard` is written, for a problem about its value.
+    private mutating func shardLine(of service: ServiceName, in services: Located?) -> Located? {
+        guard let services, let entry = rawMapping(services)?.first(where: { $0.name == service.rawValue }) else {
+            return nil
+        }
+        return rawMapping(entry.value)?.first { $0.name == "shard" }?.value
     }
 
     // MARK: - server

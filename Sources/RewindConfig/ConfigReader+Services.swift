@@ -7,7 +7,7 @@ extension ConfigReader {
     static let serviceKeys = [
         "depends_on", "rollback_timeout", "checks", "provider", "fallback", "class", "signals", "traffic", "flags",
         "migration",
-        "rollout", "gitops", "canary_score",
+        "rollout", "gitops", "canary_score", "shard",
     ]
     static let checkKeys = [
         "name", "url", "severity", "interval", "timeout", "confirm_interval", "suspect_interval", "suspect_window",
@@ -91,6 +91,7 @@ extension ConfigReader {
                 at, service: service.name, serviceClass: service.serviceClass, checks: service.checks)
         }
         if let at = fields["canary_score"] { service.canaryScore = canaryScore(at) }
+        if let at = fields["shard"] { service.shard = count(at, 0...(CountBounds.shards.upperBound - 1)) }
         if let at = fields["traffic"] { platforms.traffic = trafficController(at) }
         if let at = fields["flags"] { platforms.flags = featureFlags(at) }
         if let at = fields["migration"] { platforms.migration = migration(at) }

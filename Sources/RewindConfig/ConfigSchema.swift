@@ -208,6 +208,7 @@ public enum ConfigSchema {
                         "otlp_endpoint": string, "protocol": words(TracingSettings.Encoding.self),
                         "headers": .named(scalar), "sample_ratio": scalar, "service_name": string, "timeout": duration,
                     ]),
+                "ha": .object(keys: ConfigReader.haKeys, shapes: ["shards": count(CountBounds.shards)]),
                 "retention": .object(
                     keys: ConfigReader.retentionKeys,
                     shapes: [
@@ -382,6 +383,7 @@ public enum ConfigSchema {
                         "env": environment, "working_directory": string,
                     ]),
                 "rollout": words(Rollout.self), "gitops": gitOps,
+                "shard": count(0...(CountBounds.shards.upperBound - 1)),
             ],
             // `provider:` too, unless `gitops:` is Argo CD's: the reader says which.
             required: ["checks"])

@@ -90,6 +90,9 @@ public struct RewindConfiguration: Sendable, Equatable {
     public var log = LogSettings()
     /// `tracing:`: where the daemon exports its spans, if anywhere.
     public var tracing = TracingSettings()
+    /// `ha.shards` and each service's `shard:`: how replicas on one PostgreSQL state share the watching.
+    /// ``ShardAssignment/single`` (the default): one shard, held by the leader, as a single daemon runs.
+    public var shards = ShardAssignment.single
     /// What is worth fixing but does not make the file invalid (a secret passed as a command
     /// argument), in line order; `rewind config validate` prints them.
     public var warnings: [ConfigProblem] = []

@@ -43,6 +43,9 @@ public struct EngineDependencies: Sendable {
     public var rewindMetrics = RewindMetrics()
     /// How the writer lease is held, and whether an instance that finds it held waits as a standby.
     public var lease = LeaseTiming.singleWriter
+    /// `ha.shards`: how many shard leases replicas share, and which shard each service belongs to. More than one
+    /// needs a store with ``ShardLeases`` (PostgreSQL); ``ShardAssignment/single`` runs nothing new.
+    public var shards = ShardAssignment.single
     /// This instance's API as other replicas' clients reach it (`server.advertise_url`), published with the
     /// writer lease it takes; nil: none.
     public var advertiseURL: String?

@@ -31,6 +31,8 @@ public struct EngineHealth: Sendable, Equatable, Codable {
     public var leaderInstance: String?
     /// The leader's advertised URL (`server.advertise_url`), as a standby last saw it with the lease.
     public var leaderURL: String?
+    /// With `ha.shards` above 1: every shard and its holder, as this replica last read them; nil otherwise.
+    public var shards: [ShardStatus]?
 
     /// Ready for traffic: the leader (alive, holding the lease, able to write), or a standby that can read (it
     /// serves reads and refuses changes).
@@ -40,6 +42,7 @@ public struct EngineHealth: Sendable, Equatable, Codable {
         case alive, leader, writable, epoch, instance, problem, ready, stopped, standby
         case leaderInstance = "leader_instance"
         case leaderURL = "leader_url"
+        case shards
     }
 
     public init(from decoder: any Decoder) throws {
@@ -54,6 +57,7 @@ public struct EngineHealth: Sendable, Equatable, Codable {
         standby = try c.decodeIfPresent(Bool.self, forKey: .standby) ?? false
         leaderInstance = try c.decodeIfPresent(String.self, forKey: .leaderInstance)
         leaderURL = try c.decodeIfPresent(String.self, forKey: .leaderURL)
+        shards = try c.decodeIfPresent([ShardStatus].self, forKey: .shards)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -69,6 +73,7 @@ public struct EngineHealth: Sendable, Equatable, Codable {
         try c.encode(standby, forKey: .standby)
         try c.encodeIfPresent(leaderInstance, forKey: .leaderInstance)
         try c.encodeIfPresent(leaderURL, forKey: .leaderURL)
+        try c.encodeIfPresent(shards, forKey: .shards)
     }
 
     init(instance: String) {

@@ -45,6 +45,8 @@ public struct StatusReport: Sendable, Codable, Equatable {
     public var leaderURL: String?
     /// The daemon's configuration file and its last reload (nil when read from the database).
     public var config: ConfigStatus? = nil
+    /// With `ha.shards` above 1: every shard and the replica holding it, as the answering daemon last read them.
+    public var shards: [ShardStatus]? = nil
 
     enum CodingKeys: String, CodingKey {
         case mode, daemon, services
@@ -52,7 +54,7 @@ public struct StatusReport: Sendable, Codable, Equatable {
         case freeze, channels, monitoring
         case automationPauses = "automation_pauses"
         case generatedAt = "generated_at"
-        case leader, instance, epoch, config
+        case leader, instance, epoch, config, shards
         case leaderInstance = "leader_instance"
         case leaderURL = "leader_url"
     }
@@ -65,6 +67,7 @@ public struct StatusReport: Sendable, Codable, Equatable {
         report.epoch = health.epoch
         report.leaderInstance = health.leaderInstance
         report.leaderURL = health.leaderURL
+        report.shards = health.shards
         return report
     }
 }

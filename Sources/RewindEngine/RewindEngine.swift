@@ -43,6 +43,8 @@ public final class RewindEngine: Service, Sendable {
     private let fanOut: EventFanOut
     private let closings = IncidentClosings()
     private let healthState: HealthState
+    /// The shard leases this replica holds (`ha.shards` above 1); nil with one shard.
+    public let shardHoldings: ShardHoldings?
     /// The parts of the policy in force, while the engine supervises: new incidents and fresh
     /// notices use them.
     private let active = Mutex<Parts?>(nil)
@@ -65,7 +67,10 @@ public final class RewindEngine: Service, Sendable {
         }
         self.fanOut = fanOut
         self.configured = Mutex(deps)
-        self.metrics = deps.rewindMetrics
+        var metrics = deps.rewindMetrics
+        metrics.labelsLeaderByShard = deps.shards.count > 1
+        self.metrics = metrics
+        self.shardHoldings = deps.shards.count > 1 ? ShardHoldings(count: deps.shards.count) : nil
         var logger = deps.logger
         logger[metadataKey: "rewind.mode"] = "\(deps.policy.mode.rawValue)"
         self.logger = logger
@@ -87,7 +92,11 @@ public final class RewindEngine: Service, Sendable {
     }
 
     /// Whether the engine can act now (`/healthz`, `/readyz`).
-    public var health: EngineHealth { healthState.current }
+    public var health: EngineHealth {
+        var health = healthState.current
+        health.shards = shardHoldings?.statuses
+        return health
+    }
 
     // MARK: - Requests (from the API, the CLI and the demo)
 
@@ -239,6 +248,39 @@ public final class RewindEngine: Service, Sendable {
 
     public func run() async throws {
         defer { fanOut.finish() }
+        guard let shards = try shardKeeper() else { return try await lead() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await shards.run() }
+            do {
+                try await lead()
+            } catch {
+                group.cancelAll()
+                _ = try? await group.next()
+                await shards.releaseAll()
+                throw error
+            }
+            group.cancelAll()
+            _ = try? await group.next()
+            await shards.releaseAll()
+        }
+    }
+
+    /// The keeper of this replica's shard leases, when there is more than one shard (`ha.shards`).
+    private func shardKeeper() throws -> ShardKeeper? {
+        guard let holdings = shardHoldings else { return nil }
+        guard let leases = deps.store as? any ShardLeases else {
+            throw EngineRefusal(
+                code: "shards_unsupported",
+                message: "ha.shards: \(holdings.count) needs a state the replicas share (state: postgresql://…)")
+        }
+        return ShardKeeper(
+            leases: leases, holdings: holdings, instance: deps.holder, advertiseURL: deps.advertiseURL,
+            clock: deps.clock, timing: deps.lease, metrics: metrics, logger: logger)
+    }
+
+    /// Takes the writer lease (waiting as a standby when another replica holds it), then supervises under it
+    /// until the work is done or the lease is lost.
+    private func lead() async throws {
         let keeper = LeaseKeeper(
             store: deps.store, instance: deps.holder, advertiseURL: deps.advertiseURL, clock: deps.clock,
             timing: deps.lease, health: healthState, metrics: metrics, logger: logger)

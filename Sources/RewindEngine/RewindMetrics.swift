@@ -10,6 +10,9 @@ import RewindCore
 /// id or free text.
 public struct RewindMetrics: Sendable {
     private let factory: any MetricsFactory
+    /// With `ha.shards` above 1, every `rewind_leader` gauge carries a `shard` label (the writer lease's is
+    /// `shard="coordinator"`): a Prometheus family is all labelled or all unlabelled.
+    public var labelsLeaderByShard = false
 
     public init(factory: any MetricsFactory = MetricsSystem.factory) {
         self.factory = factory
@@ -22,12 +25,21 @@ public struct RewindMetrics: Sendable {
 
     // MARK: Leadership
 
-    /// `rewind_leader`: 1 while this instance holds the writer lease (acts), 0 otherwise.
+    /// `rewind_leader`: 1 while this instance holds the writer lease (acts), 0 otherwise;
+    /// `rewind_leader{shard="coordinator"}` when the shards are labelled (``labelsLeaderByShard``).
     public func leader(_ leads: Bool) {
-        Gauge(label: "rewind_leader", factory: factory).record(leads ? 1 : 0)
+        let dimensions = labelsLeaderByShard ? [("shard", "coordinator")] : []
+        Gauge(label: "rewind_leader", dimensions: dimensions, factory: factory).record(leads ? 1 : 0)
     }
 
-    /// `rewind_lease_renew_failures_total`: renewals of the writer lease that failed or took too long.
+    /// `rewind_leader{shard}`: 1 while this replica holds shard `shard`'s lease, 0 otherwise (`ha.shards`; see
+    /// ``labelsLeaderByShard``).
+    public func shardLeader(_ shard: Int, holds: Bool) {
+        Gauge(label: "rewind_leader", dimensions: [("shard", String(shard))], factory: factory).record(holds ? 1 : 0)
+    }
+
+    /// `rewind_lease_renew_failures_total`: renewals of the writer lease, or of a shard's lease, that failed or
+    /// took too long.
     public func leaseRenewFailed() {
         count("rewind_lease_renew_failures_total")
     }

@@ -110,6 +110,19 @@ enum PostgresSchema {
                 "ALTER TABLE writer_lease ADD COLUMN advertise_url text",
                 "ALTER TABLE writer_lease ADD COLUMN advertise_epoch bigint",
             ]),
+        // `ha.shards`: one lease row per shard (created by its first acquire, kept when released so that its epoch
+        // never goes back; epoch 0: never taken), and each replica's announcement, so that replicas holding no shard
+        // yet are counted when the shards are shared out.
+        Migration(
+            version: 5, description: "shard leases",
+            statements: [
+                """
+                CREATE TABLE shard_leases (
+                    shard int PRIMARY KEY CHECK (shard >= 0), holder text, epoch bigint NOT NULL,
+                    until_ms bigint NOT NULL, advertise_url text)
+                """,
+                "CREATE TABLE replicas (instance text PRIMARY KEY, until_ms bigint NOT NULL)",
+            ]),
         // Later migrations go here.
     ]
 

@@ -34,6 +34,9 @@ public struct ServicePolicy: Sendable, Equatable {
     public var migration: MigrationStep?
     /// How new deployments reach users: all at once, or as a canary beside stable.
     public var rollout: Rollout
+    /// `shard:`: the shard that watches this service when replicas share the watching (`ha.shards`), instead
+    /// of the one its name hashes to (``ShardAssignment``). Nil: the hash decides.
+    public var shard: Int?
 
     public init(
         name: ServiceName, dependsOn: [ServiceName] = [], checks: [HealthCheckPolicy] = [], hasFallback: Bool = false,

@@ -24,6 +24,9 @@ struct MemoryTables: Sendable {
     var tasks: [Int64: [IncidentTask]] = [:]
     var samples: [Int64: [Observation]] = [:]
     var lease: LeaseRecord?
+    /// ``ShardLeases``: each shard's lease, and each replica's announcement.
+    var shardLeases: [Int: LeaseRecord] = [:]
+    var replicas: [String: Timestamp] = [:]
 
     mutating func insert(_ incident: Incident) throws -> Int64 {
         lastIncidentID += 1
