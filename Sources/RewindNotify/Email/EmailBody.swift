@@ -21,6 +21,7 @@ struct EmailBody: Sendable, Equatable {
     /// `Subject:` text, such as `[Rewind] ROLLBACK FAILED: backend (incident #7)`.
     static func subject(for notice: Notice) -> String {
         let services = notice.services.map(\.rawValue).joined(separator: ", ")
+        if notice.kind == .earlyWarning { return "[Rewind] \(notice.title): \(services)" }
         return "[Rewind] \(notice.title): \(services) (incident #\(notice.incidentID))"
     }
 
@@ -33,7 +34,7 @@ struct EmailBody: Sendable, Equatable {
     private static func facts(of notice: Notice) -> [(label: String, value: String)] {
         var facts: [(String, String)] = [
             ("Service", notice.services.map(\.rawValue).joined(separator: ", ")),
-            ("Incident", "#\(notice.incidentID)"),
+            ("Incident", notice.kind == .earlyWarning ? "none" : "#\(notice.incidentID)"),
             ("Trigger", notice.trigger.rawValue),
             ("Severity", notice.severity.rawValue),
             ("Time", notice.timestamp.iso8601),
