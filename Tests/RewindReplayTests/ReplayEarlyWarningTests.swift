@@ -58,6 +58,17 @@ struct ReplayEarlyWarningTests {
         #expect(v2.warnedAt == World.at(690))
         #expect(v2.timeToWarning == .seconds(90))
         #expect(v2.warningLead == .seconds(60))
+
+        // Scored against labels: warned 70 s after the fault, the decision came 130 s after it.
+        let score = ReplayScore(
+            result: result,
+            labels: [
+                DeploymentLabel(service: World.backend, deployment: "backend-v2", bad: true, faultAt: World.at(620))
+            ])
+        #expect(score.warned == 1)
+        #expect(score.falseWarnings == 0)
+        #expect(score.warningDelays == [.seconds(70)])
+        #expect(score.delays == [.seconds(130)])
     }
 
     @Test("no baseline for the deployment, or a known-good deployment: no warning")
