@@ -182,12 +182,15 @@ public enum Composition {
             trafficControllers: controls.traffic, featureSwitches: controls.flags, migrations: controls.migrations)
         dependencies.trackingInterval = configuration.policy.trackingInterval
         if let prometheus = configuration.policy.monitoring.prometheus {
+            let prometheusClient = PrometheusClient(
+                baseURL: prometheus.url.value, client: client, headers: prometheus.headers,
+                timeout: prometheus.timeout)
             // The canary judge's cohorts (signals with `judge:`), read with query_range.
             dependencies.cohortSource = PrometheusCohortReader(
-                client: PrometheusClient(
-                    baseURL: prometheus.url.value, client: client, headers: prometheus.headers,
-                    timeout: prometheus.timeout),
-                redactor: configuration.redactor)
+                client: prometheusClient, redactor: configuration.redactor)
+            // Early-warning baselines (the same hour of past weeks, else the hours before), read with query_range.
+            dependencies.baselineSource = PrometheusBaselineReader(
+                client: prometheusClient, redactor: configuration.redactor)
         }
         // Replicas share a PostgreSQL state: one leads, the others stand by (README, "Running several replicas").
         dependencies.lease = configuration.stateDatabaseURL == nil ? .singleWriter : .replicas

@@ -302,6 +302,8 @@ public enum Demo {
                     if options.scenario.expectsIncident { sink.yield((clock.now, nil)) }
                 case .deploymentKnownGood(let deployment):
                     say("\(offset) \(deployment.service) \(deployment.label) is now known good")
+                case .earlyWarning(let warning):
+                    say("\(offset) EARLY WARNING: \(warning.summary)")
                 }
             }
 

@@ -23,7 +23,8 @@ public struct ReplayReport: Sendable {
     public func text() -> String {
         var lines = [
             "Replay \(result.from) → \(result.to): \(result.probes) probes, \(result.evaluations) metric evaluations, "
-                + "\(result.decisions.count) decisions (rollbacks applied as if they succeeded)"
+                + "\(result.decisions.count) decisions (rollbacks applied as if they succeeded), "
+                + "\(result.earlyWarnings.count) early warning\(result.earlyWarnings.count == 1 ? "" : "s")"
         ]
         for note in result.notReplayed { lines.append("  not replayed: \(note)") }
         if skippedProbes > 0 {
@@ -31,12 +32,12 @@ public struct ReplayReport: Sendable {
         }
         lines.append("")
         lines.append("Decisions")
-        if result.decisions.isEmpty {
+        if result.decisions.isEmpty && result.earlyWarnings.isEmpty {
             lines.append("  none: no trigger fired")
         } else {
-            lines += Self.table(
-                ["time", "service", "trigger", "decision", "why / targets"],
-                result.decisions.map { decision in
+            let decisions = result.decisions.map { decision in
+                (
+                    decision.at,
                     [
                         decision.at.iso8601, decision.violation.service.rawValue, decision.violation.trigger.rawValue,
                         decision.strategy.map { "roll back (\($0.rawValue))" } ?? (decision.whyNot ?? ""),
@@ -45,7 +46,24 @@ public struct ReplayReport: Sendable {
                                 separator: ", ")
                             : decision.detail,
                     ]
-                })
+                )
+            }
+            let warnings = result.earlyWarnings.map { warning in
+                (
+                    warning.at,
+                    [
+                        warning.at.iso8601, warning.service.rawValue, warning.trigger.rawValue, "early warning",
+                        "\(warning.signal) \(warning.unit.format(warning.value)): z \(String(format: "%.1f", warning.z)), "
+                            + "baseline median \(warning.unit.format(warning.median)), MAD \(warning.unit.format(warning.mad)) "
+                            + "(\(warning.baselineOrigin)); nothing rolled back",
+                    ]
+                )
+            }
+            // In time order; at the same time, the early warning first (it came before the decision).
+            let rows = (warnings + decisions).enumerated().sorted {
+                ($0.element.0, $0.offset) < ($1.element.0, $1.offset)
+            }
+            lines += Self.table(["time", "service", "trigger", "decision", "why / targets"], rows.map(\.element.1))
         }
         lines.append("")
         lines.append("Deployments")
@@ -53,14 +71,19 @@ public struct ReplayReport: Sendable {
             lines.append("  none went live in the period")
         } else {
             lines += Self.table(
-                ["went live", "service", "deployment", "verdict", "detected after", "decided after"],
+                [
+                    "went live", "service", "deployment", "verdict", "warned after", "detected after", "decided after",
+                    "warned earlier by",
+                ],
                 result.deployments.map { verdict in
                     [
                         verdict.deployment.at.iso8601, verdict.deployment.service.rawValue,
                         verdict.deployment.version == verdict.deployment.id
                             ? verdict.deployment.id : "\(verdict.deployment.version) (\(verdict.deployment.id))",
-                        verdict.outcome.rawValue, verdict.timeToDetection.map(\.rewindDescription) ?? "-",
+                        verdict.outcome.rawValue, verdict.timeToWarning.map(\.rewindDescription) ?? "-",
+                        verdict.timeToDetection.map(\.rewindDescription) ?? "-",
                         verdict.timeToDecision.map(\.rewindDescription) ?? "-",
+                        verdict.warningLead.map(\.rewindDescription) ?? "-",
                     ]
                 })
         }
@@ -96,6 +119,8 @@ public struct ReplayReport: Sendable {
             "missed bad deployments: \(score.missed)",
             "detection delay after the fault: median \(shown(score.medianDelay)), p90 \(shown(score.p90Delay)), "
                 + "max \(shown(score.maxDelay))",
+            "early warnings: \(score.warned) of \(score.bad) bad deployments warned, median \(shown(score.medianWarningDelay)) "
+                + "after the fault; \(score.falseWarnings) on good deployments",
         ]
     }
 
@@ -122,8 +147,17 @@ public struct ReplayReport: Sendable {
         JSON(
             startsAt: result.from, endsAt: result.to, probes: result.probes, evaluations: result.evaluations,
             notReplayed: result.notReplayed, skippedProbes: skippedProbes,
-            decisions: result.decisions.map(JSON.Decision.init), deployments: result.deployments.map(JSON.Verdict.init),
+            decisions: Self.entries(result), deployments: result.deployments.map(JSON.Verdict.init),
             score: score.map(JSON.Score.init), sweep: sweep?.map(JSON.SweepRow.init))
+    }
+
+    /// Decisions and early warnings in time order (at the same time, the early warning first).
+    static func entries(_ result: ReplayResult) -> [JSON.Entry] {
+        let entries =
+            result.earlyWarnings.map { (at: $0.at, entry: JSON.Entry.earlyWarning(JSON.Warning($0))) }
+            + result.decisions.map { (at: $0.at, entry: JSON.Entry.decision(JSON.Decision($0))) }
+        return entries.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(
+            \.element.entry)
     }
 
     public struct JSON: Encodable, Sendable {
@@ -134,12 +168,59 @@ public struct ReplayReport: Sendable {
         var evaluations: Int
         var notReplayed: [String]
         var skippedProbes: Int
-        var decisions: [Decision]
+        /// Every decision (`kind: decision`) and early warning (`kind: early_warning`), in time order.
+        var decisions: [Entry]
         var deployments: [Verdict]
         var score: Score?
         var sweep: [SweepRow]?
 
+        enum Entry: Encodable, Sendable {
+            case decision(Decision)
+            case earlyWarning(Warning)
+
+            func encode(to encoder: any Encoder) throws {
+                switch self {
+                case .decision(let decision): try decision.encode(to: encoder)
+                case .earlyWarning(let warning): try warning.encode(to: encoder)
+                }
+            }
+        }
+
+        /// An early warning: a signal of a suspect deployment left its usual range; never a rollback.
+        struct Warning: Encodable, Sendable {
+            var kind = "early_warning"
+            var at: Timestamp
+            var service: String
+            var trigger: String
+            var signal: String
+            var deployment: String
+            var value: Double
+            var z: Double
+            var baselineMedian: Double
+            var baselineMad: Double
+            var baselineSamples: Int
+            var baselineOrigin: String
+            var wouldRollBack = false
+            var detail: String
+
+            init(_ warning: EarlyWarning) {
+                at = warning.at
+                service = warning.service.rawValue
+                trigger = warning.trigger.rawValue
+                signal = warning.signal
+                deployment = warning.deploymentID
+                value = warning.value
+                z = warning.z
+                baselineMedian = warning.median
+                baselineMad = warning.mad
+                baselineSamples = warning.baselineSamples
+                baselineOrigin = warning.baselineOrigin
+                detail = warning.summary
+            }
+        }
+
         struct Decision: Encodable, Sendable {
+            var kind = "decision"
             var at: Timestamp
             var service: String
             var trigger: String
@@ -190,6 +271,10 @@ public struct ReplayReport: Sendable {
             var decidedAt: Timestamp?
             var secondsToDetection: Double?
             var secondsToDecision: Double?
+            /// The first early warning, and how much earlier it came than the rollback decision.
+            var warnedAt: Timestamp?
+            var secondsToWarning: Double?
+            var secondsWarnedBeforeDecision: Double?
 
             init(_ verdict: DeploymentVerdict) {
                 service = verdict.deployment.service.rawValue
@@ -204,6 +289,9 @@ public struct ReplayReport: Sendable {
                 decidedAt = verdict.decidedAt
                 secondsToDetection = verdict.timeToDetection?.seconds
                 secondsToDecision = verdict.timeToDecision?.seconds
+                warnedAt = verdict.warnedAt
+                secondsToWarning = verdict.timeToWarning?.seconds
+                secondsWarnedBeforeDecision = verdict.warningLead?.seconds
             }
         }
 
@@ -217,6 +305,9 @@ public struct ReplayReport: Sendable {
             var delayMedianSeconds: Double?
             var delayP90Seconds: Double?
             var delayMaxSeconds: Double?
+            var warned: Int
+            var falseWarnings: Int
+            var warningDelayMedianSeconds: Double?
 
             init(_ score: ReplayScore) {
                 labelled = score.labelled
@@ -228,6 +319,9 @@ public struct ReplayReport: Sendable {
                 delayMedianSeconds = score.medianDelay?.seconds
                 delayP90Seconds = score.p90Delay?.seconds
                 delayMaxSeconds = score.maxDelay?.seconds
+                warned = score.warned
+                falseWarnings = score.falseWarnings
+                warningDelayMedianSeconds = score.medianWarningDelay?.seconds
             }
         }
 

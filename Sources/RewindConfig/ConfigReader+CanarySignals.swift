@@ -16,7 +16,7 @@ extension ConfigReader {
     /// Keys of a threshold signal that mean nothing to the judge.
     static let thresholdOnlyKeys = [
         "probe", "quantile", "pushed", "command", "threshold", "consecutive", "recovery", "no_data", "min_samples",
-        "baseline",
+        "baseline", "early_warning",
     ]
 
     static let canaryScoreKeys = ["pass", "marginal"]
@@ -160,7 +160,7 @@ extension ConfigReader {
     }
 
     /// A finite number in `range`, written as is or (with `percent`) as a percentage (`5%` is 0.05).
-    private mutating func number(
+    mutating func number(
         _ at: Located, _ range: ClosedRange<Double>, what: String, percent: Bool = true
     ) -> Double? {
         func shown(_ value: Double) -> String { percent ? MetricUnit.ratio.format(value) : "\(value)" }

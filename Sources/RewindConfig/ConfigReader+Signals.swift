@@ -8,10 +8,10 @@ extension ConfigReader {
         [
             "name", "measure", "category", "prometheus", "probe", "quantile", "pushed", "command", "threshold", "unit",
             "window", "interval", "consecutive", "recovery", "no_data", "min_samples", "baseline", "severity",
-            "timeout",
+            "timeout", "early_warning",
         ] + cohortKeys
     static let signalSources = ["prometheus", "probe", "pushed", "command"]
-    static let monitoringKeys = ["prometheus", "alertmanager", "push", "failure_after"]
+    static let monitoringKeys = ["prometheus", "alertmanager", "push", "failure_after", "early_warning"]
     static let prometheusKeys = ["url", "headers", "timeout"]
     static let pushKeys = ["max_body_bytes", "max_events"]
     static let alertIntakeKeys = [
@@ -92,6 +92,8 @@ extension ConfigReader {
             signal.severity = value
         }
         if let at = fields["timeout"], let value = duration(at, .timeout) { signal.timeout = value }
+        signal.earlyWarning = earlyWarningDefaults
+        if let at = fields["early_warning"] { signal.earlyWarning = earlyWarning(at, over: earlyWarningDefaults) }
         if let at = fields["baseline"] {
             switch word(at, expected: "a duration like 1h, or last_week") {
             case "last_week"?:
@@ -240,6 +242,7 @@ extension ConfigReader {
             return policy
         }
         if let at = fields["failure_after"], let value = duration(at, .watch) { policy.failureAfter = value }
+        if let at = fields["early_warning"] { earlyWarningDefaults = earlyWarning(at, over: EarlyWarningPolicy()) }
         if let at = fields["prometheus"], let prometheus = mapping(at, allowed: Self.prometheusKeys) {
             if let urlAt = require(prometheus, "url", hint: "e.g. url: http://127.0.0.1:9090"), let url = text(urlAt),
                 isHTTPURL(url.value, shown: Self.shown(url), at: urlAt, example: "http://127.0.0.1:9090")

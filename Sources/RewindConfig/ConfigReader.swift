@@ -76,6 +76,8 @@ struct ConfigReader {
     /// For each path whose value was not checked, the number of problems reported before its value was read:
     /// problems at that path from then on are about a placeholder, not about what the file says.
     private(set) var uncheckedSince: [String: Int] = [:]
+    /// `monitoring.early_warning:`, which each signal's `early_warning:` overrides key by key.
+    var earlyWarningDefaults = EarlyWarningPolicy()
 
     init(file: String, folder: String, environment: [String: String], skipsAbsentSecrets: Bool = false) {
         self.file = file

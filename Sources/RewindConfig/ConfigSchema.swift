@@ -360,8 +360,23 @@ public enum ConfigSchema {
                     shapes: [
                         "max_body_bytes": count(CountBounds.pushBodyBytes), "max_events": count(CountBounds.pushEvents),
                     ]),
-                "failure_after": duration,
+                "failure_after": duration, "early_warning": earlyWarning,
             ])
+    }
+
+    /// `early_warning:` policy-wide (`monitoring:`) or per signal: on/off, or the detector's numbers.
+    static var earlyWarning: Shape {
+        .either([
+            boolean,
+            .object(
+                keys: ConfigReader.earlyWarningKeys,
+                shapes: [
+                    "enabled": boolean, "threshold": scalar,
+                    "persistence": count(EarlyWarningPolicy.persistenceRange),
+                    "weeks": count(EarlyWarningPolicy.weeksRange), "hours": count(EarlyWarningPolicy.hoursRange),
+                    "min_samples": count(EarlyWarningPolicy.minSamplesRange),
+                ]),
+        ])
     }
 
     // MARK: - services
@@ -411,6 +426,7 @@ public enum ConfigSchema {
                 "consecutive": count(CountBounds.consecutive), "recovery": duration,
                 "no_data": words(NoDataPolicy.self), "min_samples": count(CountBounds.minSamples),
                 "baseline": string, "severity": words(Severity.self), "timeout": duration,
+                "early_warning": earlyWarning,
                 "canary_query": string, "stable_query": string, "step": duration, "judge": judge,
             ],
             required: ["measure"])

@@ -187,6 +187,9 @@ public enum StarterConfig {
             - { when: { event: escalated }, to: [console, slack-critical, oncall-email, pagerduty] }
             # Observe mode pages nobody.
             - { when: { event: would_roll_back }, to: [console, slack-high] }
+            # Early warnings (a suspect deployment's signal left its usual range; nothing is rolled back) go only
+            # to the channels named here.
+            - { when: { event: early_warning }, to: [console, slack-high] }
           #
           # Who each escalation below reaches.
           audiences:

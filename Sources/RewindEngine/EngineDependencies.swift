@@ -59,6 +59,8 @@ public struct EngineDependencies: Sendable {
     public var tracer: any Tracer = NoOpTracer()
     /// Reads canary and stable cohorts for the canary judge (signals with `judge:`).
     public var cohortSource: any CohortSource = NoCohortSource()
+    /// Where early-warning baselines come from (``BaselineSource``); none: no signal warns.
+    public var baselineSource: any BaselineSource = NoBaselineSource()
 
     public init(
         policy: Policy, store: any RewindStore, clock: any RewindClock, prober: any HealthProber,
@@ -108,6 +110,7 @@ public struct EngineDependencies: Sendable {
         redactor = reloaded.redactor
         metricSource = reloaded.metricSource
         cohortSource = reloaded.cohortSource
+        baselineSource = reloaded.baselineSource
         trafficControllers = reloaded.trafficControllers
         featureSwitches = reloaded.featureSwitches
         migrations = reloaded.migrations

@@ -14,6 +14,8 @@ public enum EngineEvent: Sendable {
     case incidentClosed(Incident)
     case deploymentKnownGood(Deployment)
     case providerCalled(incidentID: Int64, service: ServiceName, target: String)
+    /// A signal of a suspect deployment left its usual range before its threshold fired (a notice only).
+    case earlyWarning(EarlyWarning)
 }
 
 /// Why the engine refused a request.

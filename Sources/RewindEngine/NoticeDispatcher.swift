@@ -202,24 +202,28 @@ struct NoticeDispatcher: Sendable {
         let delivered = updated.status == .sent
         let what =
             entry.notice.audience.map { "\(entry.notice.kind.rawValue) (\($0.rawValue))" } ?? entry.notice.kind.rawValue
-        change.timeline = [
-            TimelineEvent(
-                incidentID: entry.incidentID, at: clock.now, kind: .notification,
-                message: redactor.redact(
-                    delivered
-                        ? "\(what) sent to \(entry.channel)"
-                            + (updated.attempts > 1 ? " after \(updated.attempts) attempts" : "")
-                            + (mayRepeat ? ", marked as sent again: the daemon before this one may have sent it" : "")
-                        : "\(what) NOT delivered to \(entry.channel) after \(updated.attempts) attempts: \(updated.lastError ?? "")"
-                ),
-                detail: .object([
-                    "channel": .string(entry.channel), "event": .string(entry.notice.kind.rawValue),
-                    "delivered": .bool(delivered),
-                    "attempts": .number(Double(updated.attempts)),
-                    "delivery": .number(Double(entry.id)),
-                    "may_repeat": .bool(mayRepeat),
-                ]))
-        ]
+        // A notice about no incident (an early warning) has no timeline to note its delivery in.
+        change.timeline =
+            entry.incidentID == Notice.noIncidentID
+            ? []
+            : [
+                TimelineEvent(
+                    incidentID: entry.incidentID, at: clock.now, kind: .notification,
+                    message: redactor.redact(
+                        delivered
+                            ? "\(what) sent to \(entry.channel)"
+                                + (updated.attempts > 1 ? " after \(updated.attempts) attempts" : "")
+                                + (mayRepeat ? ", marked as sent again: the daemon before this one may have sent it" : "")
+                            : "\(what) NOT delivered to \(entry.channel) after \(updated.attempts) attempts: \(updated.lastError ?? "")"
+                    ),
+                    detail: .object([
+                        "channel": .string(entry.channel), "event": .string(entry.notice.kind.rawValue),
+                        "delivered": .bool(delivered),
+                        "attempts": .number(Double(updated.attempts)),
+                        "delivery": .number(Double(entry.id)),
+                        "may_repeat": .bool(mayRepeat),
+                    ]))
+            ]
         if delivered {
             episodes.delivered(entry.channel)
         } else if entry.notice.kind != .channelFailed, episodes.startFailing(entry.channel) {

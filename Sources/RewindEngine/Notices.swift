@@ -88,6 +88,7 @@ struct Notices: Sendable {
         case .wouldRollBack: status = "observe mode: nothing done"
         case .channelFailed: status = Self.channelDownStatus
         case .taskOverdue: status = "post-rollback work overdue"
+        case .earlyWarning: status = "early warning: nothing done"
         }
         let verification = progress.verification.sorted { $0.key < $1.key }.flatMap { service, results in
             results.map { "\(service): \($0)" }
@@ -131,6 +132,25 @@ struct Notices: Sendable {
     }
 
     static let channelDownStatus = "notification channel down"
+
+    /// The `early_warning` notice: about no incident (``Notice/noIncidentID``), with the value, its robust z and the baseline as
+    /// evidence. It goes only to the channels that subscribe to `early_warning` (``NotificationPolicy/subscribers(of:)``).
+    func earlyWarning(_ warning: EarlyWarning, severity: Severity, query: String?) -> Notice {
+        var evidence = [warning.summary]
+        if let query { evidence.append("query: \(query)") }
+        return Notice(
+            kind: .earlyWarning, incidentID: Notice.noIncidentID, services: [warning.service], trigger: warning.trigger,
+            severity: severity,
+            timestamp: warning.at, strategy: nil, actions: [], status: "early warning: nothing done",
+            evidence: evidence.map(redactor.redact))
+    }
+
+    /// The channels an early warning goes to: those that subscribe to it, none otherwise.
+    func subscribers(of notice: Notice) -> [String] {
+        var routing = policy.notifications
+        routing.channelNames = channels
+        return routing.subscribers(of: notice)
+    }
 
     /// The `channel_failed` notice that tells other channels `channel` could not deliver `notice`.
     func channelFailed(_ channel: String, error: String, about notice: Notice, now: Timestamp) -> Notice {

@@ -631,7 +631,9 @@ public final class RewindEngine: Service, Sendable {
                         service: service.name, signal: signal, retention: deps.policy.bake,
                         metricSource: deps.metricSource,
                         monitoringSource: source, board: engine.board, inbox: engine.inbox, metrics: engine.metrics,
-                        logger: engine.logger)
+                        earlyWarning: EarlyWarningWatch(
+                            service: service.name, signal: signal, source: deps.baselineSource),
+                        observer: deps.observer, logger: engine.logger)
                     watchers.append(watcher(subject).run)
                 }
                 if !service.canarySignals.isEmpty {

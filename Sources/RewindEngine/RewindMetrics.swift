@@ -62,6 +62,11 @@ public struct RewindMetrics: Sendable {
     }
 
     /// `rewind_signal_evaluations_total{service,outcome}`: outcome is `value`, `no_data` or `error`.
+    /// `rewind_early_warnings_total{service,signal}`: signal names are the policy's, so the labels stay bounded.
+    public func earlyWarning(_ warning: EarlyWarning) {
+        count("rewind_early_warnings_total", [("service", warning.service.rawValue), ("signal", warning.signal)])
+    }
+
     public func signalEvaluated(_ service: ServiceName, outcome: String) {
         count("rewind_signal_evaluations_total", [("service", service.rawValue), ("outcome", outcome)])
     }

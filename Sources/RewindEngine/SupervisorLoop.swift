@@ -11,6 +11,8 @@ enum SupervisorCommand: Sendable {
     /// A reloaded configuration (`rewind serve` on SIGHUP): the engine applies it between two
     /// commands, so no decision ever sees half of it (``RewindEngine/reload(_:)``).
     case reload(EngineDependencies, CheckedContinuation<Result<Void, EngineRefusal>, Never>)
+    /// A signal watcher saw an early warning: the loop, as the single writer, queues its notice.
+    case earlyWarning(EarlyWarning, severity: Severity, query: String)
 }
 
 /// An operator's request to the engine.
@@ -144,6 +146,8 @@ struct SupervisorLoop {
             }
         case .promotionEnded(let service):
             promoting.remove(service)
+        case .earlyWarning(let warning, let severity, let query):
+            await notify(warning, severity: severity, query: query)
         case .reload(_, let reply):
             // The engine applies reloads around the loop; one that reaches it has nothing to apply to.
             reply.resume(
@@ -160,6 +164,23 @@ struct SupervisorLoop {
             for followUp in await perform(action) {
                 await feed(followUp)
             }
+        }
+    }
+
+    /// Queues an early warning's notice for the channels that subscribe to `early_warning` (none: nothing is
+    /// written). It is about no incident and changes no state: the outbox entries are the whole write.
+    private func notify(_ warning: EarlyWarning, severity: Severity, query: String) async {
+        let notices = records.notices
+        let notice = notices.earlyWarning(warning, severity: severity, query: query)
+        let channels = notices.subscribers(of: notice)
+        guard !channels.isEmpty else { return }
+        var change = StateChange()
+        change.outbox = notices.entries(notice, to: channels, now: clock.now)
+        do {
+            let committed = try await journal.commit(change)
+            dispatcher.deliverNow(committed.outbox)
+        } catch {
+            log("could not queue an early warning", error)
         }
     }
 

@@ -73,6 +73,10 @@ struct HealthCheckSubject: WatchSubject {
 /// A metric signal, evaluated every `interval` (Prometheus, probe latencies, pushed values, command
 /// probes). A source error never violates: it is reported to the supervisor as monitoring health,
 /// which raises one "monitoring failure" after `monitoring.failure_after`.
+///
+/// While the live deployment is suspect, each evaluation also feeds the signal's early-warning detector
+/// (``EarlyWarningWatch``); a warning is counted, shown on the event stream and sent to the loop, which
+/// queues its notice. It never reaches the supervisor: no incident, no rollback.
 struct SignalSubject: WatchSubject {
     let service: ServiceName
     let signal: MetricSignalPolicy
@@ -83,6 +87,8 @@ struct SignalSubject: WatchSubject {
     let board: StatusBoard
     let inbox: Mailbox<SupervisorCommand>
     let metrics: RewindMetrics
+    let earlyWarning: EarlyWarningWatch
+    let observer: @Sendable (EngineEvent) -> Void
     let logger: Logger
 
     var source: TriggerSource { TriggerSource(.signal, signal.name) }
@@ -97,6 +103,7 @@ struct SignalSubject: WatchSubject {
     var readsOnNewDeployment: Bool { false }
 
     func read(at now: Timestamp) async -> SignalReading {
+        await earlyWarning.prepare(for: board.live(service))
         let evaluation = await metricSource.evaluate(signal, service: service, at: now)
         let live = board.live(service)
         metrics.signalEvaluated(service, outcome: evaluation.outcome.label)
@@ -128,6 +135,18 @@ struct SignalSubject: WatchSubject {
             break
         }
         let evaluation = reading.evaluation
+        if let warning = earlyWarning.observe(evaluation, live: board.live(service), triggerFiring: state.isFiring) {
+            metrics.earlyWarning(warning)
+            observer(.earlyWarning(warning))
+            logger.warning(
+                "early warning",
+                metadata: [
+                    "rewind.service": "\(service)", "rewind.signal": "\(signal.name)",
+                    "rewind.deployment": "\(warning.deploymentID)", "rewind.z": "\(warning.z)",
+                ])
+            inbox.send(
+                .earlyWarning(warning, severity: signal.severity, query: evaluation.query))
+        }
         board.update(
             SignalStatus(
                 service: service, signal: signal.name, category: signal.category,

@@ -36,6 +36,7 @@ extension NoticeKind {
         case .escalated: "⚠️"
         case .channelFailed: "📵"
         case .wouldRollBack: "👀"
+        case .earlyWarning: "🔭"
         case .taskOverdue: "⏰"
         }
     }

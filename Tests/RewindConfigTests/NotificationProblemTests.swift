@@ -83,7 +83,8 @@ struct NotificationProblemTests {
     @Test("unknown events and audiences list the allowed ones")
     func unknownKeys() {
         let events =
-            "'initiated', 'completed', 'failed', 'escalated', 'would_roll_back', 'channel_failed' or 'task_overdue'"
+            "'initiated', 'completed', 'failed', 'escalated', 'would_roll_back', 'channel_failed', 'task_overdue' or "
+            + "'early_warning'"
         let audiences = "'oncall', 'management', 'devops', 'product' or 'security'"
         expectProblems(
             """

@@ -31,6 +31,11 @@ struct ReplayAgreementTests {
 
     /// The recorded history: the worker's error rate, as Prometheus' query_range answered it.
     static func recordedErrorRate() throws -> [PrometheusEmulator.Point] {
+        try recordedPoints("worker-error-rate.json")
+    }
+
+    /// A recorded `query_range` answer in `Fixtures/replay/` as emulator points.
+    static func recordedPoints(_ file: String) throws -> [PrometheusEmulator.Point] {
         struct Answer: Decodable {
             struct Data: Decodable {
                 struct Series: Decodable { var values: [[JSONValue]] }
@@ -39,7 +44,7 @@ struct ReplayAgreementTests {
             var data: Data
         }
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/replay/worker-error-rate.json")
+            .appendingPathComponent("Fixtures/replay/\(file)")
         let answer = try JSONDecoder().decode(Answer.self, from: Data(contentsOf: url))
         return try #require(answer.data.result.first).values.map { pair in
             guard case .number(let at) = pair[0], case .string(let value) = pair[1], let number = Double(value) else {
@@ -79,6 +84,7 @@ struct ReplayAgreementTests {
                 let recorded = RecordedPrometheus(client: client, points: points)
                 var dependencies = h.makeDependencies(policy: Self.policy(), metricSource: recorded)
                 dependencies.probeLog = probes
+                dependencies.baselineSource = PrometheusBaselineReader(client: client, redactor: Redactor())
                 let engine = RewindEngine(dependencies)
                 let start = h.clock.now
                 var deployed: [ReplayDeployment] = []
@@ -144,8 +150,15 @@ struct ReplayAgreementTests {
                         "backend-v1 kept", "worker-v1 kept", "worker-v2 rolled_back", "backend-v2 kept",
                         "backend-v3 rolled_back",
                     ])
-                // The emulator was asked for the range, in one chunk.
-                #expect(emulator.requests.filter { $0.path == "/api/v1/query_range" }.count == 1)
+                // The emulator was asked for the period's range in one chunk (the other ranges are early-warning
+                // baselines, before each deployment went live: too few values here, so nothing warns).
+                #expect(
+                    emulator.requests.filter {
+                        $0.path == "/api/v1/query_range"
+                            && Double($0.parameters["start"] ?? "") ?? 0 >= Double(start.millisecondsSinceEpoch) / 1000
+                    }.count == 1)
+                #expect(replayed.earlyWarnings.isEmpty)
+                #expect(!h.events.all.contains { if case .earlyWarning = $0 { true } else { false } })
             }
             try await http.shutdown()
         }

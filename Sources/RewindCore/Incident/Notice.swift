@@ -1,6 +1,10 @@
 /// The content of a notification: the guide's fields for its three messages, plus the evidence
 /// of why Rewind acted. Channels render it; RewindCore only decides what it says.
 public struct Notice: Sendable, Equatable, Codable {
+    /// The `incidentID` of a notice about no incident (an early warning). Not 0: in a store write, 0 means
+    /// "the incident this write creates".
+    public static let noIncidentID: Int64 = -1
+
     public var kind: NoticeKind
     public var incidentID: Int64
     public var services: [ServiceName]
@@ -60,6 +64,11 @@ public struct Notice: Sendable, Equatable, Codable {
                 "Make sure the people it reaches know about the incident",
             ]
         case .wouldRollBack: ["Review the decision", "Switch the policy to enforce mode when it decides as you would"]
+        case .earlyWarning:
+            [
+                "Look at the signal now: it left its usual range before any threshold fired",
+                "Nothing was rolled back; roll back by hand if you know it is bad: rewind rollback SERVICE --reason \"…\"",
+            ]
         case .taskOverdue:
             [
                 "Do the overdue work, or say where it stands: rewind incidents task N TASK --state in_progress|done|skipped --note \"…\"",
@@ -75,6 +84,7 @@ public struct Notice: Sendable, Equatable, Codable {
         case .failed: "ROLLBACK FAILED"
         case .escalated: audience.map { "ESCALATION TO \($0.rawValue.uppercased())" } ?? "ESCALATED: NO ROLLBACK"
         case .wouldRollBack: "OBSERVE MODE: WOULD ROLL BACK"
+        case .earlyWarning: "EARLY WARNING: A SIGNAL LEFT ITS USUAL RANGE"
         case .channelFailed: "NOTIFICATION CHANNEL FAILED: \(failedChannel?.uppercased() ?? "UNKNOWN")"
         case .taskOverdue: "POST-ROLLBACK WORK OVERDUE"
         }
@@ -83,7 +93,7 @@ public struct Notice: Sendable, Equatable, Codable {
     /// One human-readable line (the console channel).
     public var line: String {
         var parts = [
-            "[\(kind.rawValue)] \(title)", "incident #\(incidentID)",
+            "[\(kind.rawValue)] \(title)", kind == .earlyWarning ? "no incident" : "incident #\(incidentID)",
             "service \(services.map(\.rawValue).joined(separator: ","))",
             "trigger \(trigger.rawValue)", "severity \(severity.rawValue)",
         ]
@@ -100,10 +110,12 @@ public struct Notice: Sendable, Equatable, Codable {
 
 /// The guide's notification events, plus escalation, observe-mode notices, a channel that could
 /// not deliver (reported on the other channels, once per failure episode), and post-rollback tasks
-/// past their due time (their audience is reminded once; see ``TaskReminder``).
+/// past their due time (their audience is reminded once; see ``TaskReminder``), and early warnings
+/// (``EarlyWarning``: a notice about no incident, ``Notice/noIncidentID``, only to channels that subscribe to it).
 public enum NoticeKind: String, Sendable, Codable, Hashable, CaseIterable {
     case initiated, completed, failed, escalated
     case wouldRollBack = "would_roll_back"
     case channelFailed = "channel_failed"
     case taskOverdue = "task_overdue"
+    case earlyWarning = "early_warning"
 }

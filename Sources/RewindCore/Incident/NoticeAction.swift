@@ -11,7 +11,7 @@ public enum NoticeAction: String, CaseIterable, Sendable {
         switch kind {
         case .initiated, .failed, .escalated: [.acknowledge]
         case .wouldRollBack: [.rollBackNow, .acknowledge]
-        case .completed, .channelFailed, .taskOverdue: []
+        case .completed, .channelFailed, .taskOverdue, .earlyWarning: []
         }
     }
 }

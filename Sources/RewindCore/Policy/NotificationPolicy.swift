@@ -47,6 +47,15 @@ public struct NotificationPolicy: Sendable, Equatable {
         return channelNames.filter { names.contains($0) }
     }
 
+    /// The names of the channels that subscribed to `notice`'s kind by name, in channel order: its event's
+    /// route and the rules whose `event` is that kind. Opt-in notices (``NoticeKind/earlyWarning``) go to
+    /// these only — never to every channel.
+    public func subscribers(of notice: Notice) -> [String] {
+        var names = Set(routes[notice.kind] ?? [])
+        for rule in rules where rule.event == notice.kind && rule.matches(notice) { names.formUnion(rule.to) }
+        return channelNames.filter { names.contains($0) }
+    }
+
     /// The names of the channels that reach `audience`, in channel order; nil when the audience is
     /// not configured.
     public func channelNames(for audience: Audience) -> [String]? {

@@ -270,6 +270,8 @@ public struct MetricSignalPolicy: Sendable, Equatable {
     /// Critical infrastructure signals take the immediate strategy.
     public var severity: Severity
     public var timeout: Duration
+    /// Early warnings while a deployment is suspect (``EarlyWarningState``): on by default.
+    public var earlyWarning = EarlyWarningPolicy()
 
     public init(
         name: String, measure: Measure, category: SignalCategory, source: SignalSource, threshold: Threshold,

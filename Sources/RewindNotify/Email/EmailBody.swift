@@ -23,6 +23,7 @@ struct EmailBody: Sendable, Equatable {
     static func subject(for notice: Notice) -> String {
         let services = notice.services.map(\.rawValue).joined(separator: ", ")
         let tag = notice.delivery?.mayRepeat == true ? "[Rewind, sent again]" : "[Rewind]"
+        if notice.kind == .earlyWarning { return "\(tag) \(notice.title): \(services)" }
         return "\(tag) \(notice.title): \(services) (incident #\(notice.incidentID))"
     }
 
@@ -35,7 +36,7 @@ struct EmailBody: Sendable, Equatable {
     private static func facts(of notice: Notice) -> [(label: String, value: String)] {
         var facts: [(String, String)] = [
             ("Service", notice.services.map(\.rawValue).joined(separator: ", ")),
-            ("Incident", "#\(notice.incidentID)"),
+            ("Incident", notice.kind == .earlyWarning ? "none" : "#\(notice.incidentID)"),
             ("Trigger", notice.trigger.rawValue),
             ("Severity", notice.severity.rawValue),
             ("Time", notice.timestamp.iso8601),

@@ -106,6 +106,9 @@ struct OpsgenieAlert: Encodable, Sendable {
         switch notice.kind {
         case .channelFailed: alias = "rewind-channel-\(notice.failedChannel ?? "unknown")"
         case .taskOverdue: alias = "\(Self.alias(incident: notice.incidentID))-tasks"
+        case .earlyWarning:
+            let services = notice.services.map(\.rawValue).joined(separator: ",")
+            alias = "rewind-early-warning-\(services)-\(notice.timestamp.millisecondsSinceEpoch)"
         default: alias = Self.alias(incident: notice.incidentID)
         }
         description = templates.render(notice, as: .plainText).clipped(to: Self.descriptionLimit)
@@ -131,7 +134,7 @@ struct OpsgenieAlert: Encodable, Sendable {
     static func priority(_ notice: Notice) -> String {
         switch notice.kind {
         case .failed: return "P1"
-        case .wouldRollBack: return "P5"
+        case .wouldRollBack, .earlyWarning: return "P5"
         case .channelFailed, .taskOverdue: return "P3"
         case .initiated, .escalated, .completed:
             switch notice.severity {

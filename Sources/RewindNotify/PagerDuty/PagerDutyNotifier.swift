@@ -148,6 +148,10 @@ struct PagerDutyEvent: Encodable, Sendable {
         switch notice.kind {
         case .channelFailed: dedupKey = "rewind/channel/\(notice.failedChannel ?? "unknown")"
         case .taskOverdue: dedupKey = "\(Self.dedupKey(incident: notice.incidentID))/tasks"
+        case .earlyWarning:
+            // About no incident: its own alert per warning (service and time), info severity.
+            let services = notice.services.map(\.rawValue).joined(separator: ",")
+            dedupKey = "rewind/early-warning/\(services)/\(notice.timestamp.millisecondsSinceEpoch)"
         default: dedupKey = Self.dedupKey(incident: notice.incidentID)
         }
         guard notice.kind != .completed else {
@@ -182,7 +186,7 @@ struct PagerDutyEvent: Encodable, Sendable {
     static func severity(_ notice: Notice) -> String {
         switch notice.kind {
         case .failed: return "critical"
-        case .wouldRollBack: return "info"
+        case .wouldRollBack, .earlyWarning: return "info"
         case .channelFailed, .taskOverdue: return "warning"
         case .initiated, .escalated, .completed:
             switch notice.severity {

@@ -18,6 +18,7 @@ enum NoticeHeadline {
             let audience = notice.audience.map { " to \($0.rawValue)" } ?? ""
             return "Rewind: \(services) escalated\(audience) (\(trigger))"
         case .wouldRollBack: return "Rewind (observe mode): would roll back \(services) (\(trigger))"
+        case .earlyWarning: return "Rewind: early warning on \(services) (\(trigger)); nothing rolled back"
         case .taskOverdue:
             let audience = notice.audience.map { " (\($0.rawValue))" } ?? ""
             return "Rewind: post-rollback work of incident #\(notice.incidentID) overdue\(audience) (\(services))"

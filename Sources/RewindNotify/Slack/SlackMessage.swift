@@ -29,11 +29,13 @@ struct SlackMessage: Encodable, Sendable {
                 limit: Self.sectionLimit
             )
         }
-        let name = "Rewind incident #\(notice.incidentID)"
-        self.blocks =
-            sections.map { Block.section($0) } + [
-                .context(links.incident(notice.incidentID).map { "<\($0)|\(name)>" } ?? name)
-            ]
+        // An early warning is about no incident: nothing to link to.
+        let context =
+            notice.kind == .earlyWarning
+            ? "Rewind early warning (no incident, nothing rolled back)"
+            : links.incident(notice.incidentID).map { "<\($0)|Rewind incident #\(notice.incidentID)>" }
+                ?? "Rewind incident #\(notice.incidentID)"
+        self.blocks = sections.map { Block.section($0) } + [.context(context)]
         let actions = links.buttons ? NoticeAction.offered(for: notice.kind) : []
         if !actions.isEmpty {
             blocks.append(.actions(actions.map { .button(.of($0, incident: notice.incidentID)) }))

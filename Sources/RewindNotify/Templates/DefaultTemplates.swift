@@ -17,6 +17,7 @@ enum DefaultTemplates {
         case .wouldRollBack: wouldRollBack
         case .channelFailed: channelFailed
         case .taskOverdue: taskOverdue
+        case .earlyWarning: earlyWarning
         }
     }
 
@@ -79,6 +80,21 @@ enum DefaultTemplates {
         \(list("evidence", empty: "no evidence recorded"))
 
         **Immediate Actions Required**:
+        \(numbered("next_steps"))
+        """
+
+    static let earlyWarning = """
+        {{emoji}} {{title}}
+
+        **Service**: {{service}}
+        **Trigger**: {{trigger}}
+        **Time**: {{timestamp}}
+        **Status**: {{status}}
+
+        **What Was Seen**:
+        \(list("evidence", empty: "no evidence recorded"))
+
+        **Next Steps**:
         \(numbered("next_steps"))
         """
 

@@ -1,4 +1,5 @@
 import RewindCore
+import RewindPorts
 
 extension ReplayHistory {
     /// Gathers what replay feeds the core: the deployments, the recorded probes (nil: none were given) and the
@@ -33,10 +34,14 @@ extension ReplayHistory {
         }
         let sorted = (probes ?? []).sortedStably(by: \.at)
         var evaluations = ProbeLatencyHistory.evaluations(policy: policy, probes: sorted, from: from, to: to)
+        var baselines: [BaselineKey: BaselineSample] = [:]
         if let prometheus {
             evaluations += try await prometheus.evaluations(policy: policy, from: from, to: to)
+            baselines = await prometheus.earlyWarningBaselines(
+                policy: policy, deployments: deployments.filter { $0.at >= from && $0.at < to })
         }
         return ReplayHistory(
-            deployments: deployments, probes: sorted, evaluations: evaluations, notReplayed: notReplayed)
+            deployments: deployments, probes: sorted, evaluations: evaluations, notReplayed: notReplayed,
+            baselines: baselines)
     }
 }

@@ -1,4 +1,5 @@
 import RewindCore
+import RewindPorts
 
 /// A deployment as replay reads it: when it went live, from the state database or `--deployments`.
 public struct ReplayDeployment: Sendable, Equatable {
@@ -34,11 +35,28 @@ public struct ReplayHistory: Sendable {
     public private(set) var evaluations: [MetricEvaluation]
     /// Signals of the policy replay could not evaluate (their source is not recorded anywhere), with why.
     public var notReplayed: [String]
+    /// The early-warning baseline of each signal for each deployment (``BaselineKey``), fetched as the daemon
+    /// fetches it when the deployment goes live; a signal without one has no baseline and does not warn.
+    public var baselines: [BaselineKey: BaselineSample]
+
+    /// A signal of a service, for one deployment of it.
+    public struct BaselineKey: Sendable, Hashable {
+        public var service: ServiceName
+        public var signal: String
+        public var deploymentID: String
+
+        public init(service: ServiceName, signal: String, deploymentID: String) {
+            self.service = service
+            self.signal = signal
+            self.deploymentID = deploymentID
+        }
+    }
 
     public init(
         deployments: [ReplayDeployment], probes: [Observation], evaluations: [MetricEvaluation],
-        notReplayed: [String] = []
+        notReplayed: [String] = [], baselines: [BaselineKey: BaselineSample] = [:]
     ) {
+        self.baselines = baselines
         // Stable sorts: equal times keep the order they were recorded in.
         self.deployments = deployments.sortedStably(by: \.at)
         self.probes = probes.sortedStably(by: \.at)

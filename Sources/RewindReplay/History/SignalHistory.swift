@@ -1,4 +1,5 @@
 import RewindCore
+import RewindPorts
 import RewindSignals
 
 /// Every Prometheus signal of a policy over a period, as the evaluations the daemon would have made: each
@@ -43,6 +44,26 @@ public struct SignalHistory: Sendable {
             }
         }
         return evaluations
+    }
+
+    /// The early-warning baseline of every `prometheus:` signal with early warnings on, for every deployment of
+    /// its service in `deployments`: read by the daemon's own reader (``PrometheusBaselineReader``), as the
+    /// daemon reads it when the deployment goes live.
+    public func earlyWarningBaselines(
+        policy: Policy, deployments: [ReplayDeployment]
+    ) async -> [ReplayHistory.BaselineKey: BaselineSample] {
+        let reader = PrometheusBaselineReader(client: client, redactor: Redactor())
+        var baselines: [ReplayHistory.BaselineKey: BaselineSample] = [:]
+        for service in policy.services {
+            for signal in service.signals where signal.earlyWarning.enabled {
+                guard case .prometheus = signal.source else { continue }
+                for deployment in deployments where deployment.service == service.name {
+                    baselines[.init(service: service.name, signal: signal.name, deploymentID: deployment.id)] =
+                        await reader.baseline(of: signal, service: service.name, liveAt: deployment.at)
+                }
+            }
+        }
+        return baselines
     }
 
     func evaluations(

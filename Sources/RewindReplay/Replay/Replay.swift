@@ -1,4 +1,5 @@
 import RewindCore
+import RewindPorts
 
 /// `rewind replay`: the daemon's own decisions over recorded history, on a virtual clock.
 ///
@@ -13,6 +14,10 @@ import RewindCore
 /// - every recorded probe is one reading of its check (confirmation re-checks included, when `health.record`
 ///   wrote them); every metric evaluation is one reading of its signal, judged against the live deployment's
 ///   bake state exactly as the watcher judges it;
+/// - each evaluation of a signal with early warnings on also feeds its ``EarlyWarningState`` — against the
+///   baseline fetched for the live deployment (``ReplayHistory/baselines``), while it is suspect and the
+///   signal's trigger has not fired — as the engine's signal watcher does; an early warning never reaches the
+///   supervisor;
 /// - the supervisor is ticked on the engine's bake-check cadence (every 30 s) whenever a bake is due;
 /// - a decision to roll back is **applied as if it succeeded**, at once: no platform is called, the targets go
 ///   live in the replayed book, the rolled-back deployment is bad, the cooldown and the storm cap start, and
@@ -45,6 +50,11 @@ struct ReplayRun {
     private var signals: [TriggerKey: MetricTriggerState] = [:]
     private var checkKeys: [ServiceName: [TriggerKey]] = [:]
     private var signalKeys: [ServiceName: [TriggerKey]] = [:]
+    private var earlyWarnings: [TriggerKey: EarlyWarningState] = [:]
+    /// The robust baselines computed so far, by signal and deployment (nil: no baseline).
+    private var robustBaselines: [ReplayHistory.BaselineKey: RobustBaseline?] = [:]
+    private var warnings: [EarlyWarning] = []
+    private var history = ReplayHistory(deployments: [], probes: [], evaluations: [])
     private var decisions: [ReplayDecision] = []
     /// The rollback choices of incidents opened and not yet run.
     private var choices: [Int64: [RollbackChoice]] = [:]
@@ -77,12 +87,16 @@ struct ReplayRun {
             for signal in service.signals {
                 let key = TriggerKey(service: service.name, name: signal.name)
                 signals[key] = MetricTriggerState(service: service.name, signal: signal, retention: policy.bake)
+                if signal.earlyWarning.enabled {
+                    earlyWarnings[key] = EarlyWarningState(service: service.name, signal: signal)
+                }
                 signalKeys[service.name, default: []].append(key)
             }
         }
     }
 
     mutating func replay(_ history: ReplayHistory, from: Timestamp, to: Timestamp) -> ReplayResult {
+        self.history = history
         // Deployments of services the policy does not watch are not the daemon's business.
         let watched = Set(policy.services.map(\.name))
         let deployments = history.deployments.filter { $0.at < to && watched.contains($0.service) }
@@ -158,9 +172,11 @@ struct ReplayRun {
                 let live = machine.book.live(evaluation.service)
                 let reading = SignalReading(
                     evaluation: evaluation, suspectSince: live.flatMap { $0.trust == .knownGood ? nil : $0.deployedAt })
-                guard
-                    let event = signals[TriggerKey(service: evaluation.service, name: evaluation.signal)]?.feed(reading)
-                else { continue }
+                let key = TriggerKey(service: evaluation.service, name: evaluation.signal)
+                guard let event = signals[key]?.feed(reading) else { continue }
+                if let live, live.trust == .suspect {
+                    warn(key, evaluation: evaluation, deployment: live.id, verdicts: &verdicts)
+                }
                 react(
                     to: event, of: TriggerSource(.signal, evaluation.signal), service: evaluation.service,
                     verdicts: &verdicts)
@@ -168,7 +184,32 @@ struct ReplayRun {
         }
         return ReplayResult(
             from: from, to: to, decisions: decisions, deployments: verdicts.all, probes: probes.count,
-            evaluations: evaluations.count, notReplayed: history.notReplayed)
+            evaluations: evaluations.count, notReplayed: history.notReplayed, earlyWarnings: warnings)
+    }
+
+    /// Feeds the signal's early-warning detector, as the engine's signal watcher does after each evaluation.
+    private mutating func warn(
+        _ key: TriggerKey, evaluation: MetricEvaluation, deployment: String, verdicts: inout Verdicts
+    ) {
+        guard earlyWarnings[key] != nil else { return }
+        let baselineKey = ReplayHistory.BaselineKey(
+            service: key.service, signal: key.name, deploymentID: deployment)
+        let baseline: RobustBaseline?
+        if let known = robustBaselines[baselineKey] {
+            baseline = known
+        } else {
+            baseline = history.baselines[baselineKey]?.robust(earlyWarnings[key]!.policy)
+            robustBaselines[baselineKey] = .some(baseline)
+        }
+        var value: Double?
+        if case .value(let number, _) = evaluation.outcome { value = number }
+        guard
+            let warning = earlyWarnings[key]?.observe(
+                value, at: evaluation.at, deploymentID: deployment, baseline: baseline,
+                triggerFiring: signals[key]?.isFiring ?? false)
+        else { return }
+        warnings.append(warning)
+        verdicts.warned(deployment, of: key.service, at: evaluation.at)
     }
 
     /// What a trigger's event tells the supervisor, as the watcher reports it.
@@ -244,7 +285,10 @@ struct ReplayRun {
             return [.recorded(changes)]
         case .resetTriggers(let service, _):
             for key in checkKeys[service] ?? [] { checks[key]?.reset() }
-            for key in signalKeys[service] ?? [] { signals[key]?.reset() }
+            for key in signalKeys[service] ?? [] {
+                signals[key]?.reset()
+                earlyWarnings[key]?.reset()
+            }
             return []
         case .note(.ignored(let violation, let reason)):
             decisions.append(ReplayDecision(at: now, violation: violation, decision: .ignore(reason)))
@@ -297,6 +341,11 @@ struct Verdicts {
         guard let position = index["\(service)\u{0}\(id)"], all[position].detectedAt == nil else { return }
         all[position].detectedAt = at
         all[position].trigger = trigger
+    }
+
+    mutating func warned(_ id: String, of service: ServiceName, at: Timestamp) {
+        guard let position = index["\(service)\u{0}\(id)"], all[position].warnedAt == nil else { return }
+        all[position].warnedAt = at
     }
 
     mutating func rolledBack(_ id: String, of service: ServiceName, at: Timestamp, by trigger: TriggerKind) {

@@ -15,9 +15,18 @@ public struct DeploymentVerdict: Sendable, Equatable {
     public var decidedAt: Timestamp?
     /// The trigger behind that decision (or behind the first detection when it was kept).
     public var trigger: TriggerKind?
+    /// The first early warning on it (``EarlyWarningState``), if any.
+    public var warnedAt: Timestamp?
 
     /// From going live to the rollback decision.
     public var timeToDecision: Duration? { decidedAt.map { $0 - deployment.at } }
+    /// How much earlier the early warning came than the rollback decision (negative: it came after).
+    public var warningLead: Duration? {
+        guard let warnedAt, let decidedAt else { return nil }
+        return decidedAt - warnedAt
+    }
+    /// From going live to the first early warning.
+    public var timeToWarning: Duration? { warnedAt.map { $0 - deployment.at } }
     /// From going live to the first trigger.
     public var timeToDetection: Duration? { detectedAt.map { $0 - deployment.at } }
 }
@@ -34,4 +43,6 @@ public struct ReplayResult: Sendable, Equatable {
     public var evaluations: Int
     /// Signals replay could not evaluate, with why.
     public var notReplayed: [String]
+    /// Every early warning, in time order (notices only: none of them reached the supervisor).
+    public var earlyWarnings: [EarlyWarning] = []
 }

@@ -16,12 +16,19 @@ public struct ReplayScore: Sendable, Equatable {
     public var wrongServiceBlamed = 0
     /// For each bad deployment rolled back: from its fault (`fault_at`, else going live) to the decision.
     public var delays: [Duration] = []
+    /// Bad deployments an early warning was raised on, and for each: from its fault (`fault_at`, else going
+    /// live) to the warning — to compare with ``delays``, the time to the decision.
+    public var warned = 0
+    public var warningDelays: [Duration] = []
+    /// Early warnings on deployments labelled good (a notice each, nothing rolled back).
+    public var falseWarnings = 0
 
     /// False rollbacks plus missed bad deployments: what ranks a sweep first.
     public var mistakes: Int { falseRollbacks + missed }
     public var medianDelay: Duration? { Self.percentile(delays, 0.5) }
     public var p90Delay: Duration? { Self.percentile(delays, 0.9) }
     public var maxDelay: Duration? { delays.max() }
+    public var medianWarningDelay: Duration? { Self.percentile(warningDelays, 0.5) }
 
     /// Scores `result` against `labels`; deployments without a label are not scored.
     public init(result: ReplayResult, labels: [DeploymentLabel]) {
@@ -40,6 +47,14 @@ public struct ReplayScore: Sendable, Equatable {
         for verdict in verdicts {
             guard let label = label(verdict.deployment) else { continue }
             labelled += 1
+            if let warnedAt = verdict.warnedAt {
+                if label.bad {
+                    warned += 1
+                    warningDelays.append(max(warnedAt - (label.faultAt ?? verdict.deployment.at), .zero))
+                } else {
+                    falseWarnings += 1
+                }
+            }
             switch (label.bad, verdict.outcome) {
             case (true, .rolledBack):
                 bad += 1
@@ -65,6 +80,7 @@ public struct ReplayScore: Sendable, Equatable {
             }
         }
         delays.sort()
+        warningDelays.sort()
     }
 
     /// The nearest-rank percentile of sorted `values`.

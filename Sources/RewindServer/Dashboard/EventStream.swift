@@ -94,6 +94,8 @@ enum StreamFrame {
             Summary(kind: "known_good", service: deployment.service.rawValue)
         case .providerCalled(let incidentID, let service, _):
             Summary(kind: "provider_called", incident: incidentID, service: service.rawValue)
+        case .earlyWarning(let warning):
+            Summary(kind: "early_warning", service: warning.service.rawValue)
         }
     }
 }
