@@ -19,6 +19,7 @@ public enum Daemon {
     public static func serve(
         configPath: String, registry: PrometheusCollectorRegistry, logger: Logger, logFormatGiven: Bool = false
     ) async throws {
+        StartupPages.limitMallocArenas()
         let read: (configuration: RewindConfiguration, sha256: String)
         do {
             read = try Composition.readConfiguration(configPath, environment: ProcessInfo.processInfo.environment)
@@ -80,6 +81,8 @@ public enum Daemon {
                     "rewind.state": "\(configuration.stateDescription)",
                     "rewind.mode": "\(configuration.policy.mode.rawValue)",
                 ])
+            // Configuration, store and composition are done: what only they used goes back.
+            StartupPages.release(logger: logger)
         }
         let group = ServiceGroup(
             configuration: .init(
