@@ -207,7 +207,7 @@ def main():
         with open(config, "w") as f:
             f.write(policy(services, platform, api_port))
         log = open(os.path.join(directory, "daemon.log"), "w")
-        env = dict(os.environ, REWIND_LOG_LEVEL="warning")
+        env = dict(os.environ, REWIND_LOG_LEVEL=os.environ.get("REWIND_LOG_LEVEL", "warning"))
         daemon = subprocess.Popen(
             [args.binary, "serve", "--config", config], stdout=log, stderr=subprocess.STDOUT, env=env)
         try:

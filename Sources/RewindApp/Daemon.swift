@@ -81,14 +81,13 @@ public enum Daemon {
                     "rewind.state": "\(configuration.stateDescription)",
                     "rewind.mode": "\(configuration.policy.mode.rawValue)",
                 ])
-            // Configuration, store and composition are done: what only they used goes back.
-            StartupPages.release(logger: logger)
         }
         let group = ServiceGroup(
             configuration: .init(
                 services: (traceExport.map { [.init(service: $0)] } ?? []) + [
                     // The trace exporter first, so it stops last and flushes the engine's final spans.
                     .init(service: engine), .init(service: app),
+                    .init(service: StartupPagesRelease(logger: logger), successTerminationBehavior: .ignore),
                     // Last: the first to stop on shutdown, so no reload starts while the engine drains.
                     .init(
                         service: ReloadOnHangup(signals: hangups, reloader: reloader),

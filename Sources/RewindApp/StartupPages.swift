@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 
 #if canImport(Glibc)
     import Glibc
@@ -78,7 +79,11 @@ public enum StartupPages {
     public static func release(logger: Logger? = nil) -> Released? {
         #if canImport(Glibc)
             _ = GlibcMalloc.trim?(0)
-            guard let smaps = try? String(contentsOfFile: "/proc/self/smaps", encoding: .utf8) else { return nil }
+            // Read to the end: `String(contentsOfFile:)` stops after the first read of a /proc file.
+            guard let handle = FileHandle(forReadingAtPath: "/proc/self/smaps"),
+                let data = try? handle.readToEnd()
+            else { return nil }
+            let smaps = String(decoding: data, as: UTF8.self)
             var released = Released(mappedKiB: 0, mappings: 0)
             for mapping in mappings(smaps: smaps[...]) where mapping.isCleanFileCopy {
                 let address = UnsafeMutableRawPointer(bitPattern: mapping.start)
@@ -102,6 +107,28 @@ public enum StartupPages {
         #if canImport(Glibc)
             _ = GlibcMalloc.setOption?(GlibcMalloc.arenaMax, 2)
         #endif
+    }
+}
+
+/// Runs ``StartupPages/release(logger:)`` once the daemon has settled: `after` the service group
+/// started, when the engine holds the lease and ran its first checks and platform sync (their code
+/// comes back at once if it is handed back before). Ends at once on shutdown.
+public struct StartupPagesRelease: Service {
+    let after: Duration
+    let logger: Logger
+
+    public init(after: Duration = .seconds(10), logger: Logger) {
+        self.after = after
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown { try await Task.sleep(for: after) }
+        } catch {
+            return
+        }
+        StartupPages.release(logger: logger)
     }
 }
 
