@@ -191,6 +191,9 @@ def main():
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--settle", type=float, default=5)
     parser.add_argument("--json", help="also write the figures here")
+    parser.add_argument("--resident-map", metavar="UNSTRIPPED_BINARY", nargs="?", const="",
+                        help="also attribute the binary's resident pages to sections and components "
+                             "(resident_map.py; root only), with symbols from UNSTRIPPED_BINARY if given")
     args = parser.parse_args()
 
     servers = {name: serve(service_handler(name)) for name in SERVICES}
@@ -204,7 +207,7 @@ def main():
         with open(config, "w") as f:
             f.write(policy(services, platform, api_port))
         log = open(os.path.join(directory, "daemon.log"), "w")
-        env = dict(os.environ, REWIND_LOG_LEVEL="warning")
+        env = dict(os.environ, REWIND_LOG_LEVEL=os.environ.get("REWIND_LOG_LEVEL", "warning"))
         daemon = subprocess.Popen(
             [args.binary, "serve", "--config", config], stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
@@ -232,6 +235,12 @@ def main():
             end_ticks, end = cpu_ticks(daemon.pid), time.monotonic()
             final = status_kib(daemon.pid)
             breakdown = memory_breakdown(daemon.pid)
+            resident_map = None
+            if args.resident_map is not None:
+                command = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "resident_map.py"),
+                           str(daemon.pid)] + ([args.resident_map] if args.resident_map else []) + ["--referenced"]
+                mapped = subprocess.run(command, capture_output=True, text=True)
+                resident_map = mapped.stdout + mapped.stderr
             _, metrics = get(f"http://127.0.0.1:{api_port}/metrics", timeout=5)
         finally:
             stop(daemon)
@@ -271,6 +280,8 @@ def main():
     rest = [sizes for name, sizes in breakdown if sizes["rss"] < 256]
     print(f"    {sum(r['rss'] for r in rest):7d} rss  {sum(r['private'] for r in rest):7d} private  "
           f"{len(rest)} smaller mappings")
+    if resident_map:
+        print(resident_map, end="")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(figures, f, indent=2)

@@ -19,6 +19,7 @@ public enum Daemon {
     public static func serve(
         configPath: String, registry: PrometheusCollectorRegistry, logger: Logger, logFormatGiven: Bool = false
     ) async throws {
+        StartupPages.limitMallocArenas()
         let read: (configuration: RewindConfiguration, sha256: String)
         do {
             read = try Composition.readConfiguration(configPath, environment: ProcessInfo.processInfo.environment)
@@ -86,6 +87,7 @@ public enum Daemon {
                 services: (traceExport.map { [.init(service: $0)] } ?? []) + [
                     // The trace exporter first, so it stops last and flushes the engine's final spans.
                     .init(service: engine), .init(service: app),
+                    .init(service: StartupPagesRelease(logger: logger), successTerminationBehavior: .ignore),
                     // Last: the first to stop on shutdown, so no reload starts while the engine drains.
                     .init(
                         service: ReloadOnHangup(signals: hangups, reloader: reloader),

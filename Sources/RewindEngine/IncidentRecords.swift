@@ -1,6 +1,15 @@
 import RewindCore
 import RewindPorts
 
+/// A new incident's state machine, started when it opened: the plan actions still to run, and the
+/// steps whose intent the opening write already journaled (their executor calls the platform
+/// without writing it again).
+struct IncidentStart: Sendable {
+    var machine: IncidentMachine
+    var actions: [IncidentAction]
+    var intentsJournaled: Set<String> = []
+}
+
 /// What an incident's record says, written once per change of its state. Opening one turns the
 /// supervisor's decision into one write of the record: the incident,
 /// its detection and decision, the ledger changes that go with it, its escalation timers and the
@@ -11,19 +20,22 @@ struct IncidentRecords: Sendable {
     let notices: Notices
     let redactor: Redactor
     let board: StatusBoard
+    /// The kind of each service's platform provider (``PlatformProvider/kind``), for the intents
+    /// journaled with the opening.
+    var platformKinds: [ServiceName: String] = [:]
 
     /// The write, and for a rollback the incident's state machine already started with the plan
     /// actions still to run.
     struct Opening: Sendable {
         var change: StateChange
-        var start: (machine: IncidentMachine, actions: [IncidentAction])?
+        var start: IncidentStart?
     }
 
     func open(_ opening: IncidentOpening, freeze current: Freeze?, now: Timestamp) -> Opening {
         let incident = opening.incident
         var change = StateChange(newIncident: incident)
         change.record(opening.ledger, at: now)
-        var start: (machine: IncidentMachine, actions: [IncidentAction])?
+        var start: IncidentStart?
         switch opening.kind {
         case .rollback(let plan, let choices, let skipped, let notes, let forced):
             change.timeline.append(detection(incident, requestedBy: opening.requestedBy, now: now))
@@ -53,6 +65,7 @@ struct IncidentRecords: Sendable {
             schedule(opening.escalations, into: &change, now: now)
             var machine = IncidentMachine(plan: plan, mode: incident.mode)
             var rest: [IncidentAction] = []
+            var intents: Set<String> = []
             for action in machine.start() {
                 switch action {
                 case .notify(let kind):
@@ -60,11 +73,17 @@ struct IncidentRecords: Sendable {
                         notices.notice(kind, incident: incident, machine: machine, now: now), now: now)
                 case .freezeDeployments(let duration):
                     freeze(for: duration, incident: incident, current: current, into: &change, now: now)
-                case .runStep, .verify, .finish:
+                case .runStep(let step):
+                    if step.action == .rollback, let kind = platformKinds[step.service] {
+                        journalIntent(of: step, via: kind, into: &change, now: now)
+                        intents.insert(step.id)
+                    }
+                    rest.append(action)
+                case .verify, .finish:
                     rest.append(action)
                 }
             }
-            start = (machine, rest)
+            start = IncidentStart(machine: machine, actions: rest, intentsJournaled: intents)
         case .escalation(let reason, let detail):
             change.timeline.append(detection(incident, requestedBy: opening.requestedBy, now: now))
             change.timeline.append(
@@ -95,6 +114,16 @@ struct IncidentRecords: Sendable {
             closeOut(incident, into: &change, now: now)
         }
         return Opening(change: change, start: start)
+    }
+
+    /// A first rollback step's intent, written with the opening so that the platform is called after
+    /// a single durable write (the same record and timeline entry the executor would write before
+    /// its call: a restart finds the step intended and unanswered either way).
+    private func journalIntent(of step: PlanStep, via kind: String, into change: inout StateChange, now: Timestamp) {
+        change.steps.append(
+            StepRecord(incidentID: StateChange.newIncidentID, stepID: step.id, state: .intent, at: now))
+        change.timeline.append(
+            entry(.stepIntent, StepExecutor.intent(of: step, label: "rollback", via: kind), now: now))
     }
 
     /// The post-rollback tasks and the observations around an incident that ended.

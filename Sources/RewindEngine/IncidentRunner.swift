@@ -36,9 +36,11 @@ struct IncidentRunner: Sendable {
     var plan: Plan { incident.plan ?? Plan(strategy: .fast, steps: [], freeze: nil) }
 
     /// Runs a new incident whose machine was started when it opened, with the actions left to do.
-    func run(started machine: IncidentMachine, actions: [IncidentAction]) async {
+    func run(started start: IncidentStart) async {
         await spans.incident(resumed: false) { span in
-            await drive(machine, actions: actions, progress: Progress(), journal: [:], span: span)
+            await drive(
+                start.machine, actions: start.actions, progress: Progress(), journal: [:],
+                intentsJournaled: start.intentsJournaled, span: span)
         }
     }
 
@@ -59,13 +61,15 @@ struct IncidentRunner: Sendable {
         }
         let actions = machine.resume(finishedSteps: finished, verified: verified)
         await spans.incident(resumed: true) { span in
-            await drive(machine, actions: actions, progress: Progress(outcomes: finished), journal: journal, span: span)
+            await drive(
+                machine, actions: actions, progress: Progress(outcomes: finished), journal: journal,
+                intentsJournaled: [], span: span)
         }
     }
 
     private func drive(
         _ start: IncidentMachine, actions first: [IncidentAction], progress initialProgress: Progress,
-        journal: [String: StepRecord], span: any Span
+        journal: [String: StepRecord], intentsJournaled: Set<String>, span: any Span
     ) async {
         var machine = start
         var progress = initialProgress
@@ -84,8 +88,13 @@ struct IncidentRunner: Sendable {
                         await freeze(for: duration)
                     case .runStep(let step):
                         let prior = journal[step.id]
+                        let intentJournaled = intentsJournaled.contains(step.id)
                         group.addTask {
-                            .step(step.id, await spans.step(step) { await executor.execute(step, prior: prior) })
+                            .step(
+                                step.id,
+                                await spans.step(step) {
+                                    await executor.execute(step, prior: prior, intentJournaled: intentJournaled)
+                                })
                         }
                     case .verify(let service):
                         group.addTask {

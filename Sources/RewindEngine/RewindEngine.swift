@@ -53,7 +53,7 @@ public final class RewindEngine: Service, Sendable {
     /// Work for the runner host: an incident, new (with its started machine) or resumed from its
     /// journal; or a promote, whose caller waits for the answer.
     private enum RunnerJob: Sendable {
-        case incident(Incident, start: (machine: IncidentMachine, actions: [IncidentAction])?)
+        case incident(Incident, start: IncidentStart?)
         case promotion(PendingPromotion, reply: CheckedContinuation<EngineReply, Never>)
     }
 
@@ -507,7 +507,8 @@ public final class RewindEngine: Service, Sendable {
             journal = Journal(store: store, health: engine.healthState)
             notices = Notices(policy: deps.policy, channels: deps.notifiers.map(\.channel), redactor: deps.redactor)
             records = IncidentRecords(
-                policy: deps.policy, notices: notices, redactor: deps.redactor, board: engine.board)
+                policy: deps.policy, notices: notices, redactor: deps.redactor, board: engine.board,
+                platformKinds: deps.providers.mapValues(\.kind))
             dispatcher = NoticeDispatcher(
                 store: store, journal: journal, notifiers: deps.notifiers, notices: notices,
                 policy: deps.policy.notifications,
@@ -703,7 +704,7 @@ public final class RewindEngine: Service, Sendable {
         }
 
         /// Runs one incident to its end: a new one from its started machine, a resumed one from its journal.
-        func run(_ incident: Incident, start: (machine: IncidentMachine, actions: [IncidentAction])?) async {
+        func run(_ incident: Incident, start: IncidentStart?) async {
             let deps = engine.deps
             let engine = engine
             let recorder = recorder(for: incident)
@@ -722,7 +723,7 @@ public final class RewindEngine: Service, Sendable {
                     engine.closings.closed(closed)
                 })
             if let start {
-                await runner.run(started: start.machine, actions: start.actions)
+                await runner.run(started: start)
                 return
             }
             do {

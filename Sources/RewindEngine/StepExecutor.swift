@@ -5,8 +5,10 @@ import RewindPorts
 ///
 /// 1. A step the journal shows as accepted is not called again: its operation is polled (or,
 ///    for a synchronous one, taken as done).
-/// 2. Otherwise the intent is written first, then the platform is re-read: if the target is
-///    already live the step is recorded as done and nothing is called. A step the journal shows
+/// 2. Otherwise the intent is written first (a new incident's first rollback steps have it written
+///    with the incident's opening, ``IncidentRecords``, so the platform is called after one durable
+///    write), then the platform is re-read: if the target is already live the step is recorded as
+///    done and nothing is called. A step the journal shows
 ///    as intended but never answered (the previous Rewind stopped while the platform ran it) is
 ///    called again only when the platform says the target is not live, or the provider's call is
 ///    idempotent; otherwise its outcome is unknown: no second call, no fallback — the service is
@@ -34,7 +36,9 @@ struct StepExecutor: Sendable {
 
     var plan: Plan { incident.plan ?? Plan(strategy: .fast, steps: [], freeze: nil) }
 
-    func execute(_ step: PlanStep, prior: StepRecord?) async -> StepOutcome {
+    /// `intentJournaled`: the step's intent was written with the incident's opening (a fresh step,
+    /// not one resumed from the journal), so the first attempt does not write it again.
+    func execute(_ step: PlanStep, prior: StepRecord?, intentJournaled: Bool = false) async -> StepOutcome {
         observer(.stepStarted(incidentID: incident.id, step))
         let timeout = effectiveTimeout(of: step)
         let outcome: StepOutcome
@@ -44,7 +48,9 @@ struct StepExecutor: Sendable {
             )
         } else {
             switch step.action {
-            case .rollback: outcome = await rollBackOnPlatform(step, prior: prior, timeout: timeout)
+            case .rollback:
+                outcome = await rollBackOnPlatform(
+                    step, prior: prior, intentJournaled: intentJournaled, timeout: timeout)
             case .setTraffic, .reduceTraffic: outcome = await moveTraffic(step, prior: prior, timeout: timeout)
             case .watch(let durationMs):
                 outcome = await watchForImprovement(step, for: .milliseconds(durationMs), prior: prior)
@@ -98,10 +104,14 @@ struct StepExecutor: Sendable {
     }
 
     /// The platform rollback: provider, then fallback; on success the live deployment is recorded.
-    private func rollBackOnPlatform(_ step: PlanStep, prior: StepRecord?, timeout: Duration) async -> StepOutcome {
+    private func rollBackOnPlatform(
+        _ step: PlanStep, prior: StepRecord?, intentJournaled: Bool, timeout: Duration
+    ) async -> StepOutcome {
         var outcome: StepOutcome
         if let provider = platforms.providers[step.service] {
-            switch await attempt(provider, step, prior: prior, label: "rollback", timeout: timeout) {
+            switch await attempt(
+                provider, step, prior: prior, label: "rollback", intentJournaled: intentJournaled, timeout: timeout)
+            {
             case .success(let alreadyLive):
                 outcome = alreadyLive ? .alreadyLive : .succeeded(viaFallback: false)
             case .failure where Task.isCancelled:
@@ -141,11 +151,16 @@ struct StepExecutor: Sendable {
         return outcome
     }
 
+    /// The intent's timeline entry: what is about to be called, and on which platform.
+    static func intent(of step: PlanStep, label: String, via kind: String) -> String {
+        "\(label): roll back \(step.service) \(step.from.label) → \(step.to.label) via \(kind)"
+    }
+
     /// One try with one provider, inside the step's deadline. `.success(true)` means the target
-    /// was already live and nothing was called.
+    /// was already live and nothing was called. `intentJournaled`: the opening wrote this try's intent.
     private func attempt(
         _ provider: any PlatformProvider, _ step: PlanStep, prior: StepRecord?, label: String,
-        timeout: Duration
+        intentJournaled: Bool = false, timeout: Duration
     ) async -> Result<Bool, any Error> {
         let context = ActionContext(incidentID: incident.id, current: step.from, manual: incident.trigger == .manual)
         do {
@@ -158,12 +173,11 @@ struct StepExecutor: Sendable {
                     }
                     return false
                 }
-                try await recorder.step(
-                    step.id, .intent,
-                    note: recorder.entry(
-                        .stepIntent,
-                        "\(label): roll back \(step.service) \(step.from.label) → \(step.to.label) via \(provider.kind)"
-                    ))
+                if !intentJournaled {
+                    try await recorder.step(
+                        step.id, .intent,
+                        note: recorder.entry(.stepIntent, Self.intent(of: step, label: label, via: provider.kind)))
+                }
                 recorder.phaseReached(.stepIntent)
                 let live = try await retrying({ try await provider.currentDeployment(service: step.service) })
                 if let live, live.serves(step.to.id) {

@@ -57,7 +57,7 @@ struct SupervisorLoop {
     let observer: @Sendable (EngineEvent) -> Void
     let logger: Logger
     /// Starts a runner for a new incident (with its started machine) or a resumed one (nil).
-    let startRunner: @Sendable (Incident, (machine: IncidentMachine, actions: [IncidentAction])?) -> Void
+    let startRunner: @Sendable (Incident, IncidentStart?) -> Void
     /// Resolves those waiting for an incident to close.
     let closed: @Sendable (Incident) -> Void
     /// Runs a promote the loop accepted; its caller waits on the continuation for the answer.
@@ -70,7 +70,7 @@ struct SupervisorLoop {
     /// Answers decided while an event is handled, given once the board shows its outcome.
     private var answers: [(CheckedContinuation<EngineReply, Never>, EngineReply)] = []
     /// Runners of incidents just opened, waiting for the supervisor's `run` action.
-    private var starts: [DraftID: (machine: IncidentMachine, actions: [IncidentAction])] = [:]
+    private var starts: [DraftID: IncidentStart] = [:]
     private var opened: [Int64: DraftID] = [:]
 
     init(
@@ -78,7 +78,7 @@ struct SupervisorLoop {
         dispatcher: NoticeDispatcher,
         escalations: Doorbell, board: StatusBoard, clock: any RewindClock, redactor: Redactor,
         metrics: RewindMetrics, observer: @escaping @Sendable (EngineEvent) -> Void, logger: Logger,
-        startRunner: @escaping @Sendable (Incident, (machine: IncidentMachine, actions: [IncidentAction])?) -> Void,
+        startRunner: @escaping @Sendable (Incident, IncidentStart?) -> Void,
         closed: @escaping @Sendable (Incident) -> Void,
         startPromotion: @escaping @Sendable (PendingPromotion, CheckedContinuation<EngineReply, Never>) -> Void
     ) {

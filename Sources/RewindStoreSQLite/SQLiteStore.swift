@@ -83,7 +83,11 @@ public struct SQLiteStore: RewindStore {
 
     private static func openPool(path: String) throws -> DatabasePool {
         do {
-            return try DatabasePool(path: path, configuration: configuration())
+            let pool = try DatabasePool(path: path, configuration: configuration())
+            // GRDB turns WAL on for the writer connection after `prepareDatabase` and sets
+            // synchronous=NORMAL with it: the writer, the one connection that commits, gets FULL back here.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            return pool
         } catch {
             throw StoreError.wrapping(error, path: path, while: "open the database")
         }

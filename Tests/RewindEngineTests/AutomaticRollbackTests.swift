@@ -7,6 +7,32 @@ import Testing
 /// From failing checks to a decision: what fires, what does not, and what Rewind does about it.
 @Suite("Engine: automatic rollbacks", .timeLimit(.minutes(3)))
 struct AutomaticRollbackTests {
+    @Test("one durable write before the platform call: the incident's opening carries its first rollback's intent")
+    func openingCarriesTheFirstIntent() async throws {
+        try await Harness.with { h in
+            let (v1, _) = try await h.seedKnownGood()
+            try await h.run { run in
+                _ = try await run.deploy(Fixture.backend, "v2", health: .failing(status: 503))
+                let incident = try await run.untilClosed()
+                #expect(h.world.rollbackCalls.map(\.target) == [v1.id])
+
+                let intents = h.activity.commits.filter { change in
+                    change.steps.contains { $0.stepID == "rollback-backend" && $0.state == .intent }
+                }
+                #expect(intents.count == 1)
+                let opening = try #require(intents.first)
+                #expect(opening.newIncident != nil)
+                #expect(opening.timeline.map(\.kind).containsSubsequence([.detected, .decision, .stepIntent]))
+                #expect(opening.outbox.contains { $0.notice.kind == .initiated })
+                // Journaled once: the executor does not write the intent the opening wrote.
+                #expect(
+                    try await h.journal(incident.id, step: "rollback-backend")
+                        == [.intent, .accepted(operationID: nil), .done(.succeeded(viaFallback: false))])
+                #expect(try await h.timelineKinds(incident.id).filter { $0 == .stepIntent }.count == 1)
+            }
+        }
+    }
+
     @Test("critical failures on a suspect backend: one immediate rollback to v1, verified, frozen, announced")
     func criticalFailureRollsBackImmediately() async throws {
         try await Harness.with { h in

@@ -18,6 +18,11 @@ final class StoreActivity: Sendable {
     var inFlight: Int { counts.withLock { $0.inFlight } }
     var total: Int { counts.withLock { $0.total } }
 
+    private let changes = Mutex<[StateChange]>([])
+    /// Every change the engine committed, in the order the store took them.
+    var commits: [StateChange] { changes.withLock { $0 } }
+    func committed(_ change: StateChange) { changes.withLock { $0.append(change) } }
+
     private let renewals = Mutex<(any Error)?>(nil)
     /// While set, every lease renewal fails with this error (a database that refuses writes).
     func failRenewals(with error: (any Error)?) { renewals.withLock { $0 = error } }
@@ -198,7 +203,11 @@ struct ObservedStore: RewindStore {
         try await tracked { try await base.stepHistory(incidentID: incidentID) }
     }
     func commit(_ change: StateChange) async throws -> CommittedChange {
-        try await tracked { try await base.commit(change) }
+        try await tracked {
+            let committed = try await base.commit(change)
+            activity.committed(change)
+            return committed
+        }
     }
     func acquireLease(
         instance: String, advertising url: String?, now: Timestamp, until: Timestamp

@@ -187,6 +187,11 @@ struct SQLiteFileTests {
             }
             #expect(settings.0 == "wal")
             #expect(settings.1 == 2, "synchronous is \(settings.1 ?? -1); 2 is FULL")
+            // The writer's connection above all: GRDB sets NORMAL on it when it turns WAL on.
+            let writer = try await store.write("read the writer's durability settings") { db in
+                try Int.fetchOne(db, sql: "PRAGMA synchronous")
+            }
+            #expect(writer == 2, "the writer's synchronous is \(writer ?? -1); 2 is FULL")
         }
     }
 

@@ -79,15 +79,15 @@ final class DetectionReport: Sendable {
         try? text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    /// Exact min / median / p90 / max of every metric, from the raw samples (the benchmark's own
+    /// Exact min / median / p90 / p99 / max of every metric, from the raw samples (the benchmark's own
     /// table rounds through a histogram).
     static func summary(_ results: [TrialTimes]) -> String {
         func row(_ name: String, _ values: [Double], unit: String) -> String {
             let stats = Distribution(values)
             let label = name.padding(toLength: 30, withPad: " ", startingAt: 0)
             let figures = String(
-                format: "min %7.1f  median %7.1f  p90 %7.1f  max %7.1f  ",
-                stats.min, stats.median, stats.p90, stats.max)
+                format: "min %7.1f  median %7.1f  p90 %7.1f  p99 %7.1f  max %7.1f  ",
+                stats.min, stats.median, stats.p90, stats.p99, stats.max)
             return "  \(label)\(figures)\(unit)"
         }
         return [
@@ -106,6 +106,8 @@ struct Distribution {
     let min: Double
     let median: Double
     let p90: Double
+    /// With fewer than 100 samples, the nearest rank is the maximum.
+    let p99: Double
     let max: Double
 
     init(_ values: [Double]) {
@@ -118,6 +120,7 @@ struct Distribution {
         min = sorted.first ?? .nan
         max = sorted.last ?? .nan
         p90 = rank(0.9)
+        p99 = rank(0.99)
         if sorted.isEmpty {
             median = .nan
         } else if sorted.count % 2 == 1 {
