@@ -213,7 +213,8 @@ struct NoticeDispatcher: Sendable {
                         delivered
                             ? "\(what) sent to \(entry.channel)"
                                 + (updated.attempts > 1 ? " after \(updated.attempts) attempts" : "")
-                                + (mayRepeat ? ", marked as sent again: the daemon before this one may have sent it" : "")
+                                + (mayRepeat
+                                    ? ", marked as sent again: the daemon before this one may have sent it" : "")
                             : "\(what) NOT delivered to \(entry.channel) after \(updated.attempts) attempts: \(updated.lastError ?? "")"
                     ),
                     detail: .object([

@@ -50,10 +50,17 @@ extension ReplayAgreementTests {
                 let policy = Self.earlyWarningPolicy()
                 var dependencies = h.makeDependencies(
                     policy: policy, metricSource: RecordedPrometheus(client: client, points: points))
-                let baselines = CountingBaselines(PrometheusBaselineReader(client: client, redactor: Redactor()))
+                let start = h.clock.now
+                // The engine's baseline is read through the real client before the run, for v2's go-live at
+                // +90 s, and served from memory: a scenario on the manual clock waits for no network.
+                let signal = try #require(policy.services.first { $0.name == Fixture.worker }?.signals.first)
+                let baselines = RecordedBaselines()
+                baselines.record(
+                    await PrometheusBaselineReader(client: client, redactor: Redactor()).baseline(
+                        of: signal, service: Fixture.worker, liveAt: start + .seconds(90)),
+                    service: Fixture.worker, signal: signal.name)
                 dependencies.baselineSource = baselines
                 let engine = RewindEngine(dependencies)
-                let start = h.clock.now
                 // worker v1: deployed two hours ago, known good for an hour.
                 let v1 = Deployment(
                     service: Fixture.worker, id: Fixture.id(Fixture.worker, "v1"), version: "v1",
@@ -119,20 +126,5 @@ extension ReplayAgreementTests {
             }
             try await http.shutdown()
         }
-    }
-}
-
-/// A baseline source that counts its reads.
-final class CountingBaselines: BaselineSource {
-    let base: any BaselineSource
-    private let count = Mutex(0)
-
-    init(_ base: any BaselineSource) { self.base = base }
-
-    var reads: Int { count.withLock { $0 } }
-
-    func baseline(of signal: MetricSignalPolicy, service: ServiceName, liveAt: Timestamp) async -> BaselineSample {
-        count.withLock { $0 += 1 }
-        return await base.baseline(of: signal, service: service, liveAt: liveAt)
     }
 }
