@@ -10,8 +10,8 @@ import RewindPorts
 ///
 /// - `POST <url>` with `Content-Type: application/json; charset=utf-8`; the body is one
 ///   ``NoticeRecord`` (the same object as a line of the `file` channel).
-/// - `X-Rewind-Event: <event>` — `initiated`, `completed`, `failed`, `escalated`, `would_roll_back` or
-///   `channel_failed`.
+/// - `X-Rewind-Event: <event>` — `initiated`, `completed`, `failed`, `escalated`, `would_roll_back`,
+///   `channel_failed`, `task_overdue` or `early_warning`.
 /// - `X-Rewind-Timestamp: <unix seconds>` — when this delivery was sent.
 /// - `X-Rewind-Signature: sha256=<hex>` — only when a secret is configured: the lowercase hex
 ///   HMAC-SHA256, keyed with the secret, of `<timestamp>.<body>` (the header's timestamp, a dot, and
