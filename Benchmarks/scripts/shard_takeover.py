@@ -15,19 +15,12 @@ Usage: shard_takeover.py REWIND_BINARY [--trials 10] [--json PATH]
 """
 
 import argparse
-import json
-import os
 import random
-import signal
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 
-from daemon_footprint import Platform, SERVICES, free_port, policy, serve, service_handler
-from failover import status, wait_for
+from replica_bench import Replicas, postgres_state, report, status, wait_for
 
 SHARDS = 3
 
@@ -45,52 +38,28 @@ def main():
     args = parser.parse_args()
     if args.trials < 1 or args.trials > 1000:
         sys.exit("--trials must be from 1 to 1000")
-    url = os.environ.get("REWIND_POSTGRES_URL")
-    if not url:
-        sys.exit("set REWIND_POSTGRES_URL (eval \"$(scripts/postgres/start)\")")
-    state = url + ("&" if "?" in url else "?") + "search_path=rewind_shards_" + uuid.uuid4().hex
-
-    servers = {name: serve(service_handler(name)) for name in SERVICES}
-    platform_server = serve(Platform)
-    for server in [*servers.values(), platform_server]:
-        server.handle_error = lambda request, address: None
-    services = {name: f"http://127.0.0.1:{s.server_address[1]}" for name, s in servers.items()}
-    platform = f"http://127.0.0.1:{platform_server.server_address[1]}"
+    state = postgres_state("rewind_shards")
 
     with tempfile.TemporaryDirectory(prefix="rewind-shards-") as directory:
-        replicas = {}
-        for name in ("a", "b", "c"):
-            folder = os.path.join(directory, name)
-            os.makedirs(folder)
-            port = free_port()
-            config = os.path.join(folder, "rewind.yaml")
-            with open(config, "w") as f:
-                f.write(
-                    policy(services, platform, port).replace("state: state.db", f"state: {state}\nha: {{ shards: {SHARDS} }}"))
-            replicas[name] = {"port": port, "config": config, "log": os.path.join(folder, "daemon.log")}
+        replicas = Replicas(args.binary, directory, ("a", "b", "c"), f"state: {state}\nha: {{ shards: {SHARDS} }}")
 
-        def start(name):
-            replica = replicas[name]
-            log = open(replica["log"], "a")
-            env = dict(os.environ, REWIND_LOG_LEVEL="warning")
-            replica["process"] = subprocess.Popen(
-                [args.binary, "serve", "--config", replica["config"]], stdout=log, stderr=subprocess.STDOUT, env=env)
-            wait_for(f"replica {name} to answer", lambda: status(replica["port"]) is not None)
+        def answers(port):
+            return status(port) is not None
 
         def balanced():
-            return all(len(held(r["port"])) == 1 for r in replicas.values())
+            return all(len(held(r["port"])) == 1 for _, r in replicas.items())
 
         gaps = []
         try:
-            for name in replicas:
-                start(name)
+            for name, _ in replicas.items():
+                replicas.start(name, until=answers)
             for trial in range(args.trials):
                 wait_for("every replica to hold one shard", balanced)
                 victim = next(n for n, r in replicas.items() if not (status(r["port"]) or {}).get("leader"))
                 survivors = [r["port"] for n, r in replicas.items() if n != victim]
                 time.sleep(random.uniform(0, 1.0))  # anywhere in the victim's 750 ms renewal cycle
                 killed = time.monotonic()
-                replicas[victim]["process"].send_signal(signal.SIGKILL)
+                process = replicas.kill(victim)
                 while set().union(*(held(port) for port in survivors)) != set(range(SHARDS)):
                     if time.monotonic() - killed > 60:
                         sys.exit(f"trial {trial + 1}: the survivors did not hold every shard within 60 s")
@@ -98,27 +67,12 @@ def main():
                 gap = time.monotonic() - killed
                 gaps.append(gap)
                 print(f"trial {trial + 1:2}: {victim} killed, its shard held again after {gap:.2f} s", flush=True)
-                replicas[victim]["process"].wait()
-                start(victim)
+                process.wait()
+                replicas.start(victim, until=answers)
         finally:
-            for replica in replicas.values():
-                process = replica.get("process")
-                if process and process.poll() is None:
-                    process.send_signal(signal.SIGKILL)
-                    process.wait()
+            replicas.stop_all()
 
-    figures = {
-        "trials": len(gaps),
-        "median_seconds": round(statistics.median(gaps), 2),
-        "min_seconds": round(min(gaps), 2),
-        "max_seconds": round(max(gaps), 2),
-    }
-    print(
-        f"a killed replica's shard without a holder, {figures['trials']} trials: median {figures['median_seconds']} s, "
-        f"min {figures['min_seconds']} s, max {figures['max_seconds']} s")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(figures, f, indent=2)
+    report(gaps, "a killed replica's shard without a holder", args.json)
 
 
 if __name__ == "__main__":
