@@ -1,20 +1,8 @@
 import Foundation
 import RewindCore
+import RewindSandbox
 import RewindSignals
 import Testing
-
-/// A small deterministic generator (SplitMix64), so that accuracy tests are reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite("Latency window")
 struct LatencyWindowTests {
@@ -34,7 +22,7 @@ struct LatencyWindowTests {
         arguments: [1, 2, 3]
     )
     func accuracy(seed: UInt64) throws {
-        var generator = SplitMix64(state: seed)
+        var generator = SplitMix64(seed: seed)
         var window = LatencyWindow()
         var values: [UInt64] = []
         for second in 0..<300 {
