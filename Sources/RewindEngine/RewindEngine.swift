@@ -628,14 +628,15 @@ public final class RewindEngine: Service, Sendable {
                     let source = deps.metricSource.monitoringSource(of: signal).map {
                         ($0, sources[$0] ?? [service.name])
                     }
+                    let earlyWarning = EarlyWarningWatch(
+                        service: service.name, signal: signal, source: deps.baselineSource)
                     let subject = SignalSubject(
                         service: service.name, signal: signal, retention: deps.policy.bake,
                         metricSource: deps.metricSource,
                         monitoringSource: source, board: engine.board, inbox: engine.inbox, metrics: engine.metrics,
-                        earlyWarning: EarlyWarningWatch(
-                            service: service.name, signal: signal, source: deps.baselineSource),
-                        observer: deps.observer, logger: engine.logger)
+                        earlyWarning: earlyWarning, observer: deps.observer, logger: engine.logger)
                     watchers.append(watcher(subject).run)
+                    if earlyWarning.enabled { watchers.append { await earlyWarning.run() } }
                 }
                 if !service.canarySignals.isEmpty {
                     let subject = CanarySubject(

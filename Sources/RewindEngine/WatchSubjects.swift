@@ -103,7 +103,7 @@ struct SignalSubject: WatchSubject {
     var readsOnNewDeployment: Bool { false }
 
     func read(at now: Timestamp) async -> SignalReading {
-        await earlyWarning.prepare(for: board.live(service))
+        earlyWarning.prepare(for: board.live(service))
         let evaluation = await metricSource.evaluate(signal, service: service, at: now)
         let live = board.live(service)
         metrics.signalEvaluated(service, outcome: evaluation.outcome.label)
