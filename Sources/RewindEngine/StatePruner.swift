@@ -25,7 +25,7 @@ struct StatePruner: Sendable {
             let report = try await store.prune(retention, now: clock.now)
             if !report.isEmpty {
                 logger.info(
-                    "pruned \(report.incidents) closed incidents, \(report.deployments) deployments and \(report.automaticRollbacks) automatic rollbacks (retention)"
+                    "pruned \(report.incidents) closed incidents, \(report.deployments) deployments, \(report.automaticRollbacks) automatic rollbacks and \(report.notices) early-warning notices (retention)"
                 )
             }
             return report

@@ -31,6 +31,12 @@ extension PostgresStore {
             report.automaticRollbacks = try await session.integers(
                 "DELETE FROM automatic_rollbacks WHERE at < \(horizon) RETURNING seq"
             ).count
+            report.notices = try await session.integers(
+                """
+                DELETE FROM outbox WHERE incident_id = \(Notice.noIncidentID) AND status != 'pending'
+                AND next_attempt_at < \(horizon) RETURNING id
+                """
+            ).count
             let guarded = Set(
                 try await session.values(
                     Incident.self, "SELECT incident FROM incidents WHERE status = 'open'", what: "an incident"

@@ -26,6 +26,10 @@ extension SQLiteStore {
             report.incidents = expired.count
             try db.execute(sql: "DELETE FROM automatic_rollbacks WHERE at < ?", arguments: [horizon])
             report.automaticRollbacks = db.changesCount
+            try db.execute(
+                sql: "DELETE FROM outbox WHERE incident_id = ? AND status != 'pending' AND next_attempt_at < ?",
+                arguments: [Notice.noIncidentID, horizon])
+            report.notices = db.changesCount
             let guarded = Set(
                 try IncidentRow.fetchAll(db, sql: "SELECT * FROM incidents WHERE status = 'open'").flatMap(
                     \.incident.services))

@@ -75,6 +75,30 @@ struct RetentionContractTests {
     }
 
     @Test(
+        "early warnings (notices about no incident) go once settled and older than the retention; pending ones stay",
+        arguments: StoreFactory.all)
+    func settledEarlyWarningsExpire(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            func warning(due: Int64, _ status: OutboxEntry.Status) -> OutboxEntry {
+                outboxEntry(incident: Notice.noIncidentID, due: due, kind: .earlyWarning, status: status)
+            }
+            _ = try await store.enqueue([
+                warning(due: 200, .sent), warning(due: 300, .failed), warning(due: 400, .pending),
+                warning(due: 20 * Self.day, .sent),
+            ])
+            let incident = try await Self.closedIncident(store, closedAt: 20 * Self.day)
+
+            let report = try await store.prune(Self.retention, now: at(40 * Self.day))
+            #expect(report.notices == 2)
+            let left = try await store.outbox(incidentID: Notice.noIncidentID)
+            #expect(left.map(\.nextAttemptAt) == [at(400), at(20 * Self.day)])
+            #expect(left.map(\.status) == [.pending, .sent])
+            #expect(try await store.outbox(incidentID: incident).count == 1)
+            #expect(try await store.prune(Self.retention, now: at(40 * Self.day)).isEmpty)
+        }
+    }
+
+    @Test(
         "per service the newest deployments stay, with the live one and its rollback targets",
         arguments: StoreFactory.all)
     func deploymentsPerService(_ factory: StoreFactory) async throws {

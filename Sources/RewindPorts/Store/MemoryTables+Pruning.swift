@@ -22,6 +22,11 @@ extension MemoryTables {
             outbox.removeAll { expired.contains($0.incidentID) }
             timers.removeAll { expired.contains($0.incidentID) }
         }
+        let settledNotices = outbox.count
+        outbox.removeAll { entry in
+            entry.incidentID == Notice.noIncidentID && entry.status != .pending && entry.nextAttemptAt < horizon
+        }
+        report.notices = settledNotices - outbox.count
         for service in automaticRollbacks.keys {
             let before = automaticRollbacks[service]?.count ?? 0
             automaticRollbacks[service]?.removeAll { $0 < horizon }
