@@ -72,6 +72,9 @@ public enum Rendering {
                 lines.append(
                     "  \(signal.signal) (\(signal.category.rawValue), \(signal.threshold)): \(state), last \(signal.lastValue ?? "-")\(baseline)"
                 )
+                if let warning = signal.earlyWarning {
+                    lines.append("    EARLY WARNING at \(warning.at): \(warning.summary)")
+                }
             }
         }
         if !report.monitoring.isEmpty {

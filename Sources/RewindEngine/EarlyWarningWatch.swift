@@ -29,6 +29,7 @@ final class EarlyWarningWatch: Sendable {
         var baseline: RobustBaseline??
         var pending: [Pending] = []
         var state: EarlyWarningState
+        var warning: EarlyWarning?
     }
 
     let service: ServiceName
@@ -95,7 +96,14 @@ final class EarlyWarningWatch: Sendable {
                     triggerFiring: seen.triggerFiring)
             }
             current.pending = []
+            current.warning = current.warning ?? warning
             return warning
         }
+    }
+
+    /// The warning raised on `live`, while it is the suspect deployment watched (for `rewind status`).
+    func warning(on live: Deployment?) -> EarlyWarning? {
+        guard let live, live.trust == .suspect else { return nil }
+        return watched.withLock { $0?.deploymentID == live.id ? $0?.warning : nil }
     }
 }

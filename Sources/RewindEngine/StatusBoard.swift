@@ -25,6 +25,8 @@ public struct SignalStatus: Sendable, Equatable, Codable {
     public var firing: Bool
     /// Why the last evaluation could not be judged, if it could not.
     public var inconclusive: String?
+    /// The early warning raised on the live deployment, while it is suspect.
+    public var earlyWarning: EarlyWarning? = nil
 }
 
 /// A monitoring source that stopped answering, for `rewind status`.

@@ -156,7 +156,8 @@ struct SignalSubject: WatchSubject {
                     signal.unit.format($0)
                 },
                 violations: state.runLength, firing: state.isFiring,
-                inconclusive: { if case .inconclusive(let why) = event { return why } else { return nil } }()),
+                inconclusive: { if case .inconclusive(let why) = event { return why } else { return nil } }(),
+                earlyWarning: earlyWarning.warning(on: board.live(service))),
             state: state, value: { if case .value(let value, _) = evaluation.outcome { value } else { nil } }())
         return now + signal.interval
     }

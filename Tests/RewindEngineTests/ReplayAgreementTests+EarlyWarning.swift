@@ -81,7 +81,14 @@ extension ReplayAgreementTests {
                     await run.settle()
                     try await run.advance(by: .seconds(90))
                     try await deploy("v2")
-                    try await run.advance(by: .seconds(240))
+                    // +150 s: warned at +140 s, not yet rolled back — the signal's status carries the warning.
+                    try await run.advance(by: .seconds(60))
+                    let shown = engine.signalStatuses.first { $0.signal == "latency_p95" }?.earlyWarning
+                    #expect(shown?.at == start + .seconds(140))
+                    #expect(shown?.deploymentID == Fixture.id(Fixture.worker, "v2"))
+                    try await run.advance(by: .seconds(180))
+                    // v1 (known good) is live again: nothing to warn about on it.
+                    #expect(engine.signalStatuses.allSatisfy { $0.earlyWarning == nil })
                 }
                 let end = h.clock.now
                 let liveWarnings = h.events.all.compactMap { event -> EarlyWarning? in
