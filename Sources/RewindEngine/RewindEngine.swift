@@ -248,6 +248,7 @@ public final class RewindEngine: Service, Sendable {
 
     public func run() async throws {
         defer { fanOut.finish() }
+        CodableWarmUp.runOnce()
         guard let shards = try shardKeeper() else { return try await lead() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await shards.run() }
