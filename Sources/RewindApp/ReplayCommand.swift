@@ -10,8 +10,9 @@ import RewindSignals
 /// the team's labels, and swept over settings.
 ///
 /// Inputs: the policy (`--config`; secrets replay does not use need not be set), the deployments (`--deployments`,
-/// else the state database), the probe record (`--probes`), and the metric history from Prometheus
-/// (`--prometheus`, else `monitoring.prometheus`). Nothing is changed anywhere: Prometheus is only queried.
+/// else the state database, with the alerts and pushed values the daemon received), the probe record (`--probes`),
+/// and the metric history from Prometheus (`--prometheus`, else `monitoring.prometheus`). Nothing is changed
+/// anywhere: the state database is only read, Prometheus only queried.
 public enum ReplayCommand {
     public struct Options: Sendable {
         public var configPath: String
@@ -71,10 +72,14 @@ public enum ReplayCommand {
         let policy = configuration.policy
 
         let deployments: [ReplayDeployment]
+        var received: ReceivedEvents?
         if let path = options.deployments {
             deployments = try input { try DeploymentLines.read(path: path) }
         } else {
-            deployments = try await recordedDeployments(configuration, client: client)
+            let store = try await StateAccess(configuration: configuration, client: client).store()
+            deployments = try await recordedDeployments(policy, store: store)
+            received = try await (store as? any ReceivedEventLog)?.receivedEvents(
+                from: from - PushedValueHistory.longestWindow(of: policy), to: to)
         }
         var probes: [Observation]?
         var skippedProbes = 0
@@ -89,7 +94,8 @@ public enum ReplayCommand {
         let history: ReplayHistory
         do {
             history = try await ReplayHistory.assemble(
-                policy: policy, deployments: deployments, probes: probes, prometheus: prometheus, from: from, to: to)
+                policy: policy, deployments: deployments, probes: probes, prometheus: prometheus, received: received,
+                from: from, to: to)
         } catch let error as SignalHistory.FetchError {
             throw AppError.unavailable("could not fetch the metric history: \(error.message)")
         }
@@ -139,12 +145,10 @@ public enum ReplayCommand {
     }
 
     /// Every deployment the daemon recorded live, from the state database, when it went live.
-    private static func recordedDeployments(
-        _ configuration: RewindConfiguration, client: HTTPClient
-    ) async throws -> [ReplayDeployment] {
-        let store = try await StateAccess(configuration: configuration, client: client).store()
+    private static func recordedDeployments(_ policy: Policy, store: any RewindStore) async throws -> [ReplayDeployment]
+    {
         var deployments: [ReplayDeployment] = []
-        for service in configuration.policy.services {
+        for service in policy.services {
             for deployment in try await store.deployments(of: service.name) where deployment.wasLive {
                 deployments.append(
                     ReplayDeployment(

@@ -49,6 +49,8 @@ public final class RewindEngine: Service, Sendable {
     /// notices use them.
     private let active = Mutex<Parts?>(nil)
     private let configNote = Mutex<ConfigStatus?>(nil)
+    /// What was received, on its way to the state (for `rewind replay`).
+    private let received: ReceivedEventRecorder
 
     /// Work for the runner host: an incident, new (with its started machine) or resumed from its
     /// journal; or a promote, whose caller waits for the answer.
@@ -75,6 +77,7 @@ public final class RewindEngine: Service, Sendable {
         logger[metadataKey: "rewind.mode"] = "\(deps.policy.mode.rawValue)"
         self.logger = logger
         self.healthState = HealthState(instance: deps.holder)
+        self.received = ReceivedEventRecorder(metrics: metrics, logger: logger)
     }
 
     /// The policy in force (the one it was built with, or the last one reloaded).
@@ -196,13 +199,33 @@ public final class RewindEngine: Service, Sendable {
 
     /// Alerts from Alertmanager or security events pushed by applications. They are queued for the
     /// supervisor, which dedupes repeats (``AlertBook``) and decides.
+    ///
+    /// Then, off the decision's path, each is kept in the state with the time it was received, its text redacted,
+    /// for `rewind replay` (``ReceivedEventRecorder``).
     public func receive(alerts: [ExternalAlert]) {
         for alert in alerts { inbox.send(.event(.alert(alert))) }
+        let deps = deps
+        let now = deps.clock.now
+        received.note(
+            ReceivedEvents(
+                alerts: alerts.map {
+                    ReceivedAlert(ReceivedEventRecorder.redacted($0, by: deps.redactor), receivedAt: now)
+                }
+            ))
     }
 
-    /// Metric values pushed by applications, kept in the metric source's windows.
+    /// Metric values pushed by applications, kept in the metric source's windows. Those of a `pushed:` signal the
+    /// policy watches (the others reach no decision) are then kept in the state for `rewind replay`, as alerts are.
     public func receive(pushed metrics: [PushedValue]) {
+        let deps = deps
         for metric in metrics { deps.metricSource.recordPushed(metric) }
+        let now = deps.clock.now
+        received.note(
+            ReceivedEvents(
+                values: ReceivedEventRecorder.watched(metrics, by: deps.policy).map {
+                    ReceivedValue($0, receivedAt: now)
+                }
+            ))
     }
 
     /// Updates one of an incident's post-rollback tasks.
@@ -335,6 +358,9 @@ public final class RewindEngine: Service, Sendable {
                 await withDiscardingTaskGroup { work in
                     let first = parts
                     work.addTask { await first.dispatcher.deliverFresh { self.activeParts(or: first).dispatcher } }
+                    work.addTask {
+                        await self.received.run(into: store as? any ReceivedEventLog) { self.deps.redactor }
+                    }
                     await withDiscardingTaskGroup { incidents in
                         incidents.addTask { await self.hostRunners(first) }
                         await loop.restore(openIncidents)
@@ -364,6 +390,7 @@ public final class RewindEngine: Service, Sendable {
                     await periodic.waitForAll()
                     await parts.escalations.fireDue()
                     deliveries.finish()
+                    received.finish()
                 }
             }
         } onGracefulShutdown: {
@@ -592,7 +619,8 @@ public final class RewindEngine: Service, Sendable {
             tasks.append { try await dispatcher.retryDue() }
             tasks.append { try await escalations.run() }
             let pruner = StatePruner(
-                store: store, retention: deps.policy.retention, clock: deps.clock, logger: engine.logger)
+                store: store, received: store as? any ReceivedEventLog, retention: deps.policy.retention,
+                clock: deps.clock, logger: engine.logger)
             tasks.append { try await pruner.run() }
             return tasks
         }

@@ -209,6 +209,13 @@ public struct RewindMetrics: Sendable {
         count("rewind_events_total", [("kind", kind)], by: amount)
     }
 
+    /// `rewind_received_unrecorded_total{kind,reason}`: alerts (`kind="alert"`) or pushed values (`kind="value"`)
+    /// the daemon received and used, but could not keep in its state for `rewind replay`: the write failed
+    /// (`reason="store_failed"`), or more were waiting to be written than it buffers (`reason="overflow"`).
+    public func receivedUnrecorded(kind: String, reason: String, count amount: Int) {
+        count("rewind_received_unrecorded_total", [("kind", kind), ("reason", reason)], by: amount)
+    }
+
     /// `rewind_alerts_unmapped_total`: Alertmanager alerts that name no watched service.
     public func alertsUnmapped(_ amount: Int) {
         count("rewind_alerts_unmapped_total", by: amount)

@@ -123,6 +123,21 @@ enum PostgresSchema {
                 """,
                 "CREATE TABLE replicas (instance text PRIMARY KEY, until_ms bigint NOT NULL)",
             ]),
+        // What the daemon received, for `rewind replay` (``ReceivedEventLog``): accepted alerts (the alert as JSON,
+        // its text already redacted) and the pushed values it kept, each with the time it was received; `seq` is the
+        // order recorded. Pruned by receive time and by rows (`retention`).
+        Migration(
+            version: 6, description: "received alerts and pushed values",
+            statements: [
+                "CREATE TABLE received_alerts (seq bigserial PRIMARY KEY, received_at bigint NOT NULL, alert text NOT NULL)",
+                "CREATE INDEX received_alerts_by_time ON received_alerts (received_at, seq)",
+                """
+                CREATE TABLE received_values (
+                    seq bigserial PRIMARY KEY, received_at bigint NOT NULL, service text NOT NULL, signal text NOT NULL,
+                    value double precision NOT NULL, at bigint NOT NULL)
+                """,
+                "CREATE INDEX received_values_by_time ON received_values (received_at, seq)",
+            ]),
         // Later migrations go here.
     ]
 

@@ -195,6 +195,25 @@ enum Schema {
             }
         }
 
+        // What the daemon received, for `rewind replay` (``ReceivedEventLog``): accepted alerts (the alert as JSON,
+        // its text already redacted) and the pushed values it kept, each with the time it was received. Pruned by
+        // receive time and by rows (`retention`).
+        migrator.registerMigration("v10") { db in
+            try db.create(table: "received_alerts") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("received_at", .integer).notNull().indexed()
+                t.column("alert", .text).notNull()
+            }
+            try db.create(table: "received_values") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("received_at", .integer).notNull().indexed()
+                t.column("service", .text).notNull()
+                t.column("signal", .text).notNull()
+                t.column("value", .double).notNull()
+                t.column("at", .integer).notNull()
+            }
+        }
+
         // Later migrations go here.
 
         return migrator

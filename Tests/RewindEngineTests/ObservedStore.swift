@@ -23,6 +23,12 @@ final class StoreActivity: Sendable {
     var commits: [StateChange] { changes.withLock { $0 } }
     func committed(_ change: StateChange) { changes.withLock { $0.append(change) } }
 
+    private let receivedWrites = Mutex<(any Error)?>(nil)
+    /// While set, every write of received alerts and pushed values fails with this error (a database that refuses
+    /// them); nil: they go through.
+    func failReceivedWrites(with error: (any Error)?) { receivedWrites.withLock { $0 = error } }
+    var receivedWriteFailure: (any Error)? { receivedWrites.withLock { $0 } }
+
     private let renewals = Mutex<(any Error)?>(nil)
     /// While set, every lease renewal fails with this error (a database that refuses writes).
     func failRenewals(with error: (any Error)?) { renewals.withLock { $0 = error } }
@@ -227,5 +233,20 @@ struct ObservedStore: RewindStore {
     }
     func fenced(by grant: LeaseGrant) -> ObservedStore {
         ObservedStore(base: base.fenced(by: grant), activity: activity)
+    }
+}
+
+extension ObservedStore: ReceivedEventLog {
+    func recordReceived(_ events: ReceivedEvents) async throws {
+        try await tracked {
+            if let failure = activity.receivedWriteFailure { throw failure }
+            try await base.recordReceived(events)
+        }
+    }
+    func receivedEvents(from: Timestamp, to: Timestamp) async throws -> ReceivedEvents {
+        try await tracked { try await base.receivedEvents(from: from, to: to) }
+    }
+    func pruneReceived(before: Timestamp, keepingNewest: Int) async throws -> ReceivedEventsPruned {
+        try await tracked { try await base.pruneReceived(before: before, keepingNewest: keepingNewest) }
     }
 }

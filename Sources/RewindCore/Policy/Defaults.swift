@@ -47,6 +47,9 @@ public enum Defaults {
     public static let retainClosedIncidents = Duration.seconds(90 * 86_400)
     public static let retainDeploymentsPerService = 50
     public static let retentionInterval = Duration.seconds(3600)
+    /// Alerts and pushed values received (kept for `rewind replay`): as long as closed incidents, and at most the
+    /// newest million of each, about 100 MB in a state file.
+    public static let retainReceivedEvents = 1_000_000
     /// At most this many automatic rollbacks per service per hour.
     public static let maxAutomaticRollbacksPerHour = 3
     /// Transient failures of a platform call are retried this many times, with jittered backoff.

@@ -13,14 +13,19 @@ public struct RetentionPolicy: Sendable, Equatable {
     public var deploymentsPerService: Int
     /// How often the daemon prunes.
     public var interval: Duration
+    /// Of the alerts and of the pushed values the daemon received (kept for `rewind replay`), at most this many
+    /// newest are kept; none older than ``closedIncidents``.
+    public var receivedEventsKept: Int
 
     public init(
         closedIncidents: Duration = Defaults.retainClosedIncidents,
         deploymentsPerService: Int = Defaults.retainDeploymentsPerService,
-        interval: Duration = Defaults.retentionInterval
+        interval: Duration = Defaults.retentionInterval,
+        receivedEventsKept: Int = Defaults.retainReceivedEvents
     ) {
         self.closedIncidents = closedIncidents
         self.deploymentsPerService = deploymentsPerService
         self.interval = interval
+        self.receivedEventsKept = receivedEventsKept
     }
 }

@@ -10,7 +10,7 @@ import Synchronization
 /// a database transaction. Nothing survives the process.
 public struct MemoryStore: RewindStore {
     let state: SharedState
-    private let fence: LeaseGrant?
+    let fence: LeaseGrant?
 
     /// An empty store.
     public init() {

@@ -27,6 +27,9 @@ struct MemoryTables: Sendable {
     /// ``ShardLeases``: each shard's lease, and each replica's announcement.
     var shardLeases: [Int: LeaseRecord] = [:]
     var replicas: [String: Timestamp] = [:]
+    /// ``ReceivedEventLog``: in the order recorded.
+    var receivedAlerts: [ReceivedAlert] = []
+    var receivedValues: [ReceivedValue] = []
 
     mutating func insert(_ incident: Incident) throws -> Int64 {
         lastIncidentID += 1

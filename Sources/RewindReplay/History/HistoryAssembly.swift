@@ -4,11 +4,13 @@ import RewindPorts
 extension ReplayHistory {
     /// Gathers what replay feeds the core: the deployments, the recorded probes (nil: none were given) and the
     /// metric evaluations — `prometheus:` signals from `prometheus` (nil: no Prometheus), `probe:` signals from
-    /// the probes. Signals whose values are not recorded anywhere (`pushed:`, `command:`) are listed in
-    /// ``notReplayed`` with why, and so are signals whose source was not given.
+    /// the probes, `pushed:` signals from the values the daemon `received` (``PushedValueHistory``) — and the
+    /// alerts it received. `received`: what the state database kept (nil: it was not read). Signals whose values
+    /// are not recorded anywhere (`command:`) are listed in ``notReplayed`` with why, and so are signals whose
+    /// source was not given.
     public static func assemble(
         policy: Policy, deployments: [ReplayDeployment], probes: [Observation]?, prometheus: SignalHistory?,
-        from: Timestamp, to: Timestamp
+        received: ReceivedEvents? = nil, from: Timestamp, to: Timestamp
     ) async throws -> ReplayHistory {
         var notReplayed: [String] = []
         for service in policy.services {
@@ -20,11 +22,13 @@ extension ReplayHistory {
                         "\(name): no Prometheus to fetch it from (--prometheus or monitoring.prometheus)")
                 case .probeLatency where probes == nil:
                     notReplayed.append("\(name): probe latencies need the recorded probes (--probes)")
-                case .pushed:
-                    notReplayed.append("\(name): values pushed to the API are not recorded")
+                case .pushed where received == nil:
+                    notReplayed.append(
+                        "\(name): pushed values are read from the state database, which replay reads without --deployments"
+                    )
                 case .command:
                     notReplayed.append("\(name): command probes cannot be run in the past")
-                case .prometheus, .probeLatency:
+                case .prometheus, .probeLatency, .pushed:
                     break
                 }
             }
@@ -34,6 +38,9 @@ extension ReplayHistory {
         }
         let sorted = (probes ?? []).sortedStably(by: \.at)
         var evaluations = ProbeLatencyHistory.evaluations(policy: policy, probes: sorted, from: from, to: to)
+        if let received {
+            evaluations += PushedValueHistory.evaluations(policy: policy, values: received.values, from: from, to: to)
+        }
         var baselines: [BaselineKey: BaselineSample] = [:]
         if let prometheus {
             evaluations += try await prometheus.evaluations(policy: policy, from: from, to: to)
@@ -42,6 +49,6 @@ extension ReplayHistory {
         }
         return ReplayHistory(
             deployments: deployments, probes: sorted, evaluations: evaluations, notReplayed: notReplayed,
-            baselines: baselines)
+            baselines: baselines, alerts: received?.alerts ?? [])
     }
 }

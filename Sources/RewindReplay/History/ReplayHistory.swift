@@ -26,13 +26,16 @@ public struct ReplayDeployment: Sendable, Equatable {
 }
 
 /// Everything replay feeds the decision core, each list in time order: the deployments that went live, the
-/// recorded health probes, and the metric evaluations (one per signal and evaluation interval).
+/// recorded health probes, the metric evaluations (one per signal and evaluation interval), and the alerts the
+/// daemon received (by the time it received them).
 ///
 /// The data is fetched once; a sweep replays the same history under every policy it tries.
 public struct ReplayHistory: Sendable {
     public private(set) var deployments: [ReplayDeployment]
     public private(set) var probes: [Observation]
     public private(set) var evaluations: [MetricEvaluation]
+    /// The Alertmanager alerts and pushed security events the daemon received (``ReceivedEventLog``).
+    public private(set) var alerts: [ReceivedAlert]
     /// Signals of the policy replay could not evaluate (their source is not recorded anywhere), with why.
     public var notReplayed: [String]
     /// The early-warning baseline of each signal for each deployment (``BaselineKey``), fetched as the daemon
@@ -54,13 +57,14 @@ public struct ReplayHistory: Sendable {
 
     public init(
         deployments: [ReplayDeployment], probes: [Observation], evaluations: [MetricEvaluation],
-        notReplayed: [String] = [], baselines: [BaselineKey: BaselineSample] = [:]
+        notReplayed: [String] = [], baselines: [BaselineKey: BaselineSample] = [:], alerts: [ReceivedAlert] = []
     ) {
         self.baselines = baselines
         // Stable sorts: equal times keep the order they were recorded in.
         self.deployments = deployments.sortedStably(by: \.at)
         self.probes = probes.sortedStably(by: \.at)
         self.evaluations = evaluations.sortedStably(by: \.at)
+        self.alerts = alerts.sortedStably(by: \.receivedAt)
         self.notReplayed = notReplayed
     }
 }

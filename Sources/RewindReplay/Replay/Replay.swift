@@ -18,6 +18,8 @@ import RewindPorts
 ///   baseline fetched for the live deployment (``ReplayHistory/baselines``), while it is suspect and the
 ///   signal's trigger has not fired — as the engine's signal watcher does; an early warning never reaches the
 ///   supervisor;
+/// - every alert the daemon received (Alertmanager's, or a security event pushed to the API) reaches the
+///   supervisor when it was received, as the engine's intake hands it over: the same ``AlertBook`` dedupes repeats;
 /// - the supervisor is ticked on the engine's bake-check cadence (every 30 s) whenever a bake is due;
 /// - a decision to roll back is **applied as if it succeeded**, at once: no platform is called, the targets go
 ///   live in the replayed book, the rolled-back deployment is bad, the cooldown and the storm cap start, and
@@ -102,10 +104,12 @@ struct ReplayRun {
         let deployments = history.deployments.filter { $0.at < to && watched.contains($0.service) }
         let probes = history.probes.drop { $0.at < from }.prefix { $0.at < to }
         let evaluations = history.evaluations.drop { $0.at < from }.prefix { $0.at < to }
+        let alerts = history.alerts.drop { $0.receivedAt < from }.prefix { $0.receivedAt < to }
         let start = min(from, deployments.first?.at ?? from)
         var d = deployments.startIndex
         var p = probes.startIndex
         var e = evaluations.startIndex
+        var a = alerts.startIndex
         var nextTick = start
         var verdicts = Verdicts(deployments.filter { $0.at >= from })
         decisions.reserveCapacity(64)
@@ -116,7 +120,7 @@ struct ReplayRun {
             }
             let tickAt = nextBake.map { due in Self.gridPoint(atOrAfter: max(due, nextTick), start: start) }
             // Ties: a deployment first (as a deploy recorded before the next reading), then the tick, then probes,
-            // then evaluations.
+            // then evaluations, then alerts.
             var best: (at: Timestamp, kind: Int)?
             func consider(_ at: Timestamp?, _ kind: Int) {
                 guard let at, at < to else { return }
@@ -124,10 +128,12 @@ struct ReplayRun {
             }
             let deploymentAt = d < deployments.endIndex ? deployments[d].at : nil
             let evaluationAt = e < evaluations.endIndex ? evaluations[e].at : nil
+            let alertAt = a < alerts.endIndex ? alerts[a].receivedAt : nil
             consider(deploymentAt, 0)
             consider(tickAt, 1)
             consider(p < probes.endIndex ? probes[p].at : nil, 2)
             consider(evaluationAt, 3)
+            consider(alertAt, 4)
             guard let best else { break }
             now = max(now, best.at)
             switch best.kind {
@@ -148,7 +154,7 @@ struct ReplayRun {
                 // The bulk of a replay: probes in a row until the next other event, or until one reaches the
                 // supervisor (which may change when the next bake is due).
                 let before = min(deploymentAt ?? to, tickAt ?? to, to)
-                let through = evaluationAt ?? to
+                let through = min(evaluationAt ?? to, alertAt ?? to)
                 repeat {
                     let probe = probes[p]
                     p += 1
@@ -166,6 +172,10 @@ struct ReplayRun {
                     }
                     break
                 } while p < probes.endIndex && probes[p].at < before && probes[p].at <= through
+            case 4:
+                let alert = alerts[a].alert
+                a += 1
+                receive(alert, verdicts: &verdicts)
             default:
                 let evaluation = evaluations[e]
                 e += 1
@@ -232,6 +242,22 @@ struct ReplayRun {
             feed(.recovered(service, source))
         case .none, .building, .inconclusive:
             break
+        }
+    }
+
+    /// An alert the daemon received, handed to the supervisor as the engine's intake does; a decision it leads to
+    /// is the live deployment's detection, and its rollback that deployment's verdict.
+    private mutating func receive(_ alert: ExternalAlert, verdicts: inout Verdicts) {
+        let live = machine.book.live(alert.service)
+        let before = decisions.count
+        feed(.alert(alert))
+        for decision in decisions[before...] {
+            if let live, decision.violation.service == alert.service {
+                verdicts.detected(live.id, of: alert.service, at: now, by: decision.violation.trigger)
+            }
+            for choice in decision.targets {
+                verdicts.rolledBack(choice.from.id, of: choice.service, at: now, by: decision.violation.trigger)
+            }
         }
     }
 
