@@ -18,6 +18,9 @@ import RewindPorts
 ///   baseline fetched for the live deployment (``ReplayHistory/baselines``), while it is suspect and the
 ///   signal's trigger has not fired — as the engine's signal watcher does; an early warning never reaches the
 ///   supervisor;
+/// - each service with canary signals is looked at on the live watcher's schedule (``CanaryLooks``): its
+///   ``CanaryJudgeState`` is fed the cohorts the live look would have read (``ReplayHistory/cohorts``) with the
+///   live deployment's suspect state, and a failed canary is a violation like any trigger's;
 /// - the supervisor is ticked on the engine's bake-check cadence (every 30 s) whenever a bake is due;
 /// - a decision to roll back is **applied as if it succeeded**, at once: no platform is called, the targets go
 ///   live in the replayed book, the rolled-back deployment is bad, the cooldown and the storm cap start, and
@@ -51,6 +54,8 @@ struct ReplayRun {
     private var checkKeys: [ServiceName: [TriggerKey]] = [:]
     private var signalKeys: [ServiceName: [TriggerKey]] = [:]
     private var earlyWarnings: [TriggerKey: EarlyWarningState] = [:]
+    /// The canary judges, set up when the period is known.
+    private var canaryLooks: CanaryLooks?
     /// The robust baselines computed so far, by signal and deployment (nil: no baseline).
     private var robustBaselines: [ReplayHistory.BaselineKey: RobustBaseline?] = [:]
     private var warnings: [EarlyWarning] = []
@@ -97,6 +102,7 @@ struct ReplayRun {
 
     mutating func replay(_ history: ReplayHistory, from: Timestamp, to: Timestamp) -> ReplayResult {
         self.history = history
+        canaryLooks = CanaryLooks(policy: policy, from: from, to: to)
         // Deployments of services the policy does not watch are not the daemon's business.
         let watched = Set(policy.services.map(\.name))
         let deployments = history.deployments.filter { $0.at < to && watched.contains($0.service) }
@@ -116,7 +122,7 @@ struct ReplayRun {
             }
             let tickAt = nextBake.map { due in Self.gridPoint(atOrAfter: max(due, nextTick), start: start) }
             // Ties: a deployment first (as a deploy recorded before the next reading), then the tick, then probes,
-            // then evaluations.
+            // then evaluations, then canary looks.
             var best: (at: Timestamp, kind: Int)?
             func consider(_ at: Timestamp?, _ kind: Int) {
                 guard let at, at < to else { return }
@@ -128,6 +134,8 @@ struct ReplayRun {
             consider(tickAt, 1)
             consider(p < probes.endIndex ? probes[p].at : nil, 2)
             consider(evaluationAt, 3)
+            let look = canaryLooks?.due
+            consider(look?.at, 4)
             guard let best else { break }
             now = max(now, best.at)
             switch best.kind {
@@ -148,7 +156,7 @@ struct ReplayRun {
                 // The bulk of a replay: probes in a row until the next other event, or until one reaches the
                 // supervisor (which may change when the next bake is due).
                 let before = min(deploymentAt ?? to, tickAt ?? to, to)
-                let through = evaluationAt ?? to
+                let through = min(evaluationAt ?? to, look?.at ?? to)
                 repeat {
                     let probe = probes[p]
                     p += 1
@@ -166,6 +174,9 @@ struct ReplayRun {
                     }
                     break
                 } while p < probes.endIndex && probes[p].at < before && probes[p].at <= through
+            case 4:
+                guard let look else { break }
+                lookAtCanary(look.service, verdicts: &verdicts)
             default:
                 let evaluation = evaluations[e]
                 e += 1
@@ -185,6 +196,18 @@ struct ReplayRun {
         return ReplayResult(
             from: from, to: to, decisions: decisions, deployments: verdicts.all, probes: probes.count,
             evaluations: evaluations.count, notReplayed: history.notReplayed, earlyWarnings: warnings)
+    }
+
+    /// One look of a service's canary judge, with the live deployment's suspect state as the watcher reads it.
+    private mutating func lookAtCanary(_ service: ServiceName, verdicts: inout Verdicts) {
+        let live = machine.book.live(service)
+        guard
+            let event = canaryLooks?.look(
+                service, at: now, suspectSince: live.flatMap { $0.trust == .knownGood ? nil : $0.deployedAt },
+                cohorts: history.cohorts)
+        else { return }
+        react(
+            to: event, of: TriggerSource(.signal, CanaryJudgeState.sourceName), service: service, verdicts: &verdicts)
     }
 
     /// Feeds the signal's early-warning detector, as the engine's signal watcher does after each evaluation.
@@ -289,6 +312,7 @@ struct ReplayRun {
                 signals[key]?.reset()
                 earlyWarnings[key]?.reset()
             }
+            canaryLooks?.reset(service)
             return []
         case .note(.ignored(let violation, let reason)):
             decisions.append(ReplayDecision(at: now, violation: violation, decision: .ignore(reason)))
