@@ -22,7 +22,7 @@ struct CanarySubject: WatchSubject {
     var source: TriggerSource { TriggerSource(.signal, CanaryJudgeState.sourceName) }
     var kind: String { "canary" }
 
-    var interval: Duration { signals.map(\.interval).min() ?? Defaults.canaryInterval }
+    var interval: Duration { CanaryJudgeState.lookInterval(of: signals) }
 
     func makeState() -> CanaryJudgeState {
         CanaryJudgeState(service: service, signals: signals, thresholds: thresholds)

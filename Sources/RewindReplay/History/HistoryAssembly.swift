@@ -4,10 +4,10 @@ import RewindPorts
 extension ReplayHistory {
     /// Gathers what replay feeds the core: the deployments, the recorded probes (nil: none were given) and the
     /// metric evaluations — `prometheus:` signals from `prometheus` (nil: no Prometheus), `probe:` signals from
-    /// the probes, `pushed:` signals from the values the daemon `received` (``PushedValueHistory``) — and the
-    /// alerts it received. `received`: what the state database kept (nil: it was not read). Signals whose values
-    /// are not recorded anywhere (`command:`) are listed in ``notReplayed`` with why, and so are signals whose
-    /// source was not given.
+    /// the probes, `pushed:` signals from the values the daemon `received` (``PushedValueHistory``) — the canary
+    /// judge's cohorts from `prometheus`, and the alerts the daemon received. `received`: what the state database
+    /// kept (nil: it was not read). Signals whose values are not recorded anywhere (`command:`) are listed in
+    /// ``notReplayed`` with why, and so are signals whose source was not given.
     public static func assemble(
         policy: Policy, deployments: [ReplayDeployment], probes: [Observation]?, prometheus: SignalHistory?,
         received: ReceivedEvents? = nil, from: Timestamp, to: Timestamp
@@ -33,6 +33,15 @@ extension ReplayHistory {
                 }
             }
         }
+        if prometheus == nil {
+            for service in policy.services {
+                for signal in service.canarySignals {
+                    notReplayed.append(
+                        "\(service.name)/\(signal.name): no Prometheus to fetch its cohorts from "
+                            + "(--prometheus or monitoring.prometheus)")
+                }
+            }
+        }
         if probes == nil, policy.services.contains(where: { !$0.checks.isEmpty }) {
             notReplayed.append("health checks: no probe record given (--probes)")
         }
@@ -42,13 +51,15 @@ extension ReplayHistory {
             evaluations += PushedValueHistory.evaluations(policy: policy, values: received.values, from: from, to: to)
         }
         var baselines: [BaselineKey: BaselineSample] = [:]
+        var cohorts = CohortHistory()
         if let prometheus {
+            cohorts = try await prometheus.cohorts(policy: policy, from: from, to: to)
             evaluations += try await prometheus.evaluations(policy: policy, from: from, to: to)
             baselines = await prometheus.earlyWarningBaselines(
                 policy: policy, deployments: deployments.filter { $0.at >= from && $0.at < to })
         }
         return ReplayHistory(
             deployments: deployments, probes: sorted, evaluations: evaluations, notReplayed: notReplayed,
-            baselines: baselines, alerts: received?.alerts ?? [])
+            baselines: baselines, cohorts: cohorts, alerts: received?.alerts ?? [])
     }
 }

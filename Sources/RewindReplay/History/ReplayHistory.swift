@@ -26,8 +26,8 @@ public struct ReplayDeployment: Sendable, Equatable {
 }
 
 /// Everything replay feeds the decision core, each list in time order: the deployments that went live, the
-/// recorded health probes, the metric evaluations (one per signal and evaluation interval), and the alerts the
-/// daemon received (by the time it received them).
+/// recorded health probes, the metric evaluations (one per signal and evaluation interval), the canary judge's
+/// cohorts, and the alerts the daemon received (by the time it received them).
 ///
 /// The data is fetched once; a sweep replays the same history under every policy it tries.
 public struct ReplayHistory: Sendable {
@@ -41,6 +41,8 @@ public struct ReplayHistory: Sendable {
     /// The early-warning baseline of each signal for each deployment (``BaselineKey``), fetched as the daemon
     /// fetches it when the deployment goes live; a signal without one has no baseline and does not warn.
     public var baselines: [BaselineKey: BaselineSample]
+    /// The canary judge's cohorts (``CohortHistory``), fetched as the daemon's looks read them.
+    public var cohorts: CohortHistory
 
     /// A signal of a service, for one deployment of it.
     public struct BaselineKey: Sendable, Hashable {
@@ -57,9 +59,11 @@ public struct ReplayHistory: Sendable {
 
     public init(
         deployments: [ReplayDeployment], probes: [Observation], evaluations: [MetricEvaluation],
-        notReplayed: [String] = [], baselines: [BaselineKey: BaselineSample] = [:], alerts: [ReceivedAlert] = []
+        notReplayed: [String] = [], baselines: [BaselineKey: BaselineSample] = [:],
+        cohorts: CohortHistory = CohortHistory(), alerts: [ReceivedAlert] = []
     ) {
         self.baselines = baselines
+        self.cohorts = cohorts
         // Stable sorts: equal times keep the order they were recorded in.
         self.deployments = deployments.sortedStably(by: \.at)
         self.probes = probes.sortedStably(by: \.at)

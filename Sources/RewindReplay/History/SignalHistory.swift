@@ -109,6 +109,30 @@ public struct SignalHistory: Sendable {
         let reader = PrometheusSignalReader(client: client)
         var readings: [PrometheusReading] = []
         readings.reserveCapacity(Int(count))
+        try await chunks(query, first: first, count: count, step: step, name: "\(service)/\(signal.name)") {
+            start, points, series in
+            // Each step's vector: the series that have a point at that step.
+            var vectors = [[PrometheusSample]](repeating: [], count: Int(points))
+            for one in series {
+                for point in one.points {
+                    let offset = point.at.millisecondsSinceEpoch - start.millisecondsSinceEpoch
+                    vectors[Int(offset / step.milliseconds)].append(PrometheusSample(labels: one.labels, point: point))
+                }
+            }
+            for vector in vectors {
+                readings.append(reader.reading(of: .vector(vector), query: query))
+            }
+        }
+        return readings
+    }
+
+    /// `query` at `count` steps from `first`, asked with `query_range` in chunks of at most ``pointsPerRequest``
+    /// steps: `body` gets each chunk's first step, its number of steps and its series, every point of which is on
+    /// one of the chunk's steps (checked). `name` (service/signal) heads every error.
+    func chunks(
+        _ query: String, first: Timestamp, count: Int64, step: Duration, name: String,
+        _ body: (_ start: Timestamp, _ points: Int64, _ series: [PrometheusSeries]) throws -> Void
+    ) async throws {
         var done: Int64 = 0
         while done < count {
             let points = min(Self.pointsPerRequest, count - done)
@@ -118,36 +142,28 @@ public struct SignalHistory: Sendable {
             do {
                 result = try await client.range(query, start: start, end: end, step: step)
             } catch let error as PrometheusError {
-                throw FetchError(message: "\(service)/\(signal.name): \(error.message)")
+                throw FetchError(message: "\(name): \(error.message)")
             }
             guard case .matrix(let series) = result else {
-                throw FetchError(
-                    message: "\(service)/\(signal.name): query_range answered a \(result.resultType), not a matrix")
+                throw FetchError(message: "\(name): query_range answered a \(result.resultType), not a matrix")
             }
             guard series.count <= Self.maxSeriesPerAnswer else {
                 throw FetchError(
-                    message: "\(service)/\(signal.name): the query returned \(series.count) series; aggregate it "
+                    message: "\(name): the query returned \(series.count) series; aggregate it "
                         + "(e.g. sum by () or max) so that it returns one")
             }
-            // Each step's vector: the series that have a point at that step.
-            var vectors = [[PrometheusSample]](repeating: [], count: Int(points))
             for one in series {
                 for point in one.points {
                     let offset = point.at.millisecondsSinceEpoch - start.millisecondsSinceEpoch
                     guard offset >= 0, offset % step.milliseconds == 0, offset / step.milliseconds < points else {
                         throw FetchError(
-                            message: "\(service)/\(signal.name): Prometheus answered a point at \(point.at), not "
-                                + "on the requested steps (\(start) to \(end) every \(step.rewindDescription))")
+                            message: "\(name): Prometheus answered a point at \(point.at), not on the requested "
+                                + "steps (\(start) to \(end) every \(step.rewindDescription))")
                     }
-                    vectors[Int(offset / step.milliseconds)].append(
-                        PrometheusSample(labels: one.labels, point: point))
                 }
             }
-            for vector in vectors {
-                readings.append(reader.reading(of: .vector(vector), query: query))
-            }
+            try body(start, points, series)
             done += points
         }
-        return readings
     }
 }

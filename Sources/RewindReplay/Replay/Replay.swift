@@ -18,6 +18,9 @@ import RewindPorts
 ///   baseline fetched for the live deployment (``ReplayHistory/baselines``), while it is suspect and the
 ///   signal's trigger has not fired — as the engine's signal watcher does; an early warning never reaches the
 ///   supervisor;
+/// - each service with canary signals is looked at on the live watcher's schedule (``CanaryLooks``): its
+///   ``CanaryJudgeState`` is fed the cohorts the live look would have read (``ReplayHistory/cohorts``) with the
+///   live deployment's suspect state, and a failed canary is a violation like any trigger's;
 /// - every alert the daemon received (Alertmanager's, or a security event pushed to the API) reaches the
 ///   supervisor when it was received, as the engine's intake hands it over: the same ``AlertBook`` dedupes repeats;
 /// - the supervisor is ticked on the engine's bake-check cadence (every 30 s) whenever a bake is due;
@@ -53,6 +56,8 @@ struct ReplayRun {
     private var checkKeys: [ServiceName: [TriggerKey]] = [:]
     private var signalKeys: [ServiceName: [TriggerKey]] = [:]
     private var earlyWarnings: [TriggerKey: EarlyWarningState] = [:]
+    /// The canary judges, set up when the period is known.
+    private var canaryLooks: CanaryLooks?
     /// The robust baselines computed so far, by signal and deployment (nil: no baseline).
     private var robustBaselines: [ReplayHistory.BaselineKey: RobustBaseline?] = [:]
     private var warnings: [EarlyWarning] = []
@@ -99,6 +104,7 @@ struct ReplayRun {
 
     mutating func replay(_ history: ReplayHistory, from: Timestamp, to: Timestamp) -> ReplayResult {
         self.history = history
+        canaryLooks = CanaryLooks(policy: policy, from: from, to: to)
         // Deployments of services the policy does not watch are not the daemon's business.
         let watched = Set(policy.services.map(\.name))
         let deployments = history.deployments.filter { $0.at < to && watched.contains($0.service) }
@@ -120,7 +126,7 @@ struct ReplayRun {
             }
             let tickAt = nextBake.map { due in Self.gridPoint(atOrAfter: max(due, nextTick), start: start) }
             // Ties: a deployment first (as a deploy recorded before the next reading), then the tick, then probes,
-            // then evaluations, then alerts.
+            // then evaluations, then canary looks, then alerts.
             var best: (at: Timestamp, kind: Int)?
             func consider(_ at: Timestamp?, _ kind: Int) {
                 guard let at, at < to else { return }
@@ -133,7 +139,9 @@ struct ReplayRun {
             consider(tickAt, 1)
             consider(p < probes.endIndex ? probes[p].at : nil, 2)
             consider(evaluationAt, 3)
-            consider(alertAt, 4)
+            let look = canaryLooks?.due
+            consider(look?.at, 4)
+            consider(alertAt, 5)
             guard let best else { break }
             now = max(now, best.at)
             switch best.kind {
@@ -154,7 +162,7 @@ struct ReplayRun {
                 // The bulk of a replay: probes in a row until the next other event, or until one reaches the
                 // supervisor (which may change when the next bake is due).
                 let before = min(deploymentAt ?? to, tickAt ?? to, to)
-                let through = min(evaluationAt ?? to, alertAt ?? to)
+                let through = min(evaluationAt ?? to, look?.at ?? to, alertAt ?? to)
                 repeat {
                     let probe = probes[p]
                     p += 1
@@ -173,6 +181,9 @@ struct ReplayRun {
                     break
                 } while p < probes.endIndex && probes[p].at < before && probes[p].at <= through
             case 4:
+                guard let look else { break }
+                lookAtCanary(look.service, verdicts: &verdicts)
+            case 5:
                 let alert = alerts[a].alert
                 a += 1
                 receive(alert, verdicts: &verdicts)
@@ -195,6 +206,18 @@ struct ReplayRun {
         return ReplayResult(
             from: from, to: to, decisions: decisions, deployments: verdicts.all, probes: probes.count,
             evaluations: evaluations.count, notReplayed: history.notReplayed, earlyWarnings: warnings)
+    }
+
+    /// One look of a service's canary judge, with the live deployment's suspect state as the watcher reads it.
+    private mutating func lookAtCanary(_ service: ServiceName, verdicts: inout Verdicts) {
+        let live = machine.book.live(service)
+        guard
+            let event = canaryLooks?.look(
+                service, at: now, suspectSince: live.flatMap { $0.trust == .knownGood ? nil : $0.deployedAt },
+                cohorts: history.cohorts)
+        else { return }
+        react(
+            to: event, of: TriggerSource(.signal, CanaryJudgeState.sourceName), service: service, verdicts: &verdicts)
     }
 
     /// Feeds the signal's early-warning detector, as the engine's signal watcher does after each evaluation.
@@ -315,6 +338,7 @@ struct ReplayRun {
                 signals[key]?.reset()
                 earlyWarnings[key]?.reset()
             }
+            canaryLooks?.reset(service)
             return []
         case .note(.ignored(let violation, let reason)):
             decisions.append(ReplayDecision(at: now, violation: violation, decision: .ignore(reason)))

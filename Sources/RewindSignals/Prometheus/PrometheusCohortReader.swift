@@ -22,12 +22,8 @@ public struct PrometheusCohortReader: CohortSource {
     }
 
     public func read(_ signal: CanarySignalPolicy, service: ServiceName, at now: Timestamp) async -> CohortReading {
-        let queries = CohortQueries(
-            canary: Self.render(signal.cohorts.canary, service: service, track: .canary),
-            stable: Self.render(signal.cohorts.stable, service: service, track: .stable))
-        let step = max(signal.step.milliseconds, 1)
-        let start = Timestamp(
-            millisecondsSinceEpoch: (now - signal.window).millisecondsSinceEpoch / step * step + step)
+        let queries = Self.queries(of: signal, service: service)
+        let start = Self.rangeStart(of: signal, at: now)
         func cohort(_ query: String) async -> Result<[CohortSample], PrometheusCohortFailure> {
             guard start <= now else { return .success([]) }
             do {
@@ -40,13 +36,33 @@ public struct PrometheusCohortReader: CohortSource {
         }
         async let canary = cohort(queries.canary)
         async let stable = cohort(queries.stable)
-        let outcome: CohortReading.Outcome
-        switch (await canary, await stable) {
-        case (.success(let canary), .success(let stable)): outcome = .samples(canary: canary, stable: stable)
-        case (.failure(let failure), _): outcome = .error("canary: \(failure.message)")
-        case (_, .failure(let failure)): outcome = .error("stable: \(failure.message)")
+        return CohortReading(
+            signal: signal.name, outcome: Self.outcome(canary: await canary, stable: await stable), queries: queries)
+    }
+
+    /// Each cohort's query as it runs for `service`.
+    public static func queries(of signal: CanarySignalPolicy, service: ServiceName) -> CohortQueries {
+        CohortQueries(
+            canary: render(signal.cohorts.canary, service: service, track: .canary),
+            stable: render(signal.cohorts.stable, service: service, track: .stable))
+    }
+
+    /// The first step a look at `now` asks for: the first multiple of the signal's step (from the Unix epoch)
+    /// after `now − window`. The look's range is this through `now`, every step.
+    public static func rangeStart(of signal: CanarySignalPolicy, at now: Timestamp) -> Timestamp {
+        let step = max(signal.step.milliseconds, 1)
+        return Timestamp(millisecondsSinceEpoch: (now - signal.window).millisecondsSinceEpoch / step * step + step)
+    }
+
+    /// A look's outcome from its two cohorts: the canary's failure first.
+    public static func outcome(
+        canary: Result<[CohortSample], PrometheusCohortFailure>, stable: Result<[CohortSample], PrometheusCohortFailure>
+    ) -> CohortReading.Outcome {
+        switch (canary, stable) {
+        case (.success(let canary), .success(let stable)): .samples(canary: canary, stable: stable)
+        case (.failure(let failure), _): .error("canary: \(failure.message)")
+        case (_, .failure(let failure)): .error("stable: \(failure.message)")
         }
-        return CohortReading(signal: signal.name, outcome: outcome, queries: queries)
     }
 
     static func render(_ template: String, service: ServiceName, track: CanaryTrack) -> String {
@@ -54,7 +70,7 @@ public struct PrometheusCohortReader: CohortSource {
     }
 
     /// One cohort's values by the table above.
-    static func samples(_ result: PrometheusResult) -> Result<[CohortSample], PrometheusCohortFailure> {
+    public static func samples(_ result: PrometheusResult) -> Result<[CohortSample], PrometheusCohortFailure> {
         switch result {
         case .matrix(let series):
             guard series.count <= 1 else {
@@ -72,6 +88,11 @@ public struct PrometheusCohortReader: CohortSource {
     }
 }
 
-struct PrometheusCohortFailure: Error, Equatable {
-    var message: String
+/// Why one cohort could not be read (secrets redacted).
+public struct PrometheusCohortFailure: Error, Equatable, Sendable {
+    public var message: String
+
+    public init(message: String) {
+        self.message = message
+    }
 }

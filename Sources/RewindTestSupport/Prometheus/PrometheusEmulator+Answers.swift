@@ -128,14 +128,16 @@ extension PrometheusEmulator {
             let result = PrometheusEmulatorJSON.vector(samples, at: evaluation)
             return .json(PrometheusEmulatorJSON.success(resultType: "vector", result: result, warnings: warnings))
         case .matrix(let series):
-            let filled = series.map { series in
+            let filled = series.compactMap { series -> (labels: [String: String], points: [Point])? in
                 let points = series.valueAtEveryStep.map { value in
                     (steps ?? [evaluation]).map { Point(at: $0, value: value) }
                 }
-                // A range answer holds only the points between the request's start and end, as Prometheus' does.
+                // A range answer holds only the points between the request's start and end, and only the series
+                // with a point there, as Prometheus' does.
                 let inRange = steps.map { steps in
                     series.points.filter { (steps.first ?? 0) <= $0.at && $0.at <= (steps.last ?? 0) }
                 }
+                if let inRange, inRange.isEmpty, points == nil, !series.points.isEmpty { return nil }
                 return (labels: series.labels, points: points ?? inRange ?? series.points)
             }
             let result = PrometheusEmulatorJSON.matrix(filled)

@@ -9,7 +9,7 @@ import Synchronization
 /// | request | answer |
 /// |---|---|
 /// | a registered query | its result (or its registered error) |
-/// | a registered range series with points | those between `start` and `end` (as Prometheus answers) |
+/// | a registered range series with points | those between `start` and `end`; a series with none there is left out (as Prometheus answers) |
 /// | an unregistered query containing `syntax error` | HTTP 400 `bad_data` (a parse error) |
 /// | any other unregistered query | an empty result (`[]`), as for a metric nobody exports |
 /// | a bad `time`/`start`/`end`/`step`/`timeout`; `end < start`; `step <= 0`; > 11,000 points | HTTP 400 `bad_data` |

@@ -75,6 +75,11 @@ public struct CanaryJudgeState: Sendable, Equatable {
     public private(set) var lastScore: Double?
     public private(set) var lastOutcome: CanaryOutcome?
 
+    /// How often a service's judge looks: the shortest `interval` of its canary signals.
+    public static func lookInterval(of signals: [CanarySignalPolicy]) -> Duration {
+        signals.map(\.interval).min() ?? Defaults.canaryInterval
+    }
+
     public init(service: ServiceName, signals: [CanarySignalPolicy], thresholds: CanaryScoreThresholds = .init()) {
         self.service = service
         self.signals = signals
