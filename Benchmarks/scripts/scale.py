@@ -12,7 +12,9 @@ answers and a warm-up, one window is measured:
 - checks per second (the daemon's rewind_checks_total);
 - the schedule's lag: how late checks started after they were due, from the daemon's own
   rewind_watch_lag_seconds histogram over the window (p50 and p99 as the bucket they fall in);
-- CPU per check (CPU seconds ÷ checks).
+- CPU per check (CPU seconds ÷ checks);
+- context switches per check: how often the daemon's threads gave up or lost the CPU over the window
+  (voluntary + involuntary, summed over /proc/PID/task/*/status) ÷ checks — the thread hops a check makes.
 
 Usage: scale.py REWIND_BINARY TARGET_FARM_BINARY [--counts 100,1000,10000] [--warmup 30]
        [--seconds 60] [--json PATH]
@@ -72,6 +74,20 @@ def scrape(api_port):
     return checks, buckets, count
 
 
+def context_switches(pid):
+    """Voluntary + involuntary context switches of all the process's threads so far."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/status") as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                        total += int(line.split()[1])
+        except FileNotFoundError:  # the thread ended
+            pass
+    return total
+
+
 def quantile_bucket(before, after, q):
     """The upper bound of the histogram bucket the q-quantile of the window falls in."""
     total = after[2] - before[2]
@@ -111,11 +127,13 @@ def measure(binary, farm, count, warmup, seconds):
             ticks = os.sysconf("SC_CLK_TCK")
             before = scrape(api_port)
             start_ticks, start = cpu_ticks(daemon.pid), time.monotonic()
+            start_switches = context_switches(daemon.pid)
             rss = []
             while time.monotonic() - start < seconds:
                 time.sleep(1)
                 rss.append(status_kib(daemon.pid)["VmRSS"])
             end_ticks, end = cpu_ticks(daemon.pid), time.monotonic()
+            end_switches = context_switches(daemon.pid)
             after = scrape(api_port)
             final = status_kib(daemon.pid)
         finally:
@@ -135,6 +153,8 @@ def measure(binary, farm, count, warmup, seconds):
         "lag_p50_at_most_s": quantile_bucket(before, after, 0.5),
         "lag_p99_at_most_s": quantile_bucket(before, after, 0.99),
         "cpu_us_per_check": round(1e6 * cpu_seconds / checks, 1) if checks else None,
+        "switches_per_check": round((end_switches - start_switches) / checks, 2) if checks else None,
+        "threads": final["Threads"],
     }
 
 
@@ -162,11 +182,12 @@ def main():
 
     print("rewind serve, HTTP health checks every 1 s, daemon on one core (taskset -c 1)")
     print(f"{'checks':>7}  {'checks/s':>9}  {'CPU % of 1 core':>15}  {'RSS MiB':>8}  {'HWM MiB':>8}  "
-          f"{'lag p50':>9}  {'lag p99':>9}  {'CPU µs/check':>12}")
+          f"{'lag p50':>9}  {'lag p99':>9}  {'CPU µs/check':>12}  {'switches/check':>14}  {'threads':>7}")
     for row in rows:
         print(f"{row['checks_configured']:>7}  {row['checks_per_second']:>9}  {row['cpu_percent_of_one_core']:>15}  "
               f"{row['vmrss_mib_end']:>8}  {row['vmhwm_mib']:>8}  {lag(row['lag_p50_at_most_s']):>9}  "
-              f"{lag(row['lag_p99_at_most_s']):>9}  {row['cpu_us_per_check']!s:>12}")
+              f"{lag(row['lag_p99_at_most_s']):>9}  {row['cpu_us_per_check']!s:>12}  "
+              f"{row['switches_per_check']!s:>14}  {row['threads']:>7}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(rows, f, indent=2)
