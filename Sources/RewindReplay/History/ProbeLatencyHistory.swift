@@ -14,10 +14,9 @@ public enum ProbeLatencyHistory {
             var signal: MetricSignalPolicy
             var key: String
             var quantile: Double
-            var next: Timestamp
         }
         var windows: [String: LatencyWindow] = [:]
-        var readers: [Reader] = []
+        var schedule = EvaluationSchedule<Reader>()
         for service in policy.services {
             for signal in service.signals {
                 guard case .probeLatency(let check, let quantile) = signal.source, signal.interval > .zero else {
@@ -29,39 +28,30 @@ public enum ProbeLatencyHistory {
                 windows[key] = LatencyWindow(
                     window: max(current?.window ?? .zero, signal.window),
                     minSamples: max(current?.minSamples ?? 1, signal.minSamples))
-                readers.append(
-                    Reader(
-                        service: service.name, signal: signal, key: key, quantile: quantile,
-                        next: from + signal.interval))
+                schedule.add(
+                    Reader(service: service.name, signal: signal, key: key, quantile: quantile),
+                    interval: signal.interval, from: from)
             }
         }
-        guard !readers.isEmpty else { return [] }
-        var evaluations: [MetricEvaluation] = []
+        guard !schedule.isEmpty else { return [] }
         var index = probes.startIndex
-        while true {
-            guard let due = readers.indices.min(by: { readers[$0].next < readers[$1].next }), readers[due].next < to
-            else { break }
-            let now = readers[due].next
+        return schedule.evaluations(before: to) { reader, now in
             // Probes recorded up to this evaluation enter their windows first.
             while index < probes.endIndex, probes[index].at <= now {
                 let probe = probes[index]
                 windows["\(probe.service)/\(probe.check)"]?.record(Double(probe.latencyMs), at: probe.at)
                 index += 1
             }
-            let reader = readers[due]
             let window = windows[reader.key]
-            let query = reader.signal.source.summary
             let outcome: MetricEvaluation.Outcome
             if let milliseconds = window?.quantile(reader.quantile, at: now) {
                 outcome = .value(milliseconds / 1000, samples: window?.count(at: now) ?? 0)
             } else {
                 outcome = .noData("\(window?.count(at: now) ?? 0) probes in the window")
             }
-            evaluations.append(
-                MetricEvaluation(
-                    service: reader.service, signal: reader.signal.name, at: now, outcome: outcome, query: query))
-            readers[due].next = now + reader.signal.interval
+            return MetricEvaluation(
+                service: reader.service, signal: reader.signal.name, at: now, outcome: outcome,
+                query: reader.signal.source.summary)
         }
-        return evaluations
     }
 }

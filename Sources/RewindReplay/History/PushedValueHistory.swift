@@ -18,33 +18,28 @@ public enum PushedValueHistory {
             var service: ServiceName
             var signal: MetricSignalPolicy
             var key: String
-            var next: Timestamp
         }
         var windows: [String: ValueWindow] = [:]
-        var readers: [Reader] = []
+        var schedule = EvaluationSchedule<Reader>()
         for service in policy.services {
             for signal in service.signals {
                 guard case .pushed(let name) = signal.source, signal.interval > .zero else { continue }
                 let key = "\(service.name)/\(name)"
                 windows[key] = ValueWindow(window: max(windows[key]?.window ?? .zero, signal.window))
-                readers.append(Reader(service: service.name, signal: signal, key: key, next: from + signal.interval))
+                schedule.add(
+                    Reader(service: service.name, signal: signal, key: key), interval: signal.interval, from: from)
             }
         }
-        guard !readers.isEmpty else { return [] }
+        guard !schedule.isEmpty else { return [] }
         let values = values.sortedStably(by: \.receivedAt)
-        var evaluations: [MetricEvaluation] = []
         var index = values.startIndex
-        while true {
-            guard let due = readers.indices.min(by: { readers[$0].next < readers[$1].next }), readers[due].next < to
-            else { break }
-            let now = readers[due].next
+        return schedule.evaluations(before: to) { reader, now in
             // Values received up to this evaluation enter their windows first.
             while index < values.endIndex, values[index].receivedAt <= now {
                 let pushed = values[index].value
                 windows["\(pushed.service)/\(pushed.signal)"]?.record(pushed.value, at: pushed.at)
                 index += 1
             }
-            let reader = readers[due]
             let window = windows[reader.key]
             let outcome: MetricEvaluation.Outcome
             if let mean = window?.mean(at: now) {
@@ -52,13 +47,10 @@ public enum PushedValueHistory {
             } else {
                 outcome = .noData("no values pushed in the last \(reader.signal.window.rewindDescription)")
             }
-            evaluations.append(
-                MetricEvaluation(
-                    service: reader.service, signal: reader.signal.name, at: now, outcome: outcome,
-                    query: reader.signal.source.summary))
-            readers[due].next = now + reader.signal.interval
+            return MetricEvaluation(
+                service: reader.service, signal: reader.signal.name, at: now, outcome: outcome,
+                query: reader.signal.source.summary)
         }
-        return evaluations
     }
 
     /// The longest window of the policy's `pushed:` signals: how long before the period replay reads the values.
