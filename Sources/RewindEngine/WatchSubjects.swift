@@ -135,7 +135,8 @@ struct SignalSubject: WatchSubject {
             break
         }
         let evaluation = reading.evaluation
-        if let warning = earlyWarning.observe(evaluation, live: board.live(service), triggerFiring: state.isFiring) {
+        let live = board.live(service)
+        if let warning = earlyWarning.observe(evaluation, live: live, triggerFiring: state.isFiring) {
             metrics.earlyWarning(warning)
             observer(.earlyWarning(warning))
             logger.warning(
@@ -157,7 +158,7 @@ struct SignalSubject: WatchSubject {
                 },
                 violations: state.runLength, firing: state.isFiring,
                 inconclusive: { if case .inconclusive(let why) = event { return why } else { return nil } }(),
-                earlyWarning: earlyWarning.warning(on: board.live(service))),
+                earlyWarning: earlyWarning.warning(on: live)),
             state: state, value: { if case .value(let value, _) = evaluation.outcome { value } else { nil } }())
         return now + signal.interval
     }
