@@ -3,7 +3,6 @@ import Foundation
 import RewindConfig
 import RewindCore
 import RewindPorts
-import RewindStoreSQLite
 
 /// `rewind diff SERVICE [--from ID] [--to ID]`: what changed between the live deployment and the one a
 /// rollback would go to, as far as the platform can tell — the guide's troubleshooting "compare environment
@@ -54,7 +53,7 @@ public enum DeploymentDiff {
         let providers = Composition.providers(for: configuration, client: client)
         let primary = providers.primary[service]
         let fallback = providers.fallback[service]
-        let (recorded, recordedLive) = try await record(of: service, statePath: configuration.statePath)
+        let (recorded, recordedLive) = try await record(of: service, in: configuration)
 
         let live: (Deployment, String)
         if let from {
@@ -105,10 +104,12 @@ public enum DeploymentDiff {
     }
 
     /// Rewind's record of the service: every deployment, and the live one. Empty when there is no state yet.
-    static func record(of service: ServiceName, statePath: String) async throws -> ([Deployment], Deployment?) {
-        guard FileManager.default.fileExists(atPath: statePath) else { return ([], nil) }
-        let store = try SQLiteStore.openExisting(path: statePath)
-        return (try await store.deployments(of: service), try await store.liveDeployment(of: service))
+    static func record(
+        of service: ServiceName, in configuration: RewindConfiguration
+    ) async throws -> ([Deployment], Deployment?) {
+        try await ExistingState.reading(configuration) { store in
+            (try await store.deployments(of: service), try await store.liveDeployment(of: service))
+        } ?? ([], nil)
     }
 
     /// The deployment the platform serves, as Rewind records it when it can (a deployment that restores a

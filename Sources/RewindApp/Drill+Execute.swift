@@ -5,7 +5,6 @@ import RewindConfig
 import RewindCore
 import RewindEngine
 import RewindPorts
-import RewindStoreSQLite
 
 /// `rewind drill SERVICE --execute`: the rehearsal for real, on a staging policy.
 ///
@@ -194,18 +193,12 @@ extension Drill {
 
     // MARK: Trust marks
 
-    private static func openState(_ rehearsal: Rehearsal) -> SQLiteStore? {
-        try? SQLiteStore.openExisting(path: rehearsal.configuration.statePath)
-    }
-
     private static func recordedDeployments(_ rehearsal: Rehearsal, _ service: ServiceName) async -> [Deployment] {
-        guard let store = openState(rehearsal) else { return [] }
-        return (try? await store.deployments(of: service)) ?? []
+        (try? await ExistingState.reading(rehearsal.configuration) { try await $0.deployments(of: service) }) ?? []
     }
 
     private static func recordedLive(_ rehearsal: Rehearsal, _ service: ServiceName) async -> Deployment? {
-        guard let store = openState(rehearsal) else { return nil }
-        return try? await store.liveDeployment(of: service)
+        (try? await ExistingState.reading(rehearsal.configuration) { try await $0.liveDeployment(of: service) }) ?? nil
     }
 
     /// Puts back the trust every deployment of the service had before the drill.
@@ -224,18 +217,25 @@ extension Drill {
                 )
             ]
         }
-        guard let store = openState(rehearsal) else {
-            return [.init("trust", .finding, "could not open the state to restore \(list)")]
+        let failure: DrillReport.Check?
+        do {
+            failure =
+                try await ExistingState.reading(rehearsal.configuration) { store -> DrillReport.Check? in
+                    for deployment in changed {
+                        do {
+                            try await store.setTrust(
+                                service: rehearsal.service, deploymentID: deployment.id, trust: deployment.trust,
+                                at: deployment.knownGoodAt ?? systemNow())
+                        } catch {
+                            return .init("trust", .finding, "could not restore \(deployment.label): \(error)")
+                        }
+                    }
+                    return nil
+                } ?? .init("trust", .finding, "there is no state to restore \(list) in")
+        } catch {
+            failure = .init("trust", .finding, "could not open the state to restore \(list): \(error)")
         }
-        for deployment in changed {
-            do {
-                try await store.setTrust(
-                    service: rehearsal.service, deploymentID: deployment.id, trust: deployment.trust,
-                    at: deployment.knownGoodAt ?? systemNow())
-            } catch {
-                return [.init("trust", .finding, "could not restore \(deployment.label): \(error)")]
-            }
-        }
+        if let failure { return [failure] }
         return [
             .init("trust", .ok, "restored \(list) (a rollback marks the deployment it leaves bad; a drill's are not)")
         ]

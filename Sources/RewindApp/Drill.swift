@@ -6,7 +6,6 @@ import RewindCore
 import RewindPorts
 import RewindSignals
 import RewindSpecs
-import RewindStoreSQLite
 
 /// `rewind drill SERVICE`: rehearses a rollback end to end and times every step — the guide's
 /// "test rollback procedures regularly".
@@ -211,9 +210,9 @@ struct ObservedWorld: Sendable {
         recorded = []
         recordedLive = nil
         var checks: [DrillReport.Check] = []
-        if let store = openStateReadOnly(&checks) {
-            recorded = (try? await store.deployments(of: service)) ?? []
-            recordedLive = try? await store.liveDeployment(of: service)
+        if let (deployments, live) = await recordedState(of: service, &checks) {
+            recorded = deployments
+            recordedLive = live
         }
         guard let primary else { return checks + [.init("platform", .note, "no provider to ask")] }
         let service = service
@@ -556,19 +555,29 @@ struct ObservedWorld: Sendable {
 
     // MARK: Helpers
 
-    /// The state database, opened only if it exists (the drill never creates one).
-    private func openStateReadOnly(_ checks: inout [DrillReport.Check]) -> SQLiteStore? {
-        guard FileManager.default.fileExists(atPath: configuration.statePath) else {
-            checks.append(
-                .init(
-                    "state", .note, "no state at \(configuration.statePath) yet: Rewind knows no known-good deployment")
-            )
-            return nil
-        }
+    /// Rewind's record of `service` (every deployment, and the live one), from the state when it exists (the drill
+    /// never creates one): a SQLite file, or the PostgreSQL database.
+    private func recordedState(
+        of service: ServiceName, _ checks: inout [DrillReport.Check]
+    ) async -> ([Deployment], Deployment?)? {
         do {
-            return try SQLiteStore.openExisting(path: configuration.statePath)
+            guard
+                let record = try await ExistingState.reading(
+                    configuration,
+                    { store in
+                        (try await store.deployments(of: service), try await store.liveDeployment(of: service))
+                    })
+            else {
+                checks.append(
+                    .init(
+                        "state", .note,
+                        "no state at \(configuration.stateDescription) yet: Rewind knows no known-good deployment"))
+                return nil
+            }
+            return record
         } catch {
-            checks.append(.init("state", .finding, "could not read \(configuration.statePath): \(describe(error))"))
+            checks.append(
+                .init("state", .finding, "could not read \(configuration.stateDescription): \(describe(error))"))
             return nil
         }
     }

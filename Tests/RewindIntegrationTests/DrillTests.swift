@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import RewindCore
 import RewindSandbox
+import RewindStorePostgres
 import RewindStoreSQLite
 import RewindTestSupport
 import ServiceLifecycle
@@ -17,34 +18,46 @@ import Testing
 /// `rewind drill` (observe and --execute) and `rewind rollback --force`, as a user runs them.
 @Suite("CLI: drills and forced rollbacks", .serialized)
 struct DrillTests {
-    /// Observe mode against the Vercel emulator: only GETs reach the platform, the state is neither
-    /// created nor changed, every step reports a duration, and a missing target is a finding (exit 1).
-    @Test func observeChangesNothingTimesEveryStepAndReportsAMissingTarget() async throws {
-        let scratch = try TemporaryDirectory("it")
-        defer { scratch.remove() }
+    /// The Vercel project the observe drills look at: shop-web with dpl_1 and dpl_2 (in production).
+    static func shopWeb() -> VercelEmulator {
         let vercel = VercelEmulator()
         vercel.addToken("vercel-drill-token-1234", teams: ["team_x9"])
         vercel.addTeam(id: "team_x9", slug: "acme")
         vercel.addProject(id: "prj_1", name: "shop-web", team: "team_x9", domains: ["shop.example.com"])
         vercel.addDeployment(.init(id: "dpl_1", createdAt: 1_000_000), project: "prj_1")
         vercel.addDeployment(.init(id: "dpl_2", createdAt: 2_000_000), project: "prj_1", makeProduction: true)
+        return vercel
+    }
+
+    /// frontend on shop-web, checked against the sandbox, its state at `state`.
+    static func frontendPolicy(state: String, endpoints: SandboxEndpoints, vercel: String) -> String {
+        """
+        state: \(state)
+        services:
+          frontend:
+            checks:
+              - { name: health, url: "\(endpoints.services["frontend"]!)/health" }
+            provider:
+              type: vercel
+              token: ${IT_VERCEL_TOKEN}
+              project: shop-web
+              team_id: team_x9
+              api_url: \(vercel)
+        """
+    }
+
+    /// Observe mode against the Vercel emulator: only GETs reach the platform, the state is neither
+    /// created nor changed, every step reports a duration, and a missing target is a finding (exit 1).
+    @Test func observeChangesNothingTimesEveryStepAndReportsAMissingTarget() async throws {
+        let scratch = try TemporaryDirectory("it")
+        defer { scratch.remove() }
+        let vercel = Self.shopWeb()
         let server = VercelEmulatorServer(emulator: vercel)
         try await withSandbox { _, endpoints in
             try await withLoopbackServices([server]) { _ in
                 let config = scratch.file("rewind.yaml")
-                try """
-                state: state.db
-                services:
-                  frontend:
-                    checks:
-                      - { name: health, url: "\(endpoints.services["frontend"]!)/health" }
-                    provider:
-                      type: vercel
-                      token: ${IT_VERCEL_TOKEN}
-                      project: shop-web
-                      team_id: team_x9
-                      api_url: \(await server.endpoint())
-                """.write(toFile: config, atomically: true, encoding: .utf8)
+                try Self.frontendPolicy(state: "state.db", endpoints: endpoints, vercel: await server.endpoint())
+                    .write(toFile: config, atomically: true, encoding: .utf8)
                 let environment = ["IT_VERCEL_TOKEN": "vercel-drill-token-1234"]
 
                 // No state yet: nothing is known good, so there is no target.
@@ -101,6 +114,44 @@ struct DrillTests {
                 #expect(try await store.incidents(limit: 10).isEmpty)
             }
         }
+    }
+
+    /// An observe drill on a PostgreSQL state (replicas keep theirs there): it finds the known-good target in it.
+    @Test(.enabled(if: TestPostgres.url != nil || TestPostgres.isRequired))
+    func observeReadsAPostgreSQLState() async throws {
+        let scratch = try TemporaryDirectory("it")
+        defer { scratch.remove() }
+        let vercel = Self.shopWeb()
+        let server = VercelEmulatorServer(emulator: vercel)
+        let state = try StateMigrationTests.target()
+        let store = try await PostgresStore.open(try PostgresSettings(url: state))
+        try await store.recordDeployment(
+            Deployment(
+                service: "frontend", id: "dpl_1", version: "dpl_1",
+                deployedAt: Timestamp(millisecondsSinceEpoch: 1_000_000),
+                trust: .knownGood, knownGoodAt: Timestamp(millisecondsSinceEpoch: 1_500_000)),
+            makeLive: false)
+        try await store.recordDeployment(
+            Deployment(
+                service: "frontend", id: "dpl_2", version: "dpl_2",
+                deployedAt: Timestamp(millisecondsSinceEpoch: 2_000_000)),
+            makeLive: true)
+        try await withSandbox { _, endpoints in
+            try await withLoopbackServices([server]) { _ in
+                let config = scratch.file("rewind.yaml")
+                try Self.frontendPolicy(state: state, endpoints: endpoints, vercel: await server.endpoint())
+                    .write(toFile: config, atomically: true, encoding: .utf8)
+                let drill = try await runRewindAwaiting(
+                    ["drill", "frontend", "--config", config],
+                    environment: ["IT_VERCEL_TOKEN": "vercel-drill-token-1234"])
+                #expect(drill.status == 0, "\(drill.stdout)\(drill.stderr)")
+                #expect(
+                    drill.stdout.contains("dpl_1: the newest known-good deployment before dpl_2"), "\(drill.stdout)")
+                #expect(try await store.incidents(limit: 10).isEmpty)
+                #expect(vercel.mutations.isEmpty)
+            }
+        }
+        await store.shutdown()
     }
 
     /// `--execute` against the sandbox: rolled back and forward (two manual incidents, verified),

@@ -4,6 +4,7 @@ import RewindConfig
 import RewindCore
 import RewindPorts
 import RewindSandbox
+import RewindStorePostgres
 import RewindStoreSQLite
 import RewindTestSupport
 import Testing
@@ -19,8 +20,10 @@ struct TroubleshootingTests {
 
     /// A Railway project with backend's d-1 … d-3 (d-3 live), a policy for it, and Rewind's record: d-2 known
     /// good, d-3 live and suspect.
+    ///
+    /// `postgres`: the record in a fresh PostgreSQL schema (`state: postgresql://…`) instead of `state.db`.
     static func withRailwayBackend(
-        _ body: @Sendable (_ config: String, _ client: HTTPClient) async throws -> Void
+        postgres: Bool = false, _ body: @Sendable (_ config: String, _ client: HTTPClient) async throws -> Void
     ) async throws {
         let railway = RailwayEmulator()
         railway.addAccountToken(token)
@@ -40,8 +43,9 @@ struct TroubleshootingTests {
             let url = await server.graphQLURL()
             try token.write(toFile: scratch.file("railway-token"), atomically: true, encoding: .utf8)
             let config = scratch.file("rewind.yaml")
+            let state = postgres ? try StateMigrationTests.target() : "state.db"
             try """
-            state: state.db
+            state: \(state)
             services:
               backend:
                 checks: [{ name: health, url: "http://127.0.0.1:1/health" }]
@@ -54,7 +58,10 @@ struct TroubleshootingTests {
                   api_url: \(url)
 
             """.write(toFile: config, atomically: true, encoding: .utf8)
-            let store = try SQLiteStore(path: scratch.file("state.db"))
+            let store: any RewindStore =
+                postgres
+                ? try await PostgresStore.open(try PostgresSettings(url: state))
+                : try SQLiteStore(path: scratch.file("state.db"))
             let millis = Int64(now.timeIntervalSince1970 * 1000)
             try await store.recordDeployment(
                 Deployment(
@@ -70,7 +77,20 @@ struct TroubleshootingTests {
                     trust: .suspect, commit: "3333333abcd"),
                 makeLive: true)
             try await body(config, client)
+            await (store as? PostgresStore)?.shutdown()
             #expect(railway.mutations.isEmpty, "troubleshooting never changes the platform")
+        }
+    }
+
+    /// The same record in PostgreSQL, as replicas keep it: `rewind diff` reads it there.
+    @Test(.enabled(if: TestPostgres.url != nil || TestPostgres.isRequired))
+    func diffReadsAPostgreSQLState() async throws {
+        try await Self.withRailwayBackend(postgres: true) { config, client in
+            let report = try await DeploymentDiff.run(
+                configPath: config, service: "backend", from: nil, to: nil, client: client)
+            #expect(report.from.id == "d-3" && report.from.trust == .suspect)
+            #expect(report.to.id == "d-2" && report.to.why.hasPrefix("the target a rollback would choose"))
+            #expect(report.commits == "2222222abcd..3333333abcd")
         }
     }
 
