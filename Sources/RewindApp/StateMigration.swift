@@ -6,7 +6,8 @@ import RewindStorePostgres
 import RewindStoreSQLite
 
 /// `rewind state migrate`: copies a SQLite state (deployments, incidents with their timelines, step journals,
-/// tasks and samples, the outbox, escalation timers, automatic rollbacks, the freeze and the id counters) into
+/// tasks and samples, the outbox, escalation timers, automatic rollbacks, the freeze, the id counters and the
+/// alerts and pushed values received for `rewind replay`) into
 /// an empty store, then reads both back and compares them.
 ///
 /// Both writer leases are taken first and released at the end, so that no daemon writes to either state while

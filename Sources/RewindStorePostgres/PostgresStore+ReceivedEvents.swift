@@ -7,30 +7,8 @@ import RewindPorts
 extension PostgresStore: ReceivedEventLog {
     public func recordReceived(_ events: ReceivedEvents) async throws {
         guard !events.isEmpty else { return }
-        let alertTimes = events.alerts.map(\.receivedAt.millisecondsSinceEpoch)
-        let alerts = try events.alerts.map { try JSONText.encode($0.alert) }
-        let times = events.values.map(\.receivedAt.millisecondsSinceEpoch)
-        let services = events.values.map(\.value.service.rawValue)
-        let signals = events.values.map(\.value.signal)
-        let numbers = events.values.map(\.value.value)
-        let stamps = events.values.map(\.value.at.millisecondsSinceEpoch)
         try await write("record the alerts and pushed values received") { session in
-            if !alerts.isEmpty {
-                try await session.run(
-                    """
-                    INSERT INTO received_alerts (received_at, alert)
-                    SELECT t, a FROM unnest(\(alertTimes)::bigint[], \(alerts)::text[]) WITH ORDINALITY AS r(t, a, n) ORDER BY n
-                    """)
-            }
-            if !times.isEmpty {
-                try await session.run(
-                    """
-                    INSERT INTO received_values (received_at, service, signal, value, at)
-                    SELECT t, s, g, v, a FROM unnest(
-                        \(times)::bigint[], \(services)::text[], \(signals)::text[], \(numbers)::float8[], \(stamps)::bigint[]
-                    ) WITH ORDINALITY AS r(t, s, g, v, a, n) ORDER BY n
-                    """)
-            }
+            try await session.insertReceived(events)
         }
     }
 
@@ -86,6 +64,36 @@ extension PostgresStore: ReceivedEventLog {
                 RETURNING seq
                 """)
             return ReceivedEventsPruned(alerts: alerts.count, values: values.count)
+        }
+    }
+}
+
+extension Session {
+    /// Appends `events` in their order: the alerts in one statement, the values in another (the columns as arrays,
+    /// `unnest`ed), however many there are.
+    func insertReceived(_ events: ReceivedEvents) async throws {
+        let alertTimes = events.alerts.map(\.receivedAt.millisecondsSinceEpoch)
+        let alerts = try events.alerts.map { try JSONText.encode($0.alert) }
+        let times = events.values.map(\.receivedAt.millisecondsSinceEpoch)
+        let services = events.values.map(\.value.service.rawValue)
+        let signals = events.values.map(\.value.signal)
+        let numbers = events.values.map(\.value.value)
+        let stamps = events.values.map(\.value.at.millisecondsSinceEpoch)
+        if !alerts.isEmpty {
+            try await run(
+                """
+                INSERT INTO received_alerts (received_at, alert)
+                SELECT t, a FROM unnest(\(alertTimes)::bigint[], \(alerts)::text[]) WITH ORDINALITY AS r(t, a, n) ORDER BY n
+                """)
+        }
+        if !times.isEmpty {
+            try await run(
+                """
+                INSERT INTO received_values (received_at, service, signal, value, at)
+                SELECT t, s, g, v, a FROM unnest(
+                    \(times)::bigint[], \(services)::text[], \(signals)::text[], \(numbers)::float8[], \(stamps)::bigint[]
+                ) WITH ORDINALITY AS r(t, s, g, v, a, n) ORDER BY n
+                """)
         }
     }
 }

@@ -36,10 +36,11 @@ extension PostgresStore: StateImport {
             try await session.run(
                 """
                 LOCK TABLE deployments, services_live, automatic_rollbacks, deployment_freeze, automation_pauses, incidents, timeline, steps,
-                    tasks, samples, outbox, escalations, id_counters IN EXCLUSIVE MODE
+                    tasks, samples, outbox, escalations, id_counters, received_alerts, received_values IN EXCLUSIVE MODE
                 """)
             if let holds = try await Self.heldRows(session) { throw StoreNotEmpty(store: database, holds: holds) }
             try await Self.insert(snapshot, session)
+            try await session.insertReceived(snapshot.received)
         }
     }
 

@@ -40,6 +40,19 @@ struct StateTransferContractTests {
         try await store.recordStep(
             StepRecord(incidentID: id, stepID: "rollback-backend", state: Self.succeeded, at: at(305)))
         try await store.recordSamples(incidentID: id, [observation(at: 302, status: 503), observation(at: 301)])
+        // What the daemon received, for `rewind replay`.
+        let log = try #require(store as? any ReceivedEventLog)
+        try await log.recordReceived(
+            ReceivedEvents(
+                alerts: [
+                    ReceivedAlert(ReceivedEventLogContractTests.alert("HighLatency", at: 290), receivedAt: at(291)),
+                    ReceivedAlert(
+                        ReceivedEventLogContractTests.alert("HighLatency", at: 299, firing: false), receivedAt: at(299)),
+                ],
+                values: [
+                    ReceivedValue(
+                        PushedValue(service: "backend", signal: "queue", value: 7, at: at(295)), receivedAt: at(296))
+                ]))
     }
 
     static let succeeded = StepRecord.State.done(.succeeded(viaFallback: false))
@@ -59,6 +72,8 @@ struct StateTransferContractTests {
             #expect(snapshot.live.map(\.deploymentID) == ["b2", "f1"])
             #expect(snapshot.automaticRollbacks.map(\.service) == ["backend", "worker"])
             #expect(snapshot.timeline.filter { $0.incidentID == 3 }.map(\.message) == ["second", "first"])
+            #expect(snapshot.received.alerts.map(\.alert.firing) == [true, false])
+            #expect(snapshot.received.values.map(\.value.value) == [7])
 
             for target in Self.targets {
                 try await target.withStore { empty in

@@ -59,5 +59,7 @@ extension MemoryTables {
         lastIncidentID = max(snapshot.counters.incidents, snapshot.incidents.map(\.id).max() ?? 0)
         lastOutboxID = max(snapshot.counters.outbox, snapshot.outbox.map(\.id).max() ?? 0)
         lastTimerID = max(snapshot.counters.escalations, snapshot.escalations.map(\.id).max() ?? 0)
+        receivedAlerts = snapshot.received.alerts
+        receivedValues = snapshot.received.values
     }
 }

@@ -63,6 +63,9 @@ public struct StateSnapshot: Sendable, Equatable {
     /// Ascending ids.
     public var escalations: [EscalationTimer] = []
     public var counters = IDCounters()
+    /// The alerts and pushed values the daemon received (``ReceivedEventLog``, for `rewind replay`), oldest first;
+    /// empty from a store that does not keep them.
+    public var received = ReceivedEvents()
 
     public init() {}
 
@@ -74,7 +77,8 @@ public struct StateSnapshot: Sendable, Equatable {
             ("automation pauses", automationPauses.count),
             ("incidents", incidents.count), ("timeline events", timeline.count), ("step records", steps.count),
             ("tasks", tasks.count), ("samples", samples.count), ("notifications", outbox.count),
-            ("escalation timers", escalations.count),
+            ("escalation timers", escalations.count), ("received alerts", received.alerts.count),
+            ("received values", received.values.count),
         ]
     }
 
@@ -94,6 +98,8 @@ public struct StateSnapshot: Sendable, Equatable {
         if outbox != other.outbox { kinds.append("notifications") }
         if escalations != other.escalations { kinds.append("escalation timers") }
         if counters != other.counters { kinds.append("id counters") }
+        if received.alerts != other.received.alerts { kinds.append("received alerts") }
+        if received.values != other.received.values { kinds.append("received values") }
         return kinds
     }
 }

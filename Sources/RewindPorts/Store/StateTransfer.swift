@@ -50,6 +50,10 @@ extension StateInventory {
         snapshot.escalations.sort { $0.id < $1.id }
         snapshot.outbox = try await recentOutbox(limit: .max).sorted { $0.id < $1.id }
         snapshot.counters = try await idCounters()
+        if let log = self as? any ReceivedEventLog {
+            snapshot.received = try await log.receivedEvents(
+                from: Timestamp(millisecondsSinceEpoch: .min), to: Timestamp(millisecondsSinceEpoch: .max))
+        }
         return snapshot
     }
 }
