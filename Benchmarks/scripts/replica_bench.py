@@ -58,19 +58,22 @@ def sandbox():
 
 class Replicas:
     """`rewind serve` replicas of one policy on one state, each with its folder, port and log under `directory`.
-    `state_lines` replaces the policy's `state:` line (the state, and `ha:` when sharded)."""
+    `state_lines` replaces the policy's `state:` line (the state, and `ha:` when sharded). The policy is the
+    footprint benchmark's over its sandbox, unless `policy_for(port)` gives another (with `state: state.db`)."""
 
-    def __init__(self, binary, directory, names, state_lines):
+    def __init__(self, binary, directory, names, state_lines, policy_for=None):
         self.binary = binary
         self.replicas = {}
-        services, platform = sandbox()
+        if policy_for is None:
+            services, platform = sandbox()
+            policy_for = lambda port: policy(services, platform, port)  # noqa: E731
         for name in names:
             folder = os.path.join(directory, name)
             os.makedirs(folder)
             port = free_port()
             config = os.path.join(folder, "rewind.yaml")
             with open(config, "w") as f:
-                f.write(policy(services, platform, port).replace("state: state.db", state_lines))
+                f.write(policy_for(port).replace("state: state.db", state_lines))
             self.replicas[name] = {"port": port, "config": config, "log": os.path.join(folder, "daemon.log")}
 
     def __getitem__(self, name):

@@ -23,7 +23,7 @@ public enum Rendering {
             )
         }
         if let shards = report.shards {
-            lines.append("Shards (\(shards.filter(\.mine).count) of \(shards.count) watched here):")
+            lines.append("Shards (\(shards.filter(\.mine).count) of \(shards.count) held and watched here):")
             lines += shards.map { shard in
                 let holder =
                     shard.holder.map { "\($0), lease epoch \(shard.epoch.map(String.init) ?? "-")" } ?? "nobody"
@@ -56,6 +56,10 @@ public enum Rendering {
             let live = row.live.map { "\($0.label) [\($0.trust.rawValue)]" } ?? "unknown"
             let good = row.knownGood.map(\.label) ?? "none"
             lines.append("\(row.service): live \(live), known good \(good)")
+            if let shard = row.shard, row.checks.isEmpty && row.signals.isEmpty {
+                lines.append(
+                    "  watched by \(row.watchedBy ?? "nobody yet") (shard \(shard)): its checks and signals show there")
+            }
             for check in row.checks {
                 let state =
                     check.firing

@@ -15,7 +15,7 @@ struct CanarySubject: WatchSubject {
     /// The services whose signals read Prometheus, for the monitoring-failure report.
     let monitoredServices: [ServiceName]
     let board: StatusBoard
-    let inbox: Mailbox<SupervisorCommand>
+    let inbox: any CommandSink
     let metrics: RewindMetrics
     let logger: Logger
 

@@ -10,6 +10,10 @@ public struct StatusReport: Sendable, Codable, Equatable {
         public var checks: [CheckStatus]
         /// Metric signals (empty when the daemon is not running).
         public var signals: [SignalStatus] = []
+        /// With `ha.shards`: the service's shard, and the replica holding it — the one that watches the service and
+        /// shows its checks and signals (the answering replica shows only those of its own shards).
+        public var shard: Int? = nil
+        public var watchedBy: String? = nil
     }
 
     /// Delivery health of one notification channel, from its recent outbox entries.
@@ -60,8 +64,18 @@ public struct StatusReport: Sendable, Codable, Equatable {
     }
 
     /// The report with the answering daemon's place among the replicas.
-    public func answered(by health: EngineHealth) -> StatusReport {
+    /// The report as the daemon answering it sees things: its lease and, with `ha.shards` (`assignment`), which
+    /// replica watches each service.
+    public func answered(by health: EngineHealth, assignment: ShardAssignment = .single) -> StatusReport {
         var report = self
+        if assignment.count > 1, let shards = health.shards {
+            let holders = Dictionary(uniqueKeysWithValues: shards.map { ($0.shard, $0.holder) })
+            for index in report.services.indices {
+                let shard = assignment.shard(of: report.services[index].service)
+                report.services[index].shard = shard
+                report.services[index].watchedBy = holders[shard] ?? nil
+            }
+        }
         report.leader = health.leader
         report.instance = health.instance
         report.epoch = health.epoch

@@ -39,6 +39,11 @@ public final class RewindEngine: Service, Sendable {
     /// The outbox entries left by the daemon before this one (they may have been delivered already).
     private let inheritedOutbox = InheritedOutbox()
     private let board = StatusBoard()
+    /// Where the checks and signals this replica watches show: the board, or with `ha.shards` a board of its own,
+    /// fed the live deployments from the state (``LiveDeploymentFeed``) rather than by the supervisor.
+    private let watchBoard: StatusBoard
+    /// Reloads applied so far: the shards' watchers restart under each.
+    private let reloads = Mutex(0)
     /// The engine's events for subscribers (``events(buffer:)``), besides the observer it was built with.
     private let fanOut: EventFanOut
     private let closings = IncidentClosings()
@@ -73,12 +78,16 @@ public final class RewindEngine: Service, Sendable {
         metrics.labelsLeaderByShard = deps.shards.count > 1
         self.metrics = metrics
         self.shardHoldings = deps.shards.count > 1 ? ShardHoldings(count: deps.shards.count) : nil
+        self.watchBoard = deps.shards.count > 1 ? StatusBoard() : board
         var logger = deps.logger
         logger[metadataKey: "rewind.mode"] = "\(deps.policy.mode.rawValue)"
         self.logger = logger
         self.healthState = HealthState(instance: deps.holder)
         self.received = ReceivedEventRecorder(metrics: metrics, logger: logger)
     }
+
+    /// Which shard watches each service (`ha.shards`; one shard without it).
+    public var shardAssignment: ShardAssignment { deps.shards }
 
     /// The policy in force (the one it was built with, or the last one reloaded).
     public var policy: Policy { deps.policy }
@@ -245,17 +254,18 @@ public final class RewindEngine: Service, Sendable {
     // MARK: - What it shows
 
     /// The latest result of every health check.
-    public var checkStatuses: [CheckStatus] { board.checks }
+    /// The latest result of every health check this replica watches (with `ha.shards`, those of its shards).
+    public var checkStatuses: [CheckStatus] { watchBoard.checks }
 
-    /// The latest state of every metric signal.
-    public var signalStatuses: [SignalStatus] { board.signals }
+    /// The latest state of every metric signal this replica watches.
+    public var signalStatuses: [SignalStatus] { watchBoard.signals }
 
     /// Monitoring sources (and platform listings) and whether they answer.
     public var monitoringStatuses: [MonitoringStatus] { board.monitoring }
 
     /// The last hour of every check and signal, one point per 15 s (``RecentValues``). Kept in memory
     /// only: a restart starts it empty.
-    public var recentValues: [RecentSeries] { board.recentValues }
+    public var recentValues: [RecentSeries] { watchBoard.recentValues }
 
     /// What the engine reports from now on (steps starting and finishing, decisions, closed
     /// incidents…), for a live view. The reader gets the newest `buffer` events when it falls behind;
@@ -273,8 +283,10 @@ public final class RewindEngine: Service, Sendable {
         defer { fanOut.finish() }
         CodableWarmUp.runOnce()
         guard let shards = try shardKeeper() else { return try await lead() }
+        let watch = try shardWatch()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await shards.run() }
+            if let watch { group.addTask { try await watch.run() } }
             do {
                 try await lead()
             } catch {
@@ -300,6 +312,25 @@ public final class RewindEngine: Service, Sendable {
         return ShardKeeper(
             leases: leases, holdings: holdings, instance: deps.holder, advertiseURL: deps.advertiseURL,
             clock: deps.clock, timing: deps.lease, metrics: metrics, logger: logger)
+    }
+
+    /// What watches the services of the shards this replica holds, when it watches (``EngineDependencies/watch``).
+    private func shardWatch() throws -> ShardWatch? {
+        let deps = deps
+        guard let holdings = shardHoldings, deps.watch else { return nil }
+        guard let relay = deps.store as? any ShardTriggerRelay, let listing = deps.store as? any LiveDeploymentListing
+        else {
+            throw EngineRefusal(
+                code: "shards_unsupported",
+                message: "ha.shards: \(holdings.count) needs a state the replicas share (state: postgresql://…)")
+        }
+        return ShardWatch(
+            holdings: holdings, relay: relay,
+            feed: LiveDeploymentFeed(
+                listing: listing, board: watchBoard, clock: deps.clock, interval: LiveDeploymentFeed.interval,
+                logger: logger),
+            configuration: { [self] in (self.deps, reloads.withLock { $0 }) }, board: watchBoard, timing: deps.lease,
+            metrics: metrics, logger: logger)
     }
 
     /// Takes the writer lease (waiting as a standby when another replica holds it), then supervises under it
@@ -413,8 +444,10 @@ public final class RewindEngine: Service, Sendable {
         let added = next.policy.services.map(\.name).filter { !known.contains($0) }
         let pages = try await Parts.pages(of: added, policy: next.policy, store: store, now: next.clock.now)
         configured.withLock { $0 = next }
+        reloads.withLock { $0 += 1 }
         let parts = Parts(engine: self, store: store)
         board.retain(next.policy)
+        watchBoard.retain(next.policy)
         loop.reconfigure(
             policy: next.policy, trafficControlled: Set(next.trafficControllers.keys), pages: pages,
             records: parts.records, dispatcher: parts.dispatcher, escalations: parts.doorbell, redactor: next.redactor)
@@ -612,7 +645,15 @@ public final class RewindEngine: Service, Sendable {
             let deps = engine.deps
             var tasks: [@Sendable () async throws -> Void] = []
             if deps.watch {
-                tasks += watchers()
+                // With `ha.shards` each shard's holder watches (``ShardWatch``) and forwards what fires here.
+                if engine.shardHoldings == nil {
+                    tasks += watchers()
+                } else if let relay = store as? any ShardTriggerRelay {
+                    let reader = ForwardedTriggerReader(
+                        relay: relay, inbox: engine.inbox, clock: deps.clock, interval: deps.lease.retryEvery,
+                        logger: engine.logger)
+                    tasks.append { try await reader.run() }
+                }
                 tasks.append { try await engine.ticker() }
                 tasks += trackers().map { tracker in { try await tracker.run() } }
             }
@@ -626,70 +667,10 @@ public final class RewindEngine: Service, Sendable {
         }
 
         func watchers() -> [@Sendable () async throws -> Void] {
-            let deps = engine.deps
-            var watchers: [@Sendable () async throws -> Void] = []
-            var sources: [String: [ServiceName]] = [:]
-            for service in deps.policy.services {
-                for signal in service.signals {
-                    if let source = deps.metricSource.monitoringSource(of: signal),
-                        !(sources[source]?.contains(service.name) ?? false)
-                    {
-                        sources[source, default: []].append(service.name)
-                    }
-                }
-            }
-            // Canary judges read Prometheus too: its health is reported with every service that depends on it.
-            for service in deps.policy.services
-            where !service.canarySignals.isEmpty && !(sources["prometheus"]?.contains(service.name) ?? false) {
-                sources["prometheus", default: []].append(service.name)
-            }
-            let canaryServices = sources["prometheus"] ?? []
-            for service in deps.policy.services {
-                for check in service.checks {
-                    let subject = HealthCheckSubject(
-                        service: service.name, check: check, rules: deps.policy.health, prober: deps.prober,
-                        metricSource: deps.metricSource, probeLog: deps.probeLog,
-                        clock: deps.clock, board: engine.board, metrics: engine.metrics, observer: deps.observer,
-                        logger: engine.logger)
-                    watchers.append(watcher(subject).run)
-                }
-                for signal in service.signals {
-                    let source = deps.metricSource.monitoringSource(of: signal).map {
-                        ($0, sources[$0] ?? [service.name])
-                    }
-                    let earlyWarning = EarlyWarningWatch(
-                        service: service.name, signal: signal, source: deps.baselineSource)
-                    let subject = SignalSubject(
-                        service: service.name, signal: signal, retention: deps.policy.bake,
-                        metricSource: deps.metricSource,
-                        monitoringSource: source, board: engine.board, inbox: engine.inbox, metrics: engine.metrics,
-                        earlyWarning: earlyWarning, observer: deps.observer, logger: engine.logger)
-                    watchers.append(watcher(subject).run)
-                    if earlyWarning.enabled { watchers.append { await earlyWarning.run() } }
-                }
-                if !service.canarySignals.isEmpty {
-                    let subject = CanarySubject(
-                        service: service.name, signals: service.canarySignals, thresholds: service.canaryScore,
-                        cohortSource: deps.cohortSource, monitoredServices: canaryServices, board: engine.board,
-                        inbox: engine.inbox, metrics: engine.metrics, logger: engine.logger)
-                    watchers.append(watcher(subject).run)
-                }
-                if let reporter = deps.providers[service.name] as? any WorkloadHealthReporting,
-                    reporter.reportsWorkloadHealth
-                {
-                    let subject = WorkloadHealthSubject(
-                        service: service.name, reporter: reporter, board: engine.board, logger: engine.logger)
-                    watchers.append(watcher(subject).run)
-                }
-            }
-            return watchers
-        }
-
-        private func watcher<Subject: WatchSubject>(_ subject: Subject) -> Watcher<Subject> {
-            Watcher(
-                subject: subject, clock: engine.deps.clock, board: engine.board, inbox: engine.inbox,
-                metrics: engine.metrics, observer: engine.deps.observer,
-                logger: engine.logger)
+            WatcherSet(
+                deps: engine.deps, board: engine.board, sink: engine.inbox, metrics: engine.metrics,
+                logger: engine.logger
+            ).loops()
         }
 
         func trackers() -> [TrackingService] {

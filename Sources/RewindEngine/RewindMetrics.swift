@@ -44,6 +44,13 @@ public struct RewindMetrics: Sendable {
         count("rewind_lease_renew_failures_total")
     }
 
+    /// `rewind_shard_triggers_forwarded_total{shard}`: what a shard's holder forwarded to the coordinator, and
+    /// `rewind_shard_triggers_dropped_total{shard}`: what it dropped because too much waited (the state failing).
+    public func shardTriggers(_ shard: Int, forwarded: Int, dropped: Int) {
+        count("rewind_shard_triggers_forwarded_total", [("shard", String(shard))], by: forwarded)
+        count("rewind_shard_triggers_dropped_total", [("shard", String(shard))], by: dropped)
+    }
+
     // MARK: Watching
 
     /// `rewind_checks_total{service,outcome}` and `rewind_check_seconds{service}`.

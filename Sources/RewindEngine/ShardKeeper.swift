@@ -29,7 +29,7 @@ struct ShardKeeper: Sendable {
     func run() async throws {
         for shard in 0..<holdings.count { metrics.shardLeader(shard, holds: false) }
         logger.notice(
-            "sharing the shard leases; the coordinator still watches every service (the watching does not follow the shards yet)",
+            "sharing the shard leases; each shard's services are watched by its holder",
             metadata: ["rewind.shards": "\(holdings.count)"])
         while true {
             await look()
@@ -119,8 +119,10 @@ struct ShardKeeper: Sendable {
         logger.notice("stopped holding a shard", metadata: ["rewind.shard": "\(shard)", "rewind.reason": "\(why)"])
     }
 
-    /// Releases every shard held, so that the other replicas take them at once (a graceful stop).
+    /// Releases every shard held and withdraws this replica's announcement, so that the other replicas count it
+    /// out and take its shards at their next look (a graceful stop).
     func releaseAll() async {
+        try? await leases.announceReplica(instance, until: clock.now)
         for (shard, grant) in holdings.held {
             stopHolding(shard, why: "this replica stops")
             do {

@@ -1,4 +1,5 @@
 import RewindCore
+import RewindPorts
 import Synchronization
 
 /// Health of one check, for `rewind status`.
@@ -160,6 +161,20 @@ final class StatusBoard: Sendable {
         }
     }
 
+    /// Forgets the checks and signals of `services` (`ha.shards`: a replica that stopped watching their shard
+    /// shows them no more; their holder does).
+    func forget(_ services: [ServiceName]) {
+        let prefixes = services.map { "\($0)/" }
+        let kept = { (key: String) in !prefixes.contains { key.hasPrefix($0) } }
+        state.withLock { state in
+            state.checks = state.checks.filter { kept($0.key) }
+            state.signals = state.signals.filter { kept($0.key) }
+            state.signalStates = state.signalStates.filter { kept($0.key) }
+            state.history = state.history.filter { kept($0.key) }
+            state.historyRings = state.historyRings.filter { kept($0.key) }
+        }
+    }
+
     var checks: [CheckStatus] {
         state.withLock { Array($0.checks.values) }.sorted { ($0.service, $0.check) < ($1.service, $1.check) }
     }
@@ -209,9 +224,25 @@ final class StatusBoard: Sendable {
             withHistory: Set(
                 supervisor.policy.services.map(\.name).filter { supervisor.book.deploymentCount(of: $0) > 1 }),
             firing: supervisor.firing, nextRetryAt: supervisor.nextRetryAt)
+        install(published, monitoring: supervisor.monitoring)
+    }
+
+    /// The live deployments a shard's holder read from the state (`ha.shards`: only the coordinator runs the
+    /// supervisor), published for its watchers as the supervisor publishes them, with the generations
+    /// ``LiveGenerations`` counted.
+    func publish(live rows: [ServiceName: LiveDeploymentRow], generations: [ServiceName: Int]) {
+        install(
+            Published(
+                generations: generations, live: rows.mapValues(\.deployment),
+                liveSince: rows.compactMapValues(\.liveSince),
+                withHistory: Set(rows.filter(\.value.replacedAnother).keys)),
+            monitoring: nil)
+    }
+
+    private func install(_ published: Published, monitoring: [String: MonitoringHealth]?) {
         let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.published = published
-            state.monitoring = supervisor.monitoring
+            if let monitoring { state.monitoring = monitoring }
             let due = state.deploymentWaiters.filter {
                 published.generations[$0.value.service, default: 0] != $0.value.generation
             }

@@ -13,6 +13,8 @@ enum SupervisorCommand: Sendable {
     case reload(EngineDependencies, CheckedContinuation<Result<Void, EngineRefusal>, Never>)
     /// A signal watcher saw an early warning: the loop, as the single writer, queues its notice.
     case earlyWarning(EarlyWarning, severity: Severity, query: String)
+    /// Answered once every command sent before it has been handled.
+    case handled(Answer<Bool>)
 }
 
 /// An operator's request to the engine.
@@ -148,6 +150,8 @@ struct SupervisorLoop {
             promoting.remove(service)
         case .earlyWarning(let warning, let severity, let query):
             await notify(warning, severity: severity, query: query)
+        case .handled(let answer):
+            answer.give(true)
         case .reload(_, let reply):
             // The engine applies reloads around the loop; one that reaches it has nothing to apply to.
             reply.resume(

@@ -85,7 +85,7 @@ struct SignalSubject: WatchSubject {
     /// The monitoring source the signal depends on, and the services whose signals depend on it.
     let monitoringSource: (name: String, services: [ServiceName])?
     let board: StatusBoard
-    let inbox: Mailbox<SupervisorCommand>
+    let inbox: any CommandSink
     let metrics: RewindMetrics
     let earlyWarning: EarlyWarningWatch
     let observer: @Sendable (EngineEvent) -> Void

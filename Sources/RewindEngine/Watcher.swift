@@ -37,7 +37,7 @@ struct Watcher<Subject: WatchSubject>: Sendable {
     let subject: Subject
     let clock: any RewindClock
     let board: StatusBoard
-    let inbox: Mailbox<SupervisorCommand>
+    let inbox: any CommandSink
     let metrics: RewindMetrics
     let observer: @Sendable (EngineEvent) -> Void
     let logger: Logger

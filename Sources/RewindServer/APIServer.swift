@@ -124,7 +124,7 @@ public struct APIServer: Sendable {
                     try await StateQueries.status(
                         store: store, policy: policy, checks: engine.checkStatuses, signals: engine.signalStatuses,
                         monitoring: engine.monitoringStatuses, daemon: true, now: clock.now, config: engine.configStatus
-                    ).answered(by: engine.health))
+                    ).answered(by: engine.health, assignment: engine.shardAssignment))
             })
         api.get(
             "history",

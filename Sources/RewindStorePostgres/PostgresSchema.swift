@@ -138,6 +138,17 @@ enum PostgresSchema {
                 """,
                 "CREATE INDEX received_values_by_time ON received_values (received_at, seq)",
             ]),
+        // `ha.shards`: what each shard's holder forwards to the coordinator (``ShardTriggerRelay``), the trigger as
+        // JSON; rows are deleted once the coordinator decided on them.
+        Migration(
+            version: 7, description: "triggers forwarded by shard holders",
+            statements: [
+                """
+                CREATE TABLE forwarded_triggers (
+                    id bigserial PRIMARY KEY, shard int NOT NULL, epoch bigint NOT NULL, at_ms bigint NOT NULL,
+                    trigger text NOT NULL)
+                """
+            ]),
         // Later migrations go here.
     ]
 

@@ -77,11 +77,19 @@ extension Session {
         try await run(
             "INSERT INTO shard_leases (shard, holder, epoch, until_ms) VALUES (\(shard), NULL, 0, 0) ON CONFLICT (shard) DO NOTHING"
         )
-        guard
-            let row = try await run(
+        return try await shardLease(shard, lock: .update)
+    }
+
+    /// Shard `shard`'s lease row, locked for the rest of the transaction; nil when missing or never taken.
+    func shardLease(_ shard: Int, lock: RowLock) async throws -> LeaseRecord? {
+        let query: PostgresQuery =
+            switch lock {
+            case .share:
+                "SELECT holder, epoch, until_ms, advertise_url FROM shard_leases WHERE shard = \(shard) FOR SHARE"
+            case .update:
                 "SELECT holder, epoch, until_ms, advertise_url FROM shard_leases WHERE shard = \(shard) FOR UPDATE"
-            ).first
-        else { return nil }
+            }
+        guard let row = try await run(query).first else { return nil }
         let (holder, epoch, until, url) = try row.decode((String?, Int64, Int64, String?).self)
         if epoch == 0 { return nil }
         return LeaseRecord(

@@ -64,11 +64,12 @@ final class StoreActivity: Sendable {
 /// A renewal that was held, then let go: it fails.
 struct HeldRenewal: Error {}
 
-/// The real SQLite store as the engine sees it, counting the calls in flight: a call in flight runs on
-/// the store's own queue, off the engine's thread, so the engine is idle only when none is in flight and
-/// its thread has nothing to run (see ``EngineRun/settle()`` and ``EngineExecutor``).
-struct ObservedStore: RewindStore {
-    let base: SQLiteStore
+/// A real store (SQLite, or the in-memory store replicas share in the sharding scenarios) as the engine sees it,
+/// counting the calls in flight: a call in flight may run off the engine's thread (on the store's own queue, or in
+/// a task of its own), so the engine is idle only when none is in flight and its thread has nothing to run (see
+/// ``EngineRun/settle()`` and ``EngineExecutor``).
+struct ObservedStore<Base: RewindStore & ReceivedEventLog>: RewindStore {
+    let base: Base
     let activity: StoreActivity
 
     private func tracked<T>(_ call: () async throws -> T) async throws -> T {
@@ -248,5 +249,48 @@ extension ObservedStore: ReceivedEventLog {
     }
     func pruneReceived(before: Timestamp, keepingNewest: Int) async throws -> ReceivedEventsPruned {
         try await tracked { try await base.pruneReceived(before: before, keepingNewest: keepingNewest) }
+    }
+}
+
+extension ObservedStore: ShardLeases where Base: ShardLeases {
+    func acquireShardLease(
+        _ shard: Int, instance: String, advertising url: String?, now: Timestamp, until: Timestamp
+    ) async throws -> LeaseGrant? {
+        try await tracked {
+            try await base.acquireShardLease(shard, instance: instance, advertising: url, now: now, until: until)
+        }
+    }
+    func renewShardLease(_ shard: Int, _ grant: LeaseGrant, until: Timestamp) async throws -> LeaseGrant {
+        try await tracked { try await base.renewShardLease(shard, grant, until: until) }
+    }
+    func releaseShardLease(_ shard: Int, _ grant: LeaseGrant) async throws {
+        try await tracked { try await base.releaseShardLease(shard, grant) }
+    }
+    func shardLeases() async throws -> [Int: LeaseGrant] {
+        try await tracked { try await base.shardLeases() }
+    }
+    func announceReplica(_ instance: String, until: Timestamp) async throws {
+        try await tracked { try await base.announceReplica(instance, until: until) }
+    }
+    func liveReplicas(now: Timestamp) async throws -> [String] {
+        try await tracked { try await base.liveReplicas(now: now) }
+    }
+}
+
+extension ObservedStore: ShardTriggerRelay where Base: ShardTriggerRelay {
+    func forward(_ triggers: [ForwardedTrigger], shard: Int, grant: LeaseGrant, at: Timestamp) async throws {
+        try await tracked { try await base.forward(triggers, shard: shard, grant: grant, at: at) }
+    }
+    func forwardedTriggers(after id: Int64, limit: Int) async throws -> [ForwardedTriggerRow] {
+        try await tracked { try await base.forwardedTriggers(after: id, limit: limit) }
+    }
+    func settleForwardedTriggers(through id: Int64) async throws {
+        try await tracked { try await base.settleForwardedTriggers(through: id) }
+    }
+}
+
+extension ObservedStore: LiveDeploymentListing where Base: LiveDeploymentListing {
+    func liveDeployments() async throws -> [ServiceName: LiveDeploymentRow] {
+        try await tracked { try await base.liveDeployments() }
     }
 }

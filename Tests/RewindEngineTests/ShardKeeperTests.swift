@@ -123,10 +123,11 @@ struct ShardKeeperTests {
         await a.keeper.releaseAll()
         #expect(a.held.isEmpty)
         #expect(try await store.shardLeases().isEmpty)
-        // b takes its share at once, without waiting for a's leases to run out (a still counts as live until its
-        // announcement does: then b takes the other one too).
+        // a withdrew its announcement too: b takes every shard at its next look, without waiting for a's leases
+        // or its announcement to run out.
+        #expect(try await store.liveReplicas(now: clock.now) == [])
         await Self.look([b], clock: clock)
-        #expect(b.held.count == 1)
+        #expect(b.held.count == 2)
         #expect(b.holdings.held.values.allSatisfy { $0.epoch == 2 })
     }
 }

@@ -33,6 +33,93 @@ struct ShardReplicaTests {
         return (mine, holders)
     }
 
+    /// Starts replica `name` of the test policy on `state` with `ha.shards: shards`, in its own folder, and waits
+    /// until it is ready.
+    static func start(
+        _ name: String, shards: Int, state: String, endpoints: SandboxEndpoints, scratch: TemporaryDirectory,
+        client: HTTPClient
+    ) async throws -> Replica {
+        let port = try freeLoopbackPort()
+        let folder = scratch.file(name)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let config = daemonConfig(
+            endpoints: endpoints, port: port, extra: "ha: { shards: \(shards) }", notifications: "{ console: false }"
+        )
+        .replacingOccurrences(of: "state: state.db", with: "state: \(state)")
+        try config.write(toFile: folder + "/rewind.yaml", atomically: true, encoding: .utf8)
+        let api = API(client: client, base: "http://127.0.0.1:\(port)")
+        let daemon = try await DaemonProcess(config: folder + "/rewind.yaml", log: folder + "/daemon.log")
+        do {
+            try await eventually("replica \(name) is ready", within: 30) {
+                try await api.call(.GET, "/readyz").status == 200
+            }
+        } catch {
+            daemon.kill(SIGKILL)
+            throw error
+        }
+        return (daemon, api)
+    }
+
+    /// The services whose checks a replica's status shows: those it watches.
+    static func watched(_ replica: Replica) async throws -> Set<String> {
+        let status = try await replica.api.object("/api/v1/status")
+        let services = status["services"] as? [[String: Any]] ?? []
+        return Set(
+            services.filter { !($0["checks"] as? [Any] ?? []).isEmpty }.compactMap { $0["service"] as? String })
+    }
+
+    /// Two replicas with `ha.shards: 2`: backend and worker both hash to shard 1, which the second replica holds
+    /// once they share. A bad backend recorded through the coordinator is watched, seen failing and forwarded by the
+    /// second replica; the coordinator rolls it back, once.
+    @Test func theShardHolderWatchesAndTheCoordinatorRollsBack() async throws {
+        let scratch = try TemporaryDirectory("shard-watch")
+        defer { scratch.remove() }
+        let state = try StateMigrationTests.target()
+        try await withSandbox(rollbackDuration: .seconds(1)) { world, endpoints in
+            let store = try await PostgresStore.open(try PostgresSettings(url: state))
+            try await seedKnownGood(store)
+            await store.shutdown()
+            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            defer { client.shutdown { _ in } }
+            var replicas: [Replica] = []
+            defer { for replica in replicas { replica.daemon.kill(SIGKILL) } }
+            for name in ["a", "b"] {
+                let replica = try await Self.start(
+                    name, shards: 2, state: state, endpoints: endpoints, scratch: scratch, client: client)
+                replicas.append(replica)
+                let api = replica.api
+                if name == "a" {
+                    try await eventually("replica a coordinates", within: 15) {
+                        try await api.object("/api/v1/status")["leader"] as? Bool == true
+                    }
+                }
+            }
+            let (a, b) = (replicas[0], replicas[1])
+            try await eventually("replica b holds shard 1 and watches both services; a watches none", within: 30) {
+                let (mineB, mineA) = (try await Self.shards(b).mine, try await Self.shards(a).mine)
+                let (watchedB, watchedA) = (try await Self.watched(b), try await Self.watched(a))
+                return mineB == [1] && mineA == [0] && watchedB == ["backend", "worker"] && watchedA.isEmpty
+            }
+
+            world.deploy(
+                service: "backend", SandboxDeployment(id: "be-v2", version: "v2", behavior: .failing(status: 500)))
+            let recorded = try await a.api.call(
+                .POST, "/api/v1/deployments", json: #"{"service":"backend","id":"be-v2","version":"v2"}"#)
+            #expect(recorded.status == 201)
+            try await eventually("the coordinator rolls backend back and the incident completes", within: 60) {
+                let detail = try await a.api.object("/api/v1/incidents/1")
+                return (detail["incident"] as? [String: Any])?["status"] as? String == "completed"
+            }
+            #expect(world.rollbackCalls(service: "backend") == 1)
+            #expect(world.live(service: "backend")?.id == "be-v1")
+            // The violation came from replica b's watcher; a never probed backend.
+            let incident = try await a.api.call(.GET, "/api/v1/incidents/1").body
+            #expect(incident.contains("health"), "\(incident.prefix(2000))")
+            #expect(try await Self.watched(a).isEmpty)
+            try await client.shutdown()
+        }
+    }
+
     @Test func threeReplicasShareTheShardsAndAKilledOnesShardIsTakenWithinFiveSeconds() async throws {
         let scratch = try TemporaryDirectory("shards")
         defer { scratch.remove() }
@@ -46,20 +133,9 @@ struct ShardReplicaTests {
             var replicas: [Replica] = []
             defer { for replica in replicas { replica.daemon.kill(SIGKILL) } }
             for name in ["a", "b", "c"] {
-                let port = try freeLoopbackPort()
-                let folder = scratch.file(name)
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                let config = daemonConfig(
-                    endpoints: endpoints, port: port, extra: "ha: { shards: 3 }", notifications: "{ console: false }"
-                )
-                .replacingOccurrences(of: "state: state.db", with: "state: \(state)")
-                try config.write(toFile: folder + "/rewind.yaml", atomically: true, encoding: .utf8)
-                let api = API(client: client, base: "http://127.0.0.1:\(port)")
-                let daemon = try await DaemonProcess(config: folder + "/rewind.yaml", log: folder + "/daemon.log")
-                replicas.append((daemon, api))
-                try await eventually("replica \(name) is ready", within: 30) {
-                    try await api.call(.GET, "/readyz").status == 200
-                }
+                replicas.append(
+                    try await Self.start(
+                        name, shards: 3, state: state, endpoints: endpoints, scratch: scratch, client: client))
             }
 
             try await eventually("the replicas hold one shard each", within: 30) {

@@ -33,6 +33,37 @@ struct StatusRenderingTests {
         #expect(warning.summary.contains("worker/latency_p95 500 ms is 40.5 robust z above its usual 200 ms"))
     }
 
+    @Test("with ha.shards, a service watched by another replica says which one, and where its checks show")
+    func shardedServiceNamesItsWatcher() {
+        let now = Timestamp(millisecondsSinceEpoch: 1_790_000_000_000)
+        let worker = ServiceName("worker")
+        let live = Deployment(service: worker, id: "worker-v1", version: "v1", deployedAt: now - .seconds(600))
+        let assignment = ShardAssignment(count: 2, overrides: [worker: 1])
+        var health = EngineHealth(instance: "replica-a")
+        health.shards = [
+            ShardStatus(shard: 0, holder: "replica-a", epoch: 4, mine: true),
+            ShardStatus(shard: 1, holder: "replica-b", epoch: 7, mine: false),
+        ]
+        let report = StatusReport(
+            mode: .enforce, daemon: true,
+            services: [.init(service: worker, live: live, knownGood: nil, checks: [], signals: [])],
+            openIncidents: [], freeze: nil, automationPauses: [], channels: [], generatedAt: now
+        ).answered(by: health, assignment: assignment)
+        #expect(report.services.first?.shard == 1)
+        #expect(report.services.first?.watchedBy == "replica-b")
+        let text = Rendering.status(report)
+        #expect(text.contains("Shards (1 of 2 held and watched here):"), "\(text)")
+        #expect(text.contains("  shard 1: replica-b, lease epoch 7"), "\(text)")
+        #expect(text.contains("  watched by replica-b (shard 1): its checks and signals show there"), "\(text)")
+        // Without shards, nothing of it.
+        let single = StatusReport(
+            mode: .enforce, daemon: true,
+            services: [.init(service: worker, live: live, knownGood: nil, checks: [], signals: [])],
+            openIncidents: [], freeze: nil, automationPauses: [], channels: [], generatedAt: now
+        ).answered(by: EngineHealth(instance: "solo"))
+        #expect(single.services.first?.watchedBy == nil && !Rendering.status(single).contains("watched by"))
+    }
+
     static func report(live: Deployment, signal: SignalStatus, now: Timestamp) -> StatusReport {
         StatusReport(
             mode: .enforce, daemon: true,

@@ -155,6 +155,9 @@ public struct Supervisor: Sendable, Equatable {
             firing[service]?.remove(source)
             retries.removeAll { $0.violation.service == service && $0.violation.source == source }
             return []
+        case .watchRestarted(let services):
+            for service in services { firing[service] = firing[service]?.filter { $0.kind == .alert } }
+            return []
         case .alert(let alert):
             return receive(alert, now: now)
         case .monitoring(let source, let ok, let at, let detail, let services):

@@ -103,6 +103,9 @@ public enum SupervisorEvent: Sendable, Equatable {
     /// One evaluation of a monitoring source (Prometheus, a probe command): whether it answered.
     /// `services` are the services whose signals depend on it.
     case monitoring(source: String, ok: Bool, at: Timestamp, detail: String, services: [ServiceName])
+    /// The watchers of these services started afresh elsewhere (`ha.shards`: another replica took their shard):
+    /// the checks and signals firing under the previous watchers are forgotten, as after a reload.
+    case watchRestarted([ServiceName])
     /// What a deployment tracker learnt from the platform.
     case tracked(TrackingReport)
     /// Time passed: bake deployments, retry violations that could not be recorded.

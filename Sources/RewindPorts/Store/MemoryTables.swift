@@ -30,6 +30,9 @@ struct MemoryTables: Sendable {
     /// ``ReceivedEventLog``: in the order recorded.
     var receivedAlerts: [ReceivedAlert] = []
     var receivedValues: [ReceivedValue] = []
+    /// ``ShardTriggerRelay``: ascending ids.
+    var forwarded: [ForwardedTriggerRow] = []
+    var lastForwardedID: Int64 = 0
 
     mutating func insert(_ incident: Incident) throws -> Int64 {
         lastIncidentID += 1
