@@ -15,8 +15,8 @@ target farm, Benchmarks/Tools/TargetFarm), each probed every second. Each trial:
    plus one second.
 
 Reported per trial and over all trials: the median and the maximum of `unwatched` over the killed replica's checks,
-and the steady state before the kill (checks per second each replica ran, from rewind_checks_total, and the worst
-`lastAt` age seen). The killed replica is started again before the next trial.
+and the checks per second each replica ran (from rewind_checks_total) over 10 s before the kill and, for the
+survivors, over 10 s once every check is watched again. The killed replica is started again before the next trial.
 
 Usage: shard_watch.py REWIND_BINARY TARGET_FARM_BINARY [--count 3000] [--shards 3] [--trials 5] [--json PATH]
 Everything stays on 127.0.0.1.
@@ -107,7 +107,7 @@ def main():
                 before = {name: checks_run(replicas.port(name)) for name in names}
                 time.sleep(10)
                 rates = {name: round((checks_run(replicas.port(name)) - before[name]) / 10) for name in names}
-                victim = next(n for n in names if not views[n]["leader"])
+                victim = random.choice([n for n in names if not views[n]["leader"]])
                 lost = set(watched(replicas.port(victim))["checks"])
                 survivors = [replicas.port(n) for n in names if n != victim]
                 time.sleep(random.uniform(0, 1.0))  # anywhere in the victim's 750 ms renewal cycle
@@ -125,15 +125,20 @@ def main():
                                 first[check] = at
                     time.sleep(0.1)
                 gaps = sorted((at - killed_ms) / 1000 for at in first.values())
+                survivor_names = [n for n in names if n != victim]
+                before = {name: checks_run(replicas.port(name)) for name in survivor_names}
+                time.sleep(10)
+                rates_after = {
+                    name: round((checks_run(replicas.port(name)) - before[name]) / 10) for name in survivor_names}
                 figures = {
-                    "victim": victim, "checks": len(lost), "rates_before": rates,
+                    "victim": victim, "checks": len(lost), "rates_before": rates, "rates_after": rates_after,
                     "median_unwatched_seconds": round(statistics.median(gaps), 2),
                     "max_unwatched_seconds": round(max(gaps), 2),
                 }
                 trials.append(figures)
-                print(f"trial {trial + 1}: killed {victim} ({len(lost)} checks; checks/s before {rates}): unwatched "
-                      f"median {figures['median_unwatched_seconds']} s, max {figures['max_unwatched_seconds']} s",
-                      flush=True)
+                print(f"trial {trial + 1}: killed {victim} ({len(lost)} checks; checks/s before {rates}, after "
+                      f"{rates_after}): unwatched median {figures['median_unwatched_seconds']} s, "
+                      f"max {figures['max_unwatched_seconds']} s", flush=True)
                 replicas.start(victim, until=answers)
         finally:
             replicas.stop_all()

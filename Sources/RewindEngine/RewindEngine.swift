@@ -253,7 +253,6 @@ public final class RewindEngine: Service, Sendable {
 
     // MARK: - What it shows
 
-    /// The latest result of every health check.
     /// The latest result of every health check this replica watches (with `ha.shards`, those of its shards).
     public var checkStatuses: [CheckStatus] { watchBoard.checks }
 

@@ -5,19 +5,23 @@ import Synchronization
 /// What the watchers of one shard saw, waiting to be forwarded to the coordinator (``ShardWatch``): the
 /// ``CommandSink`` they send to on a shard's holder.
 ///
-/// Triggers keep their order. A monitoring source's good evaluations are forwarded only when they change
-/// something — the first one, and the first after a failure — since the coordinator only needs to learn that a
-/// source answers again; failures all go (the coordinator counts how long a source has failed from them).
+/// Triggers keep their order. A monitoring source's evaluations are thinned to what the coordinator needs: a good
+/// one only when it changes something (the first, and the first after a failure), a failure at most once per
+/// ``failureEvery`` of evaluation time (the coordinator measures how long a source has failed from them, and
+/// `monitoring.failure_after` is far longer) — so a Prometheus that is down costs one row per second per replica,
+/// not one per signal evaluation.
 /// At most ``capacity`` triggers wait: past it, the oldest monitoring evaluations are dropped first, then the
 /// oldest triggers of any kind, each drop counted in ``dropped``.
 final class ShardTriggerBuffer: CommandSink {
     static let capacity = 4096
+    static let failureEvery = Duration.seconds(1)
 
     private struct State {
         /// Oldest first, each with its place in the order queued.
         var waiting: [(seq: Int, trigger: ForwardedTrigger)] = []
         var queued = 0
-        var sourceOK: [String: Bool] = [:]
+        /// Each monitoring source's last evaluation forwarded: whether it was good, and when it was taken.
+        var lastSent: [String: (ok: Bool, at: Timestamp)] = [:]
         var dropped = 0
         var finished = false
     }
@@ -39,9 +43,11 @@ final class ShardTriggerBuffer: CommandSink {
     func enqueue(_ trigger: ForwardedTrigger) -> Bool {
         let accepted = state.withLock { state -> Bool in
             guard !state.finished else { return false }
-            if case .monitoring(let source, let ok, _, _, _) = trigger {
-                defer { state.sourceOK[source] = ok }
-                if ok && state.sourceOK[source] == true { return true }
+            if case .monitoring(let source, let ok, let at, _, _) = trigger {
+                if let last = state.lastSent[source], last.ok == ok, ok || at - last.at < Self.failureEvery {
+                    return true
+                }
+                state.lastSent[source] = (ok, at)
             }
             state.queued += 1
             state.waiting.append((state.queued, trigger))

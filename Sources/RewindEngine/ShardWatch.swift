@@ -51,7 +51,7 @@ struct ShardWatch: Sendable {
         let (deps, version) = configuration()
         let services = deps.policy.services.map(\.name).filter { deps.shards.shard(of: $0) == shard }
         let buffer = ShardTriggerBuffer()
-        buffer.enqueue(.watchRestarted(services))
+        if !services.isEmpty { buffer.enqueue(.watchRestarted(services)) }
         let loops = WatcherSet(deps: deps, board: board, sink: buffer, metrics: metrics, logger: logger)
             .loops(for: Set(services))
         logger.notice(
@@ -71,6 +71,12 @@ struct ShardWatch: Sendable {
             // The first to end: the shard or the policy changed, or the relay was fenced.
             try await group.next()
             group.cancelAll()
+        }
+        // A reload while the shard is still held: what the old watchers saw last still goes (the relay was
+        // cancelled mid-wait). A shard dropped or taken over has nothing more to say.
+        let (waiting, _) = buffer.waiting
+        if !waiting.isEmpty, holdings.held[shard]?.epoch == grant.epoch {
+            try? await relay.forward(waiting, shard: shard, grant: grant, at: deps.clock.now)
         }
         board.forget(services)
         logger.notice("stopped watching a shard", metadata: ["rewind.shard": "\(shard)"])

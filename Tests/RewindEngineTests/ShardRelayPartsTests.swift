@@ -30,28 +30,36 @@ struct ShardRelayPartsTests {
         #expect(generations.generations["api"] == 2)
     }
 
-    @Test("the buffer keeps the watchers' order, forwards a source's good evaluations only when they change something")
+    @Test(
+        "the buffer keeps the watchers' order; a source's good evaluations go when they change something, failures once a second"
+    )
     func buffer() {
         let buffer = ShardTriggerBuffer()
-        let at = Timestamp(millisecondsSinceEpoch: 1000)
-        func monitoring(_ ok: Bool) -> SupervisorCommand {
-            .event(.monitoring(source: "prometheus", ok: ok, at: at, detail: ok ? "" : "refused", services: ["api"]))
+        func monitoring(_ ok: Bool, at milliseconds: Int64) -> SupervisorCommand {
+            .event(
+                .monitoring(
+                    source: "prometheus", ok: ok, at: Timestamp(millisecondsSinceEpoch: milliseconds),
+                    detail: ok ? "" : "refused", services: ["api"]))
         }
         buffer.enqueue(.watchRestarted(["api"]))
-        for ok in [true, true, false, false, true, true] { buffer.send(monitoring(ok)) }
+        for (ok, at) in [
+            (true, 0), (true, 500), (false, 1000), (false, 1500), (false, 2000), (true, 2100), (true, 3000),
+        ] {
+            buffer.send(monitoring(ok, at: Int64(at)))
+        }
         buffer.send(.event(.recovered("api", TriggerSource(.check, "api-health"))))
         // A command watchers never send is not forwarded.
         buffer.send(.event(.tick))
         let (waiting, through) = buffer.waiting
         #expect(
             waiting.map(\.command.debugKind) == [
-                "watchRestarted", "monitoring ok", "monitoring failed", "monitoring failed", "monitoring ok",
-                "recovered",
+                "watchRestarted", "monitoring ok 0", "monitoring failed 1000", "monitoring failed 2000",
+                "monitoring ok 2100", "recovered",
             ])
         buffer.remove(through: through - 1)
         #expect(buffer.waiting.triggers == [.recovered(service: "api", kind: "check", name: "api-health")])
         buffer.finish()
-        #expect(!buffer.send(monitoring(false)))
+        #expect(!buffer.send(monitoring(false, at: 9000)))
     }
 
     @Test("past its capacity the buffer drops the oldest monitoring evaluations first, never a violation")
@@ -61,8 +69,12 @@ struct ShardRelayPartsTests {
         let violation = Violation(
             service: "api", trigger: .healthCritical, severity: .critical, at: at, rule: "test", evidence: [])
         buffer.send(.event(.violation(violation)))
-        for _ in 0..<ShardTriggerBuffer.capacity {
-            buffer.send(.event(.monitoring(source: "prometheus", ok: false, at: at, detail: "down", services: [])))
+        for second in 0..<Int64(ShardTriggerBuffer.capacity) {
+            buffer.send(
+                .event(
+                    .monitoring(
+                        source: "prometheus", ok: false, at: at + .seconds(second), detail: "down", services: []))
+            )
         }
         #expect(buffer.dropped == 1)
         #expect(buffer.waiting.triggers.count == ShardTriggerBuffer.capacity)
@@ -75,7 +87,8 @@ extension Optional where Wrapped == SupervisorCommand {
     fileprivate var debugKind: String {
         switch self {
         case .event(.watchRestarted): "watchRestarted"
-        case .event(.monitoring(_, let ok, _, _, _)): ok ? "monitoring ok" : "monitoring failed"
+        case .event(.monitoring(_, let ok, let at, _, _)):
+            "monitoring \(ok ? "ok" : "failed") \(at.millisecondsSinceEpoch)"
         case .event(.recovered): "recovered"
         case .event(.violation): "violation"
         default: "other"
