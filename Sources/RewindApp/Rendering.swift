@@ -56,9 +56,8 @@ public enum Rendering {
             let live = row.live.map { "\($0.label) [\($0.trust.rawValue)]" } ?? "unknown"
             let good = row.knownGood.map(\.label) ?? "none"
             lines.append("\(row.service): live \(live), known good \(good)")
-            if let shard = row.shard, row.checks.isEmpty && row.signals.isEmpty {
-                lines.append(
-                    "  watched by \(row.watchedBy ?? "nobody yet") (shard \(shard)): its checks and signals show there")
+            if let shard = row.shard {
+                lines.append("  watched by \(row.watchedBy ?? "nobody yet") (shard \(shard))")
             }
             for check in row.checks {
                 let state =

@@ -259,6 +259,30 @@ public final class RewindEngine: Service, Sendable {
     /// The latest state of every metric signal this replica watches.
     public var signalStatuses: [SignalStatus] { watchBoard.signals }
 
+    /// Every check and signal of the policy as the replicas watching them last showed them: this replica's own,
+    /// and with `ha.shards` those its shards' holders published (``ShardStatusPublisher``, at most a few seconds
+    /// old). A state that cannot be read gives this replica's own only.
+    public func watchStatuses() async -> (checks: [CheckStatus], signals: [SignalStatus]) {
+        var (checks, signals) = (watchBoard.checks, watchBoard.signals)
+        guard let holdings = shardHoldings, let board = deps.store as? any ShardStatusBoard else {
+            return (checks, signals)
+        }
+        let held = Set(holdings.held.keys)
+        do {
+            for (shard, row) in try await board.shardStatuses().sorted(by: { $0.key < $1.key })
+            where !held.contains(shard) && shard < holdings.count {
+                let published = try ShardStatuses.decode(row.statuses)
+                checks += published.checks
+                signals += published.signals
+            }
+        } catch {
+            logger.warning(
+                "could not read the statuses other replicas published; showing this replica's own",
+                metadata: ["rewind.error": "\(error)"])
+        }
+        return (checks, signals)
+    }
+
     /// Monitoring sources (and platform listings) and whether they answer.
     public var monitoringStatuses: [MonitoringStatus] { board.monitoring }
 
@@ -317,7 +341,8 @@ public final class RewindEngine: Service, Sendable {
     private func shardWatch() throws -> ShardWatch? {
         let deps = deps
         guard let holdings = shardHoldings, deps.watch else { return nil }
-        guard let relay = deps.store as? any ShardTriggerRelay, let listing = deps.store as? any LiveDeploymentListing
+        guard let relay = deps.store as? any ShardTriggerRelay, let listing = deps.store as? any LiveDeploymentListing,
+            let statusBoard = deps.store as? any ShardStatusBoard
         else {
             throw EngineRefusal(
                 code: "shards_unsupported",
@@ -325,6 +350,8 @@ public final class RewindEngine: Service, Sendable {
         }
         return ShardWatch(
             holdings: holdings, relay: relay,
+            statuses: ShardStatusPublisher(
+                board: statusBoard, watchBoard: watchBoard, clock: deps.clock, logger: logger),
             feed: LiveDeploymentFeed(
                 listing: listing, board: watchBoard, clock: deps.clock, interval: LiveDeploymentFeed.interval,
                 logger: logger),

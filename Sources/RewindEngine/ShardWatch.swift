@@ -18,6 +18,8 @@ import RewindPorts
 struct ShardWatch: Sendable {
     let holdings: ShardHoldings
     let relay: any ShardTriggerRelay
+    /// Where the shards' statuses are published, for the other replicas' status.
+    let statuses: ShardStatusPublisher
     let feed: LiveDeploymentFeed
     /// The engine's dependencies in force, and how many reloads they have seen.
     let configuration: @Sendable () -> (deps: EngineDependencies, version: Int)
@@ -63,6 +65,13 @@ struct ShardWatch: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await forward(buffer, shard: shard, under: grant, clock: deps.clock) }
             group.addTask {
+                do {
+                    try await statuses.run(shard: shard, services: Set(services), under: grant)
+                } catch let fenced as StoreFenced {
+                    stopHolding(shard, fenced)
+                }
+            }
+            group.addTask {
                 while holdings.held[shard]?.epoch == grant.epoch && configuration().version == version {
                     try await deps.clock.sleep(for: timing.retryEvery)
                 }
@@ -103,14 +112,7 @@ struct ShardWatch: Sendable {
                 dropped = droppedNow
                 failing = false
             } catch let fenced as StoreFenced {
-                holdings.drop(shard)
-                metrics.shardLeader(shard, holds: false)
-                logger.notice(
-                    "stopped holding a shard",
-                    metadata: [
-                        "rewind.shard": "\(shard)",
-                        "rewind.reason": "another replica took it over (\(fenced.current?.holder ?? "released"))",
-                    ])
+                stopHolding(shard, fenced)
                 return
             } catch {
                 guard !Task.isCancelled else { return }
@@ -123,5 +125,17 @@ struct ShardWatch: Sendable {
                 try await clock.sleep(for: timing.retryEvery)
             }
         }
+    }
+
+    /// The state refused a write under the shard's grant: another replica took it over.
+    private func stopHolding(_ shard: Int, _ fenced: StoreFenced) {
+        holdings.drop(shard)
+        metrics.shardLeader(shard, holds: false)
+        logger.notice(
+            "stopped holding a shard",
+            metadata: [
+                "rewind.shard": "\(shard)",
+                "rewind.reason": "another replica took it over (\(fenced.current?.holder ?? "released"))",
+            ])
     }
 }

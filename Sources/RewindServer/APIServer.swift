@@ -120,9 +120,10 @@ public struct APIServer: Sendable {
         api.get(
             "status",
             use: guarded("status", .read) { _, _, _ in
-                json(
+                let watched = await engine.watchStatuses()
+                return json(
                     try await StateQueries.status(
-                        store: store, policy: policy, checks: engine.checkStatuses, signals: engine.signalStatuses,
+                        store: store, policy: policy, checks: watched.checks, signals: watched.signals,
                         monitoring: engine.monitoringStatuses, daemon: true, now: clock.now, config: engine.configStatus
                     ).answered(by: engine.health, assignment: engine.shardAssignment))
             })

@@ -149,6 +149,17 @@ enum PostgresSchema {
                     trigger text NOT NULL)
                 """
             ]),
+        // `ha.shards`: what each shard's holder last showed of its checks and signals (``ShardStatusBoard``), so that
+        // every replica's status shows every service; one row per shard, replaced by its holder.
+        Migration(
+            version: 8, description: "shard statuses",
+            statements: [
+                """
+                CREATE TABLE shard_statuses (
+                    shard int PRIMARY KEY, holder text NOT NULL, epoch bigint NOT NULL, at_ms bigint NOT NULL,
+                    statuses text NOT NULL)
+                """
+            ]),
         // Later migrations go here.
     ]
 

@@ -3,9 +3,9 @@ import RewindCore
 import RewindPorts
 
 /// ``ShardTriggerRelay``: `forwarded_triggers`, appended under a share lock on the shard's lease row (so that a
-/// takeover of the shard waits for the append, and an append after it is refused); and ``LiveDeploymentListing``
-/// in one query.
-extension PostgresStore: ShardTriggerRelay, LiveDeploymentListing {
+/// takeover of the shard waits for the append, and an append after it is refused); ``ShardStatusBoard``:
+/// `shard_statuses`, written the same way; and ``LiveDeploymentListing`` in one query.
+extension PostgresStore: ShardTriggerRelay, ShardStatusBoard, LiveDeploymentListing {
     public func forward(_ triggers: [ForwardedTrigger], shard: Int, grant: LeaseGrant, at: Timestamp) async throws {
         guard !triggers.isEmpty else { return }
         let texts = try triggers.map { try JSONText.encode($0) }
@@ -40,6 +40,35 @@ extension PostgresStore: ShardTriggerRelay, LiveDeploymentListing {
     public func settleForwardedTriggers(through id: Int64) async throws {
         try await write("settle the triggers forwarded by the shards") { session in
             _ = try await session.run("DELETE FROM forwarded_triggers WHERE id <= \(id)")
+        }
+    }
+
+    public func publishShardStatuses(_ statuses: String, shard: Int, grant: LeaseGrant, at: Timestamp) async throws {
+        let (holder, epoch, atMs) = (grant.holder, grant.epoch, at.millisecondsSinceEpoch)
+        try await writeUnfenced("publish shard \(shard)'s statuses") { session in
+            try LeaseRecord.requireInForce(grant, stored: try await session.shardLease(shard, lock: .share))
+            _ = try await session.run(
+                """
+                INSERT INTO shard_statuses (shard, holder, epoch, at_ms, statuses)
+                VALUES (\(shard), \(holder), \(epoch), \(atMs), \(statuses))
+                ON CONFLICT (shard) DO UPDATE SET holder = EXCLUDED.holder, epoch = EXCLUDED.epoch,
+                    at_ms = EXCLUDED.at_ms, statuses = EXCLUDED.statuses
+                """)
+        }
+    }
+
+    public func shardStatuses() async throws -> [Int: ShardStatusRow] {
+        try await read("read the shards' statuses") { session in
+            var rows: [Int: ShardStatusRow] = [:]
+            for row in try await session.run(
+                "SELECT shard::bigint, holder, epoch, at_ms, statuses FROM shard_statuses")
+            {
+                let (shard, holder, epoch, at, statuses) = try row.decode((Int64, String, Int64, Int64, String).self)
+                rows[Int(shard)] = ShardStatusRow(
+                    shard: Int(shard), holder: holder, epoch: epoch, at: Timestamp(millisecondsSinceEpoch: at),
+                    statuses: statuses)
+            }
+            return rows
         }
     }
 

@@ -294,3 +294,12 @@ extension ObservedStore: LiveDeploymentListing where Base: LiveDeploymentListing
         try await tracked { try await base.liveDeployments() }
     }
 }
+
+extension ObservedStore: ShardStatusBoard where Base: ShardStatusBoard {
+    func publishShardStatuses(_ statuses: String, shard: Int, grant: LeaseGrant, at: Timestamp) async throws {
+        try await tracked { try await base.publishShardStatuses(statuses, shard: shard, grant: grant, at: at) }
+    }
+    func shardStatuses() async throws -> [Int: ShardStatusRow] {
+        try await tracked { try await base.shardStatuses() }
+    }
+}

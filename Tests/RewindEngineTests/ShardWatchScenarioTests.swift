@@ -84,6 +84,12 @@ struct ShardWatchScenarioTests {
             let v1 = try await Self.seed(h, state)
             try await Self.shared(h, state) { a, b, run in
                 #expect(!b.health.leader)
+                // Each replica's status shows every check: its own, and those the other published.
+                try await run.advance(until: "each replica shows the other's checks") {
+                    let (fromA, fromB) = (await a.watchStatuses().checks, await b.watchStatuses().checks)
+                    return Set(fromA.map(\.service)) == [Fixture.backend, Fixture.worker]
+                        && Set(fromB.map(\.service)) == [Fixture.backend, Fixture.worker]
+                }
                 try await Self.deployBadBackend(h, through: a)
                 let incident = try await run.untilClosed()
                 #expect(incident.status == .completed)

@@ -29,6 +29,21 @@ struct DrillTests {
         return vercel
     }
 
+    /// Rewind's record of shop-web: dpl_1 known good, dpl_2 live.
+    static func recordShopWeb(in store: any RewindStore) async throws {
+        try await store.recordDeployment(
+            Deployment(
+                service: "frontend", id: "dpl_1", version: "dpl_1",
+                deployedAt: Timestamp(millisecondsSinceEpoch: 1_000_000),
+                trust: .knownGood, knownGoodAt: Timestamp(millisecondsSinceEpoch: 1_500_000)),
+            makeLive: false)
+        try await store.recordDeployment(
+            Deployment(
+                service: "frontend", id: "dpl_2", version: "dpl_2",
+                deployedAt: Timestamp(millisecondsSinceEpoch: 2_000_000)),
+            makeLive: true)
+    }
+
     /// frontend on shop-web, checked against the sandbox, its state at `state`.
     static func frontendPolicy(state: String, endpoints: SandboxEndpoints, vercel: String) -> String {
         """
@@ -72,17 +87,7 @@ struct DrillTests {
 
                 // dpl_1 known good, dpl_2 live: the drill finds what a rollback needs.
                 let store = try SQLiteStore(path: scratch.file("state.db"))
-                try await store.recordDeployment(
-                    Deployment(
-                        service: "frontend", id: "dpl_1", version: "dpl_1",
-                        deployedAt: Timestamp(millisecondsSinceEpoch: 1_000_000),
-                        trust: .knownGood, knownGoodAt: Timestamp(millisecondsSinceEpoch: 1_500_000)),
-                    makeLive: false)
-                try await store.recordDeployment(
-                    Deployment(
-                        service: "frontend", id: "dpl_2", version: "dpl_2",
-                        deployedAt: Timestamp(millisecondsSinceEpoch: 2_000_000)),
-                    makeLive: true)
+                try await Self.recordShopWeb(in: store)
                 let recordedBefore = try await store.deployments(of: "frontend")
 
                 let drill = try await runRewindAwaiting(
@@ -125,17 +130,7 @@ struct DrillTests {
         let server = VercelEmulatorServer(emulator: vercel)
         let state = try StateMigrationTests.target()
         let store = try await PostgresStore.open(try PostgresSettings(url: state))
-        try await store.recordDeployment(
-            Deployment(
-                service: "frontend", id: "dpl_1", version: "dpl_1",
-                deployedAt: Timestamp(millisecondsSinceEpoch: 1_000_000),
-                trust: .knownGood, knownGoodAt: Timestamp(millisecondsSinceEpoch: 1_500_000)),
-            makeLive: false)
-        try await store.recordDeployment(
-            Deployment(
-                service: "frontend", id: "dpl_2", version: "dpl_2",
-                deployedAt: Timestamp(millisecondsSinceEpoch: 2_000_000)),
-            makeLive: true)
+        try await Self.recordShopWeb(in: store)
         try await withSandbox { _, endpoints in
             try await withLoopbackServices([server]) { _ in
                 let config = scratch.file("rewind.yaml")

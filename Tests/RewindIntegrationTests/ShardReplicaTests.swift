@@ -60,12 +60,24 @@ struct ShardReplicaTests {
         return (daemon, api)
     }
 
-    /// The services whose checks a replica's status shows: those it watches.
-    static func watched(_ replica: Replica) async throws -> Set<String> {
+    /// A fresh PostgreSQL schema with backend and worker v1 live and known good.
+    static func seededState() async throws -> String {
+        let state = try StateMigrationTests.target()
+        let store = try await PostgresStore.open(try PostgresSettings(url: state))
+        try await seedKnownGood(store)
+        await store.shutdown()
+        return state
+    }
+
+    /// Per service, the replica a replica's status says watches it, and whether it shows the service's checks.
+    static func watchers(_ replica: Replica) async throws -> [String: (watchedBy: String?, showsChecks: Bool)] {
         let status = try await replica.api.object("/api/v1/status")
-        let services = status["services"] as? [[String: Any]] ?? []
-        return Set(
-            services.filter { !($0["checks"] as? [Any] ?? []).isEmpty }.compactMap { $0["service"] as? String })
+        var rows: [String: (watchedBy: String?, showsChecks: Bool)] = [:]
+        for row in status["services"] as? [[String: Any]] ?? [] {
+            guard let service = row["service"] as? String else { continue }
+            rows[service] = (row["watchedBy"] as? String, !(row["checks"] as? [Any] ?? []).isEmpty)
+        }
+        return rows
     }
 
     /// Two replicas with `ha.shards: 2`: backend and worker both hash to shard 1, which the second replica holds
@@ -74,11 +86,8 @@ struct ShardReplicaTests {
     @Test func theShardHolderWatchesAndTheCoordinatorRollsBack() async throws {
         let scratch = try TemporaryDirectory("shard-watch")
         defer { scratch.remove() }
-        let state = try StateMigrationTests.target()
+        let state = try await Self.seededState()
         try await withSandbox(rollbackDuration: .seconds(1)) { world, endpoints in
-            let store = try await PostgresStore.open(try PostgresSettings(url: state))
-            try await seedKnownGood(store)
-            await store.shutdown()
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             defer { client.shutdown { _ in } }
             var replicas: [Replica] = []
@@ -95,10 +104,20 @@ struct ShardReplicaTests {
                 }
             }
             let (a, b) = (replicas[0], replicas[1])
-            try await eventually("replica b holds shard 1 and watches both services; a watches none", within: 30) {
+            try await eventually("replica b holds shard 1 and watches both services", within: 30) {
                 let (mineB, mineA) = (try await Self.shards(b).mine, try await Self.shards(a).mine)
-                let (watchedB, watchedA) = (try await Self.watched(b), try await Self.watched(a))
-                return mineB == [1] && mineA == [0] && watchedB == ["backend", "worker"] && watchedA.isEmpty
+                guard mineB == [1], mineA == [0], let instanceB = try await b.api.object("/api/v1/status")["instance"]
+                else { return false }
+                // Both replicas name b as the watcher of both services, and show their checks (a shows what b
+                // published).
+                for view in [try await Self.watchers(a), try await Self.watchers(b)] {
+                    for service in ["backend", "worker"] {
+                        guard let row = view[service], row.watchedBy == instanceB as? String, row.showsChecks else {
+                            return false
+                        }
+                    }
+                }
+                return true
             }
 
             world.deploy(
@@ -112,10 +131,11 @@ struct ShardReplicaTests {
             }
             #expect(world.rollbackCalls(service: "backend") == 1)
             #expect(world.live(service: "backend")?.id == "be-v1")
-            // The violation came from replica b's watcher; a never probed backend.
+            // The violation came from replica b's watcher: the coordinator never held backend's shard (it probed
+            // backend only to verify the rollback).
             let incident = try await a.api.call(.GET, "/api/v1/incidents/1").body
             #expect(incident.contains("health"), "\(incident.prefix(2000))")
-            #expect(try await Self.watched(a).isEmpty)
+            #expect(try await Self.shards(a).mine == [0])
             try await client.shutdown()
         }
     }
@@ -123,11 +143,8 @@ struct ShardReplicaTests {
     @Test func threeReplicasShareTheShardsAndAKilledOnesShardIsTakenWithinFiveSeconds() async throws {
         let scratch = try TemporaryDirectory("shards")
         defer { scratch.remove() }
-        let state = try StateMigrationTests.target()
+        let state = try await Self.seededState()
         try await withSandbox { _, endpoints in
-            let store = try await PostgresStore.open(try PostgresSettings(url: state))
-            try await seedKnownGood(store)
-            await store.shutdown()
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             defer { client.shutdown { _ in } }
             var replicas: [Replica] = []

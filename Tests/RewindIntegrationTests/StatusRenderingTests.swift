@@ -54,7 +54,9 @@ struct StatusRenderingTests {
         let text = Rendering.status(report)
         #expect(text.contains("Shards (1 of 2 held and watched here):"), "\(text)")
         #expect(text.contains("  shard 1: replica-b, lease epoch 7"), "\(text)")
-        #expect(text.contains("  watched by replica-b (shard 1): its checks and signals show there"), "\(text)")
+        #expect(
+            text.contains("worker: live v1 (worker-v1) [suspect], known good none\n  watched by replica-b (shard 1)"),
+            "\(text)")
         // Without shards, nothing of it.
         let single = StatusReport(
             mode: .enforce, daemon: true,

@@ -80,6 +80,32 @@ struct ShardTriggerRelayContractTests {
     }
 
     @Test(
+        "a holder publishes its shard's statuses under the shard's lease; once taken over it is refused",
+        arguments: relayStores)
+    func statusesFenced(_ factory: StoreFactory) async throws {
+        try await factory.withStore { store in
+            let leases = try #require(store as? any ShardLeases)
+            let board = try #require(store as? any ShardStatusBoard)
+            #expect(try await board.shardStatuses().isEmpty)
+            let a = try #require(
+                try await leases.acquireShardLease(0, instance: "a", advertising: nil, now: at(0), until: at(3)))
+            try await board.publishShardStatuses(#"{"checks":[]}"#, shard: 0, grant: a, at: at(1))
+            try await board.publishShardStatuses(#"{"checks":[1]}"#, shard: 0, grant: a, at: at(2))
+            #expect(
+                try await board.shardStatuses()
+                    == [0: ShardStatusRow(shard: 0, holder: "a", epoch: 1, at: at(2), statuses: #"{"checks":[1]}"#)])
+            let b = try #require(
+                try await leases.acquireShardLease(0, instance: "b", advertising: nil, now: at(4), until: at(7)))
+            _ = await expectError("store_fenced") {
+                try await board.publishShardStatuses("stale", shard: 0, grant: a, at: at(5))
+            }
+            try await board.publishShardStatuses("fresh", shard: 0, grant: b, at: at(5))
+            #expect(try await board.shardStatuses()[0]?.statuses == "fresh")
+            #expect(try await board.shardStatuses()[0]?.holder == "b")
+        }
+    }
+
+    @Test(
         "every service's live deployment in one read, with when it went live and whether it replaced another",
         arguments: relayStores)
     func liveDeployments(_ factory: StoreFactory) async throws {

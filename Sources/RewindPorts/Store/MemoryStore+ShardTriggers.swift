@@ -1,9 +1,9 @@
 import RewindCore
 import Synchronization
 
-/// ``ShardTriggerRelay`` and ``LiveDeploymentListing`` in memory: forwarding checks the shard's lease row,
-/// settling checks the writer lease when the store is fenced.
-extension MemoryStore: ShardTriggerRelay, LiveDeploymentListing {
+/// ``ShardTriggerRelay``, ``ShardStatusBoard`` and ``LiveDeploymentListing`` in memory: forwarding and publishing
+/// check the shard's lease row, settling checks the writer lease when the store is fenced.
+extension MemoryStore: ShardTriggerRelay, ShardStatusBoard, LiveDeploymentListing {
     public func forward(_ triggers: [ForwardedTrigger], shard: Int, grant: LeaseGrant, at: Timestamp) async throws {
         try state.tables.withLock { tables in
             try LeaseRecord.requireInForce(grant, stored: tables.shardLeases[shard])
@@ -25,6 +25,18 @@ extension MemoryStore: ShardTriggerRelay, LiveDeploymentListing {
             if let fence { try LeaseRecord.requireInForce(fence, stored: tables.lease) }
             tables.forwarded.removeAll { $0.id <= id }
         }
+    }
+
+    public func publishShardStatuses(_ statuses: String, shard: Int, grant: LeaseGrant, at: Timestamp) async throws {
+        try state.tables.withLock { tables in
+            try LeaseRecord.requireInForce(grant, stored: tables.shardLeases[shard])
+            tables.shardStatuses[shard] = ShardStatusRow(
+                shard: shard, holder: grant.holder, epoch: grant.epoch, at: at, statuses: statuses)
+        }
+    }
+
+    public func shardStatuses() async throws -> [Int: ShardStatusRow] {
+        read(\.shardStatuses)
     }
 
     public func liveDeployments() async throws -> [ServiceName: LiveDeploymentRow] {

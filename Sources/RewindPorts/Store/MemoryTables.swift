@@ -33,6 +33,8 @@ struct MemoryTables: Sendable {
     /// ``ShardTriggerRelay``: ascending ids.
     var forwarded: [ForwardedTriggerRow] = []
     var lastForwardedID: Int64 = 0
+    /// ``ShardStatusBoard``: each shard's last row.
+    var shardStatuses: [Int: ShardStatusRow] = [:]
 
     mutating func insert(_ incident: Incident) throws -> Int64 {
         lastIncidentID += 1

@@ -58,8 +58,9 @@ extension APIServer {
 
     /// What `/dashboard/overview` shows, read from the store and the engine's status board.
     func overview() async throws -> OverviewView {
+        let watched = await engine.watchStatuses()
         let report = try await StateQueries.status(
-            store: store, policy: policy, checks: engine.checkStatuses, signals: engine.signalStatuses,
+            store: store, policy: policy, checks: watched.checks, signals: watched.signals,
             monitoring: engine.monitoringStatuses, daemon: true, now: clock.now, config: engine.configStatus)
         var steps: [Int64: [StepRecord]] = [:]
         for incident in report.openIncidents.prefix(20) {
