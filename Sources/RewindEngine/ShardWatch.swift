@@ -13,6 +13,8 @@ import RewindPorts
 ///   (``StoreFenced``, another replica took the shard over) stops the shard's watchers at once. A store that
 ///   fails is tried again every ``LeaseTiming/retryEvery`` while the lease lasts (the keeper drops the shard
 ///   before it runs out).
+/// - What they show (checks and signals) is published for the other replicas' status every
+///   ``ShardStatusPublisher/interval``, under the same fence.
 /// - A shard the replica stops holding, or a policy reload, stops its watchers; the next look starts them again
 ///   under the grant and policy in force.
 struct ShardWatch: Sendable {
