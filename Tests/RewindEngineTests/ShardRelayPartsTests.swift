@@ -62,6 +62,19 @@ struct ShardRelayPartsTests {
         #expect(!buffer.send(monitoring(false, at: 9000)))
     }
 
+    @Test("the supervisor's answer to the reader: given once; a reader cancelled while it waits stops waiting")
+    func answer() async {
+        let given = Answer(cancelled: false)
+        given.give(true)
+        given.give(false)
+        #expect(await given.wait())
+
+        let unanswered = Answer(cancelled: false)
+        let waiter = Task { await unanswered.wait() }
+        waiter.cancel()
+        #expect(await waiter.value == false)
+    }
+
     @Test("past its capacity the buffer drops the oldest monitoring evaluations first, never a violation")
     func capacity() {
         let buffer = ShardTriggerBuffer()
