@@ -6,7 +6,7 @@ import Testing
 
 /// The pure parts of the shards' watching: generations counted from the live deployments read, and the buffer of
 /// what a shard's watchers forward.
-@Suite("Engine: the shards' relay, part by part")
+@Suite("Engine: the shards' relay, part by part", .timeLimit(.minutes(1)))
 struct ShardRelayPartsTests {
     private static func deployment(_ id: String, at seconds: Int64) -> Deployment {
         Deployment(
