@@ -10,8 +10,8 @@ public struct StatusReport: Sendable, Codable, Equatable {
         public var checks: [CheckStatus]
         /// Metric signals (empty when the daemon is not running).
         public var signals: [SignalStatus] = []
-        /// With `ha.shards`: the service's shard, and the replica holding it — the one that watches the service and
-        /// shows its checks and signals (the answering replica shows only those of its own shards).
+        /// With `ha.shards`: the service's shard, and the replica holding it — the one that watches the service (its
+        /// checks and signals above are as that replica last published them, when it is not the one answering).
         public var shard: Int? = nil
         public var watchedBy: String? = nil
     }
