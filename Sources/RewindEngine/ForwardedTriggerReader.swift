@@ -21,7 +21,7 @@ struct ForwardedTriggerReader: Sendable {
 
     func run() async throws {
         var after: Int64 = 0
-        var failing = false
+        var failure = RepeatedFailure()
         while true {
             var full = false
             do {
@@ -32,14 +32,10 @@ struct ForwardedTriggerReader: Sendable {
                     try await relay.settleForwardedTriggers(through: last.id)
                 }
                 full = rows.count == Self.batch
-                failing = false
+                failure.succeeded()
             } catch {
-                if !failing {
-                    logger.warning(
-                        "could not read or settle the triggers the shards forwarded; trying again",
-                        metadata: ["rewind.error": "\(error)"])
-                }
-                failing = true
+                failure.failed(
+                    "could not read or settle the triggers the shards forwarded; trying again", error, logger: logger)
             }
             if !full { try await clock.sleep(for: interval) }
         }

@@ -41,21 +41,17 @@ struct LiveDeploymentFeed: Sendable {
 
     func run() async throws {
         var generations = LiveGenerations()
-        var failing = false
+        var failure = RepeatedFailure()
         while true {
             do {
                 let rows = try await listing.liveDeployments()
                 generations.observe(rows.mapValues(\.deployment))
                 board.publish(live: rows, generations: generations.generations)
-                if failing { logger.notice("reading the live deployments again") }
-                failing = false
+                if failure.succeeded() { logger.notice("reading the live deployments again") }
             } catch {
-                if !failing {
-                    logger.warning(
-                        "could not read the live deployments; the shards' watchers keep the last read",
-                        metadata: ["rewind.error": "\(error)"])
-                }
-                failing = true
+                failure.failed(
+                    "could not read the live deployments; the shards' watchers keep the last read", error,
+                    logger: logger)
             }
             try await clock.sleep(for: interval)
         }

@@ -30,7 +30,7 @@ struct ShardStatusPublisher: Sendable {
     let logger: Logger
 
     func run(shard: Int, services: Set<ServiceName>, under grant: LeaseGrant) async throws {
-        var failing = false
+        var failure = RepeatedFailure()
         while true {
             try await clock.sleep(for: Self.interval)
             let statuses = ShardStatuses(
@@ -39,17 +39,14 @@ struct ShardStatusPublisher: Sendable {
             do {
                 try await board.publishShardStatuses(
                     try ShardStatuses.encode(statuses), shard: shard, grant: grant, at: clock.now)
-                failing = false
+                failure.succeeded()
             } catch let fenced as StoreFenced {
                 throw fenced
             } catch {
                 guard !Task.isCancelled else { return }
-                if !failing {
-                    logger.warning(
-                        "could not publish a shard's statuses; other replicas show older ones",
-                        metadata: ["rewind.shard": "\(shard)", "rewind.error": "\(error)"])
-                }
-                failing = true
+                failure.failed(
+                    "could not publish a shard's statuses; other replicas show older ones", error, logger: logger,
+                    metadata: ["rewind.shard": "\(shard)"])
             }
         }
     }

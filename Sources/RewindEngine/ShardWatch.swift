@@ -98,7 +98,7 @@ struct ShardWatch: Sendable {
         _ buffer: ShardTriggerBuffer, shard: Int, under grant: LeaseGrant, clock: any RewindClock
     ) async throws {
         var rings = buffer.rings.makeAsyncIterator()
-        var failing = false
+        var failure = RepeatedFailure()
         var dropped = 0
         while true {
             let (waiting, through) = buffer.waiting
@@ -112,18 +112,15 @@ struct ShardWatch: Sendable {
                 let droppedNow = buffer.dropped
                 metrics.shardTriggers(shard, forwarded: waiting.count, dropped: droppedNow - dropped)
                 dropped = droppedNow
-                failing = false
+                failure.succeeded()
             } catch let fenced as StoreFenced {
                 stopHolding(shard, fenced)
                 return
             } catch {
                 guard !Task.isCancelled else { return }
-                if !failing {
-                    logger.error(
-                        "could not forward a shard's triggers to the coordinator; trying again",
-                        metadata: ["rewind.shard": "\(shard)", "rewind.error": "\(error)"])
-                }
-                failing = true
+                failure.failed(
+                    "could not forward a shard's triggers to the coordinator; trying again", error, level: .error,
+                    logger: logger, metadata: ["rewind.shard": "\(shard)"])
                 try await clock.sleep(for: timing.retryEvery)
             }
         }
