@@ -9,6 +9,24 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// How a release `rewind` is linked on Linux (BENCHMARKS.md, "What the link costs"), for less resident memory:
+/// - with lld, exporting none of the binary's own symbols: the static Swift library link exports all 73,000, and the
+///   loader hashes and resolves them at every start;
+/// - with the 178,000 relocations of a position-independent binary packed as RELR, which the loader reads in 36 KiB
+///   instead of 4.1 MiB (needs glibc 2.36 or later where it is built and where it runs: Debian 12, Ubuntu 24.04,
+///   RHEL 10);
+/// - with the functions the daemon runs laid out first and together (`Sources/rewind/hot-code.order`, written by
+///   `Benchmarks/scripts/hot-code-order.sh`), so the pages it keeps resident hold little else.
+let leanReleaseLink: [LinkerSetting] = [
+    .unsafeFlags(
+        [
+            "-use-ld=lld", "-Xlinker", "--no-export-dynamic", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+            "-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/Sources/rewind/hot-code.order",
+            "-Xlinker", "--no-warn-symbol-ordering",
+        ],
+        .when(platforms: [.linux], configuration: .release))
+]
+
 let package = Package(
     name: "rewind",
     platforms: [.macOS(.v15)],
@@ -255,7 +273,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            swiftSettings: strict
+            exclude: ["hot-code.order"],
+            swiftSettings: strict,
+            linkerSettings: leanReleaseLink
         ),
         // The loopback world `scripts/kill-campaign` and `scripts/overload` run a real daemon against (test tooling:
         // no product depends on it, and it is not a product).

@@ -7,6 +7,7 @@ compare.sh's runs wrote into one folder:
   startup.json                         startup.py --json
   binary.json                          written by compare.sh (size, shared Swift libraries)
   scale.json                           scale.py --json
+  rewind-signals-prometheus.txt        the Signals benchmark's report of 1,000 signals against a real Prometheus
 
 A figure whose file is missing is shown as "not measured" with the reason compare.sh gives;
 nothing is filled in by hand.
@@ -32,6 +33,15 @@ def detection(path):
             if match:
                 rows[match.group(1).strip()] = tuple(float(match.group(i)) for i in range(2, 6))
     return rows
+
+
+def readings(path):
+    """(values, no data, errors) of a Signals report's "readings:" line, or None."""
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        match = re.search(r"readings: (\d+) values, (\d+) no data, (\d+) errors", f.read())
+    return tuple(int(group) for group in match.groups()) if match else None
 
 
 def load(path):
@@ -98,6 +108,18 @@ def main():
             else "(scaling row)", met if count == 10000 else None)
     if scale is None:
         add("10000 HTTP checks at 1 s, one core", "not measured", "≤ 50 %, ≤ 300 MiB, ≤ 50 ms", None)
+
+    rounds_report = os.path.join(folder, "rewind-signals-prometheus.txt")
+    rounds = detection(rounds_report)
+    round_row, cpu_row = rounds.get("round, 1000 concurrent"), rounds.get("process CPU, concurrent round")
+    counts = readings(rounds_report)
+    if round_row and cpu_row and counts:
+        values, no_data, errors = counts
+        add("1000 Prometheus signals, one round against a real Prometheus, median",
+            f"{round_row[1]:.0f} ms, CPU {cpu_row[1]:.0f} ms ({cpu_row[1] / 30000 * 100:.1f} % of a core at 30 s), "
+            f"{no_data} no data, {errors} errors", "(reported)", None if no_data + errors == 0 else False)
+    else:
+        add("1000 Prometheus signals, one round", "not measured (metric-rounds.log says why)", "(reported)", None)
 
     width = max(len(row[0]) for row in table)
     measured_width = max(len(row[1]) for row in table)

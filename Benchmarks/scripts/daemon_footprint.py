@@ -191,6 +191,8 @@ def main():
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--settle", type=float, default=5)
     parser.add_argument("--json", help="also write the figures here")
+    parser.add_argument("--ready-within", type=float, default=30, metavar="SECONDS",
+                        help="how long the daemon may take to answer /healthz (longer under valgrind)")
     parser.add_argument("--resident-map", metavar="UNSTRIPPED_BINARY", nargs="?", const="",
                         help="also attribute the binary's resident pages to sections and components "
                              "(resident_map.py; root only), with symbols from UNSTRIPPED_BINARY if given")
@@ -211,7 +213,7 @@ def main():
         daemon = subprocess.Popen(
             [args.binary, "serve", "--config", config], stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + args.ready_within
             while True:
                 if daemon.poll() is not None:
                     log.flush()
@@ -222,7 +224,7 @@ def main():
                 except OSError:
                     pass
                 if time.monotonic() > deadline:
-                    sys.exit("rewind serve did not answer /healthz within 30 s")
+                    sys.exit(f"rewind serve did not answer /healthz within {args.ready_within:g} s")
                 time.sleep(0.1)
             time.sleep(args.settle)
 
