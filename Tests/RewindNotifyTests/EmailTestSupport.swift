@@ -43,6 +43,8 @@ enum EmailFixtures {
         )
     }
 
+    /// `timeout` bounds each SMTP conversation. Its default is generous (the suite's limit is a minute): the whole
+    /// test run shares two cores, and under that load one conversation of a passing exchange took over 10 s.
     static func spec(
         port: Int,
         security: EmailSpec.Security = .none,
@@ -50,7 +52,7 @@ enum EmailFixtures {
         password: String? = nil,
         to: [String] = ["oncall@example.com", "devops@example.com"],
         caFile: String? = nil,
-        timeout: Duration = .seconds(10)
+        timeout: Duration = .seconds(40)
     ) -> EmailSpec {
         EmailSpec(
             host: "127.0.0.1",
