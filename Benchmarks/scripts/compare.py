@@ -21,8 +21,8 @@ import re
 import sys
 
 
-def detection(path):
-    """Rows of a detection report: name → (min, median, p90, max) in ms."""
+def report_rows(path):
+    """Rows of a benchmark report (Detection's or Signals'): name → (min, median, p90, max) in ms."""
     rows = {}
     if not os.path.exists(path):
         return rows
@@ -59,7 +59,7 @@ def main():
         table.append((what, measured, target, "yes" if met is True else ("NO" if met is False else "—")))
 
     for setting, bound in (("2s", 2.0), ("0s", 0.0)):
-        rows = detection(os.path.join(folder, f"detection-{setting}.txt"))
+        rows = report_rows(os.path.join(folder, f"detection-{setting}.txt"))
         row = rows.get("fault to rollback call")
         median_target, p90_target = (bound + 0.3, bound + 0.5) if bound else (0.4, 0.6)
         if row:
@@ -69,7 +69,7 @@ def main():
                 f"≤ {p90_target:.1f} s", row[2] / 1000 <= p90_target)
         else:
             add(f"fault → rollback call, min_duration {setting}", "not measured", f"≤ {median_target:.1f} s median", None)
-    rows = detection(os.path.join(folder, "detection-2s.txt"))
+    rows = report_rows(os.path.join(folder, "detection-2s.txt"))
     overhead = rows.get("decision overhead")
     if overhead:
         add("decision overhead, median / max of 25 (SQLite, synchronous=FULL)",
@@ -110,7 +110,7 @@ def main():
         add("10000 HTTP checks at 1 s, one core", "not measured", "≤ 50 %, ≤ 300 MiB, ≤ 50 ms", None)
 
     rounds_report = os.path.join(folder, "rewind-signals-prometheus.txt")
-    rounds = detection(rounds_report)
+    rounds = report_rows(rounds_report)
     round_row, cpu_row = rounds.get("round, 1000 concurrent"), rounds.get("process CPU, concurrent round")
     counts = readings(rounds_report)
     if round_row and cpu_row and counts:
